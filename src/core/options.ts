@@ -1,0 +1,230 @@
+/**
+ * Options of `createSessions`, checked once and frozen. Every mistake is a
+ * ConfigError at creation that names the option and says what to change.
+ */
+import type { CookieFormat } from "../codec/index.js";
+import { parseDurationSeconds, type Duration } from "./duration.js";
+import { ConfigError, SecretError } from "./errors.js";
+import type { EventHandler } from "./events.js";
+import type { Store } from "./store.js";
+
+/** Cookie attributes. */
+export interface CookieOptions {
+  /** Default `"session"`, as Flask. */
+  name?: string;
+  /** Default `"/"`. */
+  path?: string;
+  /** Default none: a host-only cookie. */
+  domain?: string;
+  /** Default true. */
+  httpOnly?: boolean;
+  /** `"auto"` (default): Secure when the request is HTTPS. */
+  secure?: boolean | "auto";
+  /** Default `"lax"`; `false` leaves the attribute out (Flask's default). */
+  sameSite?: "lax" | "strict" | "none" | false;
+  /** CHIPS `Partitioned`; requires Secure. */
+  partitioned?: boolean;
+  /** Largest whole `Set-Cookie` value allowed, in bytes (Werkzeug's `MAX_COOKIE_SIZE`); 0 turns the check off. Default 4093. */
+  maxBytes?: number;
+}
+
+/** Options of {@link createSessions}. */
+export interface SessionOptions {
+  /** The signing secret (≥ 32 bytes in the signed and encrypted formats). */
+  secret?: string | Uint8Array;
+  /** Several secrets, newest first: the first signs, all verify. */
+  secrets?: readonly (string | Uint8Array)[];
+  /** Cookie format in cookie mode: `"signed"` (default, HMAC-SHA256), `"flask"` (Flask's exact cookie) or `"encrypted"`. */
+  format?: CookieFormat;
+  /** A server-side store: the cookie then holds only a random id. */
+  store?: Store;
+  cookie?: CookieOptions;
+  /** Flask's PERMANENT_SESSION_LIFETIME: Expires of permanent cookies and the maximum age of every session. Default 31 days. */
+  lifetime?: Duration;
+  /** Whether new sessions are permanent (Flask-Session's SESSION_PERMANENT). Default false, as Flask. */
+  permanent?: boolean;
+  /** Flask's SESSION_REFRESH_EACH_REQUEST. Default true. */
+  refreshEachRequest?: boolean;
+  /** End a session not used for this long (server-side: enforced on load). Default: `lifetime`. */
+  idleTimeout?: Duration;
+  /** End a session this long after it was created, however active. Default: none. */
+  absoluteTimeout?: Duration;
+  /** Seconds a regenerated id stays readable (read-only), so requests in flight keep working. Default 10; 0 turns it off. */
+  regenerateGraceSeconds?: number;
+  /** Deadline of each store call. Default 2000. */
+  storeTimeoutMs?: number;
+  /** Lazy touch: extend a stored session's expiry only after this fraction of the idle window has passed. Default 0.25. */
+  touchAfter?: number;
+  /** Save changes even when the response status is 5xx. Default false (Django's rule). */
+  saveOnServerError?: boolean;
+  /** Accept a secret shorter than 32 bytes in the signed and encrypted formats (never do this in production). */
+  allowWeakSecret?: boolean;
+  /** Clock in milliseconds, for tests. */
+  now?: () => number;
+  onEvent?: EventHandler;
+}
+
+/** Cookie options after checking. */
+export interface ResolvedCookieOptions {
+  readonly name: string;
+  readonly path: string;
+  readonly domain: string | undefined;
+  readonly httpOnly: boolean;
+  readonly secure: boolean | "auto";
+  readonly sameSite: "Lax" | "Strict" | "None" | undefined;
+  readonly partitioned: boolean;
+  readonly maxBytes: number;
+}
+
+/** Options after checking: frozen, units in names. */
+export interface ResolvedOptions {
+  readonly secrets: readonly (string | Uint8Array)[];
+  readonly format: CookieFormat;
+  readonly store: Store | undefined;
+  readonly cookie: ResolvedCookieOptions;
+  readonly lifetimeSeconds: number;
+  readonly permanent: boolean;
+  readonly refreshEachRequest: boolean;
+  readonly idleTimeoutSeconds: number | undefined;
+  readonly absoluteTimeoutSeconds: number | undefined;
+  readonly regenerateGraceSeconds: number;
+  readonly storeTimeoutMs: number;
+  readonly touchAfter: number;
+  readonly saveOnServerError: boolean;
+  readonly now: () => number;
+  readonly onEvent: EventHandler | undefined;
+}
+
+/** Placeholders found in tutorials and leaked configs; refused whatever their length. */
+const PLACEHOLDERS = new Set([
+  "secret", "secret_key", "secretkey", "your-secret-key", "your_secret_key", "yoursecretkey", "changeme", "change-me",
+  "change_me", "keyboard cat", "dev", "development", "test", "password", "default", "mysecret", "my-secret",
+  "supersecret", "super-secret", "super secret", "replace-me", "replace_me", "your-secret", "s3cr3t", "xxx",
+  "your-super-secret-key-change-in-production", "please-change-me", "insecure", "notasecret",
+]);
+
+/** Cookie name: an RFC 6265 token (RFC 9110 tchar). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Path and Domain: visible ASCII without `;` (RFC 6265 §4.1.1 av-octet), so no attribute can be injected. */
+const ATTRIBUTE_VALUE = /^[\x21-\x3a\x3c-\x7e]+$/;
+
+let weakFlaskSecretWarned = false;
+
+function byteLength(secret: string | Uint8Array): number {
+  return typeof secret === "string" ? Buffer.byteLength(secret, "utf8") : secret.byteLength;
+}
+
+function resolveSecrets(options: SessionOptions, format: CookieFormat): (string | Uint8Array)[] {
+  if (options.secret !== undefined && options.secrets !== undefined) {
+    throw new ConfigError("secrets", "give either `secret` or `secrets` (newest first), not both.");
+  }
+  const list = options.secrets !== undefined ? [...options.secrets] : options.secret !== undefined ? [options.secret] : [];
+  if (list.length === 0 || list.some((s) => (typeof s !== "string" && !(s instanceof Uint8Array)) || byteLength(s) === 0)) {
+    throw new SecretError(
+      "SECRET_MISSING",
+      "a non-empty secret is required. Generate one with `node -e \"console.log(require('crypto').randomBytes(32).toString('base64url'))\"` and pass it as `secret` (read it from an environment variable).",
+    );
+  }
+  for (const s of list) {
+    const weak = byteLength(s) < 32 || (typeof s === "string" && PLACEHOLDERS.has(s.trim().toLowerCase()));
+    if (!weak) continue;
+    if (format === "flask") {
+      // Flask apps in the wild use short keys, and sharing a login with them must work: warn, do not refuse.
+      if (!weakFlaskSecretWarned) {
+        weakFlaskSecretWarned = true;
+        process.emitWarning(
+          "sessionkit: a secret is shorter than 32 bytes or a well-known placeholder; anyone holding a cookie can try to guess it offline. Use 32 random bytes.",
+          { code: "SESSIONKIT_WEAK_SECRET" },
+        );
+      }
+    } else if (!options.allowWeakSecret) {
+      throw new SecretError(
+        "SECRET_WEAK",
+        `secrets must be at least 32 bytes of randomness and not a placeholder in the "${format}" format. Generate one with \`node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"\`.`,
+      );
+    }
+  }
+  return list;
+}
+
+function resolveCookie(c: CookieOptions = {}): ResolvedCookieOptions {
+  const name = c.name ?? "session";
+  if (!TOKEN.test(name)) throw new ConfigError("cookie.name", "use letters, digits and !#$%&'*+-.^_`|~ only (an RFC 6265 token).");
+  const path = c.path ?? "/";
+  if (!ATTRIBUTE_VALUE.test(path) || !path.startsWith("/")) {
+    throw new ConfigError("cookie.path", "use a path starting with \"/\" made of visible ASCII characters other than \";\".");
+  }
+  const domain = c.domain === undefined || c.domain === "" ? undefined : c.domain.replace(/^\./, "");
+  if (domain !== undefined && !ATTRIBUTE_VALUE.test(domain)) {
+    throw new ConfigError("cookie.domain", "use a host name of visible ASCII characters other than \";\".");
+  }
+  const sameSiteRaw = c.sameSite === undefined ? "lax" : c.sameSite;
+  if (sameSiteRaw !== false && !["lax", "strict", "none"].includes(String(sameSiteRaw).toLowerCase())) {
+    throw new ConfigError("cookie.sameSite", "use \"lax\", \"strict\", \"none\" or false.");
+  }
+  const sameSite =
+    sameSiteRaw === false ? undefined : (({ lax: "Lax", strict: "Strict", none: "None" }) as const)[String(sameSiteRaw).toLowerCase() as "lax"];
+  let secure = c.secure ?? "auto";
+  if (secure !== true && secure !== false && secure !== "auto") throw new ConfigError("cookie.secure", "use true, false or \"auto\".");
+  const partitioned = c.partitioned ?? false;
+  const needsSecure = name.startsWith("__Host-") || name.startsWith("__Secure-") || partitioned || sameSite === "None";
+  if (needsSecure) {
+    if (secure === false) {
+      throw new ConfigError("cookie.secure", "a `__Host-`/`__Secure-` name, `partitioned` or `sameSite: \"none\"` requires Secure: set `secure: true` (or leave \"auto\").");
+    }
+    secure = true; // browsers reject these cookies without Secure, so never send one without it
+  }
+  if (name.startsWith("__Host-") && (path !== "/" || domain !== undefined)) {
+    throw new ConfigError("cookie.name", "a `__Host-` cookie requires `path: \"/\"` and no `domain`.");
+  }
+  const maxBytes = c.maxBytes ?? 4093;
+  if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new ConfigError("cookie.maxBytes", "use a whole number of bytes (0 turns the check off).");
+  return Object.freeze({ name, path, domain, httpOnly: c.httpOnly ?? true, secure, sameSite, partitioned, maxBytes });
+}
+
+function optionalDuration(value: Duration | undefined, option: string): number | undefined {
+  return value === undefined ? undefined : parseDurationSeconds(value, option);
+}
+
+/**
+ * Check and freeze the options of `createSessions`.
+ *
+ * @example
+ * const resolved = resolveOptions({ secret: process.env.SECRET_KEY });
+ */
+export function resolveOptions(options: SessionOptions): ResolvedOptions {
+  if (options === null || typeof options !== "object") throw new ConfigError("options", "pass an options object with at least `secret`.");
+  const format = options.format ?? "signed";
+  if (format !== "signed" && format !== "flask" && format !== "encrypted") {
+    throw new ConfigError("format", "use \"signed\", \"flask\" or \"encrypted\".");
+  }
+  const store = options.store;
+  if (store !== undefined && (typeof store !== "object" || typeof store.load !== "function" || typeof store.apply !== "function")) {
+    throw new ConfigError("store", "pass a store object such as `new SqliteStore({ db })` (see sessionkit/stores/*).");
+  }
+  const grace = options.regenerateGraceSeconds ?? 10;
+  const storeTimeoutMs = options.storeTimeoutMs ?? 2000;
+  const touchAfter = options.touchAfter ?? 0.25;
+  if (!(grace >= 0 && Number.isFinite(grace))) throw new ConfigError("regenerateGraceSeconds", "use a number of seconds ≥ 0.");
+  if (!(storeTimeoutMs > 0 && Number.isFinite(storeTimeoutMs))) throw new ConfigError("storeTimeoutMs", "use a positive number of milliseconds.");
+  if (!(touchAfter >= 0 && touchAfter <= 1)) throw new ConfigError("touchAfter", "use a fraction between 0 and 1.");
+  if (options.now !== undefined && typeof options.now !== "function") throw new ConfigError("now", "pass a function returning milliseconds.");
+  if (options.onEvent !== undefined && typeof options.onEvent !== "function") throw new ConfigError("onEvent", "pass a function.");
+  return Object.freeze({
+    secrets: Object.freeze(resolveSecrets(options, format)),
+    format,
+    store,
+    cookie: resolveCookie(options.cookie),
+    lifetimeSeconds: parseDurationSeconds(options.lifetime ?? 2_678_400, "lifetime"),
+    permanent: options.permanent ?? false,
+    refreshEachRequest: options.refreshEachRequest ?? true,
+    idleTimeoutSeconds: optionalDuration(options.idleTimeout, "idleTimeout"),
+    absoluteTimeoutSeconds: optionalDuration(options.absoluteTimeout, "absoluteTimeout"),
+    regenerateGraceSeconds: grace,
+    storeTimeoutMs,
+    touchAfter,
+    saveOnServerError: options.saveOnServerError ?? false,
+    now: options.now ?? Date.now,
+    onEvent: options.onEvent,
+  });
+}
