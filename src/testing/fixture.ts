@@ -1,0 +1,45 @@
+/**
+ * What a store's test file hands the shared suites: a way to make a fresh,
+ * isolated store and to clean it up after.
+ */
+import type { Store } from "../core/store.js";
+
+/**
+ * One isolated store for one test. `dump`, when given, returns everything the
+ * backing service holds for this store (keys and values, as text), so the
+ * suites can prove that no raw session id is ever written.
+ *
+ * @example
+ * const make: MakeStore = async () => ({ store: new MemoryStore(), cleanup: async () => {} });
+ */
+export interface StoreFixture {
+  store: Store;
+  cleanup(): Promise<void>;
+  dump?(): Promise<string>;
+}
+
+/** Factory of isolated stores; called once per test. */
+export type MakeStore = () => Promise<StoreFixture>;
+
+/** Options shared by {@link testStore} and {@link testSessionsOnStore}. */
+export interface SuiteOptions {
+  /** A reason to skip (the service is unreachable): fails instead under `CI=true`. */
+  skip?: string | undefined;
+  /** Also run the heavy variants (1,000 concurrent writers). */
+  heavy?: boolean | undefined;
+}
+
+/**
+ * Run `fn` with a fresh store and always clean it up, even when `fn` throws.
+ *
+ * @example
+ * await withStore(make, async ({ store }) => { assert.equal(await store.load("x"), undefined); });
+ */
+export async function withStore<T>(make: MakeStore, fn: (fixture: StoreFixture) => Promise<T>): Promise<T> {
+  const fixture = await make();
+  try {
+    return await fn(fixture);
+  } finally {
+    await fixture.cleanup();
+  }
+}

@@ -1,0 +1,4 @@
+export { testStore, assertData } from "./store-suite.js";
+export { withStore, type MakeStore, type StoreFixture, type SuiteOptions } from "./fixture.js";
+export { change, nullData, prng, randomIdHash, record, unicodeString } from "./records.js";
+export { isCI, probeService, serviceUnavailable } from "./service.js";

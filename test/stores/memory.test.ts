@@ -1,0 +1,82 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { MemoryStore } from "../../src/stores/memory.js";
+import { ConfigError } from "../../src/core/errors.js";
+import { change, randomIdHash, record, testStore } from "../../src/testing/index.js";
+
+testStore("memory", async () => ({ store: new MemoryStore(), cleanup: async () => {} }), { heavy: true });
+
+describe("MemoryStore specifics", () => {
+  it("evicts the least recently used record first when full", async () => {
+    const store = new MemoryStore({ maxEntries: 3 });
+    const [a, b, c, d] = [randomIdHash(), randomIdHash(), randomIdHash(), randomIdHash()];
+    for (const id of [a, b, c]) assert.equal(await store.create(id, record({ id }), 60), true);
+    assert.ok(await store.load(a), "reading a makes b the least recently used");
+    assert.equal(await store.apply(c, change({ set: { x: "1" } }), 60), "ok");
+    assert.equal(await store.create(d, record({}), 60), true);
+    assert.equal(store.size, 3);
+    assert.equal(await store.load(b), undefined, "b was evicted");
+    for (const id of [a, c, d]) assert.ok(await store.load(id));
+  });
+
+  it("drops the evicted record from the user index", async () => {
+    const store = new MemoryStore({ maxEntries: 2 });
+    const [a, b, c] = [randomIdHash(), randomIdHash(), randomIdHash()];
+    await store.create(a, record({}, { userId: "u" }), 60);
+    await store.create(b, record({}, { userId: "u" }), 60);
+    await store.create(c, record({}), 60);
+    assert.deepEqual((await store.listForUser("u")).map((s) => s.idHash), [b]);
+  });
+
+  it("checks expiry on load with its clock, and drops the expired record", async () => {
+    let nowMs = 1_000_000;
+    const store = new MemoryStore({ now: () => nowMs });
+    const id = randomIdHash();
+    await store.create(id, record({ a: "1" }, { nowMs, ttlSeconds: 10 }), 10);
+    nowMs += 9_999;
+    assert.ok(await store.load(id));
+    nowMs += 1;
+    assert.equal(await store.load(id), undefined, "expired exactly at expiresAtMs");
+    assert.equal(store.size, 0);
+  });
+
+  it("never extends a frozen record's grace window by touch", async () => {
+    const store = new MemoryStore();
+    const id = randomIdHash();
+    const rec = record({ a: "1" }, { frozen: true, ttlSeconds: 10 });
+    await store.create(id, rec, 10);
+    assert.equal(await store.touch(id, rec.expiresAtMs + 3_600_000, 3_600), false);
+    assert.equal((await store.load(id))?.expiresAtMs, rec.expiresAtMs);
+  });
+
+  it("rejects a maxEntries that is not a positive whole number", () => {
+    for (const maxEntries of [0, -1, 1.5, Number.NaN]) {
+      assert.throws(() => new MemoryStore({ maxEntries }), (e: unknown) => e instanceof ConfigError && e.option === "maxEntries");
+    }
+  });
+
+  it("warns once, in production only", () => {
+    // A child process, because the warning is once per process by design.
+    const script = [
+      'const { MemoryStore } = await import("./src/stores/memory.ts");',
+      "const seen = [];",
+      'process.on("warning", (w) => seen.push(w.code));',
+      "new MemoryStore(); new MemoryStore();",
+      "await new Promise((r) => setImmediate(r));",
+      "console.log(JSON.stringify(seen));",
+    ].join("\n");
+    const run = (env: string) =>
+      spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+        env: { ...process.env, NODE_ENV: env },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+    const prod = run("production");
+    assert.equal(prod.status, 0, prod.stderr);
+    assert.deepEqual(JSON.parse(prod.stdout.trim()), ["SESSIONKIT_MEMORY_STORE"]);
+    const dev = run("development");
+    assert.equal(dev.status, 0, dev.stderr);
+    assert.deepEqual(JSON.parse(dev.stdout.trim()), []);
+  });
+});
