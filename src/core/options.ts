@@ -162,8 +162,8 @@ function resolveCookie(c: CookieOptions = {}): ResolvedCookieOptions {
   if (sameSiteRaw !== false && !["lax", "strict", "none"].includes(String(sameSiteRaw).toLowerCase())) {
     throw new ConfigError("cookie.sameSite", "use \"lax\", \"strict\", \"none\" or false.");
   }
-  const sameSite =
-    sameSiteRaw === false ? undefined : (({ lax: "Lax", strict: "Strict", none: "None" }) as const)[String(sameSiteRaw).toLowerCase() as "lax"];
+  const SAME_SITE: Record<string, "Lax" | "Strict" | "None"> = { lax: "Lax", strict: "Strict", none: "None" };
+  const sameSite = sameSiteRaw === false ? undefined : SAME_SITE[String(sameSiteRaw).toLowerCase()];
   let secure = c.secure ?? "auto";
   if (secure !== true && secure !== false && secure !== "auto") throw new ConfigError("cookie.secure", "use true, false or \"auto\".");
   const partitioned = c.partitioned ?? false;

@@ -1,0 +1,111 @@
+/**
+ * Cookie mode: the whole session lives in a signed (or encrypted) cookie, as
+ * in Flask. Loading follows Flask's open_session and committing its
+ * save_session (FLASK-FORMAT.md §3 and §5), with these differences: a
+ * malformed payload under a valid signature is a fresh session (Flask
+ * answers 500), a cookie signed with an older secret is re-signed at once,
+ * and an oversized cookie is an error instead of a warning.
+ */
+import { BadPayload, BadSignature, SignatureExpired, createCookieCodec, type CookieCodec } from "../codec/index.js";
+import type { EventHandler, RejectReason } from "./events.js";
+import type { ResolvedOptions } from "./options.js";
+import { RESERVED_KEYS, Session, isPermanent, sessionInternals } from "./session.js";
+import { cookieTemplate, deletionCookie, setCookieValue, type CookieTemplate } from "./set-cookie.js";
+import { VerifiedCache } from "./verified-cache.js";
+
+/** Per-session facts cookie mode keeps between load and commit. */
+interface CookieFacts {
+  secure: boolean;
+  secretIndex: number;
+}
+
+/**
+ * Loads and commits sessions kept in the cookie itself.
+ *
+ * @example
+ * const mode = new CookieMode(resolveOptions({ secret }), emit);
+ */
+export class CookieMode {
+  readonly #options: ResolvedOptions;
+  readonly #codec: CookieCodec;
+  readonly #template: CookieTemplate;
+  readonly #cache = new VerifiedCache(10_000);
+  readonly #maxAgeSeconds: number;
+  readonly #emit: EventHandler;
+
+  constructor(options: ResolvedOptions, emit: EventHandler) {
+    this.#options = options;
+    this.#codec = createCookieCodec({ format: options.format, secrets: options.secrets });
+    this.#template = cookieTemplate(options.cookie);
+    this.#maxAgeSeconds = Math.min(options.lifetimeSeconds, options.idleTimeoutSeconds ?? Infinity);
+    this.#emit = emit;
+  }
+
+  load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean): Session<Data> {
+    const nowSeconds = Math.floor(this.#options.now() / 1000);
+    let session: Session<Data> | undefined;
+    let secretIndex = 0;
+    if (value) {
+      let entry = this.#cache.get(value, nowSeconds, this.#maxAgeSeconds);
+      if (entry === undefined) {
+        try {
+          entry = this.#codec.open(value, { maxAgeSeconds: this.#maxAgeSeconds, nowSeconds });
+          this.#cache.set(value, entry);
+        } catch (error) {
+          this.#emit({ type: "cookie_rejected", reason: rejectReason(error, nowSeconds) });
+        }
+      }
+      if (entry !== undefined && !this.#pastAbsolute(entry.data, nowSeconds)) {
+        session = new Session<Data>(entry.data, false);
+        secretIndex = entry.secretIndex;
+      }
+    }
+    session ??= new Session<Data>(undefined, true);
+    sessionInternals(session).defaultPermanent = this.#options.permanent;
+    const facts: CookieFacts = { secure, secretIndex };
+    sessionInternals(session).backend.cookie = facts;
+    return session;
+  }
+
+  #pastAbsolute(data: Record<string, unknown>, nowSeconds: number): boolean {
+    const limit = this.#options.absoluteTimeoutSeconds;
+    if (limit === undefined) return false;
+    const created = data[RESERVED_KEYS.createdAt];
+    if (typeof created === "number" && nowSeconds - created <= limit) return false;
+    this.#emit({ type: "cookie_rejected", reason: "absolute_timeout" });
+    return true;
+  }
+
+  commit(session: Session<any>, detectInPlace: () => void): string[] {
+    const internals = sessionInternals(session);
+    const facts = internals.backend.cookie as CookieFacts;
+    detectInPlace();
+    const t = this.#template;
+    if (internals.destroyed || internals.values.size === 0) {
+      return session.modified || internals.destroyed ? [deletionCookie(t, facts.secure)] : [];
+    }
+    const permanent = isPermanent(internals);
+    const resign = facts.secretIndex > 0;
+    if (!(session.modified || (permanent && this.#options.refreshEachRequest) || resign)) return [];
+    if (resign) this.#emit({ type: "resigned", secretIndex: facts.secretIndex });
+    const nowMs = this.#options.now();
+    const nowSeconds = Math.floor(nowMs / 1000);
+    if (permanent && !internals.values.has(RESERVED_KEYS.permanent)) internals.values.set(RESERVED_KEYS.permanent, true);
+    if (this.#options.absoluteTimeoutSeconds !== undefined && !internals.values.has(RESERVED_KEYS.createdAt)) {
+      internals.values.set(RESERVED_KEYS.createdAt, nowSeconds);
+    }
+    const value = this.#codec.encode(Session.plainData(session), { nowSeconds });
+    const expires = permanent ? nowMs + this.#options.lifetimeSeconds * 1000 : undefined;
+    return [setCookieValue(t, value, expires, facts.secure)];
+  }
+}
+
+function rejectReason(error: unknown, nowSeconds: number): RejectReason {
+  if (error instanceof SignatureExpired) {
+    const signed = error.dateSigned instanceof Date ? error.dateSigned.getTime() / 1000 : undefined;
+    return signed !== undefined && signed > nowSeconds ? "future" : "expired";
+  }
+  if (error instanceof BadPayload) return "bad_payload";
+  if (error instanceof BadSignature) return "bad_signature";
+  return "malformed";
+}

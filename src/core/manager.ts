@@ -1,0 +1,149 @@
+/**
+ * `createSessions()`: the manager every adapter calls. It speaks strings: the
+ * Cookie header in, Set-Cookie values out. Cookie mode or server-side mode is
+ * chosen by passing a `store`; the app code is the same either way.
+ */
+import { ConfigError } from "./errors.js";
+import { findCookie } from "./cookie-header.js";
+import { CookieMode } from "./cookie-mode.js";
+import type { EventHandler, SessionEvent } from "./events.js";
+import { resolveOptions, type ResolvedOptions, type SessionOptions } from "./options.js";
+import { Session, sessionInternals } from "./session.js";
+import type { StoredSessionInfo } from "./store.js";
+import { StoreMode } from "./store-mode.js";
+
+/** What an adapter knows about the request. */
+export interface RequestContext {
+  /** The request arrived over HTTPS (decides Secure when `cookie.secure` is "auto"). */
+  secure?: boolean;
+}
+
+/** What an adapter knows about the response when committing. */
+export interface CommitContext {
+  /** The response status: with 5xx, changes are not saved (unless `saveOnServerError`). */
+  status?: number;
+}
+
+let insecureWarned = false;
+
+/**
+ * Loads and commits sessions. Create one per app with {@link createSessions}.
+ *
+ * @example
+ * const session = await sessions.load(req.headers.cookie, { secure: false });
+ * const setCookie = await sessions.commit(session, { status: 200 });
+ */
+export class SessionManager<Data extends Record<string, unknown> = Record<string, unknown>> {
+  /** The checked, frozen options. */
+  readonly options: ResolvedOptions;
+  readonly #cookieMode: CookieMode | undefined;
+  readonly #storeMode: StoreMode | undefined;
+  readonly #emit: EventHandler;
+
+  constructor(options: SessionOptions) {
+    this.options = resolveOptions(options);
+    const onEvent = this.options.onEvent;
+    // A throwing event handler must not turn a rejected cookie into a 500.
+    this.#emit = onEvent
+      ? (event: SessionEvent) => {
+          try {
+            onEvent(event);
+          } catch (error) {
+            process.emitWarning(`sessionkit: the onEvent handler threw (${(error as Error)?.name ?? typeof error})`, { code: "SESSIONKIT_EVENT_HANDLER" });
+          }
+        }
+      : () => {};
+    if (this.options.store) this.#storeMode = new StoreMode(this.options, this.#emit);
+    else this.#cookieMode = new CookieMode(this.options, this.#emit);
+  }
+
+  /** Whether sessions live in a store (true) or in the cookie (false). */
+  get serverSide(): boolean {
+    return this.#storeMode !== undefined;
+  }
+
+  /**
+   * The session of a request, from its raw Cookie header. Bad, forged or
+   * expired cookies give a fresh session (and an event), never an error; a
+   * store that is down gives a StoreError.
+   */
+  async load(cookieHeader: string | undefined | null, context: RequestContext = {}): Promise<Session<Data>> {
+    const found = findCookie(cookieHeader, this.options.cookie.name);
+    if (found.count > 1) this.#emit({ type: "duplicate_cookie", count: found.count });
+    const secure = this.#secure(context);
+    if (this.#cookieMode) return this.#cookieMode.load<Data>(found.value, secure);
+    return this.#storeMode!.load<Data>(found.value, secure);
+  }
+
+  #secure(context: RequestContext): boolean {
+    const setting = this.options.cookie.secure;
+    if (setting !== "auto") return setting;
+    const secure = context.secure === true;
+    if (!secure && !insecureWarned && process.env.NODE_ENV === "production") {
+      insecureWarned = true;
+      process.emitWarning(
+        "sessionkit: a session cookie was sent without Secure under NODE_ENV=production (the request was not HTTPS). Serve over HTTPS, or tell the adapter to trust your proxy's X-Forwarded-Proto.",
+        { code: "SESSIONKIT_INSECURE_COOKIE" },
+      );
+    }
+    return secure;
+  }
+
+  /**
+   * Save what the request changed and return the Set-Cookie values to send
+   * (none when nothing needs sending). Throws CookieTooLargeError,
+   * StoreError or SessionInterruptedError; never sends a partial write.
+   */
+  async commit(session: Session<Data>, context: CommitContext = {}): Promise<string[]> {
+    const detect = (): void => detectInPlaceChanges(session);
+    if (this.#cookieMode) {
+      if (context.status !== undefined && context.status >= 500 && !this.options.saveOnServerError && !sessionInternals(session).destroyed) {
+        if (session.modified) this.#emit({ type: "not_saved", reason: "server_error_status" });
+        return [];
+      }
+      return this.#cookieMode.commit(session, detect);
+    }
+    return this.#storeMode!.commit(session, context.status, detect);
+  }
+
+  /** The sessions indexed under `userId` (hashed ids and times only). */
+  async listForUser(userId: string): Promise<StoredSessionInfo[]> {
+    const store = this.#userIndexStore("listForUser");
+    return this.#storeMode!.call("listForUser", () => store.listForUser!(userId));
+  }
+
+  /** "Log out everywhere": destroy every session of `userId`, except `options.except`. Resolves how many ended. */
+  async destroyAllForUser(userId: string, options: { except?: Session<Data> } = {}): Promise<number> {
+    const store = this.#userIndexStore("destroyForUser");
+    const exceptHash = options.except ? (sessionInternals(options.except).backend.stored as { idHash?: string } | undefined)?.idHash : undefined;
+    return this.#storeMode!.call("destroyForUser", () => store.destroyForUser!(userId, exceptHash));
+  }
+
+  #userIndexStore(method: "listForUser" | "destroyForUser") {
+    const store = this.options.store;
+    if (!store) throw new ConfigError("store", "listing or ending a user's sessions needs a server-side store; cookie sessions cannot be revoked.");
+    if (typeof store[method] !== "function") throw new ConfigError("store", `the ${store.name} store has no user index (${method}); use a store that has one.`);
+    return store;
+  }
+}
+
+/** Mark values changed in place (a pushed array item, a set nested field) as changed. */
+function detectInPlaceChanges(session: Session<any>): void {
+  const internals = sessionInternals(session);
+  for (const key of internals.handedOut.keys()) {
+    if (!internals.dirty.has(key) && internals.values.has(key) && Session.changedInPlace(session, key)) {
+      internals.dirty.add(key);
+      session.modified = true;
+    }
+  }
+}
+
+/**
+ * Create the session manager of an app.
+ *
+ * @example
+ * const sessions = createSessions<{ username?: string }>({ secret: process.env.SECRET_KEY! });
+ */
+export function createSessions<Data extends Record<string, unknown> = Record<string, unknown>>(options: SessionOptions): SessionManager<Data> {
+  return new SessionManager<Data>(options);
+}

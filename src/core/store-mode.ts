@@ -1,0 +1,255 @@
+/**
+ * Server-side mode: the cookie holds a random id, the data lives in a store.
+ *
+ * What it guarantees beyond Flask-Session and express-session:
+ * - only the keys a request changed are written, as one atomic change-set,
+ *   so concurrent requests never lose each other's keys;
+ * - a write never creates a record (`apply` on a missing record writes
+ *   nothing), so a request in flight cannot bring back a destroyed session;
+ * - an id the server never issued is never adopted, and loading one writes nothing;
+ * - idle and absolute timeouts are checked here on every load, whatever the
+ *   store's TTL did;
+ * - the store sees only SHA-256 hashes of ids, and each call has a deadline.
+ */
+import { SessionInterruptedError } from "./errors.js";
+import type { EventHandler } from "./events.js";
+import { hashSessionId, isSessionIdSyntax, newSessionId } from "./ids.js";
+import type { ResolvedOptions } from "./options.js";
+import { RESERVED_KEYS, Session, isPermanent, sessionInternals } from "./session.js";
+import { cookieTemplate, deletionCookie, setCookieValue, type CookieTemplate } from "./set-cookie.js";
+import type { ChangeSet, Store, StoreRecord } from "./store.js";
+import { withDeadline } from "./timeout.js";
+
+/** Per-session facts kept between load and commit. */
+interface StoredFacts {
+  secure: boolean;
+  /** Raw id: only ever written into the Set-Cookie value. */
+  id?: string;
+  idHash?: string;
+  createdAtMs?: number;
+  expiresAtMs?: number;
+  userId?: string;
+  frozen?: boolean;
+  /** A cookie came with the request (so an emptied session must delete it). */
+  hadCookie: boolean;
+}
+
+const prefix = (idHash: string | undefined): string | undefined => idHash?.slice(0, 8);
+
+/**
+ * Loads and commits sessions kept in a {@link Store}.
+ *
+ * @example
+ * const mode = new StoreMode(resolveOptions({ secret, store }), emit);
+ */
+export class StoreMode {
+  readonly #o: ResolvedOptions;
+  readonly #store: Store;
+  readonly #t: CookieTemplate;
+  readonly #idleMs: number;
+  readonly #emit: EventHandler;
+
+  constructor(options: ResolvedOptions, emit: EventHandler) {
+    this.#o = options;
+    this.#store = options.store!;
+    this.#t = cookieTemplate(options.cookie);
+    this.#idleMs = (options.idleTimeoutSeconds ?? options.lifetimeSeconds) * 1000;
+    this.#emit = emit;
+  }
+
+  /** Run a store call under the deadline, reporting failures as events before they propagate. */
+  async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(run, this.#o.storeTimeoutMs, this.#store.name, operation);
+    } catch (error) {
+      const e = error as { storeName?: string; timedOut?: boolean };
+      this.#emit({ type: "store_error", store: this.#store.name, operation, timedOut: e.timedOut === true });
+      throw error;
+    }
+  }
+
+  async load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean): Promise<Session<Data>> {
+    const facts: StoredFacts = { secure, hadCookie: Boolean(value) };
+    const session = await this.#open<Data>(value, facts);
+    const internals = sessionInternals(session);
+    internals.defaultPermanent = this.#o.permanent;
+    internals.backend.stored = facts;
+    return session;
+  }
+
+  async #open<Data extends Record<string, unknown>>(value: string | undefined, facts: StoredFacts): Promise<Session<Data>> {
+    if (!value) return new Session<Data>(undefined, true);
+    if (!isSessionIdSyntax(value)) {
+      this.#emit({ type: "cookie_rejected", reason: "bad_id" });
+      return new Session<Data>(undefined, true);
+    }
+    const idHash = hashSessionId(value);
+    const record = await this.call("load", () => this.#store.load(idHash));
+    if (record === undefined) {
+      this.#emit({ type: "cookie_rejected", reason: "unknown_id", idHashPrefix: prefix(idHash) });
+      return new Session<Data>(undefined, true);
+    }
+    if (!isValidRecord(record)) {
+      this.#emit({ type: "cookie_rejected", reason: "bad_payload", idHashPrefix: prefix(idHash) });
+      return new Session<Data>(undefined, true);
+    }
+    const nowMs = this.#o.now();
+    const absolute = this.#o.absoluteTimeoutSeconds;
+    const idleOver = nowMs >= record.expiresAtMs;
+    const absoluteOver = absolute !== undefined && nowMs >= record.createdAtMs + absolute * 1000;
+    if (idleOver || absoluteOver) {
+      this.#emit({ type: "cookie_rejected", reason: idleOver ? "idle_timeout" : "absolute_timeout", idHashPrefix: prefix(idHash) });
+      if (!record.frozen) await this.call("destroy", () => this.#store.destroy(idHash));
+      return new Session<Data>(undefined, true);
+    }
+    Object.assign(facts, {
+      id: value,
+      idHash,
+      createdAtMs: record.createdAtMs,
+      expiresAtMs: record.expiresAtMs,
+      userId: record.userId,
+      frozen: record.frozen === true,
+    });
+    return new Session<Data>(record.data, false, true);
+  }
+
+  #cookie(id: string, session: Session<any>, secure: boolean): string {
+    const permanent = isPermanent(sessionInternals(session));
+    return setCookieValue(this.#t, id, permanent ? this.#o.now() + this.#o.lifetimeSeconds * 1000 : undefined, secure);
+  }
+
+  #ttlSeconds(expiresAtMs: number, nowMs: number): number {
+    return Math.max(1, Math.ceil((expiresAtMs - nowMs) / 1000));
+  }
+
+  /** Every value as stored text, for a new record. */
+  #allData(session: Session<any>): Record<string, string> {
+    const data = Object.create(null) as Record<string, string>;
+    for (const key of sessionInternals(session).values.keys()) data[key] = Session.storedText(session, key);
+    return data;
+  }
+
+  async #create(session: Session<any>, nowMs: number, createdAtMs: number, userId: string | undefined): Promise<string> {
+    const record: StoreRecord = {
+      data: this.#allData(session),
+      createdAtMs,
+      expiresAtMs: nowMs + this.#idleMs,
+      userId,
+    };
+    // 256 random bits never collide in practice; the loop only guards a broken random source.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const id = newSessionId();
+      const created = await this.call("create", () => this.#store.create(hashSessionId(id), record, this.#ttlSeconds(record.expiresAtMs, nowMs)));
+      if (created) return id;
+    }
+    throw new Error("sessionkit: could not create a session record with a fresh id three times; the random source or the store is broken.");
+  }
+
+  async commit(session: Session<any>, status: number | undefined, detectInPlace: () => void): Promise<string[]> {
+    const internals = sessionInternals(session);
+    const facts = internals.backend.stored as StoredFacts;
+    const { secure } = facts;
+    const deletion = (): string[] => (facts.hadCookie || session.modified ? [deletionCookie(this.#t, secure)] : []);
+
+    if (internals.destroyed) {
+      if (facts.idHash) {
+        const idHash = facts.idHash;
+        await this.call("destroy", () => this.#store.destroy(idHash));
+        this.#emit({ type: "destroyed", idHashPrefix: prefix(idHash) });
+      }
+      return [deletionCookie(this.#t, secure)];
+    }
+    if (status !== undefined && status >= 500 && !this.#o.saveOnServerError) {
+      if (session.modified) this.#emit({ type: "not_saved", reason: "server_error_status" });
+      return [];
+    }
+    detectInPlace();
+    const nowMs = this.#o.now();
+    const userId = internals.userId === undefined ? facts.userId : internals.userId ?? undefined;
+    if (isPermanent(internals) && internals.values.size > 0 && !internals.values.has(RESERVED_KEYS.permanent)) {
+      internals.values.set(RESERVED_KEYS.permanent, true);
+    }
+
+    if (internals.regenerate) {
+      if (facts.frozen) throw new SessionInterruptedError("regenerated");
+      const oldHash = facts.idHash;
+      let cookies: string[];
+      if (internals.values.size === 0 && userId === undefined) cookies = deletion();
+      else cookies = [this.#cookie(await this.#create(session, nowMs, nowMs, userId), session, secure)];
+      if (oldHash) await this.#retire(oldHash, nowMs);
+      this.#emit({ type: "regenerated", idHashPrefix: prefix(oldHash) });
+      return cookies;
+    }
+
+    if (!facts.idHash) {
+      if (internals.values.size === 0) return session.modified && facts.hadCookie ? deletion() : [];
+      if (!session.modified) return [];
+      return [this.#cookie(await this.#create(session, nowMs, nowMs, userId), session, secure)];
+    }
+
+    const idHash = facts.idHash;
+    if (facts.frozen) {
+      if (session.modified) throw this.#interrupted("regenerated", idHash);
+      return [];
+    }
+    if (session.modified) {
+      if (internals.values.size === 0) {
+        await this.call("destroy", () => this.#store.destroy(idHash));
+        return deletion();
+      }
+      const change = this.#changeSet(session, nowMs);
+      if (internals.userId !== undefined) change.userId = internals.userId;
+      const result = await this.call("apply", () => this.#store.apply(idHash, change, this.#ttlSeconds(change.expiresAtMs!, nowMs)));
+      if (result !== "ok") throw this.#interrupted(result === "missing" ? "destroyed" : "regenerated", idHash);
+      return this.#refreshCookie(session, facts);
+    }
+    // Lazy touch: only once `touchAfter` of the idle window has passed, so most read-only requests write nothing.
+    const expiresAtMs = facts.expiresAtMs!;
+    if (expiresAtMs - nowMs > this.#idleMs * (1 - this.#o.touchAfter)) return [];
+    const next = nowMs + this.#idleMs;
+    const touched = await this.call("touch", () => this.#store.touch(idHash, next, this.#ttlSeconds(next, nowMs)));
+    return touched ? this.#refreshCookie(session, facts) : [];
+  }
+
+  #refreshCookie(session: Session<any>, facts: StoredFacts): string[] {
+    const internals = sessionInternals(session);
+    return isPermanent(internals) && this.#o.refreshEachRequest ? [this.#cookie(facts.id!, session, facts.secure)] : [];
+  }
+
+  #changeSet(session: Session<any>, nowMs: number): ChangeSet {
+    const internals = sessionInternals(session);
+    const change: ChangeSet = { set: Object.create(null), delete: [], expiresAtMs: nowMs + this.#idleMs };
+    if (internals.cleared) change.clear = true;
+    for (const key of internals.dirty) {
+      if (internals.values.has(key)) change.set[key] = Session.storedText(session, key);
+      else if (!internals.cleared) change.delete.push(key);
+    }
+    return change;
+  }
+
+  /** After regenerate: keep the old record readable (frozen) for the grace window, or remove it. */
+  async #retire(oldHash: string, nowMs: number): Promise<void> {
+    const graceMs = this.#o.regenerateGraceSeconds * 1000;
+    if (graceMs <= 0) {
+      await this.call("destroy", () => this.#store.destroy(oldHash));
+      return;
+    }
+    const change: ChangeSet = { set: Object.create(null), delete: [], frozen: true, expiresAtMs: nowMs + graceMs };
+    await this.call("apply", () => this.#store.apply(oldHash, change, this.#ttlSeconds(nowMs + graceMs, nowMs)));
+  }
+
+  #interrupted(reason: "destroyed" | "regenerated", idHash: string): SessionInterruptedError {
+    this.#emit({ type: "interrupted", reason, idHashPrefix: prefix(idHash) });
+    return new SessionInterruptedError(reason);
+  }
+}
+
+/** A record read back from a store is untrusted: check its shape before use. */
+function isValidRecord(record: unknown): record is StoreRecord {
+  if (typeof record !== "object" || record === null) return false;
+  const r = record as StoreRecord;
+  if (!Number.isFinite(r.createdAtMs) || !Number.isFinite(r.expiresAtMs)) return false;
+  if (typeof r.data !== "object" || r.data === null) return false;
+  for (const key in r.data) if (typeof r.data[key] !== "string") return false;
+  return true;
+}

@@ -1,0 +1,19 @@
+export { createSessions, SessionManager, type RequestContext, type CommitContext } from "./core/manager.js";
+export { Session, RESERVED_KEYS, type ConsumeFlashesOptions } from "./core/session.js";
+export type { SessionOptions, CookieOptions, ResolvedOptions, ResolvedCookieOptions } from "./core/options.js";
+export type { Duration } from "./core/duration.js";
+export type { SessionEvent, RejectReason, EventHandler } from "./core/events.js";
+export type { Store, StoreRecord, ChangeSet, ApplyResult, StoredSessionInfo } from "./core/store.js";
+export {
+  SessionkitError,
+  ConfigError,
+  SecretError,
+  CookieTooLargeError,
+  StoreError,
+  SessionInterruptedError,
+  HeadersSentError,
+  type SessionkitErrorCode,
+} from "./core/errors.js";
+export { mergeVary, shouldVary, cacheControlFor } from "./core/headers.js";
+export { findCookie } from "./core/cookie-header.js";
+export { hashSessionId, isSessionIdSyntax } from "./core/ids.js";
