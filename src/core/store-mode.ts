@@ -83,7 +83,7 @@ export class StoreMode {
       this.#emit({ type: "cookie_rejected", reason: "bad_id" });
       return new Session<Data>(undefined, true);
     }
-    const idHash = hashSessionId(value);
+    const idHash = this.#key(value);
     const record = await this.call("load", () => this.#store.load(idHash));
     if (record === undefined) {
       this.#emit({ type: "cookie_rejected", reason: "unknown_id", idHashPrefix: prefix(idHash) });
@@ -113,6 +113,11 @@ export class StoreMode {
     return new Session<Data>(record.data, false, true);
   }
 
+  /** The key the store sees: the id's SHA-256, or the raw id for a store that asks for it (Flask-Session). */
+  #key(id: string): string {
+    return this.#store.rawIds === true ? id : hashSessionId(id);
+  }
+
   #cookie(id: string, session: Session<any>, secure: boolean): string {
     const permanent = isPermanent(sessionInternals(session));
     return setCookieValue(this.#t, id, permanent ? this.#o.now() + this.#o.lifetimeSeconds * 1000 : undefined, secure);
@@ -139,7 +144,7 @@ export class StoreMode {
     // 256 random bits never collide in practice; the loop only guards a broken random source.
     for (let attempt = 0; attempt < 3; attempt++) {
       const id = newSessionId();
-      const created = await this.call("create", () => this.#store.create(hashSessionId(id), record, this.#ttlSeconds(record.expiresAtMs, nowMs)));
+      const created = await this.call("create", () => this.#store.create(this.#key(id), record, this.#ttlSeconds(record.expiresAtMs, nowMs)));
       if (created) return id;
     }
     throw new Error("sessionkit: could not create a session record with a fresh id three times; the random source or the store is broken.");

@@ -93,6 +93,12 @@ export interface StoredSessionInfo {
 export interface Store {
   /** A short name for errors and events, such as `"redis"`. */
   readonly name: string;
+  /**
+   * When true, core passes the raw session id instead of its SHA-256 hash
+   * (Flask-Session compatibility: Flask-Session keys records by the raw id).
+   * A dump of such a store yields live cookies; say so wherever it is offered.
+   */
+  readonly rawIds?: boolean;
   /** Read a record, or `undefined` when there is none or it has expired. */
   load(idHash: string): Promise<StoreRecord | undefined>;
   /** Create a record; resolves `false`, writing nothing, when one already exists under `idHash`. */
