@@ -6,7 +6,7 @@
  */
 import { ConfigError } from "../core/errors.js";
 import type { ApplyResult, ChangeSet, Store, StoreRecord, StoredSessionInfo } from "../core/store.js";
-import { assertStorable, toInfo, toRecord } from "./postgres/rows.js";
+import { encodeData, encodeText, toInfo, toRecord } from "./postgres/rows.js";
 import { runStatements, type PgPoolLike, type RunResult } from "./postgres/runner.js";
 import { buildStatements, type PostgresStatements } from "./postgres/sql.js";
 
@@ -123,13 +123,12 @@ export class PostgresStore implements Store {
    * const created = await store.create(idHash, record, 3600);
    */
   async create(idHash: string, record: StoreRecord, _ttlSeconds: number): Promise<boolean> {
-    assertStorable(record.data, [], record.userId);
     const { rowCount } = await this.#run(this.#sql.create, [
       idHash,
-      JSON.stringify(record.data),
+      encodeData(record.data),
       record.createdAtMs,
       record.expiresAtMs,
-      record.userId ?? null,
+      record.userId === undefined ? null : encodeText(record.userId, "userId"),
       record.frozen === true,
     ]);
     return rowCount === 1;
@@ -142,16 +141,15 @@ export class PostgresStore implements Store {
    * const result = await store.apply(idHash, { set: { n: "1" }, delete: [] }, 3600); // "ok" | "missing" | "frozen"
    */
   async apply(idHash: string, change: ChangeSet, _ttlSeconds: number): Promise<ApplyResult> {
-    assertStorable(change.set, change.delete, change.userId);
     const { rows } = await this.#run(this.#sql.apply, [
       idHash,
       this.#options.now(),
       change.clear === true,
-      change.delete,
-      JSON.stringify(change.set),
+      change.delete.map((key) => encodeText(key, "key")),
+      encodeData(change.set),
       change.expiresAtMs ?? null,
       change.userId !== undefined,
-      change.userId ?? null,
+      typeof change.userId === "string" ? encodeText(change.userId, "userId") : null,
       change.frozen === true,
     ]);
     const row = rows[0];
@@ -160,7 +158,9 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Move the idle expiry of a live record without touching its data.
+   * Move the idle expiry of a live record without touching its data. A frozen
+   * record is not touched (`false`): its expiry is the end of the regenerate
+   * grace window, which must not roll.
    *
    * @example
    * await store.touch(idHash, Date.now() + 3_600_000, 3600);
@@ -187,7 +187,7 @@ export class PostgresStore implements Store {
    * const devices = await store.listForUser("user-42");
    */
   async listForUser(userId: string): Promise<StoredSessionInfo[]> {
-    const { rows } = await this.#run(this.#sql.listForUser, [userId, this.#options.now()]);
+    const { rows } = await this.#run(this.#sql.listForUser, [encodeText(userId, "userId"), this.#options.now()]);
     return rows.map(toInfo);
   }
 
@@ -198,7 +198,7 @@ export class PostgresStore implements Store {
    * await store.destroyForUser("user-42", currentIdHash); // "log out my other devices"
    */
   async destroyForUser(userId: string, exceptIdHash?: string): Promise<number> {
-    const { rowCount } = await this.#run(this.#sql.destroyForUser, [userId, exceptIdHash ?? null]);
+    const { rowCount } = await this.#run(this.#sql.destroyForUser, [encodeText(userId, "userId"), exceptIdHash ?? null]);
     return rowCount;
   }
 
@@ -232,7 +232,7 @@ export class PostgresStore implements Store {
     const { rows } =
       options.userId === undefined
         ? await this.#run(this.#sql.list, [limit])
-        : await this.#run(this.#sql.listByUser, [limit, options.userId]);
+        : await this.#run(this.#sql.listByUser, [limit, encodeText(options.userId, "userId")]);
     return rows.map(toInfo);
   }
 

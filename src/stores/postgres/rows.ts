@@ -6,10 +6,10 @@
 import type { StoreRecord, StoredSessionInfo } from "../../core/store.js";
 
 /**
- * A key, value or user id that PostgreSQL cannot store as it is: text with a
- * NUL character or an unpaired UTF-16 surrogate. PostgreSQL refuses the first,
- * and the driver would silently turn the second into U+FFFD, so the store
- * refuses both up front rather than store something other than what it was given.
+ * A key, value or user id that PostgreSQL cannot store: text with an unpaired
+ * UTF-16 surrogate. The driver would silently turn it into U+FFFD, so the
+ * store refuses it up front rather than store something other than what it
+ * was given. (NUL, which PostgreSQL refuses too, is escaped instead: see {@link encodeText}.)
  *
  * @example
  * catch (e) { if (e instanceof UnstorableTextError) console.log(e.code, e.field) }
@@ -19,7 +19,7 @@ export class UnstorableTextError extends RangeError {
   /** Which part of the change held the text: `"key"`, `"value"` or `"userId"`. */
   readonly field: string;
   constructor(field: string) {
-    super(`a session ${field} holds a NUL character or an unpaired surrogate, which PostgreSQL cannot store`);
+    super(`a session ${field} holds an unpaired surrogate, which PostgreSQL cannot store`);
     this.name = "UnstorableTextError";
     this.field = field;
   }
@@ -43,26 +43,57 @@ export class CorruptRecordError extends TypeError {
 /** `isWellFormed` is Node 20+; the regex is its fallback for older engines. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-function storable(text: string): boolean {
-  if (text.includes("\u0000")) return false;
+function wellFormed(text: string): boolean {
   const s = text as string & { isWellFormed?: () => boolean };
   return typeof s.isWellFormed === "function" ? s.isWellFormed() : !LONE_SURROGATE.test(text);
 }
 
 /**
- * Throw {@link UnstorableTextError} unless every key and value can be stored.
+ * PostgreSQL text and jsonb cannot hold U+0000, but a session key or value
+ * may. Such strings (and, so the scheme stays reversible, strings that start
+ * with the marker U+0001) are stored as the marker followed by the text with
+ * U+0001 written as U+0001 "1" and U+0000 as U+0001 "0". Every other string —
+ * all of what core writes in practice — is stored as it is, readable in psql.
+ */
+const MARK = "\u0001";
+
+/**
+ * Escape a string PostgreSQL could not store (see {@link decodeText}).
  *
  * @example
- * assertStorable({ a: '"x"' }, ["b"], "user-1");
+ * encodeText("a\u0000b"); // "\u0001a\u00010b"
  */
-export function assertStorable(set: Record<string, string>, deleted: readonly string[], userId?: string | null): void {
-  for (const key of Object.keys(set)) {
-    if (!storable(key)) throw new UnstorableTextError("key");
-    const value = set[key];
-    if (typeof value !== "string" || !storable(value)) throw new UnstorableTextError("value");
+export function encodeText(text: string, field: string): string {
+  if (!wellFormed(text)) throw new UnstorableTextError(field);
+  if (!text.includes("\u0000") && !text.startsWith(MARK)) return text;
+  return MARK + text.replaceAll(MARK, `${MARK}1`).replaceAll("\u0000", `${MARK}0`);
+}
+
+/**
+ * Reverse {@link encodeText}.
+ *
+ * @example
+ * decodeText(encodeText("a\u0000b", "value")); // "a\u0000b"
+ */
+export function decodeText(stored: string): string {
+  if (!stored.startsWith(MARK)) return stored;
+  return stored.slice(1).replace(/\u0001([01])/g, (_, c: string) => (c === "0" ? "\u0000" : MARK));
+}
+
+/**
+ * The jsonb text of a change's `set` (or a record's data), keys and values escaped.
+ *
+ * @example
+ * await client.query("SELECT $1::jsonb", [encodeData({ a: '"x"' })]);
+ */
+export function encodeData(data: Record<string, string>): string {
+  const out: Record<string, string> = Object.create(null);
+  for (const key of Object.keys(data)) {
+    const value = data[key];
+    if (typeof value !== "string") throw new UnstorableTextError("value");
+    out[encodeText(key, "key")] = encodeText(value, "value");
   }
-  for (const key of deleted) if (!storable(key)) throw new UnstorableTextError("key");
-  if (typeof userId === "string" && !storable(userId)) throw new UnstorableTextError("userId");
+  return JSON.stringify(out);
 }
 
 /**
@@ -90,7 +121,7 @@ export function toData(value: unknown): Record<string, string> {
   const data: Record<string, string> = Object.create(null);
   for (const [key, v] of Object.entries(parsed)) {
     if (typeof v !== "string") throw new CorruptRecordError("a data value is not a string");
-    data[key] = v;
+    data[decodeText(key)] = decodeText(v);
   }
   return data;
 }
@@ -107,7 +138,7 @@ export function toRecord(row: Record<string, unknown>): StoreRecord {
     createdAtMs: toMs(row.created_at_ms, "created_at_ms"),
     expiresAtMs: toMs(row.expires_at_ms, "expires_at_ms"),
   };
-  if (typeof row.user_id === "string") record.userId = row.user_id;
+  if (typeof row.user_id === "string") record.userId = decodeText(row.user_id);
   if (row.frozen === true) record.frozen = true;
   return record;
 }
@@ -125,6 +156,6 @@ export function toInfo(row: Record<string, unknown>): StoredSessionInfo {
     createdAtMs: toMs(row.created_at_ms, "created_at_ms"),
     expiresAtMs: toMs(row.expires_at_ms, "expires_at_ms"),
   };
-  if (typeof row.user_id === "string") info.userId = row.user_id;
+  if (typeof row.user_id === "string") info.userId = decodeText(row.user_id);
   return info;
 }

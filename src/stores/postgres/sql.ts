@@ -99,7 +99,7 @@ export function buildStatements(table: string, schema?: string): PostgresStateme
         RETURNING 1
       )
       SELECT (SELECT frozen FROM cur) AS frozen, EXISTS (SELECT 1 FROM upd) AS updated`,
-    touch: `UPDATE ${qualified} SET expires_at_ms = $2 WHERE id_hash = $1 AND expires_at_ms > $3`,
+    touch: `UPDATE ${qualified} SET expires_at_ms = $2 WHERE id_hash = $1 AND expires_at_ms > $3 AND NOT frozen`,
     destroy: `DELETE FROM ${qualified} WHERE id_hash = $1`,
     listForUser: `SELECT id_hash, created_at_ms, expires_at_ms, user_id FROM ${qualified}
       WHERE user_id = $1 AND expires_at_ms > $2 ORDER BY created_at_ms, id_hash`,

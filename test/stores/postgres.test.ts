@@ -1,0 +1,211 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import pg from "pg";
+import { PostgresStore, UnstorableTextError, CorruptRecordError } from "../../src/stores/postgres.js";
+import { ConfigError } from "../../src/core/errors.js";
+import { change, probeService, randomIdHash, record, serviceUnavailable, testStore } from "../../src/testing/index.js";
+
+const CONNECTION = { host: "127.0.0.1", port: 5432, user: "postgres", database: "test" };
+// One pool for the file: tables are unique per fixture, so parallel files never meet.
+const pool = new pg.Pool({ ...CONNECTION, max: 10 });
+// Idle clients whose connection dies emit here; the store handles checked-out ones itself.
+const poolErrors: string[] = [];
+pool.on("error", (err) => poolErrors.push((err as { code?: string }).code ?? err.name));
+const prefix = `sk_pg_${process.pid}_${Date.now().toString(36)}`;
+let counter = 0;
+const tables: string[] = [];
+const skip = await probeService("PostgreSQL at 127.0.0.1:5432 (database test, user postgres)", async () => {
+  await pool.query("SELECT 1");
+});
+after(async () => {
+  if (skip === undefined) for (const t of tables) await pool.query(`DROP TABLE IF EXISTS "${t}"`);
+  await pool.end();
+});
+
+function newTable(): string {
+  const table = `${prefix}_${(counter += 1)}`;
+  tables.push(table);
+  return table;
+}
+
+testStore(
+  "postgres",
+  async () => {
+    const table = newTable();
+    return {
+      store: new PostgresStore({ pool, table }),
+      cleanup: async () => void (await pool.query(`DROP TABLE IF EXISTS "${table}"`)),
+      dump: async () => JSON.stringify((await pool.query(`SELECT * FROM "${table}"`)).rows),
+    };
+  },
+  { skip, heavy: true },
+);
+
+if (skip !== undefined) {
+  serviceUnavailable("PostgresStore specifics", skip);
+} else {
+  describe("PostgresStore specifics", () => {
+    it("migrates idempotently, from several stores at once, to the documented schema", async () => {
+      const table = newTable();
+      const stores = Array.from({ length: 4 }, () => new PostgresStore({ pool, table, autoMigrate: false }));
+      await Promise.all(stores.map((s) => s.migrate()));
+      await stores[0]!.migrate();
+      const { rows: cols } = await pool.query(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position",
+        [table],
+      );
+      assert.deepEqual(
+        cols.map((c) => `${c.column_name}:${c.data_type}`),
+        ["id_hash:text", "data:jsonb", "created_at_ms:bigint", "expires_at_ms:bigint", "user_id:text", "frozen:boolean"],
+      );
+      const { rows: idx } = await pool.query("SELECT indexdef FROM pg_indexes WHERE tablename = $1 ORDER BY indexname", [table]);
+      const defs = idx.map((r) => String(r.indexdef));
+      assert.equal(defs.length, 3);
+      assert.ok(defs.some((d) => d.includes("(expires_at_ms)")));
+      assert.ok(defs.some((d) => d.includes("(user_id)") && d.includes("WHERE (user_id IS NOT NULL)")));
+    });
+
+    it("with autoMigrate off, fails loudly on a missing table instead of creating it", async () => {
+      const table = newTable();
+      const store = new PostgresStore({ pool, table, autoMigrate: false });
+      await assert.rejects(store.load(randomIdHash()), (e: unknown) => (e as { code?: string }).code === "42P01");
+      const { rowCount } = await pool.query("SELECT 1 FROM pg_tables WHERE tablename = $1", [table]);
+      assert.equal(rowCount, 0);
+    });
+
+    it("uses the schema option", async () => {
+      const schema = `${prefix}_schema`;
+      await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      try {
+        const store = new PostgresStore({ pool, schema, table: "sessions" });
+        const id = randomIdHash();
+        await store.create(id, record({ a: "1" }), 60);
+        const { rows } = await pool.query(`SELECT id_hash FROM "${schema}".sessions`);
+        assert.deepEqual(rows, [{ id_hash: id }]);
+      } finally {
+        await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
+      }
+    });
+
+    it("refuses table and schema names that are not plain identifiers, without touching the pool", () => {
+      let connects = 0;
+      const counting = { connect: () => ((connects += 1), pool.connect()) };
+      for (const table of ['x"; DROP TABLE y; --', "1abc", "", "a-b", "a".repeat(49)]) {
+        assert.throws(() => new PostgresStore({ pool: counting, table }), (e: unknown) => e instanceof ConfigError && e.option === "table");
+      }
+      assert.throws(() => new PostgresStore({ pool: counting, schema: "a.b" }), (e: unknown) => e instanceof ConfigError && e.option === "schema");
+      assert.throws(() => new PostgresStore({ pool: counting, statementTimeoutMs: -1 }), ConfigError);
+      new PostgresStore({ pool: counting, table: newTable() });
+      assert.equal(connects, 0, "constructing a store opens no connection");
+    });
+
+    it("escapes U+0000 so psql shows ordinary data as is, and refuses lone surrogates", async () => {
+      const table = newTable();
+      const store = new PostgresStore({ pool, table });
+      const id = randomIdHash();
+      await store.create(id, record([["plain", '"alice"'], ["n\u0000ul", "v\u0000"], ["\u0001lead", "\u0001\u0001x"]], { userId: "u\u0000" }), 60);
+      const { rows } = await pool.query(`SELECT data, user_id FROM "${table}"`);
+      assert.equal(rows[0].data.plain, '"alice"', "ordinary values are stored verbatim");
+      assert.equal(rows[0].data["\u0001n\u00010ul"], "\u0001v\u00010");
+      const loaded = await store.load(id);
+      assert.deepEqual({ ...loaded?.data }, { plain: '"alice"', "n\u0000ul": "v\u0000", "\u0001lead": "\u0001\u0001x" });
+      assert.equal(loaded?.userId, "u\u0000");
+      assert.deepEqual((await store.listForUser("u\u0000")).map((s) => s.idHash), [id]);
+      assert.equal(await store.apply(id, change({ delete: ["n\u0000ul"] }), 60), "ok");
+      assert.deepEqual(Object.keys((await store.load(id))!.data).sort(), ["\u0001lead", "plain"]);
+      for (const bad of [change({ set: { "\ud800": "1" } }), change({ set: { a: "\udc00x" } }), change({ delete: ["\ud800"] }), change({ userId: "\ud83d" })]) {
+        await assert.rejects(store.apply(id, bad, 60), (e: unknown) => e instanceof UnstorableTextError && e.code === "SESSIONKIT_UNSTORABLE_TEXT");
+      }
+    });
+
+    it("refuses a hand-edited row whose data is not an object of strings", async () => {
+      const table = newTable();
+      const store = new PostgresStore({ pool, table });
+      const id = randomIdHash();
+      await store.create(id, record({ a: "1" }), 60);
+      await pool.query(`UPDATE "${table}" SET data = '{"a": {"nested": true}}'::jsonb`);
+      await assert.rejects(store.load(id), (e: unknown) => e instanceof CorruptRecordError);
+      await pool.query(`UPDATE "${table}" SET data = '[1]'::jsonb`);
+      await assert.rejects(store.load(id), (e: unknown) => e instanceof CorruptRecordError);
+    });
+
+    describe("faults", () => {
+      let blocker: pg.Client;
+      before(async () => {
+        blocker = new pg.Client(CONNECTION);
+        await blocker.connect();
+      });
+      after(() => blocker.end());
+
+      it("a statement stuck on a row lock ends with statement_timeout (57014), then the next call succeeds", async () => {
+        const table = newTable();
+        const store = new PostgresStore({ pool, table, statementTimeoutMs: 300 });
+        const id = randomIdHash();
+        await store.create(id, record({ a: "1" }), 60);
+        await blocker.query("BEGIN");
+        await blocker.query(`SELECT 1 FROM "${table}" WHERE id_hash = $1 FOR UPDATE`, [id]);
+        const t0 = Date.now();
+        try {
+          await assert.rejects(store.apply(id, change({ set: { b: "2" } }), 60), (e: unknown) => (e as { code?: string }).code === "57014");
+          const elapsed = Date.now() - t0;
+          assert.ok(elapsed >= 250 && elapsed < 2_000, `timed out after ${elapsed} ms`);
+        } finally {
+          await blocker.query("ROLLBACK");
+        }
+        assert.equal(await store.apply(id, change({ set: { b: "2" } }), 60), "ok");
+        assert.deepEqual({ ...(await store.load(id))?.data }, { a: "1", b: "2" }, "the timed-out change was rolled back, not half-applied");
+        // The SET LOCAL did not leak into the pooled connection: a plain query sees the server default.
+        const clients = await Promise.all(Array.from({ length: 3 }, () => pool.connect()));
+        try {
+          for (const c of clients) assert.equal((await c.query("SHOW statement_timeout")).rows[0].statement_timeout, "0");
+        } finally {
+          for (const c of clients) c.release();
+        }
+      });
+
+      it("a connection killed mid-query with pg_terminate_backend gives an error, not a hang or a crash; the next call works", async () => {
+        const table = newTable();
+        const store = new PostgresStore({ pool, table, statementTimeoutMs: 10_000 });
+        const id = randomIdHash();
+        await store.create(id, record({ a: "1" }), 60);
+        const uncaught: unknown[] = [];
+        const onUncaught = (e: unknown): void => void uncaught.push(e);
+        process.on("uncaughtException", onUncaught);
+        await blocker.query("BEGIN");
+        await blocker.query(`SELECT 1 FROM "${table}" WHERE id_hash = $1 FOR UPDATE`, [id]);
+        try {
+          const pending = store.apply(id, change({ set: { b: "2" } }), 60);
+          const outcome = pending.then(
+            () => "resolved",
+            (e: unknown) => (e instanceof Error ? e : new Error("non-error")),
+          );
+          // Wait (bounded) until the apply is on the server, waiting for the lock.
+          let victim: number | undefined;
+          for (let i = 0; i < 100 && victim === undefined; i += 1) {
+            const { rows } = await blocker.query(
+              "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1 AND pid <> pg_backend_pid()",
+              [`%${table}%`],
+            );
+            victim = rows[0]?.pid;
+            if (victim === undefined) await new Promise((r) => setTimeout(r, 20));
+          }
+          assert.ok(victim, "the apply reached the server");
+          await blocker.query("SELECT pg_terminate_backend($1)", [victim]);
+          const t0 = Date.now();
+          const result = await outcome;
+          assert.ok(result instanceof Error, "the killed query rejects");
+          assert.ok(Date.now() - t0 < 2_000, "and promptly");
+        } finally {
+          await blocker.query("ROLLBACK");
+        }
+        await new Promise((r) => setTimeout(r, 50));
+        process.off("uncaughtException", onUncaught);
+        assert.deepEqual(uncaught, []);
+        assert.equal(await store.apply(id, change({ set: { c: "3" } }), 60), "ok");
+        assert.deepEqual({ ...(await store.load(id))?.data }, { a: "1", c: "3" });
+        // The dead client was destroyed, not returned: every pooled client still works.
+        await Promise.all(Array.from({ length: 12 }, () => store.load(id)));
+      });
+    });
+  });
+}
