@@ -1,0 +1,172 @@
+/**
+ * `createCookieCodec`: the one object core uses to turn session data into a
+ * cookie value and back, in one of three formats:
+ *
+ * - `flask`: exactly Flask's cookie (itsdangerous `URLSafeTimedSerializer`,
+ *   HMAC-SHA1, salt `cookie-session`, HMAC key derivation, tagged JSON, zlib
+ *   when it saves ≥ 2 bytes) — FLASK-FORMAT.md §1;
+ * - `signed` (default): the same layout with HMAC-SHA256, compression tried
+ *   only on longer payloads (see `encodePayload`);
+ * - `encrypted`: AES-256-GCM with a per-cookie key (see `encrypted.ts`).
+ *
+ * Secrets are newest first: `secrets[0]` signs, all verify. Keys are derived
+ * here, once. Every decode checks the MAC (or the GCM tag) before anything
+ * is decoded, inflated or parsed.
+ */
+import { EncryptedBox } from "./encrypted.js";
+import { BadPayload, BadSignature, CodecConfigError, UnserializableValueError } from "./errors.js";
+import type { LoadsOptions } from "./tagged-json-parse.js";
+import { dumps, loads } from "./tagged-json.js";
+import { nowSeconds, TimestampSigner, type TimedUnsignOptions } from "./timed.js";
+import { decodePayload, DEFAULT_MAX_DECOMPRESSED_BYTES, encodePayload } from "./url-safe.js";
+
+/** The three cookie formats. */
+export type CookieFormat = "flask" | "signed" | "encrypted";
+
+/** Options of {@link createCookieCodec}. */
+export interface CookieCodecOptions {
+  /** Default `"signed"`. */
+  format?: CookieFormat;
+  /** Newest first: the first signs, all verify. Strings are UTF-8; at least one, none empty. */
+  secrets: readonly (string | Uint8Array)[];
+  /** Cap on inflated payload bytes (default 64 KiB). */
+  maxDecompressedBytes?: number;
+  /**
+   * itsdangerous's salt (the purpose the MAC is bound to). Default
+   * `"cookie-session"`, which the `flask` format needs to talk to Flask;
+   * native formats may bind it to the cookie name (SECURITY G.45).
+   */
+  salt?: string;
+  /** Nesting cap for the JSON (default 64). */
+  maxDepth?: number;
+  /** Cap on the number of keys and items in the JSON (default 10,000). */
+  maxKeys?: number;
+  /** Longest cookie value accepted before any work (default 16 KiB, four browser cookies). */
+  maxValueLength?: number;
+}
+
+/** Per-call options of `encode`. */
+export interface EncodeOptions {
+  /** The signing time, in Unix seconds (default: the clock). */
+  nowSeconds?: number;
+}
+
+/** Per-call options of `decode` and `open`. */
+export interface DecodeOptions {
+  /** Refuse values signed longer ago than this (Flask: `PERMANENT_SESSION_LIFETIME`). */
+  maxAgeSeconds?: number;
+  /** "Now", in Unix seconds (default: the clock). */
+  nowSeconds?: number;
+}
+
+/** What `open` returns. */
+export interface OpenedCookie {
+  /** The session data: a null-prototype object. */
+  data: Record<string, unknown>;
+  /** When the cookie was signed, in Unix seconds. */
+  signedAtSeconds: number;
+  /** Which secret verified it: 0 = the newest. Core re-signs when it is not 0. */
+  secretIndex: number;
+}
+
+/** A cookie codec: see {@link createCookieCodec}. */
+export interface CookieCodec {
+  readonly format: CookieFormat;
+  encode(data: Record<string, unknown>, options?: EncodeOptions): string;
+  decode(value: string, options?: DecodeOptions): Record<string, unknown>;
+  open(value: string, options?: DecodeOptions): OpenedCookie;
+}
+
+/** In the `signed` format, texts shorter than this are not worth a ~20 µs deflate attempt. */
+const SIGNED_COMPRESS_FROM = 256;
+
+function normalizeSecrets(secrets: unknown): (string | Uint8Array)[] {
+  if (!Array.isArray(secrets) || secrets.length === 0) {
+    throw new CodecConfigError("secrets", "give at least one secret (newest first)");
+  }
+  return secrets.map((secret, i) => {
+    if (typeof secret === "string" ? secret.length === 0 : !(secret instanceof Uint8Array) || secret.length === 0) {
+      throw new CodecConfigError(`secrets[${i}]`, "each secret must be a non-empty string or Uint8Array");
+    }
+    return secret instanceof Uint8Array ? Uint8Array.from(secret) : (secret as string);
+  });
+}
+
+function asSessionData(value: unknown): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== null) {
+    throw new BadPayload("sessionkit/codec: the payload is not a JSON object");
+  }
+  return value as Record<string, unknown>;
+}
+
+function checkData(data: unknown): void {
+  if (typeof data !== "object" || data === null) throw new UnserializableValueError(data === null ? "null" : typeof data, "is not a session object");
+  const proto = Object.getPrototypeOf(data);
+  if (proto !== Object.prototype && proto !== null) throw new UnserializableValueError(data.constructor?.name ?? "object", "is not a plain session object");
+}
+
+function checkValue(value: unknown, maxLength: number): asserts value is string {
+  if (typeof value !== "string" || value.length === 0 || value.length > maxLength) {
+    throw new BadSignature("sessionkit/codec: not a cookie value (empty, too long or not a string)", "malformed");
+  }
+}
+
+/**
+ * Create a codec. Validates options and derives every key now, so encode and
+ * decode cost little more than one HMAC.
+ *
+ * @example
+ * const codec = createCookieCodec({ format: "flask", secrets: [process.env.SECRET_KEY!] });
+ * const cookie = codec.encode({ user: "Tom" });
+ * codec.decode(cookie, { maxAgeSeconds: 2_678_400 }).user; // "Tom"
+ */
+export function createCookieCodec(options: CookieCodecOptions): CookieCodec {
+  const format = options.format ?? "signed";
+  if (format !== "flask" && format !== "signed" && format !== "encrypted") {
+    throw new CodecConfigError("format", 'use "flask", "signed" or "encrypted"');
+  }
+  const secrets = normalizeSecrets(options.secrets);
+  const salt = options.salt ?? "cookie-session";
+  const maxValueLength = options.maxValueLength ?? 16 * 1024;
+  const limits: LoadsOptions & { maxDecompressedBytes: number } = {
+    maxDecompressedBytes: options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
+    maxDepth: options.maxDepth ?? 64,
+    maxKeys: options.maxKeys ?? 10_000,
+    maxLength: (options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES) * 2,
+  };
+
+  if (format === "encrypted") {
+    const box = new EncryptedBox({ secrets, purpose: salt });
+    const open = (value: string, opts?: DecodeOptions): OpenedCookie => {
+      checkValue(value, maxValueLength);
+      const opened = box.open(value, opts as TimedUnsignOptions);
+      return { data: asSessionData(loads(opened.plaintext, limits)), signedAtSeconds: opened.signedAtSeconds, secretIndex: opened.secretIndex };
+    };
+    return Object.freeze({
+      format,
+      encode(data: Record<string, unknown>, opts?: EncodeOptions): string {
+        checkData(data);
+        return box.seal(dumps(data), opts?.nowSeconds ?? nowSeconds());
+      },
+      decode: (value: string, opts?: DecodeOptions) => open(value, opts).data,
+      open,
+    });
+  }
+
+  const signer = new TimestampSigner({ secrets, salt, digest: format === "flask" ? "sha1" : "sha256" });
+  const compressFrom = format === "flask" ? 0 : SIGNED_COMPRESS_FROM;
+  const open = (value: string, opts?: DecodeOptions): OpenedCookie => {
+    checkValue(value, maxValueLength);
+    const { value: payload, signedAtSeconds, secretIndex } = signer.unsign(value, opts);
+    return { data: asSessionData(decodePayload(payload, limits)), signedAtSeconds, secretIndex };
+  };
+  return Object.freeze({
+    format,
+    encode(data: Record<string, unknown>, opts?: EncodeOptions): string {
+      checkData(data);
+      return signer.sign(encodePayload(dumps(data), compressFrom), opts?.nowSeconds ?? nowSeconds());
+    },
+    decode: (value: string, opts?: DecodeOptions) => open(value, opts).data,
+    open,
+  });
+}

@@ -1,0 +1,220 @@
+/**
+ * Flask's `TaggedJSONSerializer` (`flask/json/tag.py`), writing side: one
+ * pass that tags and prints, producing the exact text of Python's
+ * `json.dumps(tagged, separators=(",", ":"), sort_keys=True, ensure_ascii=True)`
+ * — FLASK-FORMAT.md §2.1–2.2. The reading side is in `tagged-json-parse.ts`.
+ *
+ * Why a hand-written printer and not `JSON.stringify`: Python sorts keys by
+ * code point, escapes everything ≥ U+007F as lower-case `\uXXXX`, prints
+ * floats as `repr` (`1e-05`, `1e+16`, `-0.0`), writes big ints exactly and
+ * `NaN`/`Infinity` bare. JavaScript does none of these.
+ *
+ * Value mapping (JavaScript → Python):
+ * - safe integers and BigInt → int; other numbers → float (so `1e16` is the
+ *   float `1e+16`, and an integral Python float `1.0` read back as `1` is
+ *   written as the int `1`: the one lossy corner, Python compares them equal);
+ * - `Tuple` → ` t`, `Uint8Array` → ` b`, `Markup` (or any `__html__()`) → ` m`,
+ *   `UUID` → ` u`, `Date` → ` d` (whole seconds);
+ * - plain objects (prototype `Object.prototype` or `null`) → dict; a dict
+ *   whose single key is a tag key is escaped with ` di`, as Flask does;
+ * - `undefined` is skipped in objects and `null` in arrays (as `JSON.stringify`);
+ *   anything else (functions, symbols, Map, Set, class instances) throws
+ *   {@link UnserializableValueError}, as Python raises `TypeError`.
+ */
+import { UnserializableValueError } from "./errors.js";
+import { httpDate } from "./http-date.js";
+import { Tuple, UUID } from "./python-types.js";
+
+export { loads, type LoadsOptions } from "./tagged-json-parse.js";
+
+/** The keys of Flask's default tags, in Flask's order. A 1-key dict with one of these is escaped with ` di`. */
+export const TAG_KEYS: ReadonlySet<string> = new Set([" di", " t", " b", " m", " u", " d"]);
+
+/** Deeper than this is a cycle or abuse; Python's own limit is ~1000 frames. */
+const MAX_DUMP_DEPTH = 256;
+
+const HEX_DIGITS = "0123456789abcdef";
+
+/** `\uXXXX` with lower-case hex, as Python's `ensure_ascii`. */
+function uEscape(c: number): string {
+  return `\\u${HEX_DIGITS[(c >> 12) & 15]}${HEX_DIGITS[(c >> 8) & 15]}${HEX_DIGITS[(c >> 4) & 15]}${HEX_DIGITS[c & 15]}`;
+}
+
+function escapeFrom(s: string, from: number): string {
+  let out = s.slice(0, from);
+  let runStart = from;
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) continue;
+    out += s.slice(runStart, i);
+    runStart = i + 1;
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += "\\\\";
+    else if (c === 0x0a) out += "\\n";
+    else if (c === 0x0d) out += "\\r";
+    else if (c === 0x09) out += "\\t";
+    else if (c === 0x08) out += "\\b";
+    else if (c === 0x0c) out += "\\f";
+    else out += uEscape(c); // JS strings are UTF-16 already: astral chars come out as Python's surrogate pair
+  }
+  return out + s.slice(runStart);
+}
+
+/**
+ * A JSON string literal exactly as Python's `json.dumps(s, ensure_ascii=True)`.
+ *
+ * @example
+ * quote("é\n"); // '"\\u00e9\\n"'
+ */
+export function quote(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) return `"${escapeFrom(s, i)}"`;
+  }
+  return `"${s}"`;
+}
+
+/**
+ * Python's `repr(float)`: JavaScript's shortest round-trip digits, laid out
+ * the Python way (`1.0`, `1e-05`, `1e+16`, `-0.0`, `NaN`, `Infinity`).
+ *
+ * @example
+ * pyFloatRepr(1e-5); // "1e-05"
+ * pyFloatRepr(100); // "100.0"
+ */
+export function pyFloatRepr(x: number): string {
+  if (x !== x) return "NaN";
+  if (x === Infinity) return "Infinity";
+  if (x === -Infinity) return "-Infinity";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const sign = x < 0 ? "-" : "";
+  const exp = (x < 0 ? -x : x).toExponential(); // "d.ddde+N": shortest digits
+  const e = exp.indexOf("e");
+  const digits = exp.charCodeAt(1) === 0x2e ? exp[0] + exp.slice(2, e) : exp.slice(0, e);
+  const exponent = Number(exp.slice(e + 1));
+  if (exponent >= -4 && exponent < 16) {
+    if (exponent < 0) return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
+    const intLength = exponent + 1;
+    if (digits.length <= intLength) return `${sign}${digits}${"0".repeat(intLength - digits.length)}.0`;
+    return `${sign}${digits.slice(0, intLength)}.${digits.slice(intLength)}`;
+  }
+  const mantissa = digits.length === 1 ? digits : `${digits[0]}.${digits.slice(1)}`;
+  const abs = exponent < 0 ? -exponent : exponent;
+  return `${sign}${mantissa}e${exponent < 0 ? "-" : "+"}${abs < 10 ? "0" : ""}${abs}`;
+}
+
+/** Python sorts str keys by code point; JS `sort()` by UTF-16 unit. They differ only past U+D7FF. */
+function codePointCompare(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (astral code points) must sort after U+E000–U+FFFF.
+    x = x >= 0xe000 ? x - 0x800 : x >= 0xd800 ? x + 0x2000 : x;
+    y = y >= 0xe000 ? y - 0x800 : y >= 0xd800 ? y + 0x2000 : y;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+function sortedKeys(obj: object): string[] {
+  const keys = Object.keys(obj);
+  if (keys.length < 2) return keys;
+  keys.sort();
+  for (const k of keys) {
+    for (let i = 0; i < k.length; i++) {
+      if (k.charCodeAt(i) >= 0xd800) return keys.sort(codePointCompare);
+    }
+  }
+  return keys;
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function writeNumber(x: number): string {
+  if (Number.isSafeInteger(x)) return Object.is(x, -0) ? "-0.0" : String(x);
+  return pyFloatRepr(x);
+}
+
+function writeDict(obj: Record<string, unknown>, depth: number): string {
+  let keys = sortedKeys(obj);
+  for (const k of keys) {
+    // Skipped `undefined` values must not count toward the 1-key escape check below.
+    if (obj[k] === undefined) {
+      keys = keys.filter((key) => obj[key] !== undefined);
+      break;
+    }
+  }
+  // Flask's TagDict: a dict with exactly one key that is a tag key gets escaped.
+  if (keys.length === 1 && TAG_KEYS.has(keys[0]!)) {
+    const k = keys[0]!;
+    return `{" di":{${quote(`${k}__`)}:${write(obj[k], depth + 1)}}}`;
+  }
+  let out = "{";
+  let first = true;
+  for (const k of keys) {
+    out += `${first ? "" : ","}${quote(k)}:${write(obj[k], depth + 1)}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+function writeList(items: readonly unknown[], depth: number): string {
+  let out = "[";
+  for (let i = 0; i < items.length; i++) {
+    const v = items[i];
+    out += `${i === 0 ? "" : ","}${v === undefined ? "null" : write(v, depth + 1)}`;
+  }
+  return `${out}]`;
+}
+
+function write(value: unknown, depth: number): string {
+  switch (typeof value) {
+    case "string":
+      return quote(value);
+    case "number":
+      return writeNumber(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "bigint":
+      return value.toString();
+    case "object":
+      break;
+    default:
+      throw new UnserializableValueError(typeof value);
+  }
+  if (value === null) return "null";
+  if (depth > MAX_DUMP_DEPTH) throw new UnserializableValueError("object", "is nested too deeply (a cycle?)");
+  if (isPlainObject(value)) return writeDict(value as Record<string, unknown>, depth);
+  if (value instanceof Tuple) return `{" t":${writeList(value, depth)}}`;
+  if (Array.isArray(value)) return writeList(value, depth);
+  if (value instanceof Uint8Array) {
+    return `{" b":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64")}"}`;
+  }
+  const html = (value as { __html__?: unknown }).__html__;
+  if (typeof html === "function") return `{" m":${quote(String(html.call(value)))}}`;
+  if (value instanceof UUID) return `{" u":"${value.hex}"}`;
+  if (value instanceof Date) {
+    if (!Number.isFinite(value.getTime())) throw new UnserializableValueError("Date", "is an invalid Date");
+    return `{" d":"${httpDate(value)}"}`;
+  }
+  throw new UnserializableValueError(value.constructor?.name ?? "object");
+}
+
+/**
+ * Serialize one value to Flask's tagged JSON, byte for byte as Python writes
+ * it. Used for the whole cookie session and, by server-side stores, for each
+ * session value on its own.
+ *
+ * @example
+ * dumps({ user: "Tom", cart: tuple(1, 2), at: new Date(0) });
+ * // '{"at":{" d":"Thu, 01 Jan 1970 00:00:00 GMT"},"cart":{" t":[1,2]},"user":"Tom"}'
+ */
+export function dumps(value: unknown): string {
+  if (value === undefined) throw new UnserializableValueError("undefined");
+  return write(value, 0);
+}

@@ -1,0 +1,117 @@
+/**
+ * itsdangerous's `timed.py`: `TimestampSigner`, which signs
+ * `value.timestamp` so that `unsign` can refuse old (or future) values.
+ * The clock is injected (`nowSeconds`) so tests and callers control it.
+ */
+import { base64Decode, base64Encode, bytesToInt, intToBytes } from "./encoding.js";
+import { BadSignature, BadTimeSignature, SignatureExpired } from "./errors.js";
+import { Signer } from "./signer.js";
+
+/** Options of {@link TimestampSigner.unsign}. */
+export interface TimedUnsignOptions {
+  /** Refuse values signed more than this many seconds ago (age == max is still valid, as in itsdangerous). */
+  maxAgeSeconds?: number | undefined;
+  /** "Now", in whole Unix seconds; defaults to the clock. */
+  nowSeconds?: number | undefined;
+}
+
+/** The result of a successful {@link TimestampSigner.unsign}. */
+export interface TimedUnsigned {
+  /** The signed text before the timestamp. */
+  value: string;
+  /** When it was signed, in Unix seconds. */
+  signedAtSeconds: number;
+  /** Which secret verified it: 0 is the newest. */
+  secretIndex: number;
+}
+
+/**
+ * Current Unix time in whole seconds (itsdangerous `get_timestamp`).
+ *
+ * @example
+ * nowSeconds(); // 1700000000
+ */
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * Encode a Unix time as itsdangerous does: minimal big-endian bytes, base64url.
+ *
+ * @example
+ * encodeTimestamp(1_700_000_000); // "ZVPxAA"
+ */
+export function encodeTimestamp(seconds: number): string {
+  return base64Encode(intToBytes(seconds));
+}
+
+/**
+ * A {@link Signer} that adds and checks a timestamp (itsdangerous `TimestampSigner`).
+ *
+ * @example
+ * const ts = new TimestampSigner({ secrets: ["k"], salt: "cookie-session", digest: "sha1" });
+ * ts.unsign(ts.sign("hi", 1_700_000_000), { maxAgeSeconds: 60, nowSeconds: 1_700_000_030 }).value; // "hi"
+ */
+export class TimestampSigner extends Signer {
+  /**
+   * `value.timestamp.signature`, signed with the newest secret.
+   *
+   * @example
+   * signer.sign("eyJ1Ijoxfq", 1_700_000_000); // "eyJ1Ijoxfq.ZVPxAA.<sig>"
+   */
+  override sign(value: string, atSeconds: number = nowSeconds()): string {
+    return super.sign(`${value}.${encodeTimestamp(atSeconds)}`);
+  }
+
+  /**
+   * Verify the MAC first (constant time), then the timestamp, then the age.
+   * Throws `BadSignature`/`BadTimeSignature` (forged or malformed) or
+   * `SignatureExpired` (authentic but too old, or from the future).
+   *
+   * @example
+   * signer.unsign(cookie, { maxAgeSeconds: 2_678_400 }); // { value, signedAtSeconds, secretIndex }
+   */
+  override unsign(signed: string, options?: TimedUnsignOptions): TimedUnsigned {
+    let result;
+    try {
+      result = super.unsign(signed);
+    } catch (error) {
+      // itsdangerous raises BadTimeSignature when the forged value still looks timed.
+      if (error instanceof BadSignature && error.reason === "mismatch") {
+        const dot = signed.lastIndexOf(".");
+        if (signed.lastIndexOf(".", dot - 1) >= 0) {
+          throw new BadTimeSignature("sessionkit/codec: signature does not match", "mismatch");
+        }
+      }
+      throw error;
+    }
+    const { value: message, secretIndex } = result;
+    const dot = message.lastIndexOf(".");
+    if (dot < 0) throw new BadTimeSignature("sessionkit/codec: timestamp missing", "timestamp");
+    const bytes = base64Decode(message, dot + 1, message.length);
+    const signedAtSeconds = bytes === undefined ? undefined : bytesToInt(bytes);
+    if (signedAtSeconds === undefined) throw new BadTimeSignature("sessionkit/codec: malformed timestamp", "timestamp");
+    checkAge(signedAtSeconds, options);
+    return { value: message.slice(0, dot), signedAtSeconds, secretIndex };
+  }
+}
+
+/**
+ * itsdangerous's age rule: `age > maxAge` is expired, `age < 0` (from the
+ * future) is refused the same way; `age == maxAge` passes. No check without
+ * `maxAgeSeconds`, as in itsdangerous.
+ *
+ * @example
+ * checkAge(1_700_000_000, { maxAgeSeconds: 10, nowSeconds: 1_700_000_011 }); // throws SignatureExpired
+ */
+export function checkAge(signedAtSeconds: number, options?: TimedUnsignOptions): void {
+  const maxAge = options?.maxAgeSeconds;
+  if (maxAge === undefined) return;
+  const age = (options?.nowSeconds ?? nowSeconds()) - signedAtSeconds;
+  if (age > maxAge) {
+    throw new SignatureExpired(`sessionkit/codec: signature age ${age} > ${maxAge} seconds`, new Date(signedAtSeconds * 1000));
+  }
+  if (age < 0) {
+    throw new SignatureExpired(`sessionkit/codec: signature age ${age} < 0`, new Date(signedAtSeconds * 1000), "future");
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * itsdangerous's `url_safe.py` (`URLSafeSerializerMixin`) and the payload
+ * half of `serializer.py`: JSON text → maybe zlib → base64url, with a leading
+ * `.` marking a compressed payload (FLASK-FORMAT.md §1.5), and back.
+ *
+ * node:zlib is used (zero dependencies). Its deflate is Chromium's zlib
+ * fork, so compressed bytes can differ from CPython's — both are valid zlib
+ * and each side reads the other's; only the uncompressed form is
+ * byte-identical to Flask's. Inflation is capped with zlib's own
+ * `maxOutputLength`, so a bomb with a valid MAC stops at the cap (H.51).
+ */
+import { deflateSync, inflateSync } from "node:zlib";
+import { base64Decode } from "./encoding.js";
+import { BadPayload } from "./errors.js";
+import { loads, type LoadsOptions } from "./tagged-json-parse.js";
+
+/** Default cap on the inflated payload: 64 KiB, sixteen times what a browser keeps in a cookie. */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024;
+
+/** Strict: a payload that is authentic but not UTF-8 is a BadPayload, as in Python. */
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Flask's rule (itsdangerous `URLSafeSerializerMixin.dump_payload`): compress
+ * when zlib saves at least 2 bytes. `minLengthToTry` skips the attempt for
+ * short texts: one `deflateSync` costs ~20 µs in Node (more than the whole
+ * rest of an encode), so the native `signed` format only tries it on texts
+ * long enough to matter; the `flask` format always tries (0), as Flask does.
+ *
+ * @example
+ * encodePayload('{"a":1}', 0); // "eyJhIjoxfQ"
+ */
+export function encodePayload(json: string, minLengthToTry: number): string {
+  const bytes = Buffer.from(json, "utf8");
+  if (json.length >= minLengthToTry) {
+    const compressed = deflateSync(bytes);
+    if (compressed.length < bytes.length - 1) return `.${compressed.toString("base64url")}`;
+  }
+  return bytes.toString("base64url");
+}
+
+/** Options of {@link decodePayload}. */
+export interface DecodePayloadOptions extends LoadsOptions {
+  /** Cap on the inflated bytes (default 64 KiB). */
+  maxDecompressedBytes?: number;
+}
+
+/**
+ * Only call on authenticated text: base64url (strict) → inflate if it
+ * starts with `.` (capped) → UTF-8 (strict) → tagged JSON. Throws
+ * `BadPayload` for any failure, with the underlying error as `cause`.
+ *
+ * @example
+ * decodePayload("eyJhIjoxfQ"); // { a: 1 } (null prototype)
+ */
+export function decodePayload(payload: string, options?: DecodePayloadOptions): unknown {
+  const compressed = payload.charCodeAt(0) === 0x2e;
+  let bytes: Buffer | undefined = base64Decode(payload, compressed ? 1 : 0, payload.length);
+  if (bytes === undefined) throw new BadPayload("sessionkit/codec: could not decode the payload: bad base64");
+  if (compressed) {
+    try {
+      bytes = inflateSync(bytes, { maxOutputLength: options?.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES });
+    } catch (error) {
+      // Any zlib failure (broken stream, output over the cap) means the same thing here.
+      throw new BadPayload("sessionkit/codec: could not decompress the payload (broken, or larger than the cap)", {
+        cause: error,
+      });
+    }
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch (error) {
+    throw new BadPayload("sessionkit/codec: could not decode the payload: not UTF-8", { cause: error });
+  }
+  return loads(text, options);
+}
