@@ -122,7 +122,7 @@ function resolveSecrets(options: SessionOptions, format: CookieFormat): (string 
   if (list.length === 0 || list.some((s) => (typeof s !== "string" && !(s instanceof Uint8Array)) || byteLength(s) === 0)) {
     throw new SecretError(
       "SECRET_MISSING",
-      "a non-empty secret is required. Generate one with `node -e \"console.log(require('crypto').randomBytes(32).toString('base64url'))\"` and pass it as `secret` (read it from an environment variable).",
+      "a non-empty secret is required. Generate one with `node -e \"console.log(crypto.randomBytes(32).toString('base64url'))\"` and pass it as `secret` (read it from an environment variable).",
     );
   }
   for (const s of list) {
@@ -140,7 +140,7 @@ function resolveSecrets(options: SessionOptions, format: CookieFormat): (string 
     } else if (!options.allowWeakSecret) {
       throw new SecretError(
         "SECRET_WEAK",
-        `secrets must be at least 32 bytes of randomness and not a placeholder in the "${format}" format. Generate one with \`node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"\`.`,
+        `secrets must be at least 32 bytes of randomness and not a placeholder in the "${format}" format. Generate one with \`node -e "console.log(crypto.randomBytes(32).toString('base64url'))"\`.`,
       );
     }
   }
