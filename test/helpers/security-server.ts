@@ -29,7 +29,7 @@ export interface WireResponse {
 /** A listening app. */
 export interface TestApp {
   port: number;
-  get(path: string, options?: { cookie?: string; headers?: Record<string, string>; method?: string }): Promise<WireResponse>;
+  get(path: string, options?: { cookie?: string; headers?: Record<string, string>; method?: string; body?: string }): Promise<WireResponse>;
   close(): Promise<void>;
 }
 
@@ -65,7 +65,7 @@ export async function startApp(sessions: SessionManager<any>, handler: Handler, 
 export function send(
   port: number,
   path: string,
-  o: { cookie?: string; headers?: Record<string, string>; method?: string; timeoutMs?: number } = {},
+  o: { cookie?: string; headers?: Record<string, string>; method?: string; timeoutMs?: number; body?: string } = {},
 ): Promise<WireResponse> {
   const started = performance.now();
   const headers: Record<string, string> = { connection: "close", ...(o.headers ?? {}) };
@@ -87,7 +87,7 @@ export function send(
     });
     req.setTimeout(o.timeoutMs ?? 10_000, () => req.destroy(new Error(`no answer in ${o.timeoutMs ?? 10_000} ms`)));
     req.on("error", reject);
-    req.end();
+    req.end(o.body);
   });
 }
 
