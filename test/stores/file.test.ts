@@ -1,0 +1,214 @@
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { FileStore, FileStoreError } from "../../src/stores/file.js";
+import { ConfigError } from "../../src/core/errors.js";
+import { change, randomIdHash, record, testStore } from "../../src/testing/index.js";
+
+const root = mkdtempSync(join(tmpdir(), "sk-file-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+let counter = 0;
+const newDir = (): string => join(root, `store-${(counter += 1)}`);
+const CHILD = fileURLToPath(new URL("./file-writer.child.ts", import.meta.url));
+
+/** Every path under `dir` and every file's content, as one string. */
+function dumpDir(dir: string): string {
+  if (!existsSync(dir)) return "";
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
+    out.push(path.slice(dir.length));
+    if (entry.isFile()) out.push(readFileSync(path, "utf8"));
+  }
+  return out.join("\n");
+}
+
+testStore("file", async () => {
+  const directory = newDir();
+  return {
+    store: new FileStore({ directory }),
+    cleanup: async () => rmSync(directory, { recursive: true, force: true }),
+    dump: async () => dumpDir(directory),
+  };
+}, { heavy: true });
+
+// The heavy variant (1,000 concurrent writers) without fsync: it checks the locking, not the disk.
+testStore(
+  "file (fsync off)",
+  async () => {
+    const directory = newDir();
+    return { store: new FileStore({ directory, fsync: false }), cleanup: async () => rmSync(directory, { recursive: true, force: true }) };
+  },
+  { heavy: true },
+);
+
+interface Child {
+  proc: ChildProcess;
+  lines: string[];
+  exited: Promise<number | null>;
+}
+
+function spawnChild(args: string[]): Child {
+  const proc = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CHILD, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  let buffered = "";
+  proc.stdout!.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString("utf8");
+    const parts = buffered.split("\n");
+    buffered = parts.pop() ?? "";
+    lines.push(...parts);
+  });
+  let stderr = "";
+  proc.stderr!.on("data", (chunk: Buffer) => void (stderr += chunk.toString("utf8")));
+  // A child that lives too long is killed, so no test can hang on it.
+  const guard = setTimeout(() => proc.kill("SIGKILL"), 60_000);
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on("exit", (code) => {
+      clearTimeout(guard);
+      if (code !== 0 && code !== null) process.stderr.write(`child failed: ${stderr}\n`);
+      resolve(code);
+    }),
+  );
+  return { proc, lines, exited };
+}
+
+async function until(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe("FileStore across processes", () => {
+  it("concurrent change-sets from three processes on one record keep every key", async () => {
+    const directory = newDir();
+    const store = new FileStore({ directory });
+    const id = randomIdHash();
+    assert.equal(await store.create(id, record({ base: "0" }), 3600), true);
+    const children = [spawnChild(["keys", directory, id, "c1-", "60"]), spawnChild(["keys", directory, id, "c2-", "60"])];
+    const mine = Promise.all(Array.from({ length: 60 }, (_, i) => store.apply(id, change({ set: { [`p-${i}`]: String(i) } }), 3600)));
+    const [codes, results] = await Promise.all([Promise.all(children.map((c) => c.exited)), mine]);
+    assert.deepEqual(codes, [0, 0]);
+    for (const c of children) assert.deepEqual(c.lines, ["[]"], "every child apply returned ok");
+    assert.ok(results.every((r) => r === "ok"));
+    const loaded = await store.load(id);
+    assert.ok(loaded);
+    const keys = Object.keys(loaded.data);
+    assert.equal(keys.length, 181, `expected 181 keys, got ${keys.length}: writes were lost across processes`);
+    for (let i = 0; i < 60; i += 1) {
+      for (const p of ["c1-", "c2-", "p-"]) assert.equal(loaded.data[`${p}${i}`], String(i));
+    }
+  });
+
+  it("a writer SIGKILLed mid-write leaves the last committed contents, and its lock is recovered at once", async () => {
+    const directory = newDir();
+    const store = new FileStore({ directory });
+    const id = randomIdHash();
+    await store.create(id, record({ a: "0", b: "0", big: "0" }), 3600);
+    let sawTemp = 0;
+    for (let round = 0; round < 3; round += 1) {
+      const child = spawnChild(["hammer", directory, id, String(2_000_000)]);
+      await until("three commits", () => child.lines.length >= 3, 30_000);
+      // Kill at a varying point of the next write (each takes a few ms: 2 MB plus two fsyncs).
+      await new Promise((r) => setTimeout(r, round * 3));
+      child.proc.kill("SIGKILL");
+      assert.equal(await child.exited, null, "the writer died by signal");
+      if (readdirSync(directory).some((n) => n.startsWith(".tmp-"))) sawTemp += 1;
+      const lastReported = Number(child.lines.at(-1)?.split(" ")[1]);
+      const loaded = await store.load(id);
+      assert.ok(loaded, "the session still reads");
+      const a = Number(loaded.data.a);
+      assert.equal(loaded.data.b, loaded.data.a, "never a mix of two writes");
+      assert.ok(a === lastReported || a === lastReported + 1, `a=${a}, last reported commit ${lastReported}`);
+      assert.equal(loaded.data.big?.length, 2_000_000 + String(a).length);
+      assert.ok(loaded.data.big?.endsWith(String(a)));
+      // The dead writer may have held the lock: a live process must not wait for staleLockMs (30 s).
+      const t0 = Date.now();
+      assert.equal(await store.apply(id, change({ set: { a: "0", b: "0", big: "0" } }), 3600), "ok");
+      assert.ok(Date.now() - t0 < 1_000, `lock recovered in ${Date.now() - t0} ms`);
+    }
+    // Temp files left by killed writers are removed by prune once old.
+    await new FileStore({ directory, staleLockMs: 1 }).prune(Date.now());
+    assert.deepEqual(readdirSync(directory).filter((n) => n.startsWith(".tmp-")), [], `(${sawTemp} of 3 kills left a temp file)`);
+  });
+});
+
+describe("FileStore specifics", () => {
+  it("names files by the id hash only, with private modes, and validates every id hash before building a path", async () => {
+    const directory = newDir();
+    const store = new FileStore({ directory });
+    const id = randomIdHash();
+    await store.create(id, record({ a: "1" }, { userId: "alice" }), 3600);
+    assert.deepEqual(readdirSync(directory).sort(), [".locks", ".users", id].sort());
+    assert.equal(statSync(directory).mode & 0o777, 0o700);
+    assert.equal(statSync(join(directory, id)).mode & 0o777, 0o600);
+    assert.ok(!dumpDir(directory).includes("alice") || readFileSync(join(directory, id), "utf8").includes("alice"), "user ids appear only inside records, hashed in the index");
+    const outside = join(root, "outside");
+    mkdirSync(outside, { recursive: true });
+    writeFileSync(join(outside, "x".repeat(43)), JSON.stringify({ v: 1 }));
+    for (const bad of ["../outside/" + "x".repeat(32), "..", "a".repeat(42), "a".repeat(44), "a".repeat(42) + "/", "a".repeat(42) + ".", "a".repeat(42) + "\u0000", ""]) {
+      for (const call of [() => store.load(bad), () => store.apply(bad, change({ set: { a: "1" } }), 60), () => store.create(bad, record({}), 60), () => store.destroy(bad)]) {
+        await assert.rejects(call(), (e: unknown) => e instanceof FileStoreError && e.code === "SESSIONKIT_BAD_ID_HASH" && !e.message.includes(bad || "\u0001"));
+      }
+    }
+    assert.deepEqual(readdirSync(outside), ["x".repeat(43)]);
+  });
+
+  it("refuses a damaged or foreign file with a typed error", async () => {
+    const directory = newDir();
+    const store = new FileStore({ directory });
+    const id = randomIdHash();
+    await store.create(id, record({ a: "1" }), 3600);
+    for (const content of ["", "{", "[]", '{"v":2}', JSON.stringify({ v: 1, createdAtMs: 1, expiresAtMs: 9e12, userId: null, frozen: false, data: { a: 1 } })]) {
+      writeFileSync(join(directory, id), content);
+      await assert.rejects(store.load(id), (e: unknown) => e instanceof FileStoreError && e.code === "SESSIONKIT_CORRUPT_RECORD");
+    }
+  });
+
+  it("breaks a lock whose holder is dead or that is older than staleLockMs, and times out on a live one", async () => {
+    const directory = newDir();
+    const store = new FileStore({ directory, lockWaitMs: 200, staleLockMs: 5_000 });
+    const id = randomIdHash();
+    await store.create(id, record({ a: "1" }), 3600);
+    const lock = join(directory, ".locks", `${id}.lock`);
+    // A live pid that is not ours (pid 1 always exists), fresh: the lock is honoured.
+    writeFileSync(lock, `1 tok ${Date.now()}`);
+    const t0 = Date.now();
+    await assert.rejects(store.apply(id, change({ set: { b: "2" } }), 60), (e: unknown) => e instanceof FileStoreError && e.code === "SESSIONKIT_LOCK_TIMEOUT");
+    assert.ok(Date.now() - t0 >= 190, "waited for lockWaitMs");
+    assert.ok(existsSync(lock), "a live lock is never broken");
+    // The same holder, but older than staleLockMs: broken.
+    writeFileSync(lock, `1 tok ${Date.now() - 6_000}`);
+    assert.equal(await store.apply(id, change({ set: { b: "2" } }), 60), "ok");
+    // A holder pid that no longer exists: broken at once.
+    const dead = spawnChild(["keys", directory, randomIdHash(), "x", "0"]);
+    await dead.exited;
+    writeFileSync(lock, `${dead.proc.pid} tok ${Date.now()}`);
+    assert.equal(await store.apply(id, change({ set: { c: "3" } }), 60), "ok");
+    assert.deepEqual({ ...(await store.load(id))?.data }, { a: "1", b: "2", c: "3" });
+    assert.ok(!existsSync(lock), "our own lock is released");
+  });
+
+  it("round-trips lone surrogates exactly (JSON escapes them)", async () => {
+    const store = new FileStore({ directory: newDir() });
+    const id = randomIdHash();
+    await store.create(id, record([["\ud800", "\udc00x"]], { userId: "\ud83d" }), 3600);
+    const loaded = await store.load(id);
+    assert.equal(loaded?.data["\ud800"], "\udc00x");
+    assert.equal(loaded?.userId, "\ud83d");
+  });
+
+  it("checks its options", () => {
+    assert.throws(() => new FileStore({ directory: "" }), (e: unknown) => e instanceof ConfigError && e.option === "directory");
+    for (const lockWaitMs of [0, -1, 1.5]) {
+      assert.throws(() => new FileStore({ directory: newDir(), lockWaitMs }), (e: unknown) => e instanceof ConfigError && e.option === "lockWaitMs");
+    }
+  });
+});
