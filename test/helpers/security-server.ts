@@ -42,7 +42,7 @@ export type Handler = (req: SessionRequest<Record<string, unknown>>, res: Server
  * const app = await startApp(sessions, (req, res) => res.end(String(req.session.get("n"))));
  */
 export async function startApp(sessions: SessionManager<any>, handler: Handler, options: AdapterOptions = {}): Promise<TestApp> {
-  const server = createServer({ maxHeaderSize: 65_536 }, withSessions(sessions, handler as never, options));
+  const server = createServer({ maxHeaderSize: 262_144 }, withSessions(sessions, handler as never, options));
   server.keepAliveTimeout = 1;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
