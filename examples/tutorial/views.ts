@@ -1,0 +1,187 @@
+/**
+ * The tutorial's pages: plain HTML with one small stylesheet and no client
+ * framework, so "view source" shows everything there is. Every value from
+ * the visitor goes through the escaping `html` tag.
+ */
+import { html, type SafeHtml } from "./html.js";
+import type { Inspection } from "./inspect.js";
+
+/** What every page shows around its content. */
+export interface PageContext {
+  /** The logged-in user, if any. */
+  user: string | undefined;
+  /** Flashed messages taken out of the session for this page: `[category, message]`. */
+  flashes: [string, string][];
+  /** Where sessions live, for the footer: `cookie (flask)`, `sqlite (./sessionkit-tutorial.db)`. */
+  storage: string;
+}
+
+/**
+ * Wrap page content in the common layout: navigation, flashes, footer.
+ *
+ * @example
+ * res.send(layout("Home", html`<p>Hi</p>`, ctx).value);
+ */
+export function layout(title: string, body: SafeHtml, ctx: PageContext): SafeHtml {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · sessionkit tutorial</title>
+<link rel="stylesheet" href="/style.css">
+</head>
+<body>
+<header>
+  <a class="brand" href="/">sessionkit tutorial</a>
+  <nav>
+    <a href="/">Home</a> <a href="/profile">Profile</a> <a href="/inspect">Inspect</a>
+    <a href="/set">Set</a> <a href="/get">Get</a> <a href="/del">Del</a> <a href="/clear">Clear</a>
+    ${ctx.user !== undefined ? html`<a href="/logout">Log out</a>` : html`<a href="/login">Log in</a>`}
+  </nav>
+</header>
+<main>
+${ctx.flashes.map(([category, message]) => html`<p class="flash flash-${category.replace(/[^a-z]/gi, "")}" role="status">${message}</p>`)}
+<h1>${title}</h1>
+${body}
+</main>
+<footer>Sessions: ${ctx.storage}. Read the code in <code>examples/tutorial/</code>.</footer>
+</body>
+</html>
+`;
+}
+
+/**
+ * The home page: who is logged in.
+ *
+ * @example
+ * indexBody("alice"); // "Logged in as alice" and a logout link
+ */
+export function indexBody(user: string | undefined): SafeHtml {
+  if (user !== undefined) {
+    return html`<p class="status">Logged in as <strong>${user}</strong></p>
+<p><a class="button" href="/profile">Your profile</a> <a class="button secondary" href="/logout">Log out</a></p>`;
+  }
+  return html`<p class="status">You are not logged in</p>
+<p><a class="button" href="/login">Log in</a></p>
+<p class="hint">This app keeps your login in a session, the way Flask's tutorial does.
+Open <a href="/inspect">Inspect</a> to see what the cookie holds.</p>`;
+}
+
+/**
+ * The login form; `problem` is shown above it (a 400 page reuses it).
+ *
+ * @example
+ * loginBody({ username: "alice", problem: "Enter a password." });
+ */
+export function loginBody(options: { username?: string; problem?: string } = {}): SafeHtml {
+  return html`${options.problem !== undefined && html`<p class="problem" role="alert">${options.problem}</p>`}
+<form method="post" action="/login">
+  <label>Username or email <input name="username" autocomplete="username" required maxlength="100" value="${options.username ?? ""}"></label>
+  <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+  <label class="check"><input name="remember" type="checkbox" value="1"> Remember me (a permanent session: the cookie outlives the browser)</label>
+  <button type="submit">Log in</button>
+</form>
+<p class="hint">This is a demo: any non-empty password is accepted. A real app checks a password hash here.</p>`;
+}
+
+/**
+ * The profile of a logged-in user.
+ *
+ * @example
+ * profileBody({ user: "alice", permanent: true, serverSide: true });
+ */
+export function profileBody(options: { user: string; permanent: boolean; serverSide: boolean; sessionCount?: number | undefined }): SafeHtml {
+  return html`<dl>
+  <dt>Username</dt><dd class="username">${options.user}</dd>
+  <dt>Session</dt><dd>${options.permanent ? "permanent: the cookie survives closing the browser" : "ends when the browser closes"}</dd>
+  ${options.sessionCount !== undefined && html`<dt>Your sessions</dt><dd>${options.sessionCount} active</dd>`}
+</dl>
+<p><a class="button secondary" href="/logout">Log out</a></p>
+${options.serverSide &&
+  html`<form method="post" action="/logout-everywhere"><button type="submit" class="danger">Log out everywhere</button></form>
+<p class="hint">Server-side sessions can be revoked: this ends every session of this user, on every device.</p>`}`;
+}
+
+/**
+ * The 401 page of `/profile` without a login.
+ *
+ * @example
+ * res.status(401).send(layout("Please log in", pleaseLogInBody(), ctx).value);
+ */
+export function pleaseLogInBody(): SafeHtml {
+  return html`<p class="problem">Please log in first to see your profile.</p><p><a class="button" href="/login">Log in</a></p>`;
+}
+
+/**
+ * A short page saying what a route did to the session.
+ *
+ * @example
+ * noticeBody("Stored user = Tom and pwd = password.");
+ */
+export function noticeBody(message: string): SafeHtml {
+  return html`<p class="status">${message}</p><p><a href="/get">See what is stored</a> · <a href="/inspect">Inspect the cookie</a></p>`;
+}
+
+/**
+ * `/get`: the values `/set` stores.
+ *
+ * @example
+ * getBody({ user: "Tom", pwd: "password" });
+ */
+export function getBody(values: { user: unknown; pwd: unknown }): SafeHtml {
+  const show = (v: unknown): SafeHtml => (v === undefined ? html`<em>not set</em>` : html`<code>${JSON.stringify(v)}</code>`);
+  return html`<dl><dt>user</dt><dd class="value-user">${show(values.user)}</dd><dt>pwd</dt><dd class="value-pwd">${show(values.pwd)}</dd></dl>
+<p class="hint">Storing a password in a session is what Flask's tutorial does to show the API; never do it in a real app.</p>`;
+}
+
+/** JSON for display: Python-only values (bigint) as strings. */
+function pretty(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
+}
+
+function acceptedText(i: Inspection): string {
+  if (i.mode === "server") return i.accepted ? "yes: the store holds a live session under this id" : "no: unknown or expired id, so the session started empty";
+  return i.accepted ? "yes: signature and age are valid" : "no: bad signature or expired, so the session started empty";
+}
+
+const when = (date: Date | undefined, otherwise: string): string => (date === undefined ? otherwise : date.toISOString());
+
+/**
+ * `/inspect`: the cookie taken apart.
+ *
+ * @example
+ * inspectBody(inspectSession({ ... }));
+ */
+export function inspectBody(i: Inspection): SafeHtml {
+  if (i.shownValue === undefined) {
+    return html`<p class="status">No <code>${i.cookieName}</code> cookie yet: the session is empty, so nothing was sent.
+Try <a href="/set">/set</a> or <a href="/login">log in</a>, then come back.</p>`;
+  }
+  const explain =
+    i.mode === "server"
+      ? html`The cookie holds only a random session id; the data lives on the server.`
+      : i.format === "encrypted"
+        ? html`The cookie is encrypted: the visitor cannot read it. Below is what the server decrypted.`
+        : html`The cookie is <strong>signed, not encrypted</strong>: anyone holding it can read the payload, but nobody can change it without the secret.`;
+  return html`<p>${explain}</p>
+<dl class="inspect">
+  <dt>Raw cookie</dt><dd><code class="raw-cookie">${i.cookieName}=${i.shownValue}</code> <span class="hint">(${i.valueBytes} bytes)</span></dd>
+  <dt>Accepted</dt><dd class="accepted">${acceptedText(i)}</dd>
+  ${i.payload !== undefined && html`<dt>Decoded payload${i.compressed ? " (was zlib-compressed)" : ""}</dt><dd><pre class="payload">${pretty(i.payload)}</pre></dd>`}
+  <dt>Signed at</dt><dd class="signed-at">${when(i.signedAt, i.mode === "server" ? "not applicable: the id is random, not signed" : "hidden inside the encrypted value")}</dd>
+  <dt>Browser keeps it until</dt><dd class="expires">${when(i.expiresAt, "the browser closes (not a permanent session)")}</dd>
+  ${i.refusedAfter !== undefined && html`<dt>Server refuses it after</dt><dd class="refused-after">${i.refusedAfter.toISOString()}</dd>`}
+  <dt>Session data</dt><dd><pre class="data">${pretty(i.data)}</pre></dd>
+</dl>`;
+}
+
+/**
+ * A plain error page body: no stack trace, only what the visitor can do.
+ *
+ * @example
+ * errorBody("The username is empty.", "/login");
+ */
+export function errorBody(message: string, back = "/"): SafeHtml {
+  return html`<p class="problem" role="alert">${message}</p><p><a href="${back}">Go back</a></p>`;
+}
