@@ -1,0 +1,206 @@
+/**
+ * `npm run bench`: the side-by-side benchmark of issue #7.
+ *
+ * Bundles every server, starts them one after another on the server core
+ * (sanity check, then warm-up; a server that fails the check is refused),
+ * then runs interleaved rounds across all of them with the load generator on
+ * the other core, reading each server's CPU time from the kernel around each
+ * round. Writes `bench/RESULTS.md` (section "main"), `bench/chart.svg` and
+ * `bench/results.json`.
+ *
+ * Options: `--quick` (a few seconds per server), `--only=<regex>` (row ids;
+ * bare rows are always kept so ratios exist). Environment knobs:
+ * BENCH_DURATION_SEC (3), BENCH_ROUNDS (3), BENCH_WARMUP_SEC (2),
+ * BENCH_CONNECTIONS (16), BENCH_COLD_POOL (25000), REDIS_URL.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient } from "redis";
+import { ROOT, bundle } from "./build.js";
+import { cpuMicros, detectPinning, startLoadGenerator, startServer, type LoadGenerator, type RunningServer } from "./processes.js";
+import { endpointProbe, redisProbe, sqliteProbe, type RedisLike } from "./probes.js";
+import { SERVERS, scenariosOf, type Scenario, type ServerSpec } from "./registry.js";
+import { renderChart, renderMain, writeSection, type RunInfo } from "./report.js";
+import { checkServer, cookieHeaderFrom, type StoreProbe } from "./sanity.js";
+import { checkTargets, summarize, type Sample } from "./stats.js";
+import { SECRET } from "./servers/shared.js";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length);
+const num = (name: string, fallback: number): number => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+};
+const durationSec = num("BENCH_DURATION_SEC", quick ? 1 : 3);
+const rounds = Math.min(num("BENCH_ROUNDS", quick ? 1 : 3), 20);
+const warmupSec = num("BENCH_WARMUP_SEC", quick ? 0.5 : 2);
+const connections = num("BENCH_CONNECTIONS", 16);
+const coldPoolSize = Math.min(num("BENCH_COLD_POOL", 25_000), 500_000);
+const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const runTag = `${process.pid}`;
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+interface Live {
+  spec: ServerSpec;
+  server: RunningServer;
+  cookieHeader: string;
+  coldPool?: string[];
+}
+
+/** A pool of distinct valid cookies for cold reads, signed by sessionkit itself with the servers' secret. */
+async function makeColdPool(format: "signed" | "encrypted", size: number): Promise<string[]> {
+  const { createSessions } = await import("sessionkit");
+  const manager = createSessions<{ user?: string; n?: number }>({ secret: SECRET, format });
+  const pool: string[] = [];
+  for (let i = 0; i < size; i++) {
+    const session = await manager.load(undefined, { secure: false });
+    session.set("user", "alice");
+    session.set("n", i); // distinct data, so each cookie string is distinct even within one second
+    pool.push(cookieHeaderFrom(await manager.commit(session, { status: 200 })));
+  }
+  return pool;
+}
+
+async function main(): Promise<void> {
+  const pin = detectPinning();
+  log(`pinning: ${pin.note}`);
+  const specs = SERVERS.filter((s) => s.library === "bare" || !only || new RegExp(only).test(s.id));
+
+  // Bundle each script on its own, so one that cannot build yet (a missing adapter) skips only its rows.
+  const notBuilt: RunInfo["notBuilt"] = [];
+  const bundles = new Map<string, string>();
+  for (const script of [...new Set(specs.map((s) => s.script))]) {
+    try {
+      for (const [name, file] of await bundle([`bench/servers/${script}.ts`])) bundles.set(name, file);
+    } catch (error) {
+      const reason = `bench/servers/${script}.ts does not build yet (${error instanceof Error ? error.name : "error"}; is its sessionkit entry point there?)`;
+      for (const s of specs.filter((x) => x.script === script)) notBuilt.push({ label: `${s.label} on ${s.framework}`, reason });
+      log(`skip ${script}: ${reason}`);
+    }
+  }
+  const loadFile = (await bundle(["bench/loadgen.ts"])).get("loadgen");
+  if (!loadFile) throw new Error("the load generator did not build");
+
+  const redis = createClient({ url: redisUrl });
+  let redisUp = true;
+  await redis.connect().catch((error: unknown) => {
+    redisUp = false;
+    log(`Redis at ${redisUrl} is not reachable (${error instanceof Error ? error.name : "error"}): Redis rows are skipped`);
+  });
+  const tmp = mkdtempSync(join(tmpdir(), "sessionkit-bench-"));
+  const load: LoadGenerator = await startLoadGenerator(loadFile, pin);
+  const live: Live[] = [];
+  const refused: RunInfo["refused"] = [];
+  const probes: StoreProbe[] = [];
+  try {
+    for (const spec of specs) {
+      const file = bundles.get(spec.script);
+      if (!file) continue;
+      if (spec.family === "redis" && !redisUp) {
+        notBuilt.push({ label: `${spec.label} on ${spec.framework}`, reason: "Redis is not reachable" });
+        continue;
+      }
+      const prefix = `bench:${runTag}:${spec.id}:`;
+      const sqliteFile = join(tmp, `${spec.id}.db`);
+      const env: Record<string, string> = { ...spec.env, BENCH_PREFIX: prefix, BENCH_SQLITE_FILE: sqliteFile, REDIS_URL: redisUrl };
+      let server: RunningServer;
+      try {
+        server = await startServer(spec.id, file, pin, env);
+      } catch (error) {
+        refused.push({ label: `${spec.label} on ${spec.framework}`, problems: [`did not start: ${error instanceof Error ? error.message.slice(0, 300) : "error"}`] });
+        continue;
+      }
+      const baseUrl = `http://127.0.0.1:${server.port}`;
+      let probe: StoreProbe | undefined;
+      if (spec.library !== "bare" && spec.library !== "floor") {
+        if (spec.family === "redis") probe = redisProbe(redis as unknown as RedisLike, prefix);
+        else if (spec.family === "sqlite") {
+          const { default: Database } = await import("better-sqlite3");
+          probe = sqliteProbe(new Database(sqliteFile, { readonly: true, fileMustExist: true }));
+          probes.push(probe);
+        } else if (spec.family === "memory") probe = endpointProbe(baseUrl, "memory");
+      }
+      const kind = spec.library === "bare" || spec.library === "floor" ? "bare" : "session";
+      const verdict = await checkServer({ baseUrl, kind, family: spec.family === "cookie" ? "cookie" : "store", ...(probe ? { probe } : {}) }).catch((error: unknown) => ({
+        ok: false,
+        problems: [`sanity check failed to run: ${error instanceof Error ? error.name : "error"}`],
+        cookieHeader: "",
+      }));
+      if (!verdict.ok) {
+        refused.push({ label: `${spec.label} on ${spec.framework}`, problems: verdict.problems });
+        log(`REFUSED ${spec.id}: ${verdict.problems.join("; ")}`);
+        await server.stop();
+        continue;
+      }
+      const entry: Live = { spec, server, cookieHeader: verdict.cookieHeader };
+      if (spec.coldFormat) entry.coldPool = await makeColdPool(spec.coldFormat, coldPoolSize);
+      for (const scenario of scenariosOf(spec)) await measure(load, entry, scenario, warmupSec);
+      live.push(entry);
+      log(`ready ${spec.id} (sanity ok, warmed up)`);
+    }
+
+    const samples = new Map<string, Sample[]>();
+    for (let round = 0; round < rounds; round++) {
+      // Rotate the order each round so slow drift (thermal, other tenants) spreads over every row.
+      const order = live.map((_, i) => live[(i + round * 7) % live.length] as Live);
+      for (const entry of order) {
+        for (const scenario of scenariosOf(entry.spec)) {
+          const sample = await measure(load, entry, scenario, durationSec);
+          const key = `${entry.spec.id}/${scenario}`;
+          samples.set(key, [...(samples.get(key) ?? []), sample]);
+          log(`round ${round + 1}/${rounds} ${key}: ${Math.round(sample.rps)} req/s, ${sample.cpuMicrosPerRequest.toFixed(1)} µs/req`);
+        }
+      }
+    }
+
+    const rows = summarize(specs, samples);
+    const checks = checkTargets(rows);
+    const info: RunInfo = {
+      date: new Date().toISOString().slice(0, 10),
+      node: process.versions.node,
+      cpu: `${cpus()[0]?.model ?? "unknown CPU"} × ${cpus().length}`,
+      pinning: pin.note,
+      durationSec,
+      rounds,
+      warmupSec,
+      connections,
+      refused,
+      notBuilt,
+    };
+    const resultsFile = join(ROOT, "bench", "RESULTS.md");
+    writeSection(resultsFile, "main", renderMain(rows, checks, info));
+    writeFileSync(join(ROOT, "bench", "chart.svg"), renderChart(rows));
+    writeFileSync(join(ROOT, "bench", "results.json"), `${JSON.stringify({ info, rows }, null, 2)}\n`);
+    log(`wrote bench/RESULTS.md, bench/chart.svg, bench/results.json; ${checks.filter((c) => !c.met).length} target(s) missed, ${refused.length} server(s) refused`);
+  } finally {
+    for (const entry of live) await entry.server.stop();
+    await load.stop();
+    for (const p of probes) await p.close?.();
+    if (redisUp) {
+      // Leave nothing behind in the shared Redis.
+      for await (const batch of redis.scanIterator({ MATCH: `bench:${runTag}:*`, COUNT: 1000 })) {
+        const keys = Array.isArray(batch) ? batch : [batch];
+        if (keys.length > 0) await redis.del(keys);
+      }
+      await redis.quit();
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** One timed run of one scenario; CPU is read from the kernel right around it. */
+async function measure(load: LoadGenerator, entry: Live, scenario: Scenario, seconds: number): Promise<Sample> {
+  const url = `http://127.0.0.1:${entry.server.port}`;
+  const job = scenario === "read-cold" ? { url, path: "/read", cookiePool: entry.coldPool ?? [] } : { url, path: `/${scenario}`, cookieHeader: entry.cookieHeader };
+  const before = cpuMicros(entry.server.pid);
+  const result = await load.run({ ...job, durationSec: seconds, connections });
+  const used = cpuMicros(entry.server.pid) - before;
+  if (result.failure) throw new Error(`load generator failed on ${entry.spec.id}/${scenario}: ${result.failure}`);
+  const requests = Math.max(result.requests, 1);
+  return { rps: result.requests / Math.max(result.durationSec, 0.001), cpuMicrosPerRequest: used / requests, requests: result.requests, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+}
+
+await main();

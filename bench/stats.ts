@@ -1,0 +1,155 @@
+/**
+ * Summaries of a run: per server and scenario, the median and range of
+ * requests per second and of server CPU µs per request, each row's ratio to
+ * its bare framework, and sessionkit's targets checked against them.
+ */
+import type { Family, Framework, Scenario, ServerSpec } from "./registry.js";
+
+/** One measured round of one scenario on one server. */
+export interface Sample {
+  rps: number;
+  cpuMicrosPerRequest: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** The aggregate of a server's rounds in one scenario. */
+export interface RowStats {
+  id: string;
+  label: string;
+  framework: Framework;
+  library: ServerSpec["library"];
+  family: Family;
+  scenario: Scenario;
+  rounds: number;
+  rpsMedian: number;
+  rpsMin: number;
+  rpsMax: number;
+  cpuMedian: number;
+  cpuMin: number;
+  cpuMax: number;
+  /** Median req/s over the bare framework's median req/s (same scenario; `read-cold` uses `read`). */
+  ratio: number | undefined;
+  /** Median CPU µs/request over the bare framework's (same scenario rule). */
+  extraMicros: number | undefined;
+  /** For store rows: extra µs beyond the store's own round trip (the floor row's extra over bare node:http). */
+  extraBeyondStoreMicros: number | undefined;
+  failures: number;
+}
+
+/**
+ * The median of a non-empty list (mean of the middle two when even).
+ *
+ * @example
+ * median([3, 1, 2]); // 2
+ */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * Aggregate samples into rows, with ratios and extras against each bare framework.
+ *
+ * @example
+ * const rows = summarize(SERVERS, samples); // samples: Map<"id/scenario", Sample[]>
+ */
+export function summarize(specs: readonly ServerSpec[], samples: Map<string, Sample[]>): RowStats[] {
+  const base = new Map<string, RowStats>();
+  const rows: RowStats[] = [];
+  for (const spec of specs) {
+    for (const scenario of ["read", "write", "read-cold"] as Scenario[]) {
+      const list = samples.get(`${spec.id}/${scenario}`);
+      if (!list || list.length === 0) continue;
+      const rps = list.map((s) => s.rps);
+      const cpu = list.map((s) => s.cpuMicrosPerRequest);
+      const row: RowStats = {
+        id: spec.id,
+        label: spec.label,
+        framework: spec.framework,
+        library: spec.library,
+        family: spec.family,
+        scenario,
+        rounds: list.length,
+        rpsMedian: median(rps),
+        rpsMin: Math.min(...rps),
+        rpsMax: Math.max(...rps),
+        cpuMedian: median(cpu),
+        cpuMin: Math.min(...cpu),
+        cpuMax: Math.max(...cpu),
+        ratio: undefined,
+        extraMicros: undefined,
+        extraBeyondStoreMicros: undefined,
+        failures: list.reduce((n, s) => n + s.non2xx + s.errors, 0),
+      };
+      rows.push(row);
+      base.set(`${spec.id}/${scenario}`, row);
+    }
+  }
+  for (const row of rows) {
+    const ref = base.get(`bare-${row.framework}/${row.scenario === "read-cold" ? "read" : row.scenario}`);
+    if (ref && row.library !== "bare") {
+      row.ratio = row.rpsMedian / ref.rpsMedian;
+      row.extraMicros = row.cpuMedian - ref.cpuMedian;
+    }
+    if (row.family === "redis" || row.family === "sqlite") {
+      const floor = base.get(`floor-node-${row.family}/${row.scenario}`);
+      const bareNode = base.get(`bare-node/${row.scenario}`);
+      if (floor && bareNode && row.extraMicros !== undefined && row.library !== "floor") {
+        row.extraBeyondStoreMicros = row.extraMicros - (floor.cpuMedian - bareNode.cpuMedian);
+      }
+    }
+  }
+  return rows;
+}
+
+/** One target of issue #7 and whether a row met it. */
+export interface TargetCheck {
+  row: RowStats;
+  what: string;
+  limit: string;
+  value: number;
+  met: boolean;
+}
+
+/**
+ * The targets of issue #7, checked on every sessionkit row they apply to.
+ *
+ * @example
+ * const misses = checkTargets(rows).filter((t) => !t.met);
+ */
+export function checkTargets(rows: RowStats[]): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  const add = (row: RowStats, what: string, value: number | undefined, limit: number, kind: "max" | "min"): void => {
+    if (value === undefined) return;
+    out.push({ row, what, limit: `${kind === "max" ? "≤" : "≥"} ${limit}`, value, met: kind === "max" ? value <= limit : value >= limit });
+  };
+  for (const row of rows.filter((r) => r.library === "sessionkit")) {
+    const mode = row.id.split("-").pop();
+    const ratioFrameworks = row.framework === "node" || row.framework === "fastify";
+    if (mode === "signed") {
+      if (row.scenario === "read") add(row, "extra CPU µs, warm read", row.extraMicros, 2, "max");
+      if (row.scenario === "read-cold") add(row, "extra CPU µs, cold read", row.extraMicros, 14, "max");
+      if (row.scenario === "write") add(row, "extra CPU µs, write", row.extraMicros, 14, "max");
+      if (ratioFrameworks && row.scenario === "read") add(row, "req/s ratio, read", row.ratio, 0.95, "min");
+      if (ratioFrameworks && row.scenario === "write") add(row, "req/s ratio, write", row.ratio, 0.75, "min");
+    } else if (mode === "encrypted") {
+      if (row.scenario === "read") add(row, "extra CPU µs, warm read", row.extraMicros, 3, "max");
+      if (row.scenario === "write") add(row, "extra CPU µs, write", row.extraMicros, 20, "max");
+      if (ratioFrameworks && row.scenario === "write") add(row, "req/s ratio, write", row.ratio, 0.65, "min");
+    } else if (mode === "redis" || mode === "sqlite") {
+      if (row.scenario === "read") add(row, "extra CPU µs beyond the store round trip, read", row.extraBeyondStoreMicros, 10, "max");
+      if (row.scenario === "write") add(row, "extra CPU µs beyond the store round trip, write", row.extraBeyondStoreMicros, 15, "max");
+    }
+  }
+  // Every sessionkit row must beat every peer on the same framework and family.
+  for (const row of rows.filter((r) => r.library === "sessionkit" && r.scenario !== "read-cold")) {
+    for (const p of rows.filter((r) => r.library === "peer" && r.framework === row.framework && r.family === row.family && r.scenario === row.scenario)) {
+      out.push({ row, what: `CPU µs/request vs ${p.label} (${p.cpuMedian.toFixed(1)})`, limit: `< ${p.cpuMedian.toFixed(1)}`, value: row.cpuMedian, met: row.cpuMedian < p.cpuMedian });
+    }
+  }
+  return out;
+}
