@@ -2,3 +2,5 @@ export { testStore, assertData } from "./store-suite.js";
 export { withStore, type MakeStore, type StoreFixture, type SuiteOptions } from "./fixture.js";
 export { change, nullData, prng, randomIdHash, record, unicodeString } from "./records.js";
 export { isCI, probeService, serviceUnavailable } from "./service.js";
+export { testSessionsOnStore, cookieFrom, idFrom, foreignId, sessionsOn, testSecret } from "./sessions-suite.js";
+export { slowStore, spyStore, type StoreCall } from "./store-spies.js";

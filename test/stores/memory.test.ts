@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { ConfigError } from "../../src/core/errors.js";
-import { change, randomIdHash, record, testStore } from "../../src/testing/index.js";
+import { change, randomIdHash, record, testSessionsOnStore, testStore } from "../../src/testing/index.js";
 
 testStore("memory", async () => ({ store: new MemoryStore(), cleanup: async () => {} }), { heavy: true });
 
@@ -80,3 +80,5 @@ describe("MemoryStore specifics", () => {
     assert.deepEqual(JSON.parse(dev.stdout.trim()), []);
   });
 });
+
+testSessionsOnStore("memory", async () => ({ store: new MemoryStore(), cleanup: async () => {} }), { heavy: true });

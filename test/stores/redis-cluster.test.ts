@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createCluster, type RedisClusterType } from "redis";
 import { Cluster } from "ioredis";
 import { RedisStore } from "../../src/stores/redis.js";
-import { randomIdHash, record, serviceUnavailable, testStore } from "../../src/testing/index.js";
+import { randomIdHash, record, serviceUnavailable, testSessionsOnStore, testStore } from "../../src/testing/index.js";
 import { haveRedisBinaries, startRedisCluster, type RedisClusterHandle } from "../helpers/redis-cluster.js";
 import { redisFixture, runPrefix, type RawRedis } from "./redis-fixture.js";
 
@@ -42,6 +42,7 @@ if (!haveRedisBinaries()) {
   };
   testStore("redis cluster (node-redis v5 createCluster)", redisFixture(lateClient, `${base}nr:`, () => masters, run), { heavy: true });
   testStore("redis cluster (ioredis Cluster)", redisFixture(lateIo, `${base}io:`, () => masters, run));
+  testSessionsOnStore("redis cluster (node-redis v5)", redisFixture(lateClient, `${base}sess:`, () => masters, run));
 
   describe("RedisStore on a cluster specifics", () => {
     it("indexes one user's sessions spread over several masters, and destroys them all", async () => {

@@ -4,7 +4,7 @@ import { createClient } from "redis";
 import { Redis } from "ioredis";
 import { RedisStore } from "../../src/stores/redis.js";
 import { ConfigError } from "../../src/core/errors.js";
-import { change, probeService, randomIdHash, record, serviceUnavailable, testStore } from "../../src/testing/index.js";
+import { change, probeService, randomIdHash, record, serviceUnavailable, testSessionsOnStore, testStore } from "../../src/testing/index.js";
 import { redisFixture, runPrefix } from "./redis-fixture.js";
 
 const URL = "redis://127.0.0.1:6379";
@@ -33,6 +33,7 @@ if (skip) {
   const run = (_key: string, args: string[]) => client.sendCommand(args);
   testStore("redis (node-redis v5)", redisFixture(client, `${base}nr:`, () => [client], run), { heavy: true });
   testStore("redis (ioredis)", redisFixture(io!, `${base}io:`, () => [client], run));
+  testSessionsOnStore("redis (node-redis v5)", redisFixture(client, `${base}sess:`, () => [client], run), { heavy: true });
 
   describe("RedisStore specifics", () => {
     it("keeps one hash per session under the prefix, with the key's TTL from ttlSeconds", async () => {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { SqliteStore } from "../../src/stores/sqlite.js";
 import { ConfigError } from "../../src/core/errors.js";
-import { change, randomIdHash, record, testStore } from "../../src/testing/index.js";
+import { change, randomIdHash, record, testSessionsOnStore, testStore } from "../../src/testing/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sk-sqlite-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,6 +27,19 @@ testStore("sqlite (file, WAL, custom table)", async () => {
   const table = `sessions_${process.pid}_${(counter += 1)}`;
   return {
     store: new SqliteStore({ db, table }),
+    cleanup: async () => {
+      db.exec(`DROP TABLE "${table}"`);
+      db.close();
+    },
+  };
+});
+
+testSessionsOnStore("sqlite (file)", async () => {
+  const db = new Database(join(dir, "sessions.db"));
+  const table = `sessions_${process.pid}_${(counter += 1)}`;
+  return {
+    store: new SqliteStore({ db, table }),
+    dump: async () => JSON.stringify(db.prepare(`SELECT * FROM "${table}" ORDER BY id_hash`).all()),
     cleanup: async () => {
       db.exec(`DROP TABLE "${table}"`);
       db.close();

@@ -1,0 +1,72 @@
+/**
+ * Wrappers around a real store for the sessions suite: one that records
+ * every call (to prove what a store was and was not asked), one that is slow
+ * (to prove deadlines). They forward to the real store; nothing is mocked.
+ */
+import type { Store } from "../core/store.js";
+
+/**
+ * One recorded store call: its method, its arguments and what it resolved, as JSON text.
+ *
+ * @example
+ * spy.calls.filter((c) => c.method === "create").length;
+ */
+export interface StoreCall {
+  method: string;
+  argsJson: string;
+  resultJson: string;
+}
+
+const METHODS = ["load", "create", "apply", "touch", "destroy", "listForUser", "destroyForUser", "prune", "list"] as const;
+
+/** JSON with null-prototype objects and undefined kept visible. */
+function json(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (v === undefined ? "<undefined>" : v)) ?? "<undefined>";
+}
+
+/**
+ * A store that records every call and forwards it to `store`.
+ *
+ * @example
+ * const spy = spyStore(store); createSessions({ secret, store: spy.store }); spy.calls;
+ */
+export function spyStore(store: Store): { store: Store; calls: StoreCall[] } {
+  const calls: StoreCall[] = [];
+  const wrapped = wrap(store, async (method, run, args) => {
+    const result = await run();
+    calls.push({ method, argsJson: json(args), resultJson: json(result) });
+    return result;
+  });
+  return { store: wrapped, calls };
+}
+
+/**
+ * A store whose every call first waits `delayMs` (per call, from a getter so
+ * a test can turn it on and off).
+ *
+ * @example
+ * const slow = slowStore(store, () => 500); // every call answers after 500 ms
+ */
+export function slowStore(store: Store, delayMs: () => number): Store {
+  return wrap(store, async (_method, run) => {
+    const ms = delayMs();
+    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+    return run();
+  });
+}
+
+function wrap(
+  store: Store,
+  around: (method: string, run: () => Promise<unknown>, args: unknown[]) => Promise<unknown>,
+): Store {
+  const out: Record<string, unknown> = { name: store.name };
+  // Flask-Session-compatible stores ask core for raw ids; the wrapper must not hide that.
+  const rawIds = (store as { rawIds?: unknown }).rawIds;
+  if (rawIds !== undefined) out.rawIds = rawIds;
+  for (const method of METHODS) {
+    const fn = (store as unknown as Record<string, unknown>)[method];
+    if (typeof fn !== "function") continue;
+    out[method] = (...args: unknown[]) => around(method, () => Promise.resolve(fn.apply(store, args)), args);
+  }
+  return out as unknown as Store;
+}
