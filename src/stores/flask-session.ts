@@ -1,0 +1,251 @@
+/**
+ * `sessionkit/stores/flask-session`: server-side sessions shared with a Flask
+ * app that uses Flask-Session 0.8 with `SESSION_TYPE = "redis"`, through one
+ * Redis. Records are exactly Flask-Session's (FLASK-FORMAT.md §10): the key is
+ * `SESSION_KEY_PREFIX` + the raw session id, the value is msgspec's msgpack
+ * of the whole session dict, the Redis TTL is the session lifetime.
+ *
+ * What this mode gives up, compared with the other stores:
+ * - **raw ids**: Flask-Session keys records by the cookie's id itself, so a
+ *   dump of this Redis yields live cookies (SECURITY-REQUIREMENTS A.5 cannot
+ *   hold). The store sets `rawIds`, and core hands it raw ids.
+ * - **value types**: msgspec has no tuple, Markup, UUID or sub-second
+ *   datetime; they come back as list, str, str and whole seconds, as in Flask.
+ * - **metadata**: the record has no room for the creation time, the user id
+ *   or the frozen flag of a regenerated session, and nothing may be added to
+ *   it (Flask-Session would hand it to the app as session data). They live in
+ *   a hash beside the record (`metaPrefix`). A session Flask-Session created,
+ *   or one only Flask-Session kept alive past that hash's TTL, has no
+ *   creation time: its absolute timeout counts from the moment sessionkit
+ *   loads it (so it is never enforced for it), and it is in no user's index.
+ */
+import { ConfigError } from "../core/errors.js";
+import type { ApplyResult, ChangeSet, Store, StoredSessionInfo, StoreRecord } from "../core/store.js";
+import { redisErrorCode } from "./redis.js";
+import { MsgpackDecodeError, decodeMsgpackMapEntries, encodeMsgpack } from "./flask-session/msgpack.js";
+import { SCRIPTS, type LuaScript } from "./flask-session/scripts.js";
+import { msgpackToValueText, valueTextToMsgpack } from "./flask-session/values.js";
+
+type RedisArgument = string | Buffer;
+
+/**
+ * The part of a node-redis v5 client the store uses (`createClient` from "redis").
+ *
+ * @example
+ * import { createClient } from "redis";
+ * const client: FlaskSessionRedisClient = await createClient().connect();
+ */
+export interface FlaskSessionRedisClient {
+  evalSha(sha1: string, options: { keys: string[]; arguments: RedisArgument[] }): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: RedisArgument[] }): Promise<unknown>;
+  withTypeMapping(mapping: Record<number, unknown>): FlaskSessionRedisClient;
+}
+
+/**
+ * Options of {@link FlaskSessionRedisStore}.
+ *
+ * @example
+ * const options: FlaskSessionRedisStoreOptions = { client, keyPrefix: "session:" };
+ */
+export interface FlaskSessionRedisStoreOptions {
+  /** A connected node-redis v5 client, on the Redis the Flask app's `SESSION_REDIS` uses. Never closed by the store. */
+  client: FlaskSessionRedisClient | object;
+  /** Flask-Session's `SESSION_KEY_PREFIX` (default `"session:"`). */
+  keyPrefix?: string;
+  /** Prefix of sessionkit's metadata keys; must not start with `keyPrefix` (default `"sessionkit:" + keyPrefix`). */
+  metaPrefix?: string;
+  /** Most sessions listed per user (default 10,000). */
+  maxSessionsPerUser?: number;
+  /** Clock used to decide expiry, in ms. Pass the same clock as `createSessions({ now })` when you inject one. */
+  now?: () => number;
+}
+
+// RESP_TYPES.BLOB_STRING of node-redis, as a number so that this file never imports the driver.
+const BLOB_STRING = 36;
+
+/**
+ * A {@link Store} that reads and writes Flask-Session 0.8's Redis records, so
+ * a Flask app and a sessionkit app share server-side sessions both ways.
+ * Needs Redis ≥ 7.0 (PEXPIRETIME) on a single node, as Flask-Session uses.
+ *
+ * @example
+ * import { createClient } from "redis";
+ * import { FlaskSessionRedisStore } from "sessionkit/stores/flask-session";
+ * const client = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const sessions = createSessions({
+ *   secret, lifetime: "31d",                    // PERMANENT_SESSION_LIFETIME
+ *   cookie: { name: "session" },               // SESSION_COOKIE_NAME
+ *   store: new FlaskSessionRedisStore({ client, keyPrefix: "session:" }),
+ * });
+ */
+export class FlaskSessionRedisStore implements Store {
+  readonly name = "flask-session";
+  /** Flask-Session keys records by the raw id: core must not hash it. */
+  readonly rawIds = true;
+  readonly #client: FlaskSessionRedisClient;
+  readonly #prefix: string;
+  readonly #metaPrefix: string;
+  readonly #userPrefix: string;
+  readonly #maxPerUser: number;
+  readonly #now: () => number;
+
+  constructor(options: FlaskSessionRedisStoreOptions) {
+    const client = options?.client as Partial<FlaskSessionRedisClient> | undefined;
+    if (!client || typeof client.evalSha !== "function" || typeof client.withTypeMapping !== "function") {
+      throw new ConfigError("client", 'pass a connected node-redis v5 client (createClient from "redis").');
+    }
+    // Replies as Buffers: a msgpack record is bytes, not UTF-8 text.
+    this.#client = (client as FlaskSessionRedisClient).withTypeMapping({ [BLOB_STRING]: Buffer });
+    this.#prefix = options.keyPrefix ?? "session:";
+    if (typeof this.#prefix !== "string") throw new ConfigError("keyPrefix", "use a string, Flask-Session's SESSION_KEY_PREFIX.");
+    const base = options.metaPrefix ?? `sessionkit:${this.#prefix}`;
+    // A metadata key under the session prefix would be loadable by Flask-Session as a session.
+    if (typeof base !== "string" || base.startsWith(this.#prefix)) {
+      throw new ConfigError("metaPrefix", "use a string that does not start with `keyPrefix`, or Flask-Session could read metadata as a session.");
+    }
+    this.#metaPrefix = `${base}m:`;
+    this.#userPrefix = `${base}u:`;
+    this.#maxPerUser = options.maxSessionsPerUser ?? 10_000;
+    if (!Number.isSafeInteger(this.#maxPerUser) || this.#maxPerUser < 1) throw new ConfigError("maxSessionsPerUser", "use a whole number ≥ 1.");
+    this.#now = options.now ?? Date.now;
+  }
+
+  async #run(script: LuaScript, keys: string[], args: RedisArgument[]): Promise<unknown> {
+    try {
+      return await this.#client.evalSha(script.sha1, { keys, arguments: args });
+    } catch (error) {
+      if (redisErrorCode(error) !== "NOSCRIPT") throw error;
+      return this.#client.eval(script.source, { keys, arguments: args });
+    }
+  }
+
+  #keys(id: string): string[] {
+    return [this.#prefix + id, this.#metaPrefix + id];
+  }
+
+  async load(id: string): Promise<StoreRecord | undefined> {
+    const reply = await this.#run(SCRIPTS.load, this.#keys(id), []);
+    if (!Array.isArray(reply)) return undefined;
+    const [bytes, expireTime, c, e, x, u, f] = reply as [Buffer, number, ...Buffer[]];
+    const nowMs = this.#now();
+    const meta = (b: Buffer | undefined): string | undefined => (b && b.length > 0 ? b.toString("utf8") : undefined);
+    // sessionkit's expiry holds while the key's expiry is still the one it set; else Flask-Session rewrote the record.
+    const own = meta(e) !== undefined && meta(x) !== undefined && Number(meta(x)) === expireTime;
+    const expiresAtMs = own ? Number(meta(e)) : expireTime > 0 ? expireTime : Number.MAX_SAFE_INTEGER;
+    if (!(expiresAtMs > nowMs)) return undefined;
+    let data: Record<string, string>;
+    try {
+      data = Object.create(null) as Record<string, string>;
+      for (const [key, value] of decodeMsgpackMapEntries(bytes)) data[key] = msgpackToValueText(value);
+    } catch (error) {
+      // Not msgspec msgpack (the JSON format, a pre-0.7 pickle, garbage): a fresh
+      // session, never an unpickle (SECURITY-REQUIREMENTS K.75).
+      if (error instanceof MsgpackDecodeError) return undefined;
+      throw error;
+    }
+    const createdAtMs = meta(c) !== undefined ? Number(meta(c)) : nowMs;
+    const out: StoreRecord = { data, createdAtMs, expiresAtMs };
+    const userId = meta(u);
+    if (userId !== undefined) out.userId = userId.slice(1);
+    if (meta(f) === "1") out.frozen = true;
+    return out;
+  }
+
+  async create(id: string, record: StoreRecord, ttlSeconds: number): Promise<boolean> {
+    const body = encodeRecord(record.data);
+    const args: RedisArgument[] = [
+      body,
+      String(ttlSeconds),
+      String(record.createdAtMs),
+      String(record.expiresAtMs),
+      userArg(record.userId),
+      record.frozen ? "1" : "",
+      id,
+      this.#userPrefix,
+    ];
+    return Number(await this.#run(SCRIPTS.create, this.#keys(id), args)) === 1;
+  }
+
+  async apply(id: string, change: ChangeSet, ttlSeconds: number): Promise<ApplyResult> {
+    const sets = Object.keys(change.set);
+    const args: RedisArgument[] = [
+      String(this.#now()),
+      String(ttlSeconds),
+      change.expiresAtMs === undefined ? "" : String(change.expiresAtMs),
+      change.clear ? "1" : "",
+      change.frozen ? "1" : "",
+      change.userId === undefined ? "" : change.userId === null ? "-" : userArg(change.userId),
+      id,
+      this.#userPrefix,
+      String(sets.length),
+    ];
+    for (const key of sets) args.push(key, valueTextToMsgpack(change.set[key]!));
+    args.push(String(change.delete.length), ...change.delete);
+    const result = String(await this.#run(SCRIPTS.apply, this.#keys(id), args));
+    // A record that is not msgpack is one `load` would not return either: nothing was written.
+    if (result === "corrupt") return "missing";
+    return result as ApplyResult;
+  }
+
+  async touch(id: string, expiresAtMs: number, ttlSeconds: number): Promise<boolean> {
+    const args = [String(this.#now()), String(expiresAtMs), String(ttlSeconds), this.#userPrefix];
+    return Number(await this.#run(SCRIPTS.touch, this.#keys(id), args)) === 1;
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.#run(SCRIPTS.destroy, this.#keys(id), [id, this.#userPrefix]);
+  }
+
+  async listForUser(userId: string): Promise<StoredSessionInfo[]> {
+    const reply = await this.#run(SCRIPTS.user, [this.#userKey(userId)], this.#userArgs(userId, false));
+    const nowMs = this.#now();
+    return (reply as Buffer[][]).map(([id, c, e]) => {
+      const created = c!.toString("utf8");
+      const expires = e!.toString("utf8");
+      return {
+        idHash: id!.toString("utf8"),
+        createdAtMs: created === "" ? nowMs : Number(created),
+        expiresAtMs: expires === "" ? Number.MAX_SAFE_INTEGER : Number(expires),
+        userId,
+      };
+    });
+  }
+
+  async destroyForUser(userId: string, exceptId?: string): Promise<number> {
+    return Number(await this.#run(SCRIPTS.user, [this.#userKey(userId)], this.#userArgs(userId, true, exceptId)));
+  }
+
+  #userKey(userId: string): string {
+    return this.#userPrefix + userArg(userId);
+  }
+
+  #userArgs(userId: string, destroy: boolean, exceptId = ""): string[] {
+    return [String(this.#now()), this.#prefix, this.#metaPrefix, userArg(userId), String(this.#maxPerUser), destroy ? "1" : "", exceptId];
+  }
+}
+
+/**
+ * The user id as the scripts keep it: prefixed with "=" so that an empty user
+ * id stays distinct from "no user".
+ */
+function userArg(userId: string | undefined): string {
+  return userId === undefined ? "" : `=${userId}`;
+}
+
+/** A whole record: the msgpack map of every value, in core's key order. */
+function encodeRecord(data: Record<string, string>): Buffer {
+  const parts: Buffer[] = [];
+  const keys = Object.keys(data);
+  parts.push(encodeMapHeader(keys.length));
+  for (const key of keys) parts.push(encodeMsgpack(key), valueTextToMsgpack(data[key]!));
+  return Buffer.concat(parts);
+}
+
+function encodeMapHeader(n: number): Buffer {
+  if (n < 16) return Buffer.from([0x80 | n]);
+  if (n < 65_536) return Buffer.from([0xde, n >> 8, n & 255]);
+  const b = Buffer.alloc(5);
+  b[0] = 0xdf;
+  b.writeUInt32BE(n, 1);
+  return b;
+}
