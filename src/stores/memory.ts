@@ -6,7 +6,12 @@
 import { ConfigError } from "../core/errors.js";
 import type { ApplyResult, ChangeSet, Store, StoredSessionInfo, StoreRecord } from "../core/store.js";
 
-/** Options of {@link MemoryStore}. */
+/**
+ * Options of {@link MemoryStore}.
+ *
+ * @example
+ * const options: MemoryStoreOptions = { maxEntries: 50_000 };
+ */
 export interface MemoryStoreOptions {
   /** Most records kept; the least recently used is evicted first. Default 10,000. */
   maxEntries?: number;

@@ -18,10 +18,20 @@ export interface StoreFixture {
   dump?(): Promise<string>;
 }
 
-/** Factory of isolated stores; called once per test. */
+/**
+ * Factory of isolated stores; called once per test.
+ *
+ * @example
+ * const make: MakeStore = async () => { const db = new Database(":memory:"); return { store: new SqliteStore({ db }), cleanup: async () => db.close() }; };
+ */
 export type MakeStore = () => Promise<StoreFixture>;
 
-/** Options shared by {@link testStore} and {@link testSessionsOnStore}. */
+/**
+ * Options shared by `testStore` and `testSessionsOnStore`.
+ *
+ * @example
+ * testStore("redis", make, { skip: await probeService("Redis", ping), heavy: true });
+ */
 export interface SuiteOptions {
   /** A reason to skip (the service is unreachable): fails instead under `CI=true`. */
   skip?: string | undefined;

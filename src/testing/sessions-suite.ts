@@ -15,7 +15,12 @@ import { serviceUnavailable } from "./service.js";
 import { slowStore, spyStore } from "./store-spies.js";
 import { registerSessionsTimeTests } from "./sessions-suite-time.js";
 
-/** A strong throwaway secret per manager. */
+/**
+ * A strong throwaway secret per manager.
+ *
+ * @example
+ * createSessions({ secret: testSecret(), store });
+ */
 export const testSecret = (): string => randomBytes(32).toString("base64url");
 
 /**
@@ -30,15 +35,30 @@ export function cookieFrom(setCookie: string[]): string {
   return first.split(";")[0]!;
 }
 
-/** The raw id inside a `session=<id>` pair. */
+/**
+ * The raw id inside a `session=<id>` pair.
+ *
+ * @example
+ * idFrom("session=abc"); // "abc"
+ */
 export function idFrom(cookie: string): string {
   return cookie.slice(cookie.indexOf("=") + 1);
 }
 
-/** A well-formed id the server never issued. */
+/**
+ * A well-formed id the server never issued.
+ *
+ * @example
+ * await sessions.load(`session=${foreignId()}`); // a fresh session
+ */
 export const foreignId = (): string => randomBytes(32).toString("base64url");
 
-/** createSessions on `store` with test defaults. */
+/**
+ * createSessions on `store` with test defaults (a random strong secret).
+ *
+ * @example
+ * const sessions = sessionsOn(store, { storeTimeoutMs: 100 });
+ */
 export function sessionsOn(store: Store, options: Partial<SessionOptions> = {}) {
   return createSessions<Record<string, unknown>>({ secret: testSecret(), store, ...options } as SessionOptions);
 }
