@@ -1,0 +1,111 @@
+/**
+ * `sessionkit/fastify`: a Fastify 5 plugin giving `request.session`.
+ *
+ * The session is loaded in `onRequest` and committed in `onSend`, the last
+ * moment the status and headers can still change; the payload (a stream
+ * too) passes through untouched. The plugin is not encapsulated
+ * (`skip-override`, what fastify-plugin sets), so every route sees it.
+ * Errors the plugin does not answer itself go to Fastify's error handler.
+ */
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { TLSSocket } from "node:tls";
+import { cacheControlFor, mergeVary, shouldVary } from "../core/headers.js";
+import type { SessionManager } from "../core/manager.js";
+import type { Session } from "../core/session.js";
+
+/** An alias: inside `declare module "fastify"` the name `Session` may be taken by another plugin's types. */
+type SessionkitSession<Data extends Record<string, unknown>> = Session<Data>;
+import { errorAnswer, isSecureRequest, lateChange, markCommitted, type AdapterOptions, type ErrorAnswer } from "./shared.js";
+
+export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The visitor's session (sessionkit). */
+    session: SessionkitSession<any>;
+  }
+}
+
+/** Options of {@link fastifySessions}. */
+export interface FastifySessionsOptions extends AdapterOptions {
+  sessions: SessionManager<any>;
+}
+
+/** Per-request state kept beside the session. */
+const COMMITTED = Symbol("sessionkit.committed");
+type Tracked = FastifyRequest & { [COMMITTED]?: "running" | "done" };
+
+/**
+ * The plugin: `app.register(fastifySessions, { sessions })`.
+ *
+ * @example
+ * import { fastifySessions } from "sessionkit/fastify";
+ * await app.register(fastifySessions, { sessions });
+ * app.get("/", async (request) => `hello ${request.session.get("username") ?? "stranger"}`);
+ */
+export const fastifySessions: FastifyPluginAsync<FastifySessionsOptions> = async function fastifySessions(
+  app: FastifyInstance,
+  options: FastifySessionsOptions,
+) {
+  const { sessions } = options;
+  app.decorateRequest("session", null as unknown as Session<any>);
+
+  app.addHook("onRequest", async (request, reply) => {
+    try {
+      const tls = (request.raw.socket as TLSSocket).encrypted === true;
+      const secure = isSecureRequest({ tls, forwardedProto: request.headers["x-forwarded-proto"] }, options);
+      request.session = await sessions.load(request.headers.cookie, { secure });
+    } catch (error) {
+      const answer = errorAnswer(error, options);
+      if (!answer) throw error;
+      return sendAnswer(reply, answer);
+    }
+    return undefined;
+  });
+
+  app.addHook("onSend", async (request: Tracked, reply, payload) => {
+    const session = request.session;
+    // Fastify runs onSend again for the error page when this hook throws: commit once.
+    if (!session || request[COMMITTED] !== undefined) return payload;
+    request[COMMITTED] = "running";
+    let setCookie: string[];
+    try {
+      setCookie = await sessions.commit(session, { status: reply.statusCode });
+    } catch (error) {
+      const answer = errorAnswer(error, options);
+      if (!answer) throw error;
+      destroyStream(payload);
+      for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+      reply.code(answer.status);
+      for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
+      return answer.body;
+    }
+    markCommitted(session);
+    request[COMMITTED] = "done";
+    // Fastify appends each set-cookie value as its own header line.
+    for (const value of setCookie) reply.header("set-cookie", value);
+    if (shouldVary(session, setCookie)) reply.header("vary", mergeVary(reply.getHeader("vary")));
+    const cacheControl = cacheControlFor(reply.getHeader("cache-control"), setCookie);
+    if (cacheControl) reply.header("cache-control", cacheControl);
+    return payload;
+  });
+
+  app.addHook("onResponse", async (request: Tracked) => {
+    const late = request[COMMITTED] === "done" ? lateChange(request.session) : undefined;
+    if (late) request.log.error({ err: late }, late.message);
+  });
+};
+
+// Not encapsulated: the hooks and decorator apply to the app that registers it.
+Object.assign(fastifySessions, { [Symbol.for("skip-override")]: true, [Symbol.for("fastify.display-name")]: "sessionkit" });
+
+function sendAnswer(reply: FastifyReply, answer: ErrorAnswer): FastifyReply {
+  reply.code(answer.status);
+  for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
+  return reply.send(answer.body);
+}
+
+function destroyStream(payload: unknown): void {
+  const stream = payload as { pipe?: unknown; destroy?: () => void } | null;
+  if (stream && typeof stream.pipe === "function" && typeof stream.destroy === "function") stream.destroy();
+}

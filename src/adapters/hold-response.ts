@@ -1,0 +1,179 @@
+/**
+ * Holding a node:http response's head until the session is committed.
+ *
+ * node:http and Express have no hook between "the handler is done" and "the
+ * head leaves": a handler writes whenever it likes. So, as the `compression`
+ * middleware does, the response's `writeHead`, `write`, `end` and
+ * `flushHeaders` are wrapped on this one response object: the first of them
+ * starts the commit, every output call is queued, and once the commit has
+ * set its headers the queue is replayed in order. The visitor's next request
+ * therefore always sees the write (express-session lets the head leave before
+ * its store write: its issues #309, #360, #526, #1037).
+ */
+import type { ServerResponse } from "node:http";
+import { cacheControlFor, mergeVary, shouldVary } from "../core/headers.js";
+import type { SessionManager } from "../core/manager.js";
+import type { Session } from "../core/session.js";
+import { markCommitted, type ErrorAnswer } from "./shared.js";
+
+/** What {@link holdResponse} calls. */
+export interface HoldHooks {
+  /** Commit the session and set its headers on the response; called once, at the first output. */
+  beforeHead(status: number): Promise<void>;
+  /**
+   * `beforeHead` failed: the app's queued output was dropped and its headers
+   * removed, and the response is no longer held. Answer now.
+   */
+  onFailure(error: unknown): void;
+}
+
+/** What the caller can ask a held response. */
+export interface Held {
+  /** True once the first output call has started the commit. */
+  readonly started: boolean;
+}
+
+type Writer = (...args: unknown[]) => unknown;
+
+/**
+ * Hold `res`'s head until `hooks.beforeHead` has finished.
+ *
+ * @example
+ * holdResponse(res, { beforeHead: () => commitToResponse(sessions, session, res), onFailure: (e) => next(e) });
+ */
+export function holdResponse(res: ServerResponse, hooks: HoldHooks): Held {
+  const target = res as unknown as Record<"writeHead" | "write" | "end" | "flushHeaders", Writer>;
+  const original = { writeHead: target.writeHead, write: target.write, end: target.end, flushHeaders: target.flushHeaders };
+  const queue: (() => void)[] = [];
+  let state: "idle" | "holding" | "open" = "idle";
+  let headRequested = false;
+  let askedForDrain = false;
+
+  const restore = (): void => {
+    target.writeHead = original.writeHead;
+    target.write = original.write;
+    target.end = original.end;
+    target.flushHeaders = original.flushHeaders;
+  };
+  const release = (): void => {
+    state = "open";
+    restore();
+    if (headRequested && !res.headersSent) original.writeHead.call(res, res.statusCode);
+    for (const call of queue.splice(0)) call();
+    // A writer told to wait (write returned false) waits for 'drain'; node emits it only if its own buffer filled.
+    if (askedForDrain && !res.writableNeedDrain) res.emit("drain");
+  };
+  const fail = (error: unknown): void => {
+    state = "open";
+    restore();
+    queue.length = 0;
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    hooks.onFailure(error);
+  };
+  const start = (): void => {
+    if (state !== "idle") return;
+    state = "holding";
+    let commit: Promise<void>;
+    try {
+      commit = hooks.beforeHead(res.statusCode);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    commit.then(release, fail);
+  };
+
+  target.writeHead = function writeHead(this: ServerResponse, ...args: unknown[]) {
+    if (state === "open") return original.writeHead.apply(res, args);
+    applyWriteHead(res, args);
+    headRequested = true;
+    start();
+    return res;
+  };
+  target.write = function write(...args: unknown[]) {
+    if (state === "open") return original.write.apply(res, args);
+    queue.push(() => original.write.apply(res, args));
+    start();
+    askedForDrain = true;
+    return false;
+  };
+  target.end = function end(...args: unknown[]) {
+    if (state === "open") return original.end.apply(res, args);
+    queue.push(() => original.end.apply(res, args));
+    start();
+    return res;
+  };
+  target.flushHeaders = function flushHeaders() {
+    if (state === "open") return original.flushHeaders.apply(res, []);
+    queue.push(() => original.flushHeaders.apply(res, []));
+    start();
+    return undefined;
+  };
+  return {
+    get started() {
+      return state !== "idle";
+    },
+  };
+}
+
+/**
+ * Do what `writeHead(status, [message], [headers])` does to the response's
+ * state, without sending: status, message, and headers merged as node merges
+ * them (given headers win; a flat array keeps duplicates such as several
+ * Set-Cookie lines, the on-headers CVE-2025-7339 case).
+ */
+function applyWriteHead(res: ServerResponse, args: unknown[]): void {
+  const [status, second, third] = args;
+  res.statusCode = status as number;
+  let headers = third;
+  if (typeof second === "string") res.statusMessage = second;
+  else if (second !== undefined) headers = second;
+  if (Array.isArray(headers)) {
+    if (headers.length % 2 !== 0) throw new TypeError("writeHead: a headers array must hold name, value pairs.");
+    for (let i = 0; i < headers.length; i += 2) res.removeHeader(String(headers[i]));
+    for (let i = 0; i < headers.length; i += 2) if (headers[i]) res.appendHeader(String(headers[i]), headers[i + 1] as string);
+  } else if (headers && typeof headers === "object") {
+    for (const [name, value] of Object.entries(headers)) if (name && value !== undefined) res.setHeader(name, value as string);
+  }
+}
+
+/**
+ * Commit `session` and put its headers on `res`: each Set-Cookie appended as
+ * its own line beside the app's, `Vary: Cookie` merged in, and
+ * `Cache-Control: private` unless the app set one.
+ *
+ * @example
+ * await commitToResponse(sessions, req.session, res);
+ */
+export async function commitToResponse(sessions: SessionManager<any>, session: Session<any>, res: ServerResponse): Promise<void> {
+  const setCookie = await sessions.commit(session, { status: res.statusCode });
+  markCommitted(session);
+  for (const value of setCookie) res.appendHeader("Set-Cookie", value);
+  if (shouldVary(session, setCookie)) res.setHeader("Vary", mergeVary(res.getHeader("Vary")));
+  const cacheControl = cacheControlFor(res.getHeader("Cache-Control"), setCookie);
+  if (cacheControl) res.setHeader("Cache-Control", cacheControl);
+}
+
+/**
+ * Send an adapter's own answer (503, 409, 500) on a response that is not held.
+ *
+ * @example
+ * sendAnswer(res, { status: 503, headers: { "Retry-After": "1" }, body: "retry" });
+ */
+export function sendAnswer(res: ServerResponse, answer: ErrorAnswer): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  res.statusCode = answer.status;
+  for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+  res.end(answer.body);
+}
+
+/** The answer to an error no framework will handle (node:http): a bare 500. */
+export const INTERNAL_ERROR: ErrorAnswer = Object.freeze({
+  status: 500,
+  headers: { "Content-Type": "text/plain; charset=utf-8" },
+  body: "Internal Server Error",
+});

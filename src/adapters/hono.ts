@@ -1,0 +1,77 @@
+/**
+ * `sessionkit/hono`: `c.get("session")` for Hono 4.
+ *
+ * The commit runs after `await next()`, when `c.res` is the final response
+ * (Hono has already turned a thrown error into its 500), and before Hono
+ * hands the response to the runtime.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import type { SessionManager } from "../core/manager.js";
+import type { Session } from "../core/session.js";
+import { applySessionHeaders, errorAnswer, isSecureRequest, markCommitted, type AdapterOptions } from "./shared.js";
+
+export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
+
+/**
+ * The context variables the middleware sets; pass them to `new Hono<{ Variables: SessionVariables<Data> }>()`.
+ *
+ * @example
+ * const app = new Hono<{ Variables: SessionVariables<{ username?: string }> }>();
+ */
+export type SessionVariables<Data extends Record<string, unknown> = Record<string, unknown>> = {
+  session: Session<Data>;
+};
+
+/**
+ * The Hono middleware.
+ *
+ * @example
+ * import { sessionMiddleware, type SessionVariables } from "sessionkit/hono";
+ * const app = new Hono<{ Variables: SessionVariables<{ username?: string }> }>();
+ * app.use(sessionMiddleware(sessions));
+ * app.get("/", (c) => c.text(`hello ${c.get("session").get("username") ?? "stranger"}`));
+ */
+export function sessionMiddleware<Data extends Record<string, unknown>>(
+  sessions: SessionManager<Data>,
+  options: AdapterOptions = {},
+): MiddlewareHandler<{ Variables: SessionVariables<Data> }> {
+  return async function sessionkit(c, next) {
+    let session: Session<Data>;
+    try {
+      const tls = new URL(c.req.url).protocol === "https:";
+      session = await sessions.load(c.req.header("cookie"), { secure: isSecureRequest({ tls, forwardedProto: c.req.header("x-forwarded-proto") }, options) });
+    } catch (error) {
+      return answer(c, error, options);
+    }
+    c.set("session", session);
+    await next();
+    let setCookie: string[];
+    try {
+      setCookie = await sessions.commit(session, { status: c.res.status });
+    } catch (error) {
+      return answer(c, error, options);
+    }
+    markCommitted(session);
+    try {
+      applySessionHeaders(c.res.headers, session, setCookie);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      // Immutable headers (a fetched Response, Response.redirect()): copy the
+      // response, unsetting it first so Hono does not merge the old headers in twice.
+      const old = c.res;
+      c.res = undefined;
+      c.res = new Response(old.body, old);
+      applySessionHeaders(c.res.headers, session, setCookie);
+    }
+    return undefined;
+  };
+}
+
+function answer(c: Context, error: unknown, options: AdapterOptions): Response {
+  const a = errorAnswer(error, options);
+  if (!a) throw error;
+  // Drop the app's response first, so Hono does not carry its headers (its cookies) into ours.
+  c.res = undefined;
+  c.res = new Response(a.body, { status: a.status, headers: a.headers ?? {} });
+  return c.res;
+}

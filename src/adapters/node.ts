@@ -1,0 +1,107 @@
+/**
+ * `sessionkit/node`: sessions for a plain node:http server.
+ *
+ * The wrapper loads the session from the Cookie header, runs the handler with
+ * `req.session`, and holds the response head until the session is committed
+ * (see hold-response.ts), so Set-Cookie, Vary and Cache-Control leave with
+ * the head, and a store write is done before the visitor can ask again.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
+import type { SessionManager } from "../core/manager.js";
+import type { Session } from "../core/session.js";
+import { INTERNAL_ERROR, commitToResponse, holdResponse, sendAnswer } from "./hold-response.js";
+import { errorAnswer, isSecureRequest, lateChange, logAdapterError, type AdapterOptions } from "./shared.js";
+
+export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
+
+/** A request carrying its session. */
+export type SessionRequest<Data extends Record<string, unknown> = Record<string, unknown>> = IncomingMessage & {
+  session: Session<Data>;
+};
+
+/** A node:http handler that uses `req.session`. */
+export type SessionHandler<Data extends Record<string, unknown>> = (req: SessionRequest<Data>, res: ServerResponse) => unknown;
+
+/**
+ * Wrap a node:http handler so that it gets `req.session`.
+ *
+ * @example
+ * import { createServer } from "node:http";
+ * import { withSessions } from "sessionkit/node";
+ * createServer(withSessions(sessions, (req, res) => {
+ *   req.session.set("visits", (req.session.get("visits") ?? 0) + 1);
+ *   res.end("hello");
+ * })).listen(3000);
+ */
+export function withSessions<Data extends Record<string, unknown>>(
+  sessions: SessionManager<Data>,
+  handler: SessionHandler<Data>,
+  options: AdapterOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return function sessionListener(req, res) {
+    void serve(sessions, handler, options, req, res);
+  };
+}
+
+async function serve<Data extends Record<string, unknown>>(
+  sessions: SessionManager<Data>,
+  handler: SessionHandler<Data>,
+  options: AdapterOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  let session: Session<Data>;
+  try {
+    const secure = isSecureRequest({ tls: (req.socket as TLSSocket).encrypted === true, forwardedProto: req.headers["x-forwarded-proto"] }, options);
+    session = await sessions.load(req.headers.cookie, { secure });
+  } catch (error) {
+    answerError(res, error, options);
+    return;
+  }
+  (req as SessionRequest<Data>).session = session;
+  let committed = false;
+  let lateReported = false;
+  // node:http has no error path: a change after the commit can only be logged.
+  const checkLate = (): void => {
+    const late = committed && !lateReported ? lateChange(session) : undefined;
+    if (late) {
+      lateReported = true;
+      logAdapterError("node", late);
+    }
+  };
+  const held = holdResponse(res, {
+    beforeHead: async () => {
+      await commitToResponse(sessions, session, res);
+      committed = true;
+    },
+    onFailure: (error) => answerError(res, error, options),
+  });
+  res.once("finish", checkLate);
+  try {
+    await handler(req as SessionRequest<Data>, res);
+  } catch (error) {
+    logAdapterError("node", error);
+    if (!held.started) {
+      // Drop what the app had set (its own cookies too): the 500 goes out with
+      // the session commit, which saves nothing on a 5xx.
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      res.statusCode = 500;
+      res.setHeader("Content-Type", "text/plain; charset=utf-8");
+      res.end(INTERNAL_ERROR.body);
+    } else if (!res.writableEnded) {
+      res.destroy();
+    }
+  }
+  checkLate();
+}
+
+function answerError(res: ServerResponse, error: unknown, options: AdapterOptions): void {
+  const answer = errorAnswer(error, options);
+  if (answer) {
+    sendAnswer(res, answer);
+    return;
+  }
+  logAdapterError("node", error);
+  sendAnswer(res, INTERNAL_ERROR);
+}

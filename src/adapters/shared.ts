@@ -1,0 +1,131 @@
+/**
+ * What every adapter shares: its options, how it decides that a request is
+ * HTTPS, and the default answers to the two session errors a visitor can be
+ * told about (a store that is down, a session ended by another request).
+ * Framework-free, so each adapter stays a few dozen lines.
+ */
+import { HeadersSentError, SessionInterruptedError, SessionkitError, StoreError } from "../core/errors.js";
+import { cacheControlFor, mergeVary, shouldVary } from "../core/headers.js";
+import type { Session } from "../core/session.js";
+
+/** The answer an adapter sends instead of the app's response when a session error happens. */
+export interface ErrorAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+/** The errors an adapter answers itself; every other error goes to the framework's error path. */
+export type AnsweredError = StoreError | SessionInterruptedError;
+
+/** Options common to every adapter. */
+export interface AdapterOptions {
+  /**
+   * Believe `X-Forwarded-Proto: https` (set it only behind a proxy you run,
+   * which overwrites the header). Without it only a TLS socket or an
+   * `https:` URL makes the request secure: any client can send the header.
+   */
+  trustProxy?: boolean;
+  /**
+   * The answer to a StoreError (default 503 with `Retry-After: 1`) or a
+   * SessionInterruptedError (default 409). Return undefined to keep the default.
+   */
+  onError?: (error: AnsweredError) => ErrorAnswer | undefined;
+}
+
+/**
+ * Whether a request is HTTPS: a TLS socket or an `https:` URL, or, only with
+ * `trustProxy`, a first `X-Forwarded-Proto` value of `https`.
+ *
+ * @example
+ * isSecureRequest({ tls: Boolean((req.socket as TLSSocket).encrypted), forwardedProto: req.headers["x-forwarded-proto"] }, options);
+ */
+export function isSecureRequest(
+  request: { tls: boolean; forwardedProto?: string | readonly string[] | null | undefined },
+  options: AdapterOptions,
+): boolean {
+  if (request.tls) return true;
+  if (options.trustProxy !== true || request.forwardedProto == null) return false;
+  const raw = Array.isArray(request.forwardedProto) ? request.forwardedProto[0] : request.forwardedProto;
+  // A chain of proxies appends: "https, http". The first hop is the client's.
+  const first = String(raw ?? "").split(",")[0]!.trim().toLowerCase();
+  return first === "https";
+}
+
+/**
+ * The answer to a session error, or undefined when the error is not one the
+ * adapter answers (CookieTooLargeError, HeadersSentError, app errors: those
+ * go to the framework's error path, as a 500 with a log line).
+ *
+ * @example
+ * const answer = errorAnswer(error, options); if (!answer) throw error;
+ */
+export function errorAnswer(error: unknown, options: AdapterOptions): ErrorAnswer | undefined {
+  if (!(error instanceof StoreError) && !(error instanceof SessionInterruptedError)) return undefined;
+  const custom = options.onError?.(error);
+  if (custom) return custom;
+  if (error instanceof StoreError) {
+    // Plain text, no stack, nothing from the request: the visitor only needs to retry.
+    return {
+      status: 503,
+      headers: { "Retry-After": "1", "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
+      body: "Service Unavailable: sessions are temporarily unavailable, please retry.",
+    };
+  }
+  return {
+    status: 409,
+    headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
+    body: "Conflict: this session ended while the request ran; its changes were not saved.",
+  };
+}
+
+/**
+ * After a commit, forget the committed changes so that a change made once the
+ * headers have left is noticed (`modified` turns true again).
+ *
+ * @example
+ * const setCookie = await sessions.commit(session, { status }); markCommitted(session);
+ */
+export function markCommitted(session: Session<any>): void {
+  session.modified = false;
+}
+
+/**
+ * The error for a session changed after its commit, or undefined.
+ *
+ * @example
+ * const late = lateChange(session); if (late) next(late);
+ */
+export function lateChange(session: Session<any>): HeadersSentError | undefined {
+  return session.modified ? new HeadersSentError() : undefined;
+}
+
+/**
+ * Log an error the adapter has no framework to hand to (node:http, Web).
+ * sessionkit's own errors have safe messages (no secret, cookie or id);
+ * an app's own error is logged whole, as Node logs an uncaught one.
+ *
+ * @example
+ * logAdapterError("node", error);
+ */
+export function logAdapterError(adapter: string, error: unknown): void {
+  if (error instanceof SessionkitError) console.error(`sessionkit/${adapter}: ${error.name} (${error.code}): ${error.message}`);
+  else console.error(`sessionkit/${adapter}: the handler failed:`, error);
+}
+
+/**
+ * Put a session's headers on Web `Headers`: each Set-Cookie appended beside
+ * the app's own, `Vary: Cookie` merged, `Cache-Control: private` when the app
+ * set none. Immutable headers throw a TypeError on the first change, before
+ * anything is applied.
+ *
+ * @example
+ * applySessionHeaders(response.headers, session, setCookie);
+ */
+export function applySessionHeaders(headers: Headers, session: Session<any>, setCookie: readonly string[]): void {
+  const vary = shouldVary(session, setCookie);
+  const cacheControl = cacheControlFor(headers.get("Cache-Control"), setCookie);
+  for (const value of setCookie) headers.append("Set-Cookie", value);
+  if (vary) headers.set("Vary", mergeVary(headers.get("Vary")));
+  if (cacheControl) headers.set("Cache-Control", cacheControl);
+}

@@ -1,0 +1,94 @@
+/**
+ * sessionkit/node runs the shared adapter suite, plus what only a raw
+ * node:http handler can do: writeHead with header arrays, flushHeaders, and a
+ * change after the head has left.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { createServer, type ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { describe, it } from "node:test";
+import { createSessions } from "sessionkit";
+import { withSessions } from "sessionkit/node";
+import { runRoute, streamChunks, testAdapter, type RouteTable } from "../../src/testing/adapter-suite.js";
+import { listen } from "./harness.js";
+
+testAdapter("node", async (sessions, routes: RouteTable, options) =>
+  listen(
+    createServer(
+      withSessions(
+        sessions,
+        async (req, res) => {
+          const url = new URL(req.url ?? "/", "http://localhost");
+          const result = await runRoute(routes, req.session, { method: req.method ?? "GET", path: url.pathname, query: url.searchParams });
+          res.statusCode = result.status ?? 200;
+          for (const [name, value] of result.headers ?? []) res.appendHeader(name, value);
+          if (result.stream) await pipe(Readable.from(streamChunks(result.stream)), res);
+          else res.end(result.body ?? "");
+        },
+        options,
+      ),
+    ),
+  ),
+);
+
+function pipe(source: Readable, res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    source.once("error", reject);
+    res.once("finish", resolve);
+    source.pipe(res);
+  });
+}
+
+const secret = randomBytes(32).toString("base64url");
+
+describe("sessionkit/node specifics", () => {
+  it("writeHead with a header array keeps every Set-Cookie line (on-headers CVE-2025-7339)", async () => {
+    const server = await listen(
+      createServer(
+        withSessions(createSessions({ secret }), (req, res) => {
+          req.session.set("a", 1);
+          res.writeHead(201, ["Set-Cookie", "x=1", "Set-Cookie", "y=2", "Vary", "Origin"]).end("made");
+        }),
+      ),
+    );
+    try {
+      const r = await fetch(server.url);
+      assert.equal(r.status, 201);
+      assert.equal(await r.text(), "made");
+      const lines = r.headers.getSetCookie();
+      assert.deepEqual(lines.slice(0, 2), ["x=1", "y=2"]);
+      assert.match(lines[2]!, /^session=[^;]+; HttpOnly; Path=\/; SameSite=Lax$/);
+      assert.equal(r.headers.get("vary"), "Origin, Cookie");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("flushHeaders waits for the commit, and a change after it is reported as HeadersSentError", async () => {
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void logged.push(args.map(String).join(" "));
+    const server = await listen(
+      createServer(
+        withSessions(createSessions({ secret }), async (req, res) => {
+          req.session.set("a", 1);
+          res.flushHeaders();
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          req.session.set("b", 2);
+          res.end("late");
+        }),
+      ),
+    );
+    try {
+      const r = await fetch(server.url);
+      assert.match(r.headers.getSetCookie()[0]!, /^session=/);
+      assert.equal(await r.text(), "late");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(logged.filter((line) => line.includes("HEADERS_SENT")).length, 1, logged.join("\n"));
+    } finally {
+      console.error = original;
+      await server.close();
+    }
+  });
+});
