@@ -59,7 +59,7 @@ describe("MemoryStore specifics", () => {
   it("warns once, in production only", () => {
     // A child process, because the warning is once per process by design.
     const script = [
-      'const { MemoryStore } = await import("./src/stores/memory.ts");',
+      `const { MemoryStore } = await import(${JSON.stringify(new URL("../../src/stores/memory.ts", import.meta.url).href)});`,
       "const seen = [];",
       'process.on("warning", (w) => seen.push(w.code));',
       "new MemoryStore(); new MemoryStore();",
