@@ -20,8 +20,8 @@ export class Tuple<T = unknown> extends Array<T> {}
  * @example
  * const flash = tuple("success", "Saved");
  */
-export function tuple<T>(...items: T[]): Tuple<T> {
-  return Tuple.from(items) as Tuple<T>;
+export function tuple<T extends unknown[]>(...items: T): Tuple<T[number]> {
+  return Tuple.from(items) as Tuple<T[number]>;
 }
 
 /**

@@ -42,8 +42,15 @@ export function nowSeconds(): number {
  * encodeTimestamp(1_700_000_000); // "ZVPxAA"
  */
 export function encodeTimestamp(seconds: number): string {
-  return base64Encode(intToBytes(seconds));
+  // Every cookie written in the same second carries the same timestamp: remember the last one.
+  if (seconds !== lastSeconds) {
+    lastEncoded = base64Encode(intToBytes(seconds));
+    lastSeconds = seconds;
+  }
+  return lastEncoded;
 }
+let lastSeconds = -1;
+let lastEncoded = "";
 
 /**
  * A {@link Signer} that adds and checks a timestamp (itsdangerous `TimestampSigner`).
@@ -76,12 +83,10 @@ export class TimestampSigner extends Signer {
     try {
       result = super.unsign(signed);
     } catch (error) {
-      // itsdangerous raises BadTimeSignature when the forged value still looks timed.
-      if (error instanceof BadSignature && error.reason === "mismatch") {
-        const dot = signed.lastIndexOf(".");
-        if (signed.lastIndexOf(".", dot - 1) >= 0) {
-          throw new BadTimeSignature("sessionkit/codec: signature does not match", "mismatch");
-        }
+      // itsdangerous raises BadTimeSignature when the refused value still looks timed (a '.' before the signature).
+      const dot = signed.lastIndexOf(".");
+      if (error instanceof BadSignature && dot > 0 && signed.lastIndexOf(".", dot - 1) >= 0) {
+        throw new BadTimeSignature("sessionkit/codec: signature does not match", error.reason);
       }
       throw error;
     }
