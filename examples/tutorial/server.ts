@@ -29,6 +29,8 @@ export interface RunningTutorial extends TutorialApp {
   /** `http://127.0.0.1:PORT` (or the host it listens on). */
   url: string;
   port: number;
+  /** Release only the store, leaving the server up (tests use it to make the store fail). */
+  closeStore(): Promise<void>;
 }
 
 const stylesheet = readFileSync(new URL("./style.css", import.meta.url), "utf8");
@@ -92,6 +94,7 @@ export async function startTutorial(config: TutorialConfig, host = "127.0.0.1"):
     ...built,
     url: `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${port}`,
     port,
+    closeStore: built.close,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

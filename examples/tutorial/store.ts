@@ -64,7 +64,8 @@ async function openSqlite(path: string, prefix: string | undefined): Promise<Ope
   const db = new Database(path);
   const table = tableName(prefix);
   const store = new SqliteStore(table === undefined ? { db } : { db, table });
-  return { store, label: `sqlite (${path})`, close: async () => void db.close() };
+  // Idempotent: closing twice (a test, then shutdown) is not an error.
+  return { store, label: `sqlite (${path})`, close: async () => void (db.open ? db.close() : undefined) };
 }
 
 /** Host and port only: a URL may carry a password, which must never reach a page or a log. */
