@@ -48,7 +48,7 @@ for (const kind of kinds) {
       await opened?.close();
     });
 
-    it(`R67 1,000 concurrent requests on one session, each setting its own key, keep all 1,000 keys (${kind.name})`, async () => {
+    it(`R61 R63 R67 1,000 concurrent requests on one session, each setting its own key, keep all 1,000 keys (${kind.name})`, async () => {
       const cookie = cookieOf(await app.get("/login"))!;
       const results = await Promise.all(Array.from({ length: 1_000 }, (_, i) => app.get(`/set?k=k${i}`, { cookie, timeoutMs: 90_000 })));
       assert.deepEqual([...new Set(results.map((r) => r.status))], [200]);

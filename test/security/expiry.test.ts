@@ -87,7 +87,7 @@ describe("C. expiry", () => {
     }
   });
 
-  it("R15 a cookie signed in the future is FRESH (now+5 s and now+10^9 s), as itsdangerous ≥ 2.0", async () => {
+  it("R15 R74 a cookie signed in the future is FRESH (now+5 s and now+10^9 s), as itsdangerous ≥ 2.0", async () => {
     let nowMs = T0;
     const { app, events } = await counter({ secret: SECRET, now: () => nowMs });
     try {
