@@ -1,0 +1,170 @@
+/**
+ * `npm run soak`: mixed load against the tutorial on Redis for SOAK_SECONDS
+ * (default 600), with zero errors allowed and RSS growth after warm-up under
+ * 10%.
+ *
+ * The tutorial runs as its own process (`SESSION_STORE=redis://127.0.0.1:6379`,
+ * a unique key prefix), so its RSS is measured alone, from /proc/<pid>/status.
+ * Each autocannon connection is one visitor with its own cookie jar, looping
+ * through log in → profile → set → get → del → inspect → home → log out.
+ *
+ * Prints one JSON line `SOAK_RESULT {...}` (the test parses it) and exits 1
+ * when a limit is broken. Env: SOAK_SECONDS, SOAK_CONNECTIONS (default 16),
+ * SOAK_REDIS_URL (default redis://127.0.0.1:6379).
+ *
+ * Run with: node --conditions=source --import tsx scripts/soak.ts
+ */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { createServer, connect } from "node:net";
+import autocannon from "autocannon";
+import { createClient } from "redis";
+
+const seconds = Number(process.env.SOAK_SECONDS ?? 600);
+const connections = Number(process.env.SOAK_CONNECTIONS ?? 16);
+const redisUrl = process.env.SOAK_REDIS_URL ?? "redis://127.0.0.1:6379";
+const prefix = `soak_${process.pid}_${randomBytes(3).toString("hex")}`;
+/** Warm-up: the first fifth of the run, at least 10 s (JIT, pools, Redis scripts, heap growth). */
+const warmupSeconds = Math.max(10, Math.floor(seconds / 5));
+
+async function sparePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, "127.0.0.1", () => (s.destroy(), resolve(true)));
+      s.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the tutorial did not listen on ${port} within ${timeoutMs} ms`);
+}
+
+function rssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) : NaN;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+type Ctx = { cookie?: string };
+/** Keep the session cookie a response set (the jar of one visitor). */
+function keepCookie(_status: number, _body: string, context: Ctx, headers: Record<string, string | string[]>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() !== "set-cookie") continue;
+    for (const line of Array.isArray(value) ? value : [value]) {
+      if (!line.startsWith("session=")) continue;
+      const pair = line.split(";")[0]!;
+      context.cookie = pair === "session=" ? undefined : pair;
+    }
+  }
+}
+const withCookie = (req: Record<string, unknown>, context: Ctx) => ({ ...req, headers: { ...(req.headers as object), ...(context.cookie ? { cookie: context.cookie } : {}) } });
+const step = (path: string, extra: Record<string, unknown> = {}) => ({ method: "GET", path, ...extra, setupRequest: withCookie, onResponse: keepCookie });
+
+async function main(): Promise<void> {
+  const port = await sparePort();
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", "examples/tutorial/server.ts"], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      SESSION_STORE: redisUrl,
+      SESSION_STORE_PREFIX: prefix,
+      SECRET_KEY: randomBytes(32).toString("base64url"),
+      NODE_ENV: "development",
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let childStderr = "";
+  child.stderr!.on("data", (c: Buffer) => void (childStderr = (childStderr + c.toString()).slice(-4_000)));
+  const stop = (): void => void (child.exitCode === null && child.kill("SIGTERM"));
+  process.once("exit", stop);
+  let failed = false;
+  try {
+    await waitForPort(port, 60_000);
+    const body = "username=soak&password=soak-password";
+    const samples: { t: number; kb: number }[] = [];
+    const started = Date.now();
+    const sampler = setInterval(() => {
+      if (child.exitCode === null) samples.push({ t: (Date.now() - started) / 1000, kb: rssKb(child.pid!) });
+    }, 1_000);
+    const result = await autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections,
+      duration: seconds,
+      requests: [
+        step("/login", { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" } }),
+        step("/profile"),
+        step("/set"),
+        step("/get"),
+        step("/del"),
+        step("/inspect"),
+        step("/"),
+        step("/logout"),
+      ] as never,
+    });
+    clearInterval(sampler);
+    const warm = samples.filter((s) => s.t >= warmupSeconds && s.t < warmupSeconds + 10).map((s) => s.kb);
+    const end = samples.slice(-10).map((s) => s.kb);
+    const growth = warm.length && end.length ? median(end) / median(warm) - 1 : NaN;
+    const r = result as unknown as Record<string, number>;
+    const errors = r.errors! + r.timeouts! + r["4xx"]! + r["5xx"]! + r.mismatches!;
+    const summary = {
+      seconds,
+      connections,
+      requests: result.requests.total,
+      rps: Math.round(result.requests.average),
+      p99LatencyMs: result.latency.p99,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      status2xx: r["2xx"],
+      status3xx: r["3xx"],
+      status4xx: r["4xx"],
+      status5xx: r["5xx"],
+      rssWarmKb: median(warm),
+      rssEndKb: median(end),
+      rssGrowth: Number(growth.toFixed(4)),
+      ok: errors === 0 && growth < 0.1 && child.exitCode === null,
+    };
+    console.log(`SOAK_RESULT ${JSON.stringify(summary)}`);
+    if (!summary.ok) {
+      failed = true;
+      if (child.exitCode !== null) console.error(`soak: the tutorial exited (${child.exitCode}); its last stderr:\n${childStderr}`);
+      if (errors !== 0) console.error(`soak: ${errors} errors (connection errors, timeouts, 4xx, 5xx) — zero are allowed`);
+      if (!(growth < 0.1)) console.error(`soak: RSS grew ${(growth * 100).toFixed(1)}% after warm-up — the limit is 10%`);
+    }
+  } finally {
+    stop();
+    // Remove the run's keys: the shared Redis is never left with soak data.
+    const client = createClient({ url: redisUrl });
+    client.on("error", () => {});
+    await client.connect();
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+      const keys = Array.isArray(batch) ? batch : [batch];
+      if (keys.length) await client.del(keys);
+    }
+    client.destroy();
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((error: unknown) => {
+  console.error(`soak: ${(error as Error)?.message ?? error}`);
+  process.exit(1);
+});
