@@ -27,3 +27,20 @@ export async function listen(server: Server): Promise<StartedServer> {
       }),
   };
 }
+
+/**
+ * A Web ReadableStream of the given chunks, a tick apart, for Web-style harnesses.
+ *
+ * @example
+ * new Response(webStream(streamChunks(["a", "b"])));
+ */
+export function webStream(chunks: AsyncIterator<string>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+  });
+}
