@@ -1,0 +1,171 @@
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { createClient } from "redis";
+import { RedisStore as ConnectRedis } from "connect-redis";
+import session from "express-session";
+import memorystoreFactory from "memorystore";
+import { ConnectStore, ConnectCallTimeoutError, NAMESPACE, type ConnectStoreLike } from "../../src/stores/connect.js";
+import { ConfigError } from "../../src/core/errors.js";
+import { change, probeService, randomIdHash, record, serviceUnavailable, testSessionsOnStore, testStore, type MakeStore } from "../../src/testing/index.js";
+
+const MemoryStore = memorystoreFactory(session);
+const client = createClient({ url: "redis://127.0.0.1:6379", socket: { reconnectStrategy: false, connectTimeout: 2_000 } });
+client.on("error", () => undefined); // reported through the probe and the failing calls instead
+const skip = await probeService("Redis at 127.0.0.1:6379", async () => {
+  await client.connect();
+  await client.ping();
+});
+after(async () => {
+  if (client.isOpen) await client.quit();
+});
+const base = `sk-test:connect:${process.pid}:${randomBytes(4).toString("hex")}:`;
+let counter = 0;
+
+async function keysUnder(prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = "0";
+  for (let i = 0; i < 10_000; i += 1) {
+    const [next, batch] = (await client.sendCommand(["SCAN", cursor, "MATCH", `${prefix}*`, "COUNT", "1000"])) as [string, string[]];
+    keys.push(...batch);
+    cursor = String(next);
+    if (cursor === "0") break;
+  }
+  return keys;
+}
+
+const redisFixture: MakeStore = async () => {
+  const prefix = `${base}${(counter += 1)}:`;
+  return {
+    store: new ConnectStore({ store: new ConnectRedis({ client, prefix }) }),
+    dump: async () => {
+      const lines: string[] = [];
+      for (const key of (await keysUnder(prefix)).sort()) lines.push(`${key} ${String(await client.get(key))}`);
+      return lines.join("\n");
+    },
+    cleanup: async () => {
+      const keys = await keysUnder(prefix);
+      if (keys.length > 0) await client.del(keys);
+    },
+  };
+};
+
+const memoryFixture: MakeStore = async () => {
+  const wrapped = new MemoryStore({ checkPeriod: 60_000 });
+  return {
+    store: new ConnectStore({ store: wrapped }),
+    dump: async () => JSON.stringify(await new Promise((resolve, reject) => wrapped.all((err, all) => (err ? reject(err) : resolve(all))))),
+    cleanup: async () => wrapped.stopInterval(),
+  };
+};
+
+testStore("connect (connect-redis 9 on node-redis 5)", redisFixture, { skip, heavy: true });
+testSessionsOnStore("connect (connect-redis 9 on node-redis 5)", redisFixture, { skip, heavy: true });
+testStore("connect (memorystore)", memoryFixture, { heavy: true });
+testSessionsOnStore("connect (memorystore)", memoryFixture, { heavy: true });
+
+if (skip !== undefined) {
+  serviceUnavailable("ConnectStore on connect-redis specifics", skip);
+} else {
+  describe("ConnectStore on connect-redis specifics", () => {
+    it("writes one key per session whose Redis TTL is the record's expiry, holding our record under one property", async () => {
+      const prefix = `${base}ttl:`;
+      const store = new ConnectStore({ store: new ConnectRedis({ client, prefix }) });
+      const id = randomIdHash();
+      try {
+        await store.create(id, record({ a: '"1"' }, { ttlSeconds: 600 }), 600);
+        const ttl = await client.ttl(`${prefix}${id}`);
+        assert.ok(ttl > 595 && ttl <= 600, `TTL ${ttl}`);
+        await store.touch(id, Date.now() + 7_200_000, 7_200);
+        const touched = await client.ttl(`${prefix}${id}`);
+        assert.ok(touched > 7_195 && touched <= 7_200, `TTL after touch ${touched}`);
+        const raw = JSON.parse(String(await client.get(`${prefix}${id}`)));
+        assert.deepEqual(Object.keys(raw).sort(), ["cookie", NAMESPACE].sort());
+        assert.deepEqual(raw[NAMESPACE].data, { a: '"1"' });
+        assert.equal(Date.parse(raw.cookie.expires), raw[NAMESPACE].expiresAtMs);
+      } finally {
+        await client.del(`${prefix}${id}`);
+      }
+    });
+
+    it("lists and revokes a user's sessions through all()", async () => {
+      const prefix = `${base}users:`;
+      const store = new ConnectStore({ store: new ConnectRedis({ client, prefix }) });
+      const [a, b, c] = [randomIdHash(), randomIdHash(), randomIdHash()];
+      try {
+        await store.create(a, record({}, { userId: "u1" }), 60);
+        await store.create(b, record({}, { userId: "u1" }), 60);
+        await store.create(c, record({}, { userId: "u2" }), 60);
+        assert.deepEqual((await store.listForUser!("u1")).map((s) => s.idHash).sort(), [a, b].sort());
+        assert.equal(await store.destroyForUser!("u1", a), 1);
+        assert.deepEqual((await store.list!()).map((s) => s.idHash).sort(), [a, c].sort());
+      } finally {
+        await client.del([a, b, c].map((id) => `${prefix}${id}`));
+      }
+    });
+  });
+}
+
+describe("ConnectStore specifics", () => {
+  it("a wrapped store that never calls back times out, and does not block that session's later calls", async () => {
+    let hang = true;
+    const inner = new MemoryStore({});
+    const flaky: ConnectStoreLike = {
+      get: (sid, cb) => (hang ? undefined : inner.get(sid, cb as never)),
+      set: (sid, sess, cb) => inner.set(sid, sess as never, cb as never),
+      destroy: (sid, cb) => inner.destroy(sid, cb as never),
+    };
+    const store = new ConnectStore({ store: flaky, callTimeoutMs: 100, name: "flaky" });
+    assert.equal(store.name, "flaky");
+    const id = randomIdHash();
+    const t0 = Date.now();
+    await assert.rejects(store.apply(id, change({ set: { a: "1" } }), 60), (e: unknown) => e instanceof ConnectCallTimeoutError && e.operation === "get");
+    assert.ok(Date.now() - t0 < 1_000);
+    hang = false;
+    assert.equal(await store.create(id, record({ a: "1" }), 60), true, "the queue moved on");
+    assert.equal(await store.apply(id, change({ set: { b: "2" } }), 60), "ok");
+  });
+
+  it("passes the wrapped store's errors through, whether called back, thrown or rejected", async () => {
+    class Boom extends Error {
+      readonly code = "EBOOM";
+    }
+    const failing: ConnectStoreLike = {
+      get: (_sid, cb) => cb(new Boom("down")),
+      set: () => {
+        throw new Boom("thrown");
+      },
+      destroy: () => Promise.reject(new Boom("rejected")),
+    };
+    const store = new ConnectStore({ store: failing });
+    await assert.rejects(store.load(randomIdHash()), Boom);
+    await assert.rejects(store.create(randomIdHash(), record({}), 60), Boom);
+    await assert.rejects(store.destroy(randomIdHash()), Boom);
+  });
+
+  it("ignores sessions that are not ours (written by express-session itself, or damaged)", async () => {
+    const inner = new MemoryStore({});
+    const store = new ConnectStore({ store: inner });
+    const id = randomIdHash();
+    const foreign = [
+      { cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) }, user: "bob" },
+      { cookie: {}, [NAMESPACE]: { v: 1, data: { a: 1 }, createdAtMs: 1, expiresAtMs: Date.now() + 60_000, userId: null, frozen: false } },
+      { cookie: {}, [NAMESPACE]: { v: 2 } },
+    ];
+    for (const sess of foreign) {
+      await new Promise<void>((resolve) => inner.set(id, sess as never, () => resolve()));
+      assert.equal(await store.load(id), undefined);
+      assert.equal(await store.apply(id, change({ set: { a: "1" } }), 60), "missing", "never merged into a foreign session");
+    }
+  });
+
+  it("offers the user index only when the wrapped store has all(), and checks its options", () => {
+    const minimal: ConnectStoreLike = { get: (_s, cb) => cb(), set: (_s, _v, cb) => cb(), destroy: (_s, cb) => cb() };
+    const store = new ConnectStore({ store: minimal });
+    assert.equal(store.listForUser, undefined);
+    assert.equal(store.destroyForUser, undefined);
+    assert.equal(typeof new ConnectStore({ store: new MemoryStore({}) }).listForUser, "function");
+    assert.throws(() => new ConnectStore({ store: {} as ConnectStoreLike }), (e: unknown) => e instanceof ConfigError && e.option === "store");
+    assert.throws(() => new ConnectStore({ store: minimal, callTimeoutMs: 0 }), (e: unknown) => e instanceof ConfigError && e.option === "callTimeoutMs");
+  });
+});
