@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FileStore, FileStoreError } from "../../src/stores/file.js";
 import { ConfigError } from "../../src/core/errors.js";
-import { change, randomIdHash, record, testSessionsOnStore, testStore, type MakeStore } from "../../src/testing/index.js";
+import { change, cookieFrom, idFrom, randomIdHash, record, sessionsOn, testSessionsOnStore, testStore, type MakeStore } from "../../src/testing/index.js";
+import { hashSessionId } from "../../src/index.js";
 
 const root = mkdtempSync(join(tmpdir(), "sk-file-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -147,6 +148,26 @@ describe("FileStore across processes", () => {
 });
 
 describe("FileStore specifics", () => {
+  it("a listing of the directory (names and contents) holds no raw session id, only its hash", async () => {
+    const directory = newDir();
+    const sessions = sessionsOn(new FileStore({ directory }));
+    const ids: string[] = [];
+    for (const user of ["alice", "bob"]) {
+      const session = await sessions.load(undefined);
+      session.set("user", user);
+      session.setUser(user);
+      ids.push(idFrom(cookieFrom(await sessions.commit(session, { status: 200 }))));
+    }
+    const listing = dumpDir(directory);
+    for (const id of ids) {
+      assert.match(id, /^[A-Za-z0-9_-]{43}$/);
+      assert.ok(!listing.includes(id), "the raw id appears nowhere");
+      assert.ok(readdirSync(directory).includes(hashSessionId(id)), "the file is named by the hash");
+    }
+    const reloaded = await sessions.load(`session=${ids[0]}`);
+    assert.equal(reloaded.get("user"), "alice");
+  });
+
   it("names files by the id hash only, with private modes, and validates every id hash before building a path", async () => {
     const directory = newDir();
     const store = new FileStore({ directory });
