@@ -4,3 +4,4 @@ export { change, nullData, prng, randomIdHash, record, unicodeString } from "./r
 export { isCI, probeService, serviceUnavailable } from "./service.js";
 export { testSessionsOnStore, cookieFrom, idFrom, foreignId, sessionsOn, testSecret } from "./sessions-suite.js";
 export { slowStore, spyStore, type StoreCall } from "./store-spies.js";
+export { testAdapter, runRoute, streamChunks, type Route, type RouteRequest, type RouteResult, type RouteTable, type StartServer, type StartedServer } from "./adapter-suite.js";
