@@ -81,7 +81,7 @@ async function openRedis(url: string, prefix: string | undefined): Promise<Opene
   // the store reports failures per request (503) instead. Only the class is printed: messages may hold the URL.
   client.on("error", (error: unknown) => console.error(`tutorial: redis connection problem (${(error as Error)?.name ?? typeof error})`));
   await client.connect();
-  const store = new RedisStore(prefix === undefined ? { client } : { client, prefix: `${prefix}:` });
+  const store = new RedisStore(prefix === undefined ? { client } : { client, prefix: `${prefix}:sess:`, userPrefix: `${prefix}:user:` });
   return { store, label: `redis (${safeHost(url)})`, close: async () => void (await client.close()) };
 }
 

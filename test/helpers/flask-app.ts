@@ -34,6 +34,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Options of {@link serveProcess}. */
+export interface ServeOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** How long to wait for the first answer (default 20 s). */
+  timeoutMs?: number;
+}
+
 /**
  * Start `command args` and wait until `http://127.0.0.1:PORT/` answers.
  *
@@ -41,8 +49,9 @@ export async function freePort(): Promise<number> {
  * const app = await serveProcess("python3", [script, String(port), secret], port);
  * await app.stop();
  */
-export async function serveProcess(command: string, args: string[], port: number, env: NodeJS.ProcessEnv = process.env, timeoutMs = 20_000): Promise<ServedProcess> {
-  const child = spawn(command, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+export async function serveProcess(command: string, args: string[], port: number, options: ServeOptions = {}): Promise<ServedProcess> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   child.stderr!.on("data", (chunk: Buffer) => {
     err = (err + chunk.toString("utf8")).slice(-8192);
@@ -84,6 +93,21 @@ export function flaskUnavailable(): string | undefined {
   if (probe.error) return `python3 cannot be run (${(probe.error as NodeJS.ErrnoException).code ?? probe.error.name})`;
   if (probe.status !== 0) return "python3 has no Flask (pip install Flask==3.1.3)";
   return undefined;
+}
+
+/**
+ * Start the tutorial (`examples/tutorial/server.ts`) as its own process, as
+ * `npm start` does, with `env` added to this process's environment.
+ *
+ * @example
+ * const a = await startTutorialProcess({ SECRET_KEY: secret, SESSION_STORE: "redis://127.0.0.1:6379" });
+ */
+export async function startTutorialProcess(env: Record<string, string>): Promise<ServedProcess> {
+  const root = new URL("../../", import.meta.url).pathname;
+  const port = await freePort();
+  const args = ["--conditions=source", "--import", "tsx", "examples/tutorial/server.ts"];
+  // HOST: listen on 127.0.0.1 only, where serveProcess looks.
+  return serveProcess(process.execPath, args, port, { cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1" } });
 }
 
 /**
