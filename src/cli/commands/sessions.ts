@@ -1,0 +1,214 @@
+/**
+ * `sessionkit sessions list|show|revoke|prune --store URL`: look after a
+ * server-side store from the shell. It uses only the store's public
+ * methods (`list`, `listForUser`, `load`, `destroy`, `destroyForUser`,
+ * `prune`), so it works on any store that has them, and says which one is
+ * missing when a store lacks it.
+ */
+import type { StoredSessionInfo, Store } from "../../core/store.js";
+import { lastOption, parseArgs, type ParsedArgs, UsageError } from "../args.js";
+import { formatTable, progressFrame, shortId, toRow } from "../stores/format.js";
+import { openStore, type OpenedStore } from "../stores/open-store.js";
+import { type CliCommand, type CliIo, EXIT } from "../types.js";
+
+const SPEC = {
+  valued: ["store", "user", "limit", "table", "prefix", "user-prefix", "batch"],
+  flags: ["json", "help"],
+} as const;
+
+/** A prefix shorter than this could match many sessions by accident. */
+const MIN_PREFIX = 6;
+/** "No limit" for stores whose `list` has a default cap. */
+const LIST_ALL = 1_000_000_000;
+/** Upper bound of prune batches (a store that never reports 0 must not loop forever). */
+const MAX_BATCHES = 1_000_000;
+
+/** What a subcommand gets. */
+interface Context {
+  args: ParsedArgs;
+  io: CliIo;
+  opened: OpenedStore;
+  json: boolean;
+}
+
+function missing(opened: OpenedStore, method: string, hint = ""): UsageError {
+  return new UsageError(`the ${opened.kind} store has no \`${method}\`${hint}`);
+}
+
+function positiveInt(args: ParsedArgs, name: string): number | undefined {
+  const text = lastOption(args, name);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number ≥ 1`);
+  return n;
+}
+
+async function listSessions(ctx: Context, options: { limit?: number | undefined; userId?: string | undefined }): Promise<StoredSessionInfo[]> {
+  const { store } = ctx.opened;
+  // Stores differ: some `list` expired rows until pruned, some cap `list` by default.
+  // Ask for everything and keep the live ones, then apply --limit here.
+  let found: StoredSessionInfo[];
+  if (store.list) found = await store.list({ limit: LIST_ALL, ...(options.userId === undefined ? {} : { userId: options.userId }) });
+  else if (options.userId !== undefined && store.listForUser) found = await store.listForUser(options.userId);
+  else throw missing(ctx.opened, "list", options.userId === undefined ? " (it can only list one user's sessions: pass --user)" : "");
+  const nowMs = Date.now();
+  const live = found.filter((s) => s.expiresAtMs > nowMs);
+  return options.limit === undefined ? live : live.slice(0, options.limit);
+}
+
+/** The one session whose id hash starts with `prefix`, or an explanation. */
+async function resolvePrefix(ctx: Context, prefix: string): Promise<StoredSessionInfo | string> {
+  if (!/^[A-Za-z0-9_-]+$/.test(prefix) || prefix.length < MIN_PREFIX) {
+    throw new UsageError(`give at least ${MIN_PREFIX} characters of the id hash, as \`list\` prints them`);
+  }
+  const matches = (await listSessions(ctx, { userId: lastOption(ctx.args, "user") })).filter((s) => s.idHash.startsWith(prefix));
+  if (matches.length === 1) return matches[0]!;
+  return matches.length === 0 ? "no session matches that id hash prefix" : `${matches.length} sessions match that prefix: give more characters`;
+}
+
+async function list(ctx: Context): Promise<number> {
+  if (ctx.args.positionals.length > 1) throw new UsageError("list takes no argument (filter with --user)");
+  const sessions = await listSessions(ctx, { limit: positiveInt(ctx.args, "limit"), userId: lastOption(ctx.args, "user") });
+  ctx.io.out(ctx.json ? JSON.stringify(sessions.map(toRow), null, 2) : formatTable(sessions));
+  return EXIT.OK;
+}
+
+async function show(ctx: Context): Promise<number> {
+  const prefix = ctx.args.positionals[1];
+  if (prefix === undefined || ctx.args.positionals.length > 2) throw new UsageError("show takes one id hash prefix");
+  const found = await resolvePrefix(ctx, prefix);
+  if (typeof found === "string") {
+    ctx.io.err(`sessionkit sessions show: ${found}`);
+    return EXIT.DATA_ERROR;
+  }
+  const record = await ctx.opened.store.load(found.idHash);
+  if (!record) {
+    ctx.io.err("sessionkit sessions show: the session ended while it was being looked up");
+    return EXIT.DATA_ERROR;
+  }
+  const data = Object.create(null) as Record<string, string>;
+  for (const key of Object.keys(record.data)) data[key] = record.data[key]!;
+  const row = { ...toRow({ ...found, createdAtMs: record.createdAtMs, expiresAtMs: record.expiresAtMs, userId: record.userId }), frozen: record.frozen === true };
+  if (ctx.json) {
+    ctx.io.out(JSON.stringify({ ...row, data }, null, 2));
+    return EXIT.OK;
+  }
+  ctx.io.out(`session  ${shortId(found.idHash)}`);
+  ctx.io.out(`user     ${row.userId ?? "-"}`);
+  ctx.io.out(`created  ${row.createdAt}`);
+  ctx.io.out(`expires  ${row.expiresAt}${row.frozen ? "  (frozen: regenerated, read-only)" : ""}`);
+  ctx.io.out(`data     ${Object.keys(data).length} key(s), values as Flask tagged JSON:`);
+  for (const [key, value] of Object.entries(data)) ctx.io.out(`  ${JSON.stringify(key)}: ${value}`);
+  return EXIT.OK;
+}
+
+async function revoke(ctx: Context): Promise<number> {
+  const { store } = ctx.opened;
+  const user = lastOption(ctx.args, "user");
+  const prefix = ctx.args.positionals[1];
+  if (ctx.args.positionals.length > 2) throw new UsageError("revoke takes one id hash prefix");
+  if (prefix === undefined) {
+    if (user === undefined) throw new UsageError("revoke needs an id hash prefix or --user USER");
+    if (!store.destroyForUser) throw missing(ctx.opened, "destroyForUser");
+    const n = await store.destroyForUser(user);
+    ctx.io.out(ctx.json ? JSON.stringify({ revoked: n }) : `revoked ${n} session${n === 1 ? "" : "s"} of that user`);
+    return EXIT.OK;
+  }
+  const found = await resolvePrefix(ctx, prefix);
+  if (typeof found === "string") {
+    ctx.io.err(`sessionkit sessions revoke: ${found}`);
+    return EXIT.DATA_ERROR;
+  }
+  await store.destroy(found.idHash);
+  ctx.io.out(ctx.json ? JSON.stringify({ revoked: 1, idHashPrefix: toRow(found).idHashPrefix }) : `revoked session ${shortId(found.idHash)}`);
+  return EXIT.OK;
+}
+
+async function prune(ctx: Context, store: Store, isTTY: boolean, writeErr: (s: string) => void): Promise<number> {
+  if (ctx.args.positionals.length > 1) throw new UsageError("prune takes no argument");
+  if (!store.prune) {
+    // Redis expires records itself (TTL); there is nothing to prune.
+    ctx.io.out(ctx.json ? JSON.stringify({ pruned: 0, native: true }) : `the ${ctx.opened.kind} store expires sessions itself: nothing to prune`);
+    return EXIT.OK;
+  }
+  const batch = positiveInt(ctx.args, "batch") ?? 1_000;
+  const started = Date.now();
+  let removed = 0;
+  let batches = 0;
+  for (; batches < MAX_BATCHES; batches++) {
+    const n = await store.prune(Date.now(), batch);
+    removed += n;
+    if (isTTY) writeErr(progressFrame(batches + 1, removed, Date.now() - started));
+    if (n === 0) break;
+  }
+  if (isTTY) writeErr("\n");
+  ctx.io.out(ctx.json ? JSON.stringify({ pruned: removed, batches: batches + 1 }) : `pruned ${removed} expired session${removed === 1 ? "" : "s"}`);
+  return EXIT.OK;
+}
+
+/** Store failures: class and code only (a driver's message may hold the URL and its password). */
+function describeFailure(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  const code = (cause as { code?: unknown } | null)?.code;
+  const name = cause instanceof Error ? cause.name : typeof cause;
+  return `${name}${typeof code === "string" ? ` (${code})` : ""}`;
+}
+
+export const command: CliCommand = {
+  name: "sessions",
+  summary: "list, show, revoke or prune server-side sessions in a store",
+  help: `usage: sessionkit sessions list   --store URL [--user USER] [--limit N] [--json]
+       sessionkit sessions show   --store URL <id-hash-prefix> [--json]
+       sessionkit sessions revoke --store URL <id-hash-prefix> | --user USER
+       sessionkit sessions prune  --store URL [--batch N]
+
+--store URL (or the SESSION_STORE environment variable, which keeps a
+password out of \`ps\`):
+  sqlite:PATH        a SqliteStore database file (must exist)
+  redis://…          a RedisStore (--prefix, --user-prefix if not the defaults)
+  postgres://…       a PostgresStore (--table if not the default)
+  file:DIR           a FileStore directory
+--table NAME picks the SQLite/PostgreSQL table.
+
+list     one row per live session (expired ones are left out): id hash
+         prefix, user, created, expires.
+         Ids are shown only as the first characters of their SHA-256 hash,
+         never whole. --user filters by user id; --json prints JSON.
+show     one session's metadata and data (values as Flask tagged JSON).
+revoke   end one session (by id hash prefix, at least ${MIN_PREFIX} characters,
+         matching exactly one session) or every session of --user.
+prune    delete expired sessions in batches of --batch (default 1000)
+         until none is left; a progress bar on stderr when it is a terminal.
+
+No session matches, or a prefix matches several: exit 65.`,
+  async run(argv, io) {
+    const args = parseArgs(argv, SPEC);
+    const sub = args.positionals[0];
+    if (sub !== "list" && sub !== "show" && sub !== "revoke" && sub !== "prune") {
+      throw new UsageError("give a subcommand: list, show, revoke or prune");
+    }
+    const url = lastOption(args, "store") ?? io.env.SESSION_STORE;
+    if (url === undefined || url === "") throw new UsageError("--store URL is required (or set SESSION_STORE)");
+    let opened: OpenedStore;
+    try {
+      opened = await openStore(url, { table: lastOption(args, "table"), prefix: lastOption(args, "prefix"), userPrefix: lastOption(args, "user-prefix") });
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      io.err(`sessionkit sessions: could not open the store: ${describeFailure(error)}`);
+      return EXIT.INTERNAL;
+    }
+    const ctx: Context = { args, io, opened, json: args.flags.has("json") };
+    try {
+      if (sub === "list") return await list(ctx);
+      if (sub === "show") return await show(ctx);
+      if (sub === "revoke") return await revoke(ctx);
+      return await prune(ctx, opened.store, process.stderr.isTTY === true, (s) => void process.stderr.write(s));
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      io.err(`sessionkit sessions ${sub}: the ${opened.kind} store failed: ${describeFailure(error)}`);
+      return EXIT.INTERNAL;
+    } finally {
+      await opened.close();
+    }
+  },
+};
