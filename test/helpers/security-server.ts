@@ -29,7 +29,7 @@ export interface WireResponse {
 /** A listening app. */
 export interface TestApp {
   port: number;
-  get(path: string, options?: { cookie?: string; headers?: Record<string, string>; method?: string; body?: string }): Promise<WireResponse>;
+  get(path: string, options?: { cookie?: string; headers?: Record<string, string>; method?: string; body?: string; timeoutMs?: number }): Promise<WireResponse>;
   close(): Promise<void>;
 }
 
