@@ -26,7 +26,12 @@ declare module "fastify" {
   }
 }
 
-/** Options of {@link fastifySessions}. */
+/**
+ * Options of {@link fastifySessions}.
+ *
+ * @example
+ * await app.register(fastifySessions, { sessions, trustProxy: true });
+ */
 export interface FastifySessionsOptions extends AdapterOptions {
   sessions: SessionManager<any>;
 }

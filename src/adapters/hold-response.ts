@@ -16,7 +16,12 @@ import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
 import { markCommitted, type ErrorAnswer } from "./shared.js";
 
-/** What {@link holdResponse} calls. */
+/**
+ * What {@link holdResponse} calls.
+ *
+ * @example
+ * const hooks: HoldHooks = { beforeHead: () => commitToResponse(sessions, session, res), onFailure: (e) => next(e) };
+ */
 export interface HoldHooks {
   /** Commit the session and set its headers on the response; called once, at the first output. */
   beforeHead(status: number): Promise<void>;
@@ -27,7 +32,12 @@ export interface HoldHooks {
   onFailure(error: unknown): void;
 }
 
-/** What the caller can ask a held response. */
+/**
+ * What the caller can ask a held response.
+ *
+ * @example
+ * if (!held.started) res.statusCode = 500;
+ */
 export interface Held {
   /** True once the first output call has started the commit. */
   readonly started: boolean;
@@ -171,7 +181,12 @@ export function sendAnswer(res: ServerResponse, answer: ErrorAnswer): void {
   res.end(answer.body);
 }
 
-/** The answer to an error no framework will handle (node:http): a bare 500. */
+/**
+ * The answer to an error no framework will handle (node:http): a bare 500.
+ *
+ * @example
+ * sendAnswer(res, INTERNAL_ERROR);
+ */
 export const INTERNAL_ERROR: ErrorAnswer = Object.freeze({
   status: 500,
   headers: { "Content-Type": "text/plain; charset=utf-8" },

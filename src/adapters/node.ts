@@ -15,12 +15,22 @@ import { errorAnswer, isSecureRequest, lateChange, logAdapterError, type Adapter
 
 export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
 
-/** A request carrying its session. */
+/**
+ * A request carrying its session.
+ *
+ * @example
+ * const user = (req as SessionRequest<{ user?: string }>).session.get("user");
+ */
 export type SessionRequest<Data extends Record<string, unknown> = Record<string, unknown>> = IncomingMessage & {
   session: Session<Data>;
 };
 
-/** A node:http handler that uses `req.session`. */
+/**
+ * A node:http handler that uses `req.session`.
+ *
+ * @example
+ * const handler: SessionHandler<{ n?: number }> = (req, res) => res.end(String(req.session.get("n") ?? 0));
+ */
 export type SessionHandler<Data extends Record<string, unknown>> = (req: SessionRequest<Data>, res: ServerResponse) => unknown;
 
 /**

@@ -8,17 +8,32 @@ import { HeadersSentError, SessionInterruptedError, SessionkitError, StoreError 
 import { cacheControlFor, mergeVary, shouldVary } from "../core/headers.js";
 import type { Session } from "../core/session.js";
 
-/** The answer an adapter sends instead of the app's response when a session error happens. */
+/**
+ * The answer an adapter sends instead of the app's response when a session error happens.
+ *
+ * @example
+ * const answer: ErrorAnswer = { status: 503, headers: { "Retry-After": "5" }, body: "try again soon" };
+ */
 export interface ErrorAnswer {
   status: number;
   headers?: Record<string, string>;
   body: string;
 }
 
-/** The errors an adapter answers itself; every other error goes to the framework's error path. */
+/**
+ * The errors an adapter answers itself; every other error goes to the framework's error path.
+ *
+ * @example
+ * const onError = (error: AnsweredError) => (error instanceof StoreError ? { status: 503, body: "later" } : undefined);
+ */
 export type AnsweredError = StoreError | SessionInterruptedError;
 
-/** Options common to every adapter. */
+/**
+ * Options common to every adapter.
+ *
+ * @example
+ * app.use(sessionMiddleware(sessions, { trustProxy: true, onError: () => ({ status: 503, body: "later" }) }));
+ */
 export interface AdapterOptions {
   /**
    * Believe `X-Forwarded-Proto: https` (set it only behind a proxy you run,

@@ -12,7 +12,12 @@ import { applySessionHeaders, errorAnswer, isSecureRequest, markCommitted, type 
 
 export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
 
-/** A Web handler that receives the session beside the request. */
+/**
+ * A Web handler that receives the session beside the request.
+ *
+ * @example
+ * const handler: WebSessionHandler<{ n?: number }> = (_request, session) => new Response(String(session.get("n") ?? 0));
+ */
 export type WebSessionHandler<Data extends Record<string, unknown>> = (request: Request, session: Session<Data>) => Response | Promise<Response>;
 
 /**

@@ -17,14 +17,24 @@ import type { Session } from "../core/session.js";
 import type { Store } from "../core/store.js";
 import { MemoryStore } from "../stores/memory.js";
 
-/** What a route sees of the request. */
+/**
+ * What a route sees of the request.
+ *
+ * @example
+ * const request: RouteRequest = { method: "GET", path: url.pathname, query: url.searchParams };
+ */
 export interface RouteRequest {
   method: string;
   path: string;
   query: URLSearchParams;
 }
 
-/** What a route answers; the harness turns it into its framework's response. */
+/**
+ * What a route answers; the harness turns it into its framework's response.
+ *
+ * @example
+ * const result: RouteResult = { status: 302, headers: [["Location", "/"]], body: "" };
+ */
 export interface RouteResult {
   status?: number;
   body?: string;
@@ -34,12 +44,27 @@ export interface RouteResult {
   stream?: string[];
 }
 
-/** One route: sync or async, may throw (the framework must answer 500). */
+/**
+ * One route: sync or async, may throw (the framework must answer 500).
+ *
+ * @example
+ * const hello: Route = (session) => ({ body: String(session.get("name") ?? "") });
+ */
 export type Route = (session: Session<any>, request: RouteRequest) => RouteResult | Promise<RouteResult>;
-/** Path → route, GET only. */
+/**
+ * Path → route, GET only.
+ *
+ * @example
+ * const routes: RouteTable = { "/": (session) => ({ body: String(session.size) }) };
+ */
 export type RouteTable = Readonly<Record<string, Route>>;
 
-/** A running server under test. */
+/**
+ * A running server under test.
+ *
+ * @example
+ * const server: StartedServer = await listen(createServer(app)); await server.close();
+ */
 export interface StartedServer {
   /** Base URL without a trailing slash, such as `http://127.0.0.1:4321`. */
   url: string;
@@ -47,7 +72,12 @@ export interface StartedServer {
   close(): Promise<void>;
 }
 
-/** Start the adapter's framework with `sessions`, `routes` mounted, and the adapter's `options`. */
+/**
+ * Start the adapter's framework with `sessions`, `routes` mounted, and the adapter's `options`.
+ *
+ * @example
+ * const start: StartServer = async (sessions, routes, options) => listen(createServer(handlerFor(sessions, routes, options)));
+ */
 export type StartServer = (sessions: SessionManager<any>, routes: RouteTable, options: AdapterOptions) => Promise<StartedServer>;
 
 /**
@@ -145,7 +175,7 @@ class ControlledStore implements Store {
   async #gate(): Promise<void> {
     if (this.mode === "throw") throw new Error("store down");
     // Bounded: the manager's deadline gives up long before this.
-    if (this.mode === "hang") await delay(10_000);
+    if (this.mode === "hang") await delay(10_000, undefined, { ref: false });
   }
   async load(idHash: string) {
     await this.#gate();
