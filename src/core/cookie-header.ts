@@ -21,34 +21,34 @@ export interface FoundCookie {
 const MAX_HEADER_LENGTH = 16_384;
 
 /**
- * Scan a Cookie header for `name`, in one pass without splitting the header.
+ * Find `name` in a Cookie header, in one pass without splitting the header.
  *
  * @example
  * findCookie("a=1; session=abc; session=def", "session"); // { value: "abc", count: 2 }
  */
 export function findCookie(header: string | undefined | null, name: string): FoundCookie {
   const result: FoundCookie = { value: undefined, count: 0 };
-  if (!header || typeof header !== "string") return result;
+  if (!header || typeof header !== "string" || name.length === 0) return result;
   const text = header.length > MAX_HEADER_LENGTH ? header.slice(0, MAX_HEADER_LENGTH) : header;
-  let pos = 0;
-  const end = text.length;
-  while (pos < end) {
-    let semi = text.indexOf(";", pos);
-    if (semi === -1) semi = end;
-    const eq = text.indexOf("=", pos);
-    if (eq !== -1 && eq < semi) {
-      let nameStart = pos;
-      let nameEnd = eq;
-      while (nameStart < nameEnd && isSpace(text.charCodeAt(nameStart))) nameStart++;
-      while (nameEnd > nameStart && isSpace(text.charCodeAt(nameEnd - 1))) nameEnd--;
-      if (nameEnd - nameStart === name.length && text.startsWith(name, nameStart)) {
-        result.count++;
-        if (result.count === 1) result.value = unquote(trimmed(text, eq + 1, semi));
-      }
-    }
-    pos = semi + 1;
+  // Search for the name itself with the native indexOf (one linear pass whatever the header
+  // holds), then keep only occurrences that start a pair and are followed by "=".
+  let from = 0;
+  for (;;) {
+    const at = text.indexOf(name, from);
+    if (at === -1) return result;
+    from = at + 1;
+    let before = at - 1;
+    while (before >= 0 && isSpace(text.charCodeAt(before))) before--;
+    if (before >= 0 && text.charCodeAt(before) !== 0x3b /* ; */) continue;
+    let eq = at + name.length;
+    while (eq < text.length && isSpace(text.charCodeAt(eq))) eq++;
+    if (text.charCodeAt(eq) !== 0x3d /* = */) continue;
+    let semi = text.indexOf(";", eq + 1);
+    if (semi === -1) semi = text.length;
+    result.count++;
+    if (result.count === 1) result.value = unquote(trimmed(text, eq + 1, semi));
+    from = semi;
   }
-  return result;
 }
 
 function isSpace(code: number): boolean {

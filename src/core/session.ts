@@ -59,7 +59,12 @@ export function sessionInternals(session: Session<any>): SessionInternals {
  * if (isPermanent(sessionInternals(session))) expires = now + lifetime;
  */
 export function isPermanent(internals: SessionInternals): boolean {
-  const value = internals.values.get(RESERVED_KEYS.permanent);
+  let value = internals.values.get(RESERVED_KEYS.permanent);
+  if (value instanceof Lazy) {
+    // Loaded from a store and not parsed yet: parse it in place (a boolean needs no copy).
+    value = loads(value.text);
+    internals.values.set(RESERVED_KEYS.permanent, value);
+  }
   return value === undefined ? internals.defaultPermanent : value === true;
 }
 

