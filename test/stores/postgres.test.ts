@@ -188,11 +188,12 @@ if (skip !== undefined) {
             () => "resolved",
             (e: unknown) => (e instanceof Error ? e : new Error("non-error")),
           );
-          // Wait (bounded) until the apply is on the server, waiting for the lock.
+          // Wait (bounded by time, not tries: the runner may be loaded) until the apply is on the server.
           let victim: number | undefined;
-          for (let i = 0; i < 100 && victim === undefined; i += 1) {
+          const deadline = Date.now() + 15_000;
+          while (victim === undefined && Date.now() < deadline) {
             const { rows } = await blocker.query(
-              "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1 AND pid <> pg_backend_pid()",
+              "SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 AND query LIKE '%FOR UPDATE%' AND pid <> pg_backend_pid()",
               [`%${table}%`],
             );
             victim = rows[0]?.pid;
