@@ -17,6 +17,7 @@ export default defineConfig({
     "stores/postgres": "src/stores/postgres.ts",
     "stores/connect": "src/stores/connect.ts",
     "stores/file": "src/stores/file.ts",
+    "stores/flask-session": "src/stores/flask-session.ts",
     "testing": "src/testing/index.ts"
   },
   format: ["esm", "cjs"],

@@ -37,6 +37,8 @@ export interface SuiteOptions {
   skip?: string | undefined;
   /** Also run the heavy variants (1,000 concurrent writers). */
   heavy?: boolean | undefined;
+  /** The store keys records by raw id (`store.rawIds`, Flask-Session): the hashed-id test does not apply. */
+  rawIds?: boolean | undefined;
 }
 
 /**

@@ -6,10 +6,10 @@
  */
 import { it } from "node:test";
 import assert from "node:assert/strict";
-import { hashSessionId } from "../index.js";
+
 import { SessionInterruptedError } from "../core/errors.js";
 import { withStore, type MakeStore } from "./fixture.js";
-import { cookieFrom, idFrom, sessionsOn } from "./sessions-suite.js";
+import { cookieFrom, idFrom, sessionsOn, storeKey } from "./sessions-suite.js";
 import { spyStore } from "./store-spies.js";
 
 /** @internal Registered by testSessionsOnStore. */
@@ -36,7 +36,7 @@ export function registerSessionsTimeTests(make: MakeStore): void {
       assert.deepEqual(inFlight.get("cart"), ["book"]);
       inFlight.set("cart", ["stolen"]);
       await assert.rejects(sessions.commit(inFlight, { status: 200 }), (e: unknown) => e instanceof SessionInterruptedError);
-      assert.deepEqual((await store.load(hashSessionId(idFrom(oldCookie))))?.data.cart, '["book"]', "the old record was not written");
+      assert.deepEqual((await store.load(storeKey(store, idFrom(oldCookie))))?.data.cart, '["book"]', "the old record was not written");
 
       nowMs += 6_000;
       const late = await sessions.load(oldCookie);

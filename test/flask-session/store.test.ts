@@ -4,7 +4,7 @@ import { RESP_TYPES } from "redis";
 import { FlaskSessionRedisStore } from "../../src/stores/flask-session.js";
 import { ConfigError } from "../../src/core/errors.js";
 import { decodeMsgpack, encodeMsgpack } from "../../src/stores/flask-session/msgpack.js";
-import { change, randomIdHash, record, serviceUnavailable, testStore } from "../../src/testing/index.js";
+import { change, randomIdHash, record, serviceUnavailable, testSessionsOnStore, testStore } from "../../src/testing/index.js";
 import { connectRedis, flaskSessionFixture, prefixesFor } from "./fixture.js";
 
 const { client, skip, base } = await connectRedis("store");
@@ -13,9 +13,7 @@ if (skip) {
   serviceUnavailable("flask-session store", skip);
 } else {
   testStore("flask-session (node-redis v5, raw ids)", flaskSessionFixture(client, base), { heavy: true });
-  // testSessionsOnStore is not run here: it reaches the store with hashSessionId(id) and
-  // asserts that no raw id reaches it, both wrong for a rawIds store (reported to the lead).
-  // live.test.ts drives createSessions over this store instead.
+  testSessionsOnStore("flask-session (raw ids)", flaskSessionFixture(client, base), { rawIds: true });
 
   const fresh = () => {
     const p = prefixesFor(base);
