@@ -6,10 +6,20 @@
  */
 import { randomBytes } from "node:crypto";
 
-/** The cookie formats sessionkit offers in cookie mode. */
+/**
+ * The cookie formats sessionkit offers in cookie mode.
+ *
+ * @example
+ * const format: TutorialFormat = "flask";
+ */
 export type TutorialFormat = "signed" | "flask" | "encrypted";
 
-/** What the tutorial app needs to start. */
+/**
+ * What the tutorial app needs to start.
+ *
+ * @example
+ * const config: TutorialConfig = { ...readConfig(), port: 0 };
+ */
 export interface TutorialConfig {
   /** TCP port; 0 lets the system choose (the tests do). */
   port: number;
@@ -27,7 +37,12 @@ export interface TutorialConfig {
   regenerateGraceSeconds: number | undefined;
 }
 
-/** A configuration value that cannot be used; the message says what to change. */
+/**
+ * A configuration value that cannot be used; the message says what to change.
+ *
+ * @example
+ * try { readConfig({ PORT: "http" }) } catch (e) { if (e instanceof TutorialConfigError) console.error(e.variable) }
+ */
 export class TutorialConfigError extends Error {
   readonly code = "TUTORIAL_CONFIG_INVALID";
   /** The environment variable at fault. */

@@ -10,7 +10,12 @@ import type { AnsweredError, ErrorAnswer } from "sessionkit/express";
 import { html } from "./html.js";
 import { errorBody, layout } from "./views.js";
 
-/** Input the app refuses; its message is written for the visitor. */
+/**
+ * Input the app refuses; its message is written for the visitor.
+ *
+ * @example
+ * throw new BadRequestError("Enter a username or email.", "/login");
+ */
 export class BadRequestError extends Error {
   readonly code = "TUTORIAL_BAD_REQUEST";
   readonly status = 400;

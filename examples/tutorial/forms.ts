@@ -7,14 +7,24 @@
 import type { Request } from "express";
 import { BadRequestError } from "./errors.js";
 
-/** A checked login form. */
+/**
+ * A checked login form.
+ *
+ * @example
+ * const form: LoginForm = { username: "alice", password: "pw", remember: false };
+ */
 export interface LoginForm {
   username: string;
   password: string;
   remember: boolean;
 }
 
-/** Longest username accepted, in characters. */
+/**
+ * Longest username accepted, in characters.
+ *
+ * @example
+ * if (name.length > MAX_USERNAME_LENGTH) throw new BadRequestError("too long");
+ */
 export const MAX_USERNAME_LENGTH = 100;
 /** Longest password accepted: enough for any passphrase, bounded so hashing cannot be abused. */
 const MAX_PASSWORD_LENGTH = 1024;

@@ -4,7 +4,12 @@
  * {@link SafeHtml} (built by this same tag) go in unescaped.
  */
 
-/** HTML that is already escaped. */
+/**
+ * HTML that is already escaped.
+ *
+ * @example
+ * res.send(html`<p>${name}</p>`.value);
+ */
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {

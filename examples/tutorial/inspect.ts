@@ -11,7 +11,12 @@ import { findCookie, type Session } from "sessionkit";
 import { BadPayload, base64Decode, bytesToInt, decodePayload } from "sessionkit/codec";
 import type { TutorialFormat } from "./config.js";
 
-/** Everything `/inspect` displays. */
+/**
+ * Everything `/inspect` displays.
+ *
+ * @example
+ * const view: Inspection = inspectSession(input); view.signedAt?.toISOString();
+ */
 export interface Inspection {
   cookieName: string;
   /** The raw cookie value as the browser sent it (cookie mode), or the id cut short (server-side mode). */
@@ -37,7 +42,12 @@ export interface Inspection {
   refusedAfter: Date | undefined;
 }
 
-/** What {@link inspectSession} needs. */
+/**
+ * What {@link inspectSession} needs.
+ *
+ * @example
+ * const input: InspectInput = { cookieHeader: req.headers.cookie, cookieName: "session", format: "signed", serverSide: false, session: req.session, lifetimeSeconds: 2_678_400, nowMs: Date.now() };
+ */
 export interface InspectInput {
   cookieHeader: string | undefined;
   cookieName: string;

@@ -11,14 +11,24 @@ import type { TutorialFormat } from "./config.js";
 import type { SafeHtml } from "./html.js";
 import * as views from "./views.js";
 
-/** What the tutorial keeps in a session. `username` is the key Flask's tutorial uses, so a login is shared with a Flask app. */
+/**
+ * What the tutorial keeps in a session. `username` is the key Flask's tutorial uses, so a login is shared with a Flask app.
+ *
+ * @example
+ * const sessions = createSessions<TutorialData>({ secret });
+ */
 export interface TutorialData extends Record<string, unknown> {
   username?: string;
   user?: string;
   pwd?: string;
 }
 
-/** What the routes need to know about the app. */
+/**
+ * What the routes need to know about the app.
+ *
+ * @example
+ * const ctx: RouteContext = { sessions, format: "signed", storage: "cookie (signed)", stylesheet: "" };
+ */
 export interface RouteContext {
   sessions: SessionManager<TutorialData>;
   format: TutorialFormat;

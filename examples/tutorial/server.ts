@@ -14,7 +14,12 @@ import { errorPages, notFound, sessionErrorAnswer } from "./errors.js";
 import { tutorialRoutes, type TutorialData } from "./routes.js";
 import { openStore, UnknownStoreError } from "./store.js";
 
-/** A built tutorial app, not yet listening. */
+/**
+ * A built tutorial app, not yet listening.
+ *
+ * @example
+ * const { app, close } = await createTutorialApp(readConfig());
+ */
 export interface TutorialApp {
   app: express.Express;
   sessions: SessionManager<TutorialData>;
@@ -24,7 +29,12 @@ export interface TutorialApp {
   close(): Promise<void>;
 }
 
-/** A listening tutorial app. */
+/**
+ * A listening tutorial app.
+ *
+ * @example
+ * const running = await startTutorial({ ...readConfig(), port: 0 }); await fetch(running.url);
+ */
 export interface RunningTutorial extends TutorialApp {
   /** `http://127.0.0.1:PORT` (or the host it listens on). */
   url: string;

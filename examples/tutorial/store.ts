@@ -6,7 +6,12 @@
  */
 import type { Store } from "sessionkit";
 
-/** The store the app runs on, and how to let go of it. */
+/**
+ * The store the app runs on, and how to let go of it.
+ *
+ * @example
+ * const opened: OpenedStore = await openStore("memory"); await opened.close();
+ */
 export interface OpenedStore {
   /** `undefined` in cookie mode: the whole session is in the cookie. */
   store: Store | undefined;
@@ -16,7 +21,12 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
-/** `SESSION_STORE` names no store the tutorial knows. */
+/**
+ * `SESSION_STORE` names no store the tutorial knows.
+ *
+ * @example
+ * await openStore("mongodb://x"); // throws UnknownStoreError
+ */
 export class UnknownStoreError extends Error {
   readonly code = "TUTORIAL_UNKNOWN_STORE";
   constructor() {

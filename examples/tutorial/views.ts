@@ -6,7 +6,12 @@
 import { html, type SafeHtml } from "./html.js";
 import type { Inspection } from "./inspect.js";
 
-/** What every page shows around its content. */
+/**
+ * What every page shows around its content.
+ *
+ * @example
+ * const ctx: PageContext = { user: "alice", flashes: [["message", "Logged in"]], storage: "cookie (signed)" };
+ */
 export interface PageContext {
   /** The logged-in user, if any. */
   user: string | undefined;

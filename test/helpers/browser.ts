@@ -9,7 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 
-/** Where Debian (and CI's `apt-get install chromium`) puts the browser. */
+/**
+ * Where Debian (and CI's `apt-get install chromium`) puts the browser; `CHROMIUM_PATH` overrides it.
+ *
+ * @example
+ * existsSync(CHROMIUM_PATH);
+ */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /**
@@ -22,7 +27,12 @@ export function chromiumUnavailable(): string | undefined {
   return existsSync(CHROMIUM_PATH) ? undefined : `${CHROMIUM_PATH} is not installed (apt-get install chromium)`;
 }
 
-/** A launched browser: one persistent context on a throwaway profile. */
+/**
+ * A launched browser: one persistent context on a throwaway profile.
+ *
+ * @example
+ * const chrome: LaunchedBrowser = await launchChromium(); await chrome.close();
+ */
 export interface LaunchedBrowser {
   /** The browser's context: its own cookie jar, on the fresh profile. */
   context: BrowserContext;

@@ -8,7 +8,12 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 
-/** A child process serving HTTP. */
+/**
+ * A child process serving HTTP.
+ *
+ * @example
+ * const flask: ServedProcess = await startFlaskPeer(secret); await flask.stop();
+ */
 export interface ServedProcess {
   url: string;
   port: number;
@@ -34,7 +39,12 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Options of {@link serveProcess}. */
+/**
+ * Options of {@link serveProcess}.
+ *
+ * @example
+ * const options: ServeOptions = { cwd: "/work/main", timeoutMs: 30_000 };
+ */
 export interface ServeOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;

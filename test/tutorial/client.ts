@@ -4,7 +4,12 @@
  * way a browser would (a Max-Age=0 or past Expires deletes it).
  */
 
-/** One response, read whole. */
+/**
+ * One response, read whole.
+ *
+ * @example
+ * const reply: Reply = await visitor.get("/"); reply.setCookies;
+ */
 export interface Reply {
   status: number;
   headers: Headers;
