@@ -54,7 +54,7 @@ export function renderMain(rows: RowStats[], checks: TargetCheck[], info: RunInf
   out.push("## Side by side (`npm run bench`)", "");
   out.push(
     `${info.date}, Node ${info.node}, ${info.cpu}; ${info.pinning}. ${info.rounds} interleaved round(s) of ${info.durationSec} s per server and scenario after a ${info.warmupSec} s warm-up, ${info.connections} connections.`,
-    "CPU µs/request is the server process's utime+stime from `/proc/<pid>/stat` over the requests served in the round; ratio and extra are against the same framework bare (medians).",
+    "CPU µs/request is the server process's utime+stime from `/proc/<pid>/stat` over the requests served in the round. Ratio and extra are paired: in each round every row is bracketed by its bare framework, measured just before and after it, and the table gives the median over rounds of the row's ratio and difference to that bracket (so they are not simply the quotient and difference of the medians shown).",
     "`read-cold` sends every request a cookie this process has not verified yet (a pool larger than the verified-cookie cache).",
     "",
   );

@@ -5,12 +5,13 @@
  * (sanity check, then warm-up; a server that fails the check is refused),
  * then runs interleaved rounds across all of them with the load generator on
  * the other core, reading each server's CPU time from the kernel around each
- * round. Writes `bench/RESULTS.md` (section "main"), `bench/chart.svg` and
+ * round. Each framework's rows are bracketed by its bare server, measured
+ * just before and after them in the same round (a paired baseline). Writes `bench/RESULTS.md` (section "main"), `bench/chart.svg` and
  * `bench/results.json`.
  *
  * Options: `--quick` (a few seconds per server), `--only=<regex>` (row ids;
  * bare rows are always kept so ratios exist). Environment knobs:
- * BENCH_DURATION_SEC (3), BENCH_ROUNDS (3), BENCH_WARMUP_SEC (2),
+ * BENCH_DURATION_SEC (2), BENCH_ROUNDS (3), BENCH_WARMUP_SEC (1.5),
  * BENCH_CONNECTIONS (16), BENCH_COLD_POOL (25000), REDIS_URL.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -33,9 +34,9 @@ const num = (name: string, fallback: number): number => {
   const v = Number(process.env[name]);
   return Number.isFinite(v) && v > 0 ? v : fallback;
 };
-const durationSec = num("BENCH_DURATION_SEC", quick ? 1 : 3);
+const durationSec = num("BENCH_DURATION_SEC", quick ? 1 : 2);
 const rounds = Math.min(num("BENCH_ROUNDS", quick ? 1 : 3), 20);
-const warmupSec = num("BENCH_WARMUP_SEC", quick ? 0.5 : 2);
+const warmupSec = num("BENCH_WARMUP_SEC", quick ? 0.5 : 1.5);
 const connections = num("BENCH_CONNECTIONS", 16);
 const coldPoolSize = Math.min(num("BENCH_COLD_POOL", 25_000), 500_000);
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -143,15 +144,38 @@ async function main(): Promise<void> {
     }
 
     const samples = new Map<string, Sample[]>();
+    const record = (key: string, sample: Sample, round: number): void => {
+      samples.set(key, [...(samples.get(key) ?? []), sample]);
+      const paired = sample.baseCpuMicrosPerRequest === undefined ? "" : ` (bare ${sample.baseCpuMicrosPerRequest.toFixed(1)})`;
+      log(`round ${round + 1}/${rounds} ${key}: ${Math.round(sample.rps)} req/s, ${sample.cpuMicrosPerRequest.toFixed(1)} µs/req${paired}`);
+    };
+    const frameworks = [...new Set(live.map((e) => e.spec.framework))];
     for (let round = 0; round < rounds; round++) {
-      // Rotate the order each round so slow drift (thermal, other tenants) spreads over every row.
-      const order = live.map((_, i) => live[(i + round * 7) % live.length] as Live);
-      for (const entry of order) {
-        for (const scenario of scenariosOf(entry.spec)) {
-          const sample = await measure(load, entry, scenario, durationSec);
-          const key = `${entry.spec.id}/${scenario}`;
-          samples.set(key, [...(samples.get(key) ?? []), sample]);
-          log(`round ${round + 1}/${rounds} ${key}: ${Math.round(sample.rps)} req/s, ${sample.cpuMicrosPerRequest.toFixed(1)} µs/req`);
+      // Framework by framework, each group bracketed by its bare server measured just before and
+      // just after it: every row gets a baseline from the same minute, so drift on a shared
+      // machine cancels. Orders rotate each round.
+      for (const framework of frameworks.map((_, i) => frameworks[(i + round) % frameworks.length] as string)) {
+        const bareEntry = live.find((e) => e.spec.library === "bare" && e.spec.framework === framework);
+        const others = live.filter((e) => e.spec.library !== "bare" && e.spec.framework === framework);
+        const ordered = others.map((_, i) => others[(i + round) % others.length] as Live);
+        const before = new Map<Scenario, Sample>();
+        const after = new Map<Scenario, Sample>();
+        if (bareEntry) for (const scenario of scenariosOf(bareEntry.spec)) before.set(scenario, await measure(load, bareEntry, scenario, durationSec));
+        const pending: [string, Sample, Scenario][] = [];
+        for (const entry of ordered) {
+          for (const scenario of scenariosOf(entry.spec)) pending.push([`${entry.spec.id}/${scenario}`, await measure(load, entry, scenario, durationSec), scenario]);
+        }
+        if (bareEntry && ordered.length > 0) for (const scenario of scenariosOf(bareEntry.spec)) after.set(scenario, await measure(load, bareEntry, scenario, durationSec));
+        if (bareEntry) for (const [scenario, b] of before) record(`${bareEntry.spec.id}/${scenario}`, b, round);
+        for (const [key, sample, scenario] of pending) {
+          const baseScenario: Scenario = scenario === "read-cold" ? "read" : scenario;
+          const b1 = before.get(baseScenario);
+          const b2 = after.get(baseScenario) ?? b1;
+          if (b1 && b2) {
+            sample.baseCpuMicrosPerRequest = (b1.cpuMicrosPerRequest + b2.cpuMicrosPerRequest) / 2;
+            sample.baseRps = (b1.rps + b2.rps) / 2;
+          }
+          record(key, sample, round);
         }
       }
     }

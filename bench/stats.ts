@@ -12,6 +12,13 @@ export interface Sample {
   requests: number;
   non2xx: number;
   errors: number;
+  /**
+   * The same framework bare, measured right before and after this server in
+   * the same round (mean of the two): a paired baseline, so slow drift on a
+   * shared machine cancels out of the extra and the ratio.
+   */
+  baseCpuMicrosPerRequest?: number;
+  baseRps?: number;
 }
 
 /** The aggregate of a server's rounds in one scenario. */
@@ -29,9 +36,9 @@ export interface RowStats {
   cpuMedian: number;
   cpuMin: number;
   cpuMax: number;
-  /** Median req/s over the bare framework's median req/s (same scenario; `read-cold` uses `read`). */
+  /** Median over rounds of req/s over the paired bare framework's (same scenario; `read-cold` uses `read`); ratio of medians without pairing. */
   ratio: number | undefined;
-  /** Median CPU µs/request over the bare framework's (same scenario rule). */
+  /** Median over rounds of CPU µs/request minus the paired bare framework's (same scenario rule). */
   extraMicros: number | undefined;
   /** For store rows: extra µs beyond the store's own round trip (the floor row's extra over bare node:http). */
   extraBeyondStoreMicros: number | undefined;
@@ -66,6 +73,7 @@ export function summarize(specs: readonly ServerSpec[], samples: Map<string, Sam
       if (!list || list.length === 0) continue;
       const rps = list.map((s) => s.rps);
       const cpu = list.map((s) => s.cpuMicrosPerRequest);
+      const paired = list.filter((x) => x.baseCpuMicrosPerRequest !== undefined && x.baseRps !== undefined);
       const row: RowStats = {
         id: spec.id,
         label: spec.label,
@@ -85,21 +93,24 @@ export function summarize(specs: readonly ServerSpec[], samples: Map<string, Sam
         extraBeyondStoreMicros: undefined,
         failures: list.reduce((n, s) => n + s.non2xx + s.errors, 0),
       };
+      if (paired.length > 0 && spec.library !== "bare") {
+        row.ratio = median(paired.map((x) => x.rps / (x.baseRps as number)));
+        row.extraMicros = median(paired.map((x) => x.cpuMicrosPerRequest - (x.baseCpuMicrosPerRequest as number)));
+      }
       rows.push(row);
       base.set(`${spec.id}/${scenario}`, row);
     }
   }
   for (const row of rows) {
     const ref = base.get(`bare-${row.framework}/${row.scenario === "read-cold" ? "read" : row.scenario}`);
-    if (ref && row.library !== "bare") {
+    if (ref && row.library !== "bare" && row.extraMicros === undefined) {
       row.ratio = row.rpsMedian / ref.rpsMedian;
       row.extraMicros = row.cpuMedian - ref.cpuMedian;
     }
     if (row.family === "redis" || row.family === "sqlite") {
       const floor = base.get(`floor-node-${row.family}/${row.scenario}`);
-      const bareNode = base.get(`bare-node/${row.scenario}`);
-      if (floor && bareNode && row.extraMicros !== undefined && row.library !== "floor") {
-        row.extraBeyondStoreMicros = row.extraMicros - (floor.cpuMedian - bareNode.cpuMedian);
+      if (floor?.extraMicros !== undefined && row.extraMicros !== undefined && row.library !== "floor") {
+        row.extraBeyondStoreMicros = row.extraMicros - floor.extraMicros;
       }
     }
   }
