@@ -1,5 +1,7 @@
 import { defineConfig } from "tsup";
 
+
+
 // One bundle per public entry point, ESM and CommonJS, with declarations.
 export default defineConfig({
   entry: {
@@ -18,7 +20,8 @@ export default defineConfig({
     "stores/connect": "src/stores/connect.ts",
     "stores/file": "src/stores/file.ts",
     "stores/flask-session": "src/stores/flask-session.ts",
-    "testing": "src/testing/index.ts"
+    "testing": "src/testing/index.ts",
+    "cli/index": "src/cli/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,
@@ -26,5 +29,8 @@ export default defineConfig({
   target: "node20",
   splitting: true,
   sourcemap: false,
-  external: ["better-sqlite3", "redis", "ioredis", "pg", "express", "fastify", "hono", "koa"],
+  shims: true,
+  // Keep "node:" prefixes: node:test has no unprefixed name.
+  removeNodeProtocol: false,
+  external: ["tsx", "tsx/esm/api", "node:test", "better-sqlite3", "redis", "ioredis", "pg", "express", "fastify", "hono", "koa"],
 });

@@ -1,35 +1,20 @@
 /**
- * The CLI dispatcher. `sessionkit <command> [args]` loads
- * `./commands/<command>.js` and runs its `command`; the command list comes
- * from that folder. So a new command (the store commands `sessions
- * list|show|revoke|prune`, say) is one new file and nothing else.
+ * The CLI dispatcher: `sessionkit <command> [args]` runs the command of that
+ * name from the registry (./registry.ts, one file per command).
  */
-import { readdirSync } from "node:fs";
 import { UsageError } from "./args.js";
+import { COMMANDS } from "./registry.js";
 import { processIo } from "./terminal.js";
 import { type CliCommand, type CliIo, EXIT, EXIT_HELP } from "./types.js";
 
-const COMMAND_NAME = /^[a-z][a-z0-9-]*$/; // also keeps the dynamic import inside ./commands/
+const COMMAND_NAME = /^[a-z][a-z0-9-]*$/;
 
-/** Names of the available commands (files in ./commands/). */
 function commandNames(): string[] {
-  try {
-    return readdirSync(new URL("./commands/", import.meta.url))
-      .filter((f) => /\.(ts|js|mjs)$/.test(f) && !f.endsWith(".d.ts") && !f.endsWith(".test.ts"))
-      .map((f) => f.replace(/\.(ts|js|mjs)$/, ""))
-      .filter((n) => COMMAND_NAME.test(n))
-      .sort();
-  } catch (error) {
-    // A bundle without the folder: the list is empty, but `import` by name still works.
-    if ((error as { code?: unknown }).code === "ENOENT") return [];
-    throw error;
-  }
+  return [...COMMANDS.keys()];
 }
 
 async function loadCommand(name: string): Promise<CliCommand | undefined> {
-  if (!COMMAND_NAME.test(name) || !commandNames().includes(name)) return undefined;
-  const mod = (await import(`./commands/${name}.js`)) as { command?: CliCommand };
-  return mod.command;
+  return COMMANDS.get(name);
 }
 
 async function usage(io: CliIo): Promise<string> {
