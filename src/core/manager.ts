@@ -25,6 +25,8 @@ export interface CommitContext {
 }
 
 let insecureWarned = false;
+/** Read once: process.env is a slow getter, and NODE_ENV does not change while an app runs. */
+const PRODUCTION = process.env.NODE_ENV === "production";
 
 /**
  * Loads and commits sessions. Create one per app with {@link createSessions}.
@@ -79,7 +81,7 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
     const setting = this.options.cookie.secure;
     if (setting !== "auto") return setting;
     const secure = context.secure === true;
-    if (!secure && !insecureWarned && process.env.NODE_ENV === "production") {
+    if (!secure && !insecureWarned && PRODUCTION) {
       insecureWarned = true;
       process.emitWarning(
         "sessionkit: a session cookie was sent without Secure under NODE_ENV=production (the request was not HTTPS). Serve over HTTPS, or tell the adapter to trust your proxy's X-Forwarded-Proto.",

@@ -40,7 +40,8 @@ export interface SessionInternals {
   backend: Record<string, unknown>;
 }
 
-const INTERNALS = new WeakMap<Session<any>, SessionInternals>();
+/** The key of a session's internals: a symbol, so no data key or app code can reach it by name. */
+const INTERNALS: unique symbol = Symbol("sessionkit.internals");
 
 /**
  * The manager's view of a session. Not for applications.
@@ -49,7 +50,7 @@ const INTERNALS = new WeakMap<Session<any>, SessionInternals>();
  * const internals = sessionInternals(session);
  */
 export function sessionInternals(session: Session<any>): SessionInternals {
-  return INTERNALS.get(session)!;
+  return session[INTERNALS];
 }
 
 /**
@@ -91,6 +92,8 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   #accessed = false;
   readonly #isNew: boolean;
   readonly #internals: SessionInternals;
+  /** @internal The manager's view (see sessionInternals); a symbol-keyed field is cheaper than a WeakMap entry per request. */
+  readonly [INTERNALS]: SessionInternals;
 
   /** @internal Built by the manager. `initial` is a null-prototype object; strings in `lazyText` mode are stored text. */
   constructor(initial: Record<string, unknown> | undefined, isNew: boolean, lazyText = false) {
@@ -106,9 +109,9 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
       destroyed: false,
       userId: undefined,
       defaultPermanent: false,
-      backend: Object.create(null),
+      backend: {},
     };
-    INTERNALS.set(this, this.#internals);
+    this[INTERNALS] = this.#internals;
   }
 
   /** Read a value, parsing or copying it so that the caller can change it and the change is saved. */
