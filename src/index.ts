@@ -16,4 +16,6 @@ export {
 } from "./core/errors.js";
 export { mergeVary, shouldVary, cacheControlFor } from "./core/headers.js";
 export { findCookie } from "./core/cookie-header.js";
+export { cookieSalt } from "./core/cookie-mode.js";
+export { pathMatches } from "./core/manager.js";
 export { hashSessionId, isSessionIdSyntax } from "./core/ids.js";

@@ -46,7 +46,7 @@ export function sessionMiddleware<Data extends Record<string, unknown>>(
       else next(error);
     };
     const secure = isSecureRequest({ tls: (req.socket as TLSSocket).encrypted === true, forwardedProto: req.headers["x-forwarded-proto"] }, options);
-    sessions.load(req.headers.cookie, { secure }).then((session) => {
+    sessions.load(req.headers.cookie, { secure, path: req.originalUrl }).then((session) => {
       req.session = session;
       let committed = false;
       holdResponse(res, {

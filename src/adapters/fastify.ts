@@ -59,7 +59,7 @@ export const fastifySessions: FastifyPluginAsync<FastifySessionsOptions> = async
     try {
       const tls = (request.raw.socket as TLSSocket).encrypted === true;
       const secure = isSecureRequest({ tls, forwardedProto: request.headers["x-forwarded-proto"] }, options);
-      request.session = await sessions.load(request.headers.cookie, { secure });
+      request.session = await sessions.load(request.headers.cookie, { secure, path: request.url });
     } catch (error) {
       const answer = errorAnswer(error, options);
       if (!answer) throw error;

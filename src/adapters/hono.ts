@@ -39,7 +39,7 @@ export function sessionMiddleware<Data extends Record<string, unknown>>(
     let session: Session<Data>;
     try {
       const tls = new URL(c.req.url).protocol === "https:";
-      session = await sessions.load(c.req.header("cookie"), { secure: isSecureRequest({ tls, forwardedProto: c.req.header("x-forwarded-proto") }, options) });
+      session = await sessions.load(c.req.header("cookie"), { secure: isSecureRequest({ tls, forwardedProto: c.req.header("x-forwarded-proto") }, options), path: c.req.path });
     } catch (error) {
       return answer(c, error, options);
     }

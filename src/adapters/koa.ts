@@ -37,7 +37,7 @@ export function sessionMiddleware<Data extends Record<string, unknown>>(sessions
     try {
       const tls = (ctx.req.socket as TLSSocket).encrypted === true;
       const forwardedProto = ctx.get("x-forwarded-proto") || undefined;
-      session = await sessions.load(ctx.get("cookie") || undefined, { secure: isSecureRequest({ tls, forwardedProto }, options) });
+      session = await sessions.load(ctx.get("cookie") || undefined, { secure: isSecureRequest({ tls, forwardedProto }, options), path: ctx.url });
     } catch (error) {
       answerOrThrow(ctx, error, options);
       return;

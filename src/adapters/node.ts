@@ -64,7 +64,7 @@ async function serve<Data extends Record<string, unknown>>(
   let session: Session<Data>;
   try {
     const secure = isSecureRequest({ tls: (req.socket as TLSSocket).encrypted === true, forwardedProto: req.headers["x-forwarded-proto"] }, options);
-    session = await sessions.load(req.headers.cookie, { secure });
+    session = await sessions.load(req.headers.cookie, { secure, path: req.url });
   } catch (error) {
     answerError(res, error, options);
     return;

@@ -38,9 +38,10 @@ export function withSessions<Data extends Record<string, unknown>>(
   return async function sessionFetch(request) {
     let session: Session<Data>;
     try {
-      const tls = new URL(request.url).protocol === "https:";
+      const url = new URL(request.url);
+      const tls = url.protocol === "https:";
       const secure = isSecureRequest({ tls, forwardedProto: request.headers.get("x-forwarded-proto") }, options);
-      session = await sessions.load(request.headers.get("cookie"), { secure });
+      session = await sessions.load(request.headers.get("cookie"), { secure, path: url.pathname });
     } catch (error) {
       return answerOrThrow(error, options);
     }

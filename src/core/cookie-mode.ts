@@ -6,7 +6,7 @@
  * answers 500), a cookie signed with an older secret is re-signed at once,
  * and an oversized cookie is an error instead of a warning.
  */
-import { BadPayload, BadSignature, SignatureExpired, createCookieCodec, type CookieCodec } from "../codec/index.js";
+import { BadPayload, BadSignature, SignatureExpired, createCookieCodec, type CookieCodec, type CookieFormat } from "../codec/index.js";
 import type { EventHandler, RejectReason } from "./events.js";
 import type { ResolvedOptions } from "./options.js";
 import { RESERVED_KEYS, Session, isPermanent, sessionInternals } from "./session.js";
@@ -35,7 +35,7 @@ export class CookieMode {
 
   constructor(options: ResolvedOptions, emit: EventHandler) {
     this.#options = options;
-    this.#codec = createCookieCodec({ format: options.format, secrets: options.secrets });
+    this.#codec = createCookieCodec({ format: options.format, secrets: options.secrets, salt: cookieSalt(options.format, options.cookie.name) });
     this.#template = cookieTemplate(options.cookie);
     this.#maxAgeSeconds = Math.min(options.lifetimeSeconds, options.idleTimeoutSeconds ?? Infinity);
     this.#emit = emit;
@@ -98,6 +98,19 @@ export class CookieMode {
     const expires = permanent ? nowMs + this.#options.lifetimeSeconds * 1000 : undefined;
     return [setCookieValue(t, value, expires, facts.secure)];
   }
+}
+
+/**
+ * The purpose a cookie's MAC is bound to. The native formats bind it to the
+ * cookie name, so a value copied into another cookie of the same app (same
+ * secret) is refused (SECURITY-REQUIREMENTS G.45, as Rails does); the `flask`
+ * format keeps Flask's fixed salt `cookie-session`, which sharing with Flask needs.
+ *
+ * @example
+ * cookieSalt("signed", "session"); // "cookie-session:session"
+ */
+export function cookieSalt(format: CookieFormat, cookieName: string): string {
+  return format === "flask" ? "cookie-session" : `cookie-session:${cookieName}`;
 }
 
 function rejectReason(error: unknown, nowSeconds: number): RejectReason {

@@ -16,6 +16,12 @@ import { StoreMode } from "./store-mode.js";
 export interface RequestContext {
   /** The request arrived over HTTPS (decides Secure when `cookie.secure` is "auto"). */
   secure?: boolean;
+  /**
+   * The request path (a query string is ignored). When the cookie has a Path
+   * other than "/", a request outside it gets no session and sends no cookie
+   * (RFC 6265 §5.1.4 path-match), whatever a hand-made Cookie header says.
+   */
+  path?: string;
 }
 
 /** What an adapter knows about the response when committing. */
@@ -70,6 +76,11 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
    * store that is down gives a StoreError.
    */
   async load(cookieHeader: string | undefined | null, context: RequestContext = {}): Promise<Session<Data>> {
+    if (context.path !== undefined && !pathMatches(context.path, this.options.cookie.path)) {
+      const outside = this.#cookieMode ? this.#cookieMode.load<Data>(undefined, false) : await this.#storeMode!.load<Data>(undefined, false);
+      sessionInternals(outside).outOfScope = true;
+      return outside;
+    }
     const found = findCookie(cookieHeader, this.options.cookie.name);
     if (found.count > 1) this.#emit({ type: "duplicate_cookie", count: found.count });
     const secure = this.#secure(context);
@@ -97,6 +108,7 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
    * StoreError or SessionInterruptedError; never sends a partial write.
    */
   async commit(session: Session<Data>, context: CommitContext = {}): Promise<string[]> {
+    if (sessionInternals(session).outOfScope) return [];
     const detect = (): void => detectInPlaceChanges(session);
     if (this.#cookieMode) {
       if (context.status !== undefined && context.status >= 500 && !this.options.saveOnServerError && !sessionInternals(session).destroyed) {
@@ -127,6 +139,21 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
     if (typeof store[method] !== "function") throw new ConfigError("store", `the ${store.name} store has no user index (${method}); use a store that has one.`);
     return store;
   }
+}
+
+/**
+ * RFC 6265 §5.1.4: does a request path fall under a cookie's Path?
+ *
+ * @example
+ * pathMatches("/app/x?y=1", "/app"); // true
+ */
+export function pathMatches(requestUrl: string, cookiePath: string): boolean {
+  if (cookiePath === "/") return true;
+  const q = requestUrl.search(/[?#]/);
+  const path = q === -1 ? requestUrl : requestUrl.slice(0, q);
+  if (path === cookiePath) return true;
+  if (!path.startsWith(cookiePath)) return false;
+  return cookiePath.endsWith("/") || path.charCodeAt(cookiePath.length) === 0x2f;
 }
 
 /** Mark values changed in place (a pushed array item, a set nested field) as changed. */

@@ -36,6 +36,8 @@ export interface SessionInternals {
   userId: string | null | undefined;
   /** Permanence when the data has no `_permanent` key (the `permanent` option). */
   defaultPermanent: boolean;
+  /** The request was outside the cookie's Path: nothing is loaded and nothing is sent. */
+  outOfScope?: boolean;
   /** Anything the backend keeps per session (id, record metadata, cookie facts). */
   backend: Record<string, unknown>;
 }

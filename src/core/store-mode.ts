@@ -34,6 +34,9 @@ interface StoredFacts {
   hadCookie: boolean;
 }
 
+/** Store calls that may safely run twice. */
+const IDEMPOTENT = new Set(["load", "touch", "destroy", "listForUser", "destroyForUser"]);
+
 const prefix = (idHash: string | undefined): string | undefined => idHash?.slice(0, 8);
 
 /**
@@ -57,10 +60,23 @@ export class StoreMode {
     this.#emit = emit;
   }
 
-  /** Run a store call under the deadline, reporting failures as events before they propagate. */
+  /**
+   * Run a store call under the deadline, reporting failures as events before
+   * they propagate. Idempotent calls (load, touch, destroy, listing) that fail
+   * fast are tried once more within the same deadline, after a short pause;
+   * a write (create, apply) never is, since it may have landed (R60).
+   */
   async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
     try {
-      return await withDeadline(run, this.#o.storeTimeoutMs, this.#store.name, operation);
+      try {
+        return await withDeadline(run, this.#o.storeTimeoutMs, this.#store.name, operation);
+      } catch (first) {
+        const left = this.#o.storeTimeoutMs - (performance.now() - started);
+        if (!IDEMPOTENT.has(operation) || (first as { timedOut?: boolean }).timedOut === true || left < 100) throw first;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(50, left / 4)));
+        return await withDeadline(run, this.#o.storeTimeoutMs - (performance.now() - started), this.#store.name, operation);
+      }
     } catch (error) {
       const e = error as { storeName?: string; timedOut?: boolean };
       this.#emit({ type: "store_error", store: this.#store.name, operation, timedOut: e.timedOut === true });

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
 import { createCookieCodec } from "../../src/codec/index.js";
+import { cookieSalt } from "../../src/core/cookie-mode.js";
 
 const BIN = new URL("../../bin/sessionkit.mjs", import.meta.url).pathname;
 const SECRET = "cli-test-secret-0123456789abcdef-XYZ";
@@ -54,7 +55,8 @@ describe("sessionkit CLI", () => {
   });
 
   test("verify: distinct exit codes for bad signature (1), expired (2), bad payload (3)", () => {
-    const codec = createCookieCodec({ format: "signed", secrets: [SECRET] });
+    // The CLI binds native formats to the cookie name, as core does (default "session").
+    const codec = createCookieCodec({ format: "signed", secrets: [SECRET], salt: cookieSalt("signed", "session") });
     const env = { SK: SECRET };
     const good = codec.encode({ a: 1 }, { nowSeconds: NOW - 100 });
     assert.equal(run(["verify", good, "--secret-env", "SK", "--max-age", "1000"], { env }).code, 0);
@@ -68,7 +70,7 @@ describe("sessionkit CLI", () => {
   });
 
   test("the secret can come from stdin (the prompt path) and never from an argument", () => {
-    const cookie = createCookieCodec({ format: "encrypted", secrets: [SECRET] }).encode({ hidden: "yes" });
+    const cookie = createCookieCodec({ format: "encrypted", secrets: [SECRET], salt: cookieSalt("encrypted", "session") }).encode({ hidden: "yes" });
     const r = run(["verify", cookie, "--format", "encrypted"], { input: `${SECRET}\n` });
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /"hidden":"yes"/);

@@ -2,7 +2,7 @@
 // (FLASK-FORMAT.md §5), with an injected clock.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { CookieTooLargeError, createSessions, type SessionEvent, type SessionOptions } from "sessionkit";
+import { CookieTooLargeError, cookieSalt, createSessions, type SessionEvent, type SessionOptions } from "sessionkit";
 import { createCookieCodec } from "sessionkit/codec";
 
 const SECRET = "k".repeat(32) + "-current";
@@ -34,7 +34,7 @@ describe("cookie mode commit rules", () => {
     assert.equal(first.setCookie.length, 1);
     assert.match(first.setCookie[0]!, /^session=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+; HttpOnly; Path=\/; SameSite=Lax$/);
     const value = valueOf(first.setCookie[0]!);
-    const codec = createCookieCodec({ format: "signed", secrets: [SECRET] });
+    const codec = createCookieCodec({ format: "signed", secrets: [SECRET], salt: cookieSalt("signed", "session") });
     assert.equal(codec.decode(value, { nowSeconds: T0 / 1000 }).user, "Tom");
 
     const read = await app.request(value, (s) => assert.equal(s.get("user"), "Tom"));
@@ -109,7 +109,7 @@ describe("cookie mode commit rules", () => {
     const after = setup({ secrets: [SECRET, OLD] });
     const read = await after.request(valueOf(setCookie[0]!), (s) => assert.equal(s.get("user"), "Tom"));
     assert.equal(read.setCookie.length, 1);
-    const current = createCookieCodec({ format: "signed", secrets: [SECRET] });
+    const current = createCookieCodec({ format: "signed", secrets: [SECRET], salt: cookieSalt("signed", "session") });
     assert.equal(current.decode(valueOf(read.setCookie[0]!), { nowSeconds: T0 / 1000 }).user, "Tom");
     const removed = setup({ secrets: [SECRET] });
     const gone = await removed.request(valueOf(setCookie[0]!), (s) => s.get("user"));

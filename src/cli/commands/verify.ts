@@ -3,6 +3,7 @@
  * valid, bad signature, expired or bad payload — each with its exit code.
  */
 import { BadPayload, BadSignature, createCookieCodec, dumps, SignatureExpired } from "../../codec/index.js";
+import { cookieSalt } from "../../core/cookie-mode.js";
 import { lastOption, parseArgs, UsageError } from "../args.js";
 import { readFormat, readSecrets } from "../secret.js";
 import { type CliCommand, EXIT } from "../types.js";
@@ -11,16 +12,17 @@ export const command: CliCommand = {
   name: "verify",
   summary: "check a cookie's signature (and age) with the secret",
   help: `usage: sessionkit verify <cookie> [--format flask|signed|encrypted] [--max-age SECONDS]
-                        [--salt SALT] [--secret-env NAME ...]
+                        [--cookie-name NAME] [--salt SALT] [--secret-env NAME ...]
 
 Checks the cookie with the secret and prints "valid" with its data and
 signing time, or why not. --format defaults to "signed"; use "flask" for a
 Flask cookie. --max-age refuses cookies older than SECONDS (Flask:
-PERMANENT_SESSION_LIFETIME, 2678400). The secret comes from the environment
+PERMANENT_SESSION_LIFETIME, 2678400). --cookie-name is the app's cookie name (default "session"): the signed and
+encrypted formats bind their MAC to it. The secret comes from the environment
 variable named by --secret-env (repeat it for old secrets, newest first) or
 from a prompt that does not echo; never from an argument.`,
   async run(argv, io) {
-    const args = parseArgs(argv, { valued: ["format", "max-age", "secret-env", "salt"], flags: ["help"] });
+    const args = parseArgs(argv, { valued: ["format", "max-age", "secret-env", "salt", "cookie-name"], flags: ["help"] });
     const cookie = args.positionals[0];
     if (cookie === undefined || args.positionals.length > 1) throw new UsageError("give exactly one cookie value");
     const maxAgeText = lastOption(args, "max-age");
@@ -29,8 +31,9 @@ from a prompt that does not echo; never from an argument.`,
       throw new UsageError("--max-age must be a whole number of seconds");
     }
     const format = readFormat(args);
-    const salt = lastOption(args, "salt");
-    const codec = createCookieCodec({ format, secrets: await readSecrets(args, io), ...(salt === undefined ? {} : { salt }) });
+    // sessionkit binds the native formats' MAC to the cookie name (core's cookieSalt); --salt overrides.
+    const salt = lastOption(args, "salt") ?? cookieSalt(format, lastOption(args, "cookie-name") ?? "session");
+    const codec = createCookieCodec({ format, secrets: await readSecrets(args, io), salt });
     try {
       const opened = codec.open(cookie, maxAgeSeconds === undefined ? {} : { maxAgeSeconds });
       io.out(`valid (${format}; signed at ${new Date(opened.signedAtSeconds * 1000).toISOString()}; secret #${opened.secretIndex})`);

@@ -1,0 +1,104 @@
+// R33 path scoping, R45 a MAC bound to the cookie name, R60 bounded retries of
+// idempotent store calls only: through load/commit and, for the path, on the wire.
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, it } from "node:test";
+import { StoreError, createSessions, type Store } from "sessionkit";
+import { withSessions } from "sessionkit/node";
+import { MemoryStore } from "sessionkit/stores/memory";
+
+const SECRET = "s".repeat(40);
+const valueOf = (setCookie: string): string => setCookie.slice(setCookie.indexOf("=") + 1, setCookie.indexOf(";"));
+
+describe("L. scope, binding and retries", () => {
+  it("R33 a cookie scoped to /app is not loaded for /other, and /other sends no Set-Cookie", async () => {
+    const sessions = createSessions({ secret: SECRET, cookie: { path: "/app" } });
+    const server = createServer(
+      withSessions(sessions, (req, res) => {
+        if (req.url?.endsWith("/login")) req.session.set("user", "alice");
+        res.end(String(req.session.get("user") ?? "nobody"));
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const login = await fetch(`${base}/app/login`);
+      const cookie = `session=${valueOf(login.headers.getSetCookie()[0]!)}`;
+      assert.equal(await (await fetch(`${base}/app/page?x=1`, { headers: { cookie } })).text(), "alice");
+      assert.equal(await (await fetch(`${base}/app`, { headers: { cookie } })).text(), "alice");
+      for (const outside of ["/other", "/application", "/"]) {
+        const res = await fetch(`${base}${outside}`, { headers: { cookie } });
+        assert.equal(await res.text(), "nobody", outside);
+        assert.deepEqual(res.headers.getSetCookie(), [], outside);
+      }
+      // A write outside the Path is not saved: no cookie is sent for it.
+      assert.deepEqual((await fetch(`${base}/other/login`, { headers: { cookie } })).headers.getSetCookie(), []);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("R45 a value copied into another cookie name of the same app is refused (native formats); Flask's fixed salt is kept", async () => {
+    for (const format of ["signed", "encrypted"] as const) {
+      const a = createSessions({ secret: SECRET, format, cookie: { name: "a" } });
+      const b = createSessions({ secret: SECRET, format, cookie: { name: "b" } });
+      const s = await a.load(undefined);
+      s.set("role", "admin");
+      const value = valueOf((await a.commit(s))[0]!);
+      assert.equal((await a.load(`a=${value}`)).get("role"), "admin", format);
+      const copied = await b.load(`b=${value}`);
+      assert.equal(copied.isNew, true, format);
+      assert.equal(copied.get("role"), undefined, format);
+    }
+    const fa = createSessions({ secret: SECRET, format: "flask", cookie: { name: "a" } });
+    const fb = createSessions({ secret: SECRET, format: "flask", cookie: { name: "b" } });
+    const s = await fa.load(undefined);
+    s.set("role", "admin");
+    assert.equal((await fb.load(`b=${valueOf((await fa.commit(s))[0]!)}`)).get("role"), "admin", "flask keeps Flask's salt");
+  });
+
+  it("R60 a failed load is retried once within the deadline; a failed create is never retried", async () => {
+    const memory = new MemoryStore();
+    let failLoads = 0;
+    let failCreates = 0;
+    const calls: string[] = [];
+    const flaky: Store = {
+      name: "flaky",
+      load: async (id) => {
+        calls.push("load");
+        if (failLoads-- > 0) throw new Error("ECONNRESET");
+        return memory.load(id);
+      },
+      create: async (id, record, ttl) => {
+        calls.push("create");
+        if (failCreates-- > 0) throw new Error("ECONNRESET");
+        return memory.create(id, record, ttl);
+      },
+      apply: (id, change, ttl) => memory.apply(id, change, ttl),
+      touch: (id, at, ttl) => memory.touch(id, at, ttl),
+      destroy: (id) => memory.destroy(id),
+    };
+    const sessions = createSessions({ secret: SECRET, store: flaky, storeTimeoutMs: 1_000 });
+    const s = await sessions.load(undefined);
+    s.set("user", "alice");
+    const cookie = `session=${valueOf((await sessions.commit(s))[0]!)}`;
+
+    calls.length = 0;
+    failLoads = 1;
+    assert.equal((await sessions.load(cookie)).get("user"), "alice");
+    assert.deepEqual(calls, ["load", "load"]);
+
+    calls.length = 0;
+    failLoads = 2;
+    await assert.rejects(sessions.load(cookie), StoreError);
+    assert.deepEqual(calls, ["load", "load"], "one retry, not more");
+
+    calls.length = 0;
+    failCreates = 1;
+    const fresh = await sessions.load(undefined);
+    fresh.set("user", "bob");
+    await assert.rejects(sessions.commit(fresh), StoreError);
+    assert.deepEqual(calls, ["create"], "a write that may have landed is not repeated");
+  });
+});
