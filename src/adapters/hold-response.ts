@@ -30,6 +30,12 @@ export interface HoldHooks {
    * removed, and the response is no longer held. Answer now.
    */
   onFailure(error: unknown): void;
+  /**
+   * When given (cookie mode: nothing to wait for), called instead of
+   * beforeHead in the same tick as the first write, and the response goes out
+   * unheld: no queue, no replay, one write for head and body as node does.
+   */
+  beforeHeadSync?: (status: number) => void;
 }
 
 /**
@@ -80,6 +86,19 @@ export function holdResponse(res: ServerResponse, hooks: HoldHooks): Held {
     for (const name of res.getHeaderNames()) res.removeHeader(name);
     hooks.onFailure(error);
   };
+  /** Cookie mode: commit now and let every call through untouched. True when the response may proceed. */
+  const startSync = (): boolean => {
+    state = "open";
+    restore();
+    try {
+      hooks.beforeHeadSync!(res.statusCode);
+      return true;
+    } catch (error) {
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      hooks.onFailure(error);
+      return false;
+    }
+  };
   const start = (): void => {
     if (state !== "idle") return;
     state = "holding";
@@ -93,15 +112,18 @@ export function holdResponse(res: ServerResponse, hooks: HoldHooks): Held {
     commit.then(release, fail);
   };
 
+  const sync = hooks.beforeHeadSync !== undefined;
   target.writeHead = function writeHead(this: ServerResponse, ...args: unknown[]) {
     if (state === "open") return original.writeHead.apply(res, args);
     applyWriteHead(res, args);
+    if (sync) return startSync() ? original.writeHead.call(res, res.statusCode) : res;
     headRequested = true;
     start();
     return res;
   };
   target.write = function write(...args: unknown[]) {
     if (state === "open") return original.write.apply(res, args);
+    if (sync) return startSync() ? original.write.apply(res, args) : false;
     queue.push(() => original.write.apply(res, args));
     start();
     askedForDrain = true;
@@ -109,12 +131,14 @@ export function holdResponse(res: ServerResponse, hooks: HoldHooks): Held {
   };
   target.end = function end(...args: unknown[]) {
     if (state === "open") return original.end.apply(res, args);
+    if (sync) return startSync() ? original.end.apply(res, args) : res;
     queue.push(() => original.end.apply(res, args));
     start();
     return res;
   };
   target.flushHeaders = function flushHeaders() {
     if (state === "open") return original.flushHeaders.apply(res, []);
+    if (sync) return startSync() ? original.flushHeaders.apply(res, []) : undefined;
     queue.push(() => original.flushHeaders.apply(res, []));
     start();
     return undefined;
@@ -156,7 +180,20 @@ function applyWriteHead(res: ServerResponse, args: unknown[]): void {
  * await commitToResponse(sessions, req.session, res);
  */
 export async function commitToResponse(sessions: SessionManager<any>, session: Session<any>, res: ServerResponse): Promise<void> {
-  const setCookie = await sessions.commit(session, { status: res.statusCode });
+  applyCommit(session, res, await sessions.commit(session, { status: res.statusCode }));
+}
+
+/**
+ * {@link commitToResponse} for cookie mode, in the same tick.
+ *
+ * @example
+ * holdResponse(res, { beforeHead, beforeHeadSync: () => commitToResponseSync(sessions, session, res), onFailure });
+ */
+export function commitToResponseSync(sessions: SessionManager<any>, session: Session<any>, res: ServerResponse): void {
+  applyCommit(session, res, sessions.commitSync(session, { status: res.statusCode }));
+}
+
+function applyCommit(session: Session<any>, res: ServerResponse, setCookie: string[]): void {
   markCommitted(session);
   for (const value of setCookie) res.appendHeader("Set-Cookie", value);
   if (shouldVary(session, setCookie)) res.setHeader("Vary", mergeVary(res.getHeader("Vary")));

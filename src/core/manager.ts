@@ -108,16 +108,25 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
    * StoreError or SessionInterruptedError; never sends a partial write.
    */
   async commit(session: Session<Data>, context: CommitContext = {}): Promise<string[]> {
+    if (this.#cookieMode) return this.commitSync(session, context);
     if (sessionInternals(session).outOfScope) return [];
-    const detect = (): void => detectInPlaceChanges(session);
-    if (this.#cookieMode) {
-      if (context.status !== undefined && context.status >= 500 && !this.options.saveOnServerError && !sessionInternals(session).destroyed) {
-        if (session.modified) this.#emit({ type: "not_saved", reason: "server_error_status" });
-        return [];
-      }
-      return this.#cookieMode.commit(session, detect);
+    return this.#storeMode!.commit(session, context.status, () => detectInPlaceChanges(session));
+  }
+
+  /**
+   * {@link commit} without a promise, for cookie mode only (nothing to wait
+   * for): adapters use it to set the cookie in the same tick as the response
+   * head. Throws a ConfigError in server-side mode.
+   */
+  commitSync(session: Session<Data>, context: CommitContext = {}): string[] {
+    if (!this.#cookieMode) throw new ConfigError("store", "commitSync works in cookie mode only; await commit() with a store.");
+    const internals = sessionInternals(session);
+    if (internals.outOfScope) return [];
+    if (context.status !== undefined && context.status >= 500 && !this.options.saveOnServerError && !internals.destroyed) {
+      if (session.modified) this.#emit({ type: "not_saved", reason: "server_error_status" });
+      return [];
     }
-    return this.#storeMode!.commit(session, context.status, detect);
+    return this.#cookieMode.commit(session, () => detectInPlaceChanges(session));
   }
 
   /** The sessions indexed under `userId` (hashed ids and times only). */
