@@ -12,7 +12,7 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { TLSSocket } from "node:tls";
 import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
-import { commitToResponse, commitToResponseSync, holdResponse, sendAnswer } from "./hold-response.js";
+import { commitHooks, holdResponse, sendAnswer } from "./hold-response.js";
 import { errorAnswer, isSecureRequest, lateChange, type AdapterOptions } from "./shared.js";
 
 export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
@@ -50,16 +50,7 @@ export function sessionMiddleware<Data extends Record<string, unknown>>(
       req.session = session;
       let committed = false;
       holdResponse(res, {
-        beforeHead: async () => {
-          await commitToResponse(sessions, session, res);
-          committed = true;
-        },
-        beforeHeadSync: sessions.serverSide
-          ? undefined
-          : () => {
-              commitToResponseSync(sessions, session, res);
-              committed = true;
-            },
+        ...commitHooks(sessions, session, res, () => (committed = true)),
         onFailure: fail,
       });
       res.once("finish", () => {

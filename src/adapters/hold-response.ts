@@ -193,6 +193,33 @@ export function commitToResponseSync(sessions: SessionManager<any>, session: Ses
   applyCommit(session, res, sessions.commitSync(session, { status: res.statusCode }));
 }
 
+/**
+ * The commit hooks of {@link holdResponse} for one session: async with a
+ * store, in the same tick in cookie mode. `onCommitted` runs once it is saved.
+ *
+ * @example
+ * holdResponse(res, { ...commitHooks(sessions, session, res, () => (committed = true)), onFailure });
+ */
+export function commitHooks(
+  sessions: SessionManager<any>,
+  session: Session<any>,
+  res: ServerResponse,
+  onCommitted: () => void,
+): Pick<HoldHooks, "beforeHead" | "beforeHeadSync"> {
+  return {
+    beforeHead: async () => {
+      await commitToResponse(sessions, session, res);
+      onCommitted();
+    },
+    beforeHeadSync: sessions.serverSide
+      ? undefined
+      : () => {
+          commitToResponseSync(sessions, session, res);
+          onCommitted();
+        },
+  };
+}
+
 function applyCommit(session: Session<any>, res: ServerResponse, setCookie: string[]): void {
   markCommitted(session);
   for (const value of setCookie) res.appendHeader("Set-Cookie", value);

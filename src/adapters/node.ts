@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
-import { INTERNAL_ERROR, commitToResponse, commitToResponseSync, holdResponse, sendAnswer } from "./hold-response.js";
+import { INTERNAL_ERROR, commitHooks, holdResponse, sendAnswer } from "./hold-response.js";
 import { errorAnswer, isSecureRequest, lateChange, logAdapterError, type AdapterOptions } from "./shared.js";
 
 export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
@@ -81,16 +81,7 @@ async function serve<Data extends Record<string, unknown>>(
     }
   };
   const held = holdResponse(res, {
-    beforeHead: async () => {
-      await commitToResponse(sessions, session, res);
-      committed = true;
-    },
-    beforeHeadSync: sessions.serverSide
-      ? undefined
-      : () => {
-          commitToResponseSync(sessions, session, res);
-          committed = true;
-        },
+    ...commitHooks(sessions, session, res, () => (committed = true)),
     onFailure: (error) => answerError(res, error, options),
   });
   res.once("finish", checkLate);
