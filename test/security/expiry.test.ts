@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createSessions, hashSessionId, type SessionEvent } from "../../src/index.js";
+import { cookieSalt, createSessions, hashSessionId, type SessionEvent } from "../../src/index.js";
 import { Signer, encodePayload } from "../../src/codec/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { SECRET, cookieOf, cookieValue, startApp } from "../helpers/security-server.js";
@@ -106,8 +106,8 @@ describe("C. expiry", () => {
   it("R16 strict timestamps: missing, empty, oversized or non-canonical timestamps under a valid MAC are FRESH", async () => {
     const nowMs = T0;
     const { app, events } = await counter({ secret: SECRET, now: () => nowMs });
-    // The signed format's own MAC (HMAC-SHA256, salt cookie-session), over hand-made timestamp fields.
-    const signer = new Signer({ secrets: [SECRET], salt: "cookie-session", digest: "sha256" });
+    // The signed format's own MAC (HMAC-SHA256, salt bound to the cookie name), over hand-made timestamp fields.
+    const signer = new Signer({ secrets: [SECRET], salt: cookieSalt("signed", "session"), digest: "sha256" });
     const payload = encodePayload('{"n":41}', 1_000_000);
     const okTs = Buffer.alloc(4);
     okTs.writeUInt32BE(Math.floor(T0 / 1000));

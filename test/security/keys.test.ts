@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import zlib, { deflateSync } from "node:zlib";
 import { syncBuiltinESMExports } from "node:module";
-import { createSessions, SecretError, type SessionEvent } from "../../src/index.js";
+import { cookieSalt, createSessions, SecretError, type SessionEvent } from "../../src/index.js";
 import { Signer } from "../../src/codec/index.js";
 import { OLD_SECRET, SECRET } from "../helpers/security-server.js";
 
@@ -120,7 +120,7 @@ describe("G. signing, keys, rotation", () => {
       assert.equal(inflated, 0, "nothing was inflated");
       assert.equal(events[0]?.type === "cookie_rejected" && events[0].reason, "bad_signature");
       // The same bomb under a valid MAC: inflated, but capped: BadPayload → FRESH, with bounded memory.
-      const signer = new Signer({ secrets: [SECRET], salt: "cookie-session", digest: "sha256" });
+      const signer = new Signer({ secrets: [SECRET], salt: cookieSalt("signed", "session"), digest: "sha256" });
       const ts = Buffer.alloc(4);
       ts.writeUInt32BE(Math.floor(Date.now() / 1000));
       const validMac = `session=${signer.sign(`${bomb}.${ts.toString("base64url")}`)}`;

@@ -8,13 +8,13 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { deflateSync } from "node:zlib";
 import { randomBytes } from "node:crypto";
-import { createSessions, hashSessionId, type SessionEvent, type Store, type StoreRecord } from "../../src/index.js";
+import { cookieSalt, createSessions, hashSessionId, type SessionEvent, type Store, type StoreRecord } from "../../src/index.js";
 import { Signer } from "../../src/codec/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { SECRET } from "../helpers/security-server.js";
 
 const NOW_S = Math.floor(Date.now() / 1000);
-const signer = new Signer({ secrets: [SECRET], salt: "cookie-session", digest: "sha256" });
+const signer = new Signer({ secrets: [SECRET], salt: cookieSalt("signed", "session"), digest: "sha256" });
 const ts = (() => {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(NOW_S);
