@@ -14,7 +14,7 @@ export {
   HeadersSentError,
   type SessionkitErrorCode,
 } from "./core/errors.js";
-export { mergeVary, shouldVary, cacheControlFor } from "./core/headers.js";
+export { mergeVary, shouldVary, cacheControlFor, clearSiteDataFor } from "./core/headers.js";
 export { findCookie } from "./core/cookie-header.js";
 export { cookieSalt } from "./core/cookie-mode.js";
 export { pathMatches } from "./core/manager.js";

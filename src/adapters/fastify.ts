@@ -9,7 +9,7 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { TLSSocket } from "node:tls";
-import { cacheControlFor, mergeVary, shouldVary } from "../core/headers.js";
+import { cacheControlFor, clearSiteDataFor, mergeVary, shouldVary } from "../core/headers.js";
 import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
 
@@ -92,6 +92,8 @@ export const fastifySessions: FastifyPluginAsync<FastifySessionsOptions> = async
     if (shouldVary(session, setCookie)) reply.header("vary", mergeVary(reply.getHeader("vary")));
     const cacheControl = cacheControlFor(reply.getHeader("cache-control"), setCookie);
     if (cacheControl) reply.header("cache-control", cacheControl);
+    const clearSiteData = clearSiteDataFor(session);
+    if (clearSiteData) reply.header("clear-site-data", clearSiteData);
     return payload;
   });
 

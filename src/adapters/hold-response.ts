@@ -11,7 +11,7 @@
  * its store write: its issues #309, #360, #526, #1037).
  */
 import type { ServerResponse } from "node:http";
-import { cacheControlFor, mergeVary, shouldVary } from "../core/headers.js";
+import { cacheControlFor, clearSiteDataFor, mergeVary, shouldVary } from "../core/headers.js";
 import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
 import { markCommitted, type ErrorAnswer } from "./shared.js";
@@ -224,6 +224,8 @@ function applyCommit(session: Session<any>, res: ServerResponse, setCookie: stri
   markCommitted(session);
   for (const value of setCookie) res.appendHeader("Set-Cookie", value);
   if (shouldVary(session, setCookie)) res.setHeader("Vary", mergeVary(res.getHeader("Vary")));
+  const clearSiteData = clearSiteDataFor(session);
+  if (clearSiteData) res.setHeader("Clear-Site-Data", clearSiteData);
   const cacheControl = cacheControlFor(res.getHeader("Cache-Control"), setCookie);
   if (cacheControl) res.setHeader("Cache-Control", cacheControl);
 }

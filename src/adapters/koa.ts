@@ -9,7 +9,7 @@
  */
 import type { Context, Middleware } from "koa";
 import type { TLSSocket } from "node:tls";
-import { cacheControlFor, mergeVary, shouldVary } from "../core/headers.js";
+import { cacheControlFor, clearSiteDataFor, mergeVary, shouldVary } from "../core/headers.js";
 import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
 import { errorAnswer, isSecureRequest, lateChange, markCommitted, type AdapterOptions } from "./shared.js";
@@ -70,6 +70,8 @@ export function sessionMiddleware<Data extends Record<string, unknown>>(sessions
     if (shouldVary(session, setCookie)) ctx.set("Vary", mergeVary(ctx.response.get("Vary") || undefined));
     const cacheControl = cacheControlFor(ctx.response.get("Cache-Control") || undefined, setCookie);
     if (cacheControl) ctx.set("Cache-Control", cacheControl);
+    const clearSiteData = clearSiteDataFor(session);
+    if (clearSiteData) ctx.set("Clear-Site-Data", clearSiteData);
   };
 }
 
@@ -97,6 +99,8 @@ function carryHeaders(error: unknown, session: Session<any>, setCookie: string[]
   if (shouldVary(session, setCookie)) headers.Vary = mergeVary(headers.Vary ?? headers.vary);
   const cacheControl = cacheControlFor(headers["Cache-Control"] ?? headers["cache-control"], setCookie);
   if (cacheControl) headers["Cache-Control"] = cacheControl;
+  const clearSiteData = clearSiteDataFor(session);
+  if (clearSiteData) headers["Clear-Site-Data"] = clearSiteData;
   e.headers = headers;
 }
 

@@ -5,7 +5,7 @@
  * Framework-free, so each adapter stays a few dozen lines.
  */
 import { HeadersSentError, SessionInterruptedError, SessionkitError, StoreError } from "../core/errors.js";
-import { cacheControlFor, mergeVary, shouldVary } from "../core/headers.js";
+import { cacheControlFor, clearSiteDataFor, mergeVary, shouldVary } from "../core/headers.js";
 import type { Session } from "../core/session.js";
 
 /**
@@ -143,4 +143,6 @@ export function applySessionHeaders(headers: Headers, session: Session<any>, set
   for (const value of setCookie) headers.append("Set-Cookie", value);
   if (vary) headers.set("Vary", mergeVary(headers.get("Vary")));
   if (cacheControl) headers.set("Cache-Control", cacheControl);
+  const clearSiteData = clearSiteDataFor(session);
+  if (clearSiteData) headers.set("Clear-Site-Data", clearSiteData);
 }

@@ -4,7 +4,7 @@
  * `Cache-Control: private` on a response that sets the cookie, so no shared
  * cache hands one visitor's cookie to another.
  */
-import type { Session } from "./session.js";
+import { sessionInternals, type Session } from "./session.js";
 
 /**
  * Add `Cookie` to a Vary header value exactly once.
@@ -43,4 +43,15 @@ export function cacheControlFor(existing: string | readonly string[] | number | 
   if (setCookie.length === 0) return undefined;
   if (existing != null && String(existing).trim() !== "") return undefined;
   return "private";
+}
+
+/**
+ * The `Clear-Site-Data` value for a committed session: `"cookies"` when it was
+ * destroyed and `clearSiteDataOnDestroy` is on, else undefined.
+ *
+ * @example
+ * const csd = clearSiteDataFor(session); if (csd) res.setHeader("Clear-Site-Data", csd);
+ */
+export function clearSiteDataFor(session: Session<any> | undefined): string | undefined {
+  return session !== undefined && sessionInternals(session).clearSiteData === true ? '"cookies"' : undefined;
 }

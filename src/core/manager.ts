@@ -108,6 +108,7 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
    * StoreError or SessionInterruptedError; never sends a partial write.
    */
   async commit(session: Session<Data>, context: CommitContext = {}): Promise<string[]> {
+    this.#markClearSiteData(session);
     if (this.#cookieMode) return this.commitSync(session, context);
     if (sessionInternals(session).outOfScope) return [];
     return this.#storeMode!.commit(session, context.status, () => detectInPlaceChanges(session));
@@ -122,11 +123,17 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
     if (!this.#cookieMode) throw new ConfigError("store", "commitSync works in cookie mode only; await commit() with a store.");
     const internals = sessionInternals(session);
     if (internals.outOfScope) return [];
+    this.#markClearSiteData(session);
     if (context.status !== undefined && context.status >= 500 && !this.options.saveOnServerError && !internals.destroyed) {
       if (session.modified) this.#emit({ type: "not_saved", reason: "server_error_status" });
       return [];
     }
     return this.#cookieMode.commit(session, () => detectInPlaceChanges(session));
+  }
+
+  #markClearSiteData(session: Session<Data>): void {
+    const internals = sessionInternals(session);
+    if (internals.destroyed && this.options.clearSiteDataOnDestroy) internals.clearSiteData = true;
   }
 
   /** The sessions indexed under `userId` (hashed ids and times only). */

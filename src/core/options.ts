@@ -57,6 +57,8 @@ export interface SessionOptions {
   touchAfter?: number;
   /** Save changes even when the response status is 5xx. Default false (Django's rule). */
   saveOnServerError?: boolean;
+  /** Send `Clear-Site-Data: "cookies"` with the response that destroys a session (ASVS 5:14.3.1). Default false. */
+  clearSiteDataOnDestroy?: boolean;
   /** Accept a secret shorter than 32 bytes in the signed and encrypted formats (never do this in production). */
   allowWeakSecret?: boolean;
   /** Clock in milliseconds, for tests. */
@@ -91,6 +93,7 @@ export interface ResolvedOptions {
   readonly storeTimeoutMs: number;
   readonly touchAfter: number;
   readonly saveOnServerError: boolean;
+  readonly clearSiteDataOnDestroy: boolean;
   readonly now: () => number;
   readonly onEvent: EventHandler | undefined;
 }
@@ -224,6 +227,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     storeTimeoutMs,
     touchAfter,
     saveOnServerError: options.saveOnServerError ?? false,
+    clearSiteDataOnDestroy: options.clearSiteDataOnDestroy ?? false,
     now: options.now ?? Date.now,
     onEvent: options.onEvent,
   });

@@ -38,6 +38,8 @@ export interface SessionInternals {
   defaultPermanent: boolean;
   /** The request was outside the cookie's Path: nothing is loaded and nothing is sent. */
   outOfScope?: boolean;
+  /** Set at commit when the session was destroyed and `clearSiteDataOnDestroy` is on. */
+  clearSiteData?: boolean;
   /** Anything the backend keeps per session (id, record metadata, cookie facts). */
   backend: Record<string, unknown>;
 }

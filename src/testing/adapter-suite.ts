@@ -136,6 +136,7 @@ const ROUTES: RouteTable = {
     return { body: "ok" };
   },
   "/big": (s) => (s.set("value", BIG), { body: "ok" }),
+  "/destroy": async (s) => (await s.destroy(), { body: "destroyed" }),
 };
 
 const SESSION_COOKIE = /^session=[A-Za-z0-9_.-]+; HttpOnly; Path=\/; SameSite=Lax$/;
@@ -225,6 +226,24 @@ export function testAdapter(name: string, startServer: StartServer): void {
     describe("hostile cookies", () => hostileScenarios(startServer));
     describe("server-side sessions", () => storeScenarios(startServer));
     describe("secure: auto", () => secureScenarios(startServer));
+    describe("destroy", () => destroyScenarios(startServer));
+  });
+}
+
+function destroyScenarios(start: StartServer): void {
+  const plain = serverFor(start, { secret: secret() });
+  const clearing = serverFor(start, { secret: secret(), clearSiteDataOnDestroy: true });
+
+  it("destroy sends the deletion cookie; Clear-Site-Data only when clearSiteDataOnDestroy is on", async () => {
+    for (const [server, expected] of [[plain, null], [clearing, '"cookies"']] as const) {
+      const cookie = pair((await get(server.base(), "/set?value=x")).headers.getSetCookie()[0]);
+      const r = await get(server.base(), "/destroy", cookie);
+      assert.equal(await r.text(), "destroyed");
+      assert.deepEqual(r.headers.getSetCookie(), [DELETION]);
+      assert.equal(r.headers.get("clear-site-data"), expected);
+      const untouched = await get(server.base(), "/set?value=y");
+      assert.equal(untouched.headers.get("clear-site-data"), null, "only the destroying response clears");
+    }
   });
 }
 

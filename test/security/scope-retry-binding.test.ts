@@ -1,4 +1,4 @@
-// R33 path scoping, R45 a MAC bound to the cookie name, R60 bounded retries of
+// R24 Clear-Site-Data on logout, R33 path scoping, R45 a MAC bound to the cookie name, R60 bounded retries of
 // idempotent store calls only: through load/commit and, for the path, on the wire.
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -36,6 +36,31 @@ describe("L. scope, binding and retries", () => {
       assert.deepEqual((await fetch(`${base}/other/login`, { headers: { cookie } })).headers.getSetCookie(), []);
     } finally {
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("R24 clearSiteDataOnDestroy adds Clear-Site-Data (cookies) to the logout response, and only to it", async () => {
+    for (const store of [undefined, new MemoryStore()]) {
+      const sessions = createSessions({ secret: SECRET, store, clearSiteDataOnDestroy: true });
+      const server = createServer(
+        withSessions(sessions, async (req, res) => {
+          if (req.url === "/login") req.session.set("user", "alice");
+          if (req.url === "/logout") await req.session.destroy();
+          res.end("ok");
+        }),
+      );
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        const login = await fetch(`${base}/login`);
+        assert.equal(login.headers.get("clear-site-data"), null);
+        const cookie = `session=${valueOf(login.headers.getSetCookie()[0]!)}`;
+        const logout = await fetch(`${base}/logout`, { headers: { cookie } });
+        assert.equal(logout.headers.get("clear-site-data"), '"cookies"');
+        assert.match(logout.headers.getSetCookie()[0]!, /^session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0/);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
     }
   });
 
