@@ -192,6 +192,10 @@ if (skip !== undefined) {
           let victim: number | undefined;
           const deadline = Date.now() + 15_000;
           while (victim === undefined && Date.now() < deadline) {
+            // Inside the blocker's transaction, pg_stat_activity is a snapshot taken at the first
+            // look (stats_fetch_consistency = cache): clear it, or a first look made before the
+            // apply arrived would hide it for good.
+            await blocker.query("SELECT pg_stat_clear_snapshot()");
             const { rows } = await blocker.query(
               "SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 AND query LIKE '%FOR UPDATE%' AND pid <> pg_backend_pid()",
               [`%${table}%`],
