@@ -58,8 +58,11 @@ if (skip) {
       await pool?.end();
     });
 
-    const terminate = async (): Promise<number> =>
-      (await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [label])).rowCount ?? 0;
+    const terminate = async (): Promise<number> => {
+      // Inside a transaction pg_stat_activity is cached at the first look: clear it each time.
+      await admin.query("SELECT pg_stat_clear_snapshot()");
+      return (await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [label])).rowCount ?? 0;
+    };
 
     it("R57 R58 R59 R64 a query stuck behind a lock is a 503 within the deadline; killing its connection mid-query is a 503, never a hang; the app recovers", async () => {
       const first = await Promise.all(Array.from({ length: 50 }, () => send(app.port, "/inc")));
@@ -71,6 +74,7 @@ if (skip) {
       await admin.query(`SELECT 1 FROM "${label}" FOR UPDATE`);
       const stuck = cookies.map((cookie) => send(app.port, "/inc", { cookie, timeoutMs: 15_000 }));
       await new Promise((r) => setTimeout(r, 150));
+      await admin.query("SELECT pg_stat_clear_snapshot()");
       const waiting = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [
         label,
       ]);
