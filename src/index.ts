@@ -2,6 +2,7 @@ export { createSessions, SessionManager, type RequestContext, type CommitContext
 export { Session, RESERVED_KEYS, type ConsumeFlashesOptions } from "./core/session.js";
 export type { SessionOptions, CookieOptions, ResolvedOptions, ResolvedCookieOptions } from "./core/options.js";
 export type { Duration } from "./core/duration.js";
+export type { RevocationOptions } from "./core/revocation.js";
 export type { SessionEvent, RejectReason, EventHandler } from "./core/events.js";
 export type { Store, StoreRecord, ChangeSet, ApplyResult, StoredSessionInfo } from "./core/store.js";
 export {

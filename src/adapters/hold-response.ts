@@ -211,7 +211,7 @@ export function commitHooks(
       await commitToResponse(sessions, session, res);
       onCommitted();
     },
-    beforeHeadSync: sessions.serverSide
+    beforeHeadSync: !sessions.canCommitSync
       ? undefined
       : () => {
           commitToResponseSync(sessions, session, res);

@@ -12,11 +12,16 @@ import type { ResolvedOptions } from "./options.js";
 import { RESERVED_KEYS, Session, isPermanent, sessionInternals } from "./session.js";
 import { cookieTemplate, deletionCookie, setCookieValue, type CookieTemplate } from "./set-cookie.js";
 import { VerifiedCache } from "./verified-cache.js";
+import { newSessionId } from "./ids.js";
 
 /** Per-session facts cookie mode keeps between load and commit. */
-interface CookieFacts {
+export interface CookieFacts {
   secure: boolean;
   secretIndex: number;
+  /** With revocation on: the loaded cookie's denylist id, user and authentication time. */
+  jti?: string;
+  userId?: string;
+  authAtMs?: number;
 }
 
 /**
@@ -63,8 +68,34 @@ export class CookieMode {
     session ??= new Session<Data>(undefined, true);
     sessionInternals(session).defaultPermanent = this.#options.permanent;
     const facts: CookieFacts = { secure, secretIndex };
+    if (this.#options.revocationStore && !session.isNew) {
+      const values = sessionInternals(session).values;
+      const jti = values.get(RESERVED_KEYS.jti);
+      const user = values.get(RESERVED_KEYS.user);
+      const authAt = values.get(RESERVED_KEYS.authAt);
+      if (typeof jti === "string") facts.jti = jti;
+      if (typeof user === "string") facts.userId = user;
+      if (typeof authAt === "number") facts.authAtMs = authAt;
+    }
     sessionInternals(session).backend.cookie = facts;
     return session;
+  }
+
+  /**
+   * Revocation on: every written cookie carries a denylist id (a new one after
+   * regenerate), and setUser() records the user and when they authenticated.
+   */
+  #stampRevocable(session: Session<any>, nowMs: number): void {
+    const internals = sessionInternals(session);
+    const values = internals.values;
+    if (!values.has(RESERVED_KEYS.jti) || internals.regenerate) values.set(RESERVED_KEYS.jti, newJti());
+    if (internals.userId === null) {
+      values.delete(RESERVED_KEYS.user);
+      values.delete(RESERVED_KEYS.authAt);
+    } else if (internals.userId !== undefined) {
+      values.set(RESERVED_KEYS.user, internals.userId);
+      values.set(RESERVED_KEYS.authAt, nowMs);
+    }
   }
 
   #pastAbsolute(data: Record<string, unknown>, nowSeconds: number): boolean {
@@ -94,6 +125,7 @@ export class CookieMode {
     if (this.#options.absoluteTimeoutSeconds !== undefined && !internals.values.has(RESERVED_KEYS.createdAt)) {
       internals.values.set(RESERVED_KEYS.createdAt, nowSeconds);
     }
+    if (this.#options.revocationStore) this.#stampRevocable(session, nowMs);
     const value = this.#codec.encode(Session.plainData(session), { nowSeconds });
     const expires = permanent ? nowMs + this.#options.lifetimeSeconds * 1000 : undefined;
     return [setCookieValue(t, value, expires, facts.secure)];
@@ -111,6 +143,11 @@ export class CookieMode {
  */
 export function cookieSalt(format: CookieFormat, cookieName: string): string {
   return format === "flask" ? "cookie-session" : `cookie-session:${cookieName}`;
+}
+
+/** A new random id for a revocable cookie session. */
+function newJti(): string {
+  return newSessionId();
 }
 
 function rejectReason(error: unknown, nowSeconds: number): RejectReason {

@@ -15,7 +15,8 @@ export type RejectReason =
   | "bad_id"
   | "unknown_id"
   | "idle_timeout"
-  | "absolute_timeout";
+  | "absolute_timeout"
+  | "revoked";
 
 /**
  * One event.

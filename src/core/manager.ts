@@ -5,8 +5,9 @@
  */
 import { ConfigError } from "./errors.js";
 import { findCookie } from "./cookie-header.js";
-import { CookieMode } from "./cookie-mode.js";
+import { CookieMode, type CookieFacts } from "./cookie-mode.js";
 import type { EventHandler, SessionEvent } from "./events.js";
+import { Revocation } from "./revocation.js";
 import { resolveOptions, type ResolvedOptions, type SessionOptions } from "./options.js";
 import { Session, sessionInternals } from "./session.js";
 import type { StoredSessionInfo } from "./store.js";
@@ -47,6 +48,7 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
   readonly #cookieMode: CookieMode | undefined;
   readonly #storeMode: StoreMode | undefined;
   readonly #emit: EventHandler;
+  readonly #revocation: Revocation | undefined;
 
   constructor(options: SessionOptions) {
     this.options = resolveOptions(options);
@@ -63,6 +65,12 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
       : () => {};
     if (this.options.store) this.#storeMode = new StoreMode(this.options, this.#emit);
     else this.#cookieMode = new CookieMode(this.options, this.#emit);
+    if (this.options.revocationStore) this.#revocation = new Revocation(this.options.revocationStore, this.options, this.#emit);
+  }
+
+  /** Whether commitSync() may be used: cookie mode with nothing to wait for (no revocation store). */
+  get canCommitSync(): boolean {
+    return this.#cookieMode !== undefined && this.#revocation === undefined;
   }
 
   /** Whether sessions live in a store (true) or in the cookie (false). */
@@ -84,7 +92,14 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
     const found = findCookie(cookieHeader, this.options.cookie.name);
     if (found.count > 1) this.#emit({ type: "duplicate_cookie", count: found.count });
     const secure = this.#secure(context);
-    if (this.#cookieMode) return this.#cookieMode.load<Data>(found.value, secure);
+    if (this.#cookieMode) {
+      const session = this.#cookieMode.load<Data>(found.value, secure);
+      if (this.#revocation === undefined || session.isNew) return session;
+      const facts = sessionInternals(session).backend.cookie as CookieFacts;
+      if (!(await this.#revocation.isRevoked(facts.jti, facts.userId, facts.authAtMs))) return session;
+      this.#emit({ type: "cookie_rejected", reason: "revoked" });
+      return this.#cookieMode.load<Data>(undefined, secure);
+    }
     return this.#storeMode!.load<Data>(found.value, secure);
   }
 
@@ -109,7 +124,10 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
    */
   async commit(session: Session<Data>, context: CommitContext = {}): Promise<string[]> {
     this.#markClearSiteData(session);
-    if (this.#cookieMode) return this.commitSync(session, context);
+    if (this.#cookieMode) {
+      if (this.#revocation) await this.#revokeOnCommit(session);
+      return this.#commitCookie(session, context);
+    }
     if (sessionInternals(session).outOfScope) return [];
     return this.#storeMode!.commit(session, context.status, () => detectInPlaceChanges(session));
   }
@@ -120,7 +138,20 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
    * head. Throws a ConfigError in server-side mode.
    */
   commitSync(session: Session<Data>, context: CommitContext = {}): string[] {
-    if (!this.#cookieMode) throw new ConfigError("store", "commitSync works in cookie mode only; await commit() with a store.");
+    if (!this.canCommitSync) {
+      throw new ConfigError(this.#cookieMode ? "revocation" : "store", "commitSync works in cookie mode without revocation only; await commit().");
+    }
+    return this.#commitCookie(session, context);
+  }
+
+  /** Cookie mode with revocation: a destroyed or regenerated session's old cookie goes on the denylist. */
+  async #revokeOnCommit(session: Session<Data>): Promise<void> {
+    const internals = sessionInternals(session);
+    const jti = (internals.backend.cookie as CookieFacts).jti;
+    if (jti !== undefined && (internals.destroyed || internals.regenerate)) await this.#revocation!.revokeSession(jti);
+  }
+
+  #commitCookie(session: Session<Data>, context: CommitContext): string[] {
     const internals = sessionInternals(session);
     if (internals.outOfScope) return [];
     this.#markClearSiteData(session);
@@ -128,7 +159,7 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
       if (session.modified) this.#emit({ type: "not_saved", reason: "server_error_status" });
       return [];
     }
-    return this.#cookieMode.commit(session, () => detectInPlaceChanges(session));
+    return this.#cookieMode!.commit(session, () => detectInPlaceChanges(session));
   }
 
   #markClearSiteData(session: Session<Data>): void {
@@ -144,6 +175,13 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
 
   /** "Log out everywhere": destroy every session of `userId`, except `options.except`. Resolves how many ended. */
   async destroyAllForUser(userId: string, options: { except?: Session<Data> } = {}): Promise<number> {
+    if (this.#revocation) {
+      // Cookie mode keeps no list of a user's cookies: every one authenticated before now is refused.
+      // `except` is stamped as authenticated again, so its next cookie stays valid. The count is unknown: 0.
+      await this.#revocation.revokeUser(userId);
+      options.except?.setUser(userId);
+      return 0;
+    }
     const store = this.#userIndexStore("destroyForUser");
     const exceptHash = options.except ? (sessionInternals(options.except).backend.stored as { idHash?: string } | undefined)?.idHash : undefined;
     return this.#storeMode!.call("destroyForUser", () => store.destroyForUser!(userId, exceptHash));

@@ -6,6 +6,7 @@ import type { CookieFormat } from "../codec/index.js";
 import { parseDurationSeconds, type Duration } from "./duration.js";
 import { ConfigError, SecretError } from "./errors.js";
 import type { EventHandler } from "./events.js";
+import type { RevocationOptions } from "./revocation.js";
 import type { Store } from "./store.js";
 
 /** Cookie attributes. */
@@ -57,6 +58,12 @@ export interface SessionOptions {
   touchAfter?: number;
   /** Save changes even when the response status is 5xx. Default false (Django's rule). */
   saveOnServerError?: boolean;
+  /**
+   * Cookie mode only: make logout and "log out everywhere" revoke cookies, by
+   * keeping a denylist in a store (one or two store reads per request). Off by
+   * default: a plain signed cookie stays valid until it expires.
+   */
+  revocation?: RevocationOptions;
   /** Send `Clear-Site-Data: "cookies"` with the response that destroys a session (ASVS 5:14.3.1). Default false. */
   clearSiteDataOnDestroy?: boolean;
   /** Accept a secret shorter than 32 bytes in the signed and encrypted formats (never do this in production). */
@@ -94,6 +101,7 @@ export interface ResolvedOptions {
   readonly touchAfter: number;
   readonly saveOnServerError: boolean;
   readonly clearSiteDataOnDestroy: boolean;
+  readonly revocationStore: Store | undefined;
   readonly now: () => number;
   readonly onEvent: EventHandler | undefined;
 }
@@ -185,6 +193,18 @@ function resolveCookie(c: CookieOptions = {}): ResolvedCookieOptions {
   return Object.freeze({ name, path, domain, httpOnly: c.httpOnly ?? true, secure, sameSite, partitioned, maxBytes });
 }
 
+function resolveRevocation(options: SessionOptions): Store | undefined {
+  if (options.revocation === undefined) return undefined;
+  const store = options.revocation?.store;
+  if (options.store !== undefined) {
+    throw new ConfigError("revocation", "server-side sessions are revocable already (destroy, destroyAllForUser); use `revocation` with cookie sessions only.");
+  }
+  if (typeof store !== "object" || store === null || typeof store.load !== "function" || typeof store.create !== "function") {
+    throw new ConfigError("revocation.store", "pass a store, such as `{ store: new RedisStore({ client }) }`, to keep revoked cookies in.");
+  }
+  return store;
+}
+
 function optionalDuration(value: Duration | undefined, option: string): number | undefined {
   return value === undefined ? undefined : parseDurationSeconds(value, option);
 }
@@ -228,6 +248,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     touchAfter,
     saveOnServerError: options.saveOnServerError ?? false,
     clearSiteDataOnDestroy: options.clearSiteDataOnDestroy ?? false,
+    revocationStore: resolveRevocation(options),
     now: options.now ?? Date.now,
     onEvent: options.onEvent,
   });

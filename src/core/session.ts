@@ -14,6 +14,9 @@ export const RESERVED_KEYS = Object.freeze({
   permanent: "_permanent",
   flashes: "_flashes",
   createdAt: "_sk_created",
+  jti: "_sk_jti",
+  user: "_sk_user",
+  authAt: "_sk_auth",
 } as const);
 const RESERVED = new Set<string>(Object.values(RESERVED_KEYS));
 

@@ -127,3 +127,65 @@ describe("L. scope, binding and retries", () => {
     assert.deepEqual(calls, ["create"], "a write that may have landed is not repeated");
   });
 });
+
+describe("C. revocable cookie sessions", () => {
+  const setup = () => {
+    let nowMs = 1_700_000_000_000;
+    const denylist = new MemoryStore({ now: () => nowMs });
+    const sessions = createSessions({ secret: SECRET, revocation: { store: denylist }, now: () => nowMs });
+    const plain = createSessions({ secret: SECRET, now: () => nowMs });
+    const login = async (manager: typeof sessions, user: string): Promise<string> => {
+      const s = await manager.load(undefined);
+      await s.regenerate();
+      s.set("username", user);
+      s.setUser(user);
+      return `session=${valueOf((await manager.commit(s))[0]!)}`;
+    };
+    return { sessions, plain, login, tick: (ms = 1_000) => (nowMs += ms) };
+  };
+
+  it("R17 with revocation on, a cookie replayed after logout is FRESH; without it, it is accepted until it expires (documented)", async () => {
+    const { sessions, plain, login, tick } = setup();
+    for (const [manager, revoked] of [[sessions, true], [plain, false]] as const) {
+      const cookie = await login(manager, "alice");
+      tick();
+      const s = await manager.load(cookie);
+      assert.equal(s.get("username"), "alice");
+      await s.destroy();
+      assert.match((await manager.commit(s))[0]!, /^session=; Expires=Thu, 01 Jan 1970/);
+      const replay = await manager.load(cookie);
+      assert.equal(replay.isNew, revoked);
+      assert.equal(replay.get("username"), revoked ? undefined : "alice");
+    }
+  });
+
+  it("R17 R21 destroyAllForUser revokes every cookie of that user in cookie mode, keeps `except`, and leaves other users alone", async () => {
+    const { sessions, login, tick } = setup();
+    const phone = await login(sessions, "alice");
+    const laptop = await login(sessions, "alice");
+    const bob = await login(sessions, "bob");
+    tick();
+    const current = await sessions.load(laptop);
+    assert.equal(await sessions.destroyAllForUser("alice", { except: current }), 0);
+    const kept = `session=${valueOf((await sessions.commit(current))[0]!)}`;
+    tick();
+    assert.equal((await sessions.load(phone)).isNew, true, "alice's other cookie is revoked");
+    assert.equal((await sessions.load(laptop)).isNew, true, "so is the old copy of the current one");
+    assert.equal((await sessions.load(kept)).get("username"), "alice", "the current session, re-stamped, stays");
+    assert.equal((await sessions.load(bob)).get("username"), "bob");
+    assert.equal((await sessions.load(await login(sessions, "alice"))).get("username"), "alice", "a new login works");
+  });
+
+  it("R17 regenerate puts the previous cookie on the denylist; revocation is refused with a store", async () => {
+    const { sessions, login, tick } = setup();
+    const before = await login(sessions, "alice");
+    tick();
+    const s = await sessions.load(before);
+    await s.regenerate();
+    const after = `session=${valueOf((await sessions.commit(s))[0]!)}`;
+    assert.equal((await sessions.load(before)).isNew, true);
+    assert.equal((await sessions.load(after)).get("username"), "alice");
+    assert.equal(sessions.canCommitSync, false);
+    assert.throws(() => createSessions({ secret: SECRET, store: new MemoryStore(), revocation: { store: new MemoryStore() } }), /revocable already/);
+  });
+});
