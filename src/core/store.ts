@@ -121,3 +121,24 @@ export interface Store {
   /** Optional: release what the store itself opened (never the client the user passed in). */
   close?(): Promise<void>;
 }
+
+/**
+ * A change-set's meaning, for stores that apply it in JavaScript (read,
+ * merge, write under their own lock): `clear`, then `delete`, then `set`,
+ * then the expiry, user and frozen fields. Returns a new record with a
+ * null-prototype `data`; `record` is not changed.
+ *
+ * @example
+ * const next = applyChangeSet(current, { set: { n: "2" }, delete: ["flash"] });
+ */
+export function applyChangeSet(record: StoreRecord, change: ChangeSet): StoreRecord {
+  const data = Object.create(null) as Record<string, string>;
+  if (change.clear !== true) for (const key of Object.keys(record.data)) data[key] = record.data[key]!;
+  for (const key of change.delete) delete data[key];
+  for (const key of Object.keys(change.set)) data[key] = change.set[key]!;
+  const next: StoreRecord = { ...record, data };
+  if (change.expiresAtMs !== undefined) next.expiresAtMs = change.expiresAtMs;
+  if (change.userId !== undefined) next.userId = change.userId ?? undefined;
+  if (change.frozen === true) next.frozen = true;
+  return next;
+}

@@ -4,7 +4,7 @@
  * an app can move to sessionkit without moving its session storage first.
  */
 import { ConfigError } from "../core/errors.js";
-import type { ApplyResult, ChangeSet, Store, StoreRecord, StoredSessionInfo } from "../core/store.js";
+import { applyChangeSet, type ApplyResult, type ChangeSet, type Store, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
 import { callbackCall } from "./connect/callbacks.js";
 import { allRecords, fromSession, toInfo, toSession } from "./connect/mapping.js";
 import { KeyedQueue } from "./file/keyed-queue.js";
@@ -134,14 +134,7 @@ export class ConnectStore implements Store {
       const current = this.#live(await this.#call("get", [idHash]));
       if (current === undefined) return "missing";
       if (current.frozen === true) return "frozen";
-      const data: Record<string, string> = change.clear === true ? Object.create(null) : current.data;
-      for (const key of change.delete) delete data[key];
-      for (const key of Object.keys(change.set)) data[key] = change.set[key] as string;
-      const next: StoreRecord = { ...current, data };
-      if (change.expiresAtMs !== undefined) next.expiresAtMs = change.expiresAtMs;
-      if (change.userId !== undefined) next.userId = change.userId ?? undefined;
-      if (change.frozen === true) next.frozen = true;
-      await this.#call("set", [idHash, toSession(next, this.#now())]);
+      await this.#call("set", [idHash, toSession(applyChangeSet(current, change), this.#now())]);
       return "ok";
     });
   }

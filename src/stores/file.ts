@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { mkdir, opendir, readdir, stat, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ConfigError } from "../core/errors.js";
-import type { ApplyResult, ChangeSet, Store, StoreRecord, StoredSessionInfo } from "../core/store.js";
+import { applyChangeSet, type ApplyResult, type ChangeSet, type Store, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
 import { FileStoreError } from "./file/errors.js";
 import { KeyedQueue } from "./file/keyed-queue.js";
 import { codeOf, withLock, type LockTiming } from "./file/lock.js";
@@ -121,17 +121,9 @@ export class FileStore implements Store {
       const current = await readRecord(path);
       if (current === undefined || current.expiresAtMs <= this.#now()) return "missing";
       if (current.frozen === true) return "frozen";
-      const data: Record<string, string> = change.clear === true ? Object.create(null) : current.data;
-      for (const key of change.delete) delete data[key];
-      for (const key of Object.keys(change.set)) data[key] = change.set[key] as string;
-      const next: StoreRecord = { ...current, data };
-      if (change.expiresAtMs !== undefined) next.expiresAtMs = change.expiresAtMs;
-      if (change.frozen === true) next.frozen = true;
-      if (change.userId !== undefined && change.userId !== current.userId) {
-        next.userId = change.userId ?? undefined;
-        // Index first, unindex after the write: a crash between leaves an extra marker, which reads ignore.
-        if (change.userId !== null) await this.#index(change.userId, idHash);
-      }
+      const next = applyChangeSet(current, change);
+      // Index first, unindex after the write: a crash between leaves an extra marker, which reads ignore.
+      if (next.userId !== undefined && next.userId !== current.userId) await this.#index(next.userId, idHash);
       await writeAtomic(this.#dir, idHash, encodeRecord(next), this.#fsync);
       if (current.userId !== undefined && current.userId !== next.userId) await this.#unindex(current.userId, idHash);
       return "ok";
