@@ -4,7 +4,7 @@ export type { SessionOptions, CookieOptions, ResolvedOptions, ResolvedCookieOpti
 export type { Duration } from "./core/duration.js";
 export type { RevocationOptions } from "./core/revocation.js";
 export type { SessionEvent, RejectReason, EventHandler } from "./core/events.js";
-export type { Store, StoreRecord, ChangeSet, ApplyResult, StoredSessionInfo } from "./core/store.js";
+export { applyChangeSet, type Store, type StoreRecord, type ChangeSet, type ApplyResult, type StoredSessionInfo } from "./core/store.js";
 export {
   SessionkitError,
   ConfigError,

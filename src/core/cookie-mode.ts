@@ -88,7 +88,7 @@ export class CookieMode {
   #stampRevocable(session: Session<any>, nowMs: number): void {
     const internals = sessionInternals(session);
     const values = internals.values;
-    if (!values.has(RESERVED_KEYS.jti) || internals.regenerate) values.set(RESERVED_KEYS.jti, newJti());
+    if (!values.has(RESERVED_KEYS.jti) || internals.regenerate) values.set(RESERVED_KEYS.jti, newSessionId());
     if (internals.userId === null) {
       values.delete(RESERVED_KEYS.user);
       values.delete(RESERVED_KEYS.authAt);
@@ -107,10 +107,10 @@ export class CookieMode {
     return true;
   }
 
-  commit(session: Session<any>, detectInPlace: () => void): string[] {
+  commit(session: Session<any>): string[] {
     const internals = sessionInternals(session);
     const facts = internals.backend.cookie as CookieFacts;
-    detectInPlace();
+    Session.detectInPlaceChanges(session);
     const t = this.#template;
     if (internals.destroyed || internals.values.size === 0) {
       return session.modified || internals.destroyed ? [deletionCookie(t, facts.secure)] : [];
@@ -143,11 +143,6 @@ export class CookieMode {
  */
 export function cookieSalt(format: CookieFormat, cookieName: string): string {
   return format === "flask" ? "cookie-session" : `cookie-session:${cookieName}`;
-}
-
-/** A new random id for a revocable cookie session. */
-function newJti(): string {
-  return newSessionId();
 }
 
 function rejectReason(error: unknown, nowSeconds: number): RejectReason {

@@ -123,13 +123,13 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
    * StoreError or SessionInterruptedError; never sends a partial write.
    */
   async commit(session: Session<Data>, context: CommitContext = {}): Promise<string[]> {
-    this.#markClearSiteData(session);
     if (this.#cookieMode) {
       if (this.#revocation) await this.#revokeOnCommit(session);
       return this.#commitCookie(session, context);
     }
     if (sessionInternals(session).outOfScope) return [];
-    return this.#storeMode!.commit(session, context.status, () => detectInPlaceChanges(session));
+    this.#markClearSiteData(session);
+    return this.#storeMode!.commit(session, context.status);
   }
 
   /**
@@ -159,7 +159,7 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
       if (session.modified) this.#emit({ type: "not_saved", reason: "server_error_status" });
       return [];
     }
-    return this.#cookieMode!.commit(session, () => detectInPlaceChanges(session));
+    return this.#cookieMode!.commit(session);
   }
 
   #markClearSiteData(session: Session<Data>): void {
@@ -208,17 +208,6 @@ export function pathMatches(requestUrl: string, cookiePath: string): boolean {
   if (path === cookiePath) return true;
   if (!path.startsWith(cookiePath)) return false;
   return cookiePath.endsWith("/") || path.charCodeAt(cookiePath.length) === 0x2f;
-}
-
-/** Mark values changed in place (a pushed array item, a set nested field) as changed. */
-function detectInPlaceChanges(session: Session<any>): void {
-  const internals = sessionInternals(session);
-  for (const key of internals.handedOut.keys()) {
-    if (!internals.dirty.has(key) && internals.values.has(key) && Session.changedInPlace(session, key)) {
-      internals.dirty.add(key);
-      session.modified = true;
-    }
-  }
 }
 
 /**

@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import type { EventHandler } from "./events.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Store } from "./store.js";
-import { withDeadline } from "./timeout.js";
+import { callStore } from "./timeout.js";
 
 /** Options of cookie-mode revocation. */
 export interface RevocationOptions {
@@ -44,13 +44,8 @@ export class Revocation {
     this.#emit = emit;
   }
 
-  async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await withDeadline(run, this.#o.storeTimeoutMs, this.#store.name, operation);
-    } catch (error) {
-      this.#emit({ type: "store_error", store: this.#store.name, operation, timedOut: (error as { timedOut?: boolean }).timedOut === true });
-      throw error;
-    }
+  #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return callStore(this.#store, this.#o.storeTimeoutMs, this.#emit, operation, run);
   }
 
   /** Whether a cookie with this jti, or of this user authenticated at `authAtMs`, was revoked. */

@@ -98,7 +98,6 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   #modified = false;
   #accessed = false;
   readonly #isNew: boolean;
-  readonly #internals: SessionInternals;
   /** @internal The manager's view (see sessionInternals); a symbol-keyed field is cheaper than a WeakMap entry per request. */
   readonly [INTERNALS]: SessionInternals;
 
@@ -107,7 +106,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
     const values = new Map<string, unknown>();
     if (initial) for (const key in initial) values.set(key, lazyText ? new Lazy(initial[key] as string) : initial[key]);
     this.#isNew = isNew;
-    this.#internals = {
+    this[INTERNALS] = {
       values,
       dirty: new Set(),
       cleared: false,
@@ -118,42 +117,41 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
       defaultPermanent: false,
       backend: {},
     };
-    this[INTERNALS] = this.#internals;
   }
 
   /** Read a value, parsing or copying it so that the caller can change it and the change is saved. */
   #read(key: string): unknown {
-    const values = this.#internals.values;
+    const values = this[INTERNALS].values;
     const raw = values.get(key);
     if (raw instanceof Lazy) {
       const value = loads(raw.text);
       values.set(key, value);
-      if (isCloneable(value)) this.#internals.handedOut.set(key, raw);
+      if (isCloneable(value)) this[INTERNALS].handedOut.set(key, raw);
       return value;
     }
-    if (isCloneable(raw) && !this.#internals.dirty.has(key) && !this.#internals.handedOut.has(key)) {
+    if (isCloneable(raw) && !this[INTERNALS].dirty.has(key) && !this[INTERNALS].handedOut.has(key)) {
       // The loaded value may be shared with other requests (verified-cookie cache): hand out a copy.
       const copy = clone(raw);
       values.set(key, copy);
-      this.#internals.handedOut.set(key, raw);
+      this[INTERNALS].handedOut.set(key, raw);
       return copy;
     }
     return raw;
   }
 
   #write(key: string, value: unknown): void {
-    this.#internals.values.set(key, value);
-    this.#internals.dirty.add(key);
-    this.#internals.handedOut.delete(key);
+    this[INTERNALS].values.set(key, value);
+    this[INTERNALS].dirty.add(key);
+    this[INTERNALS].handedOut.delete(key);
     this.#modified = true;
     this.#accessed = true;
   }
 
   #remove(key: string): boolean {
-    const had = this.#internals.values.delete(key);
+    const had = this[INTERNALS].values.delete(key);
     if (had) {
-      this.#internals.dirty.add(key);
-      this.#internals.handedOut.delete(key);
+      this[INTERNALS].dirty.add(key);
+      this[INTERNALS].handedOut.delete(key);
       this.#modified = true;
     }
     this.#accessed = true;
@@ -181,13 +179,13 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   /** Whether `key` is set (Flask's `key in session`). */
   has(key: Key<Data> | (string & {})): boolean {
     this.#accessed = true;
-    return !RESERVED.has(key) && this.#internals.values.has(key);
+    return !RESERVED.has(key) && this[INTERNALS].values.has(key);
   }
 
   /** Remove `key` and return its value, or `defaultValue` (Flask's `session.pop(key, default)`). */
   pop<K extends Key<Data>, D = undefined>(key: K, defaultValue?: D): Data[K] | D {
     this.#accessed = true;
-    if (RESERVED.has(key) || !this.#internals.values.has(key)) return defaultValue as D;
+    if (RESERVED.has(key) || !this[INTERNALS].values.has(key)) return defaultValue as D;
     const value = this.#read(key);
     this.#remove(key);
     return value as Data[K];
@@ -201,7 +199,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
 
   /** Remove every key, `permanent` and flashes included; always counts as a change, as in Flask. */
   clear(): void {
-    const internals = this.#internals;
+    const internals = this[INTERNALS];
     for (const key of internals.values.keys()) internals.dirty.add(key);
     internals.values.clear();
     internals.handedOut.clear();
@@ -213,7 +211,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   /** The value under `key`, storing `value` first when it is absent. */
   setdefault<K extends Key<Data>>(key: K, value: Data[K]): Data[K] {
     this.#accessed = true;
-    if (this.#internals.values.has(key)) return this.#read(key) as Data[K];
+    if (this[INTERNALS].values.has(key)) return this.#read(key) as Data[K];
     this.set(key, value);
     return value;
   }
@@ -222,7 +220,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   keys(): Key<Data>[] {
     this.#accessed = true;
     const out: string[] = [];
-    for (const key of this.#internals.values.keys()) if (!RESERVED.has(key)) out.push(key);
+    for (const key of this[INTERNALS].values.keys()) if (!RESERVED.has(key)) out.push(key);
     return out as Key<Data>[];
   }
 
@@ -246,7 +244,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   /** Flask's `session.permanent`: a permanent cookie lasts `lifetime`; otherwise it ends with the browser. */
   get permanent(): boolean {
     this.#accessed = true;
-    return isPermanent(this.#internals);
+    return isPermanent(this[INTERNALS]);
   }
 
   set permanent(value: boolean) {
@@ -287,7 +285,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   consumeFlashes(options?: ConsumeFlashesOptions): string[];
   consumeFlashes(options: ConsumeFlashesOptions = {}): string[] | [string, string][] {
     this.#accessed = true;
-    if (!this.#internals.values.has(RESERVED_KEYS.flashes)) return [];
+    if (!this[INTERNALS].values.has(RESERVED_KEYS.flashes)) return [];
     const list = this.#read(RESERVED_KEYS.flashes);
     this.#remove(RESERVED_KEYS.flashes);
     const pairs: [string, string][] = [];
@@ -309,7 +307,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   async regenerate(options: { keepData?: boolean } = {}): Promise<void> {
     const keepData = options.keepData ?? true;
     if (!keepData) this.clear();
-    this.#internals.regenerate = { keepData };
+    this[INTERNALS].regenerate = { keepData };
     this.#modified = true;
     this.#accessed = true;
   }
@@ -321,7 +319,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
    */
   async destroy(): Promise<void> {
     this.clear();
-    this.#internals.destroyed = true;
+    this[INTERNALS].destroyed = true;
   }
 
   /** Index this session under a user id ("log out everywhere"); null removes it. Server-side mode only. */
@@ -329,18 +327,26 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
     if (userId !== null && (typeof userId !== "string" || userId.length === 0 || userId.length > 256)) {
       throw new TypeError("sessionkit: setUser takes a non-empty string of at most 256 characters, or null.");
     }
-    this.#internals.userId = userId;
+    this[INTERNALS].userId = userId;
     this.#modified = true;
     this.#accessed = true;
   }
 
-  /** Whether the stored data of a handed-out value changed in place. */
-  static changedInPlace(session: Session<any>, key: string): boolean {
+  /**
+   * Mark values changed in place (a pushed array item, a set nested field) as
+   * changed, by comparing each handed-out value with its original. Free when
+   * no object value was read.
+   */
+  static detectInPlaceChanges(session: Session<any>): void {
     const internals = sessionInternals(session);
-    const original = internals.handedOut.get(key);
-    const current = internals.values.get(key);
-    const before = original instanceof Lazy ? original.text : dumps(original);
-    return dumps(current) !== before;
+    for (const [key, original] of internals.handedOut) {
+      if (internals.dirty.has(key) || !internals.values.has(key)) continue;
+      const before = original instanceof Lazy ? original.text : dumps(original);
+      if (dumps(internals.values.get(key)) !== before) {
+        internals.dirty.add(key);
+        session.modified = true;
+      }
+    }
   }
 
   /** The serialized form of a value for a store: stored text when it was never parsed. */

@@ -18,7 +18,7 @@ import type { ResolvedOptions } from "./options.js";
 import { RESERVED_KEYS, Session, isPermanent, sessionInternals } from "./session.js";
 import { cookieTemplate, deletionCookie, setCookieValue, type CookieTemplate } from "./set-cookie.js";
 import type { ChangeSet, Store, StoreRecord } from "./store.js";
-import { withDeadline } from "./timeout.js";
+import { callStore } from "./timeout.js";
 
 /** Per-session facts kept between load and commit. */
 interface StoredFacts {
@@ -33,9 +33,6 @@ interface StoredFacts {
   /** A cookie came with the request (so an emptied session must delete it). */
   hadCookie: boolean;
 }
-
-/** Store calls that may safely run twice. */
-const IDEMPOTENT = new Set(["load", "touch", "destroy", "listForUser", "destroyForUser"]);
 
 const prefix = (idHash: string | undefined): string | undefined => idHash?.slice(0, 8);
 
@@ -60,28 +57,9 @@ export class StoreMode {
     this.#emit = emit;
   }
 
-  /**
-   * Run a store call under the deadline, reporting failures as events before
-   * they propagate. Idempotent calls (load, touch, destroy, listing) that fail
-   * fast are tried once more within the same deadline, after a short pause;
-   * a write (create, apply) never is, since it may have landed (R60).
-   */
-  async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    try {
-      try {
-        return await withDeadline(run, this.#o.storeTimeoutMs, this.#store.name, operation);
-      } catch (first) {
-        const left = this.#o.storeTimeoutMs - (performance.now() - started);
-        if (!IDEMPOTENT.has(operation) || (first as { timedOut?: boolean }).timedOut === true || left < 100) throw first;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(50, left / 4)));
-        return await withDeadline(run, this.#o.storeTimeoutMs - (performance.now() - started), this.#store.name, operation);
-      }
-    } catch (error) {
-      const e = error as { storeName?: string; timedOut?: boolean };
-      this.#emit({ type: "store_error", store: this.#store.name, operation, timedOut: e.timedOut === true });
-      throw error;
-    }
+  /** A store call with core's deadline, retry and event rules (see callStore). */
+  call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return callStore(this.#store, this.#o.storeTimeoutMs, this.#emit, operation, run);
   }
 
   async load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean): Promise<Session<Data>> {
@@ -166,7 +144,7 @@ export class StoreMode {
     throw new Error("sessionkit: could not create a session record with a fresh id three times; the random source or the store is broken.");
   }
 
-  async commit(session: Session<any>, status: number | undefined, detectInPlace: () => void): Promise<string[]> {
+  async commit(session: Session<any>, status: number | undefined): Promise<string[]> {
     const internals = sessionInternals(session);
     const facts = internals.backend.stored as StoredFacts;
     const { secure } = facts;
@@ -184,7 +162,7 @@ export class StoreMode {
       if (session.modified) this.#emit({ type: "not_saved", reason: "server_error_status" });
       return [];
     }
-    detectInPlace();
+    Session.detectInPlaceChanges(session);
     const nowMs = this.#o.now();
     const userId = internals.userId === undefined ? facts.userId : internals.userId ?? undefined;
     if (isPermanent(internals) && internals.values.size > 0 && !internals.values.has(RESERVED_KEYS.permanent)) {

@@ -4,6 +4,8 @@
  * StoreError naming the store and the operation, never the id.
  */
 import { StoreError } from "./errors.js";
+import type { EventHandler } from "./events.js";
+import type { Store } from "./store.js";
 
 /**
  * Run a store call, failing with StoreError when it throws or takes longer than `ms`.
@@ -30,4 +32,34 @@ export function withDeadline<T>(run: () => Promise<T>, ms: number, storeName: st
       resolve(value);
     }, fail);
   });
+}
+
+/** Store calls that may safely run twice. */
+const IDEMPOTENT = new Set(["load", "touch", "destroy", "listForUser", "destroyForUser"]);
+
+/**
+ * Every store call core makes: under the deadline, reported as a
+ * `store_error` event before it propagates. Idempotent calls (load, touch,
+ * destroy, the user index) that fail fast are tried once more within the
+ * same deadline, after a short pause; a write (create, apply) never is,
+ * since it may have landed (R60).
+ *
+ * @example
+ * const record = await callStore(store, 2000, emit, "load", () => store.load(idHash));
+ */
+export async function callStore<T>(store: Store, timeoutMs: number, emit: EventHandler, operation: string, run: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    try {
+      return await withDeadline(run, timeoutMs, store.name, operation);
+    } catch (first) {
+      const left = timeoutMs - (performance.now() - started);
+      if (!IDEMPOTENT.has(operation) || (first as StoreError).timedOut === true || left < 100) throw first;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, left / 4)));
+      return await withDeadline(run, timeoutMs - (performance.now() - started), store.name, operation);
+    }
+  } catch (error) {
+    emit({ type: "store_error", store: store.name, operation, timedOut: (error as StoreError).timedOut === true });
+    throw error;
+  }
 }
