@@ -38,7 +38,8 @@ export function sessionMiddleware<Data extends Record<string, unknown>>(
   return async function sessionkit(c, next) {
     let session: Session<Data>;
     try {
-      const tls = new URL(c.req.url).protocol === "https:";
+      // Request URLs are absolute and normalized (lower-case scheme): no URL parse needed per request.
+      const tls = c.req.url.startsWith("https:");
       session = await sessions.load(c.req.header("cookie"), { secure: isSecureRequest({ tls, forwardedProto: c.req.header("x-forwarded-proto") }, options), path: c.req.path });
     } catch (error) {
       return answer(c, error, options);

@@ -38,10 +38,12 @@ export function withSessions<Data extends Record<string, unknown>>(
   return async function sessionFetch(request) {
     let session: Session<Data>;
     try {
-      const url = new URL(request.url);
-      const tls = url.protocol === "https:";
+      // Request URLs are absolute and normalized (lower-case scheme); the path is parsed only
+      // when the cookie has a Path to check it against.
+      const tls = request.url.startsWith("https:");
+      const path = sessions.options.cookie.path === "/" ? undefined : new URL(request.url).pathname;
       const secure = isSecureRequest({ tls, forwardedProto: request.headers.get("x-forwarded-proto") }, options);
-      session = await sessions.load(request.headers.get("cookie"), { secure, path: url.pathname });
+      session = await sessions.load(request.headers.get("cookie"), { secure, path });
     } catch (error) {
       return answerOrThrow(error, options);
     }
