@@ -57,6 +57,8 @@ export interface DecodeOptions {
   maxAgeSeconds?: number;
   /** "Now", in Unix seconds (default: the clock). */
   nowSeconds?: number;
+  /** Accept values signed up to this many seconds in the future (default 0, as itsdangerous). */
+  clockSkewSeconds?: number;
 }
 
 /** What `open` returns. */

@@ -13,6 +13,11 @@ export interface TimedUnsignOptions {
   maxAgeSeconds?: number | undefined;
   /** "Now", in whole Unix seconds; defaults to the clock. */
   nowSeconds?: number | undefined;
+  /**
+   * Accept values signed up to this many seconds in the future (clocks of
+   * several servers drift). Default 0: itsdangerous refuses any future value.
+   */
+  clockSkewSeconds?: number | undefined;
 }
 
 /** The result of a successful {@link TimestampSigner.unsign}. */
@@ -104,10 +109,13 @@ export class TimestampSigner extends Signer {
 /**
  * itsdangerous's age rule: `age > maxAge` is expired, `age < 0` (from the
  * future) is refused the same way; `age == maxAge` passes. No check without
- * `maxAgeSeconds`, as in itsdangerous.
+ * `maxAgeSeconds`, as in itsdangerous. `clockSkewSeconds` (default 0, the
+ * itsdangerous rule) lets a value signed up to that many seconds ahead of
+ * this clock through, for servers whose clocks drift apart.
  *
  * @example
  * checkAge(1_700_000_000, { maxAgeSeconds: 10, nowSeconds: 1_700_000_011 }); // throws SignatureExpired
+ * checkAge(1_700_000_005, { maxAgeSeconds: 10, nowSeconds: 1_700_000_000, clockSkewSeconds: 10 }); // passes
  */
 export function checkAge(signedAtSeconds: number, options?: TimedUnsignOptions): void {
   const maxAge = options?.maxAgeSeconds;
@@ -116,7 +124,7 @@ export function checkAge(signedAtSeconds: number, options?: TimedUnsignOptions):
   if (age > maxAge) {
     throw new SignatureExpired(`sessionkit/codec: signature age ${age} > ${maxAge} seconds`, new Date(signedAtSeconds * 1000));
   }
-  if (age < 0) {
+  if (age < -(options?.clockSkewSeconds ?? 0)) {
     throw new SignatureExpired(`sessionkit/codec: signature age ${age} < 0`, new Date(signedAtSeconds * 1000), "future");
   }
 }
