@@ -54,7 +54,7 @@ export class CookieMode {
       let entry = this.#cache.get(value, nowSeconds, this.#maxAgeSeconds);
       if (entry === undefined) {
         try {
-          entry = this.#codec.open(value, { maxAgeSeconds: this.#maxAgeSeconds, nowSeconds });
+          entry = this.#codec.open(value, { maxAgeSeconds: this.#maxAgeSeconds, nowSeconds, clockSkewSeconds: this.#options.clockSkewSeconds });
           this.#cache.set(value, entry);
         } catch (error) {
           this.#emit({ type: "cookie_rejected", reason: rejectReason(error, nowSeconds) });

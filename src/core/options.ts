@@ -66,6 +66,13 @@ export interface SessionOptions {
   revocation?: RevocationOptions;
   /** Send `Clear-Site-Data: "cookies"` with the response that destroys a session (ASVS 5:14.3.1). Default false. */
   clearSiteDataOnDestroy?: boolean;
+  /**
+   * Cookie mode: accept a cookie signed up to this many seconds in the future,
+   * for apps whose servers' clocks drift apart (a whole number, at most 300).
+   * Default 0: a cookie from the future is refused, as Flask (itsdangerous ≥
+   * 2.0) refuses it. A cookie shared with a Flask app is still refused there.
+   */
+  clockSkewSeconds?: number;
   /** Accept a secret shorter than 32 bytes in the signed and encrypted formats (never do this in production). */
   allowWeakSecret?: boolean;
   /** Clock in milliseconds, for tests. */
@@ -101,6 +108,7 @@ export interface ResolvedOptions {
   readonly touchAfter: number;
   readonly saveOnServerError: boolean;
   readonly clearSiteDataOnDestroy: boolean;
+  readonly clockSkewSeconds: number;
   readonly revocationStore: Store | undefined;
   readonly now: () => number;
   readonly onEvent: EventHandler | undefined;
@@ -118,6 +126,9 @@ const PLACEHOLDERS = new Set([
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Path and Domain: visible ASCII without `;` (RFC 6265 §4.1.1 av-octet), so no attribute can be injected. */
 const ATTRIBUTE_VALUE = /^[\x21-\x3a\x3c-\x7e]+$/;
+
+/** Past a few minutes, "skew" is a broken clock: fix NTP rather than widen the window for replayed future cookies. */
+const MAX_CLOCK_SKEW_SECONDS = 300;
 
 let weakFlaskSecretWarned = false;
 
@@ -231,6 +242,10 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (!(grace >= 0 && Number.isFinite(grace))) throw new ConfigError("regenerateGraceSeconds", "use a number of seconds ≥ 0.");
   if (!(storeTimeoutMs > 0 && Number.isFinite(storeTimeoutMs))) throw new ConfigError("storeTimeoutMs", "use a positive number of milliseconds.");
   if (!(touchAfter >= 0 && touchAfter <= 1)) throw new ConfigError("touchAfter", "use a fraction between 0 and 1.");
+  const clockSkewSeconds = options.clockSkewSeconds ?? 0;
+  if (!Number.isInteger(clockSkewSeconds) || clockSkewSeconds < 0 || clockSkewSeconds > MAX_CLOCK_SKEW_SECONDS) {
+    throw new ConfigError("clockSkewSeconds", `use a whole number of seconds from 0 to ${MAX_CLOCK_SKEW_SECONDS} (0, the default, refuses any cookie from the future, as Flask does).`);
+  }
   if (options.now !== undefined && typeof options.now !== "function") throw new ConfigError("now", "pass a function returning milliseconds.");
   if (options.onEvent !== undefined && typeof options.onEvent !== "function") throw new ConfigError("onEvent", "pass a function.");
   return Object.freeze({
@@ -248,6 +263,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     touchAfter,
     saveOnServerError: options.saveOnServerError ?? false,
     clearSiteDataOnDestroy: options.clearSiteDataOnDestroy ?? false,
+    clockSkewSeconds,
     revocationStore: resolveRevocation(options),
     now: options.now ?? Date.now,
     onEvent: options.onEvent,
