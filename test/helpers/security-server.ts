@@ -1,8 +1,8 @@
 /**
- * Test helpers of the security suite: a real node:http server behind
- * `withSessions` (so every assertion is on the wire), a raw-socket request
- * for bytes an HTTP client refuses to send (non-UTF-8 cookies), and a store
- * spy that records every call a store receives.
+ * Test helpers of the security suite: the suite's app on any of the six
+ * adapters (see security-apps.ts), asserted on the wire through a real
+ * server; a raw-socket request for bytes an HTTP client refuses to send
+ * (non-UTF-8 cookies); and a store spy that records every call a store receives.
  */
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { connect, type AddressInfo } from "node:net";
@@ -10,6 +10,9 @@ import { randomBytes } from "node:crypto";
 import type { SessionManager } from "../../src/index.js";
 import type { Store } from "../../src/core/store.js";
 import { withSessions, type AdapterOptions, type SessionRequest } from "../../src/adapters/node.js";
+import { ADAPTERS, mount, type AdapterName, type AppHandler, type Mounted } from "./security-apps.js";
+
+export { ADAPTERS, type AdapterName, type AppHandler, type AppRequest, type AppResponse } from "./security-apps.js";
 
 /** A strong secret for tests (never a real one). */
 export const SECRET = "security-suite-secret-0123456789abcdef-XYZ";
@@ -26,32 +29,90 @@ export interface WireResponse {
   elapsedMs: number;
 }
 
+/** Options of one request. */
+export interface RequestOptions {
+  cookie?: string;
+  headers?: Record<string, string>;
+  method?: string;
+  body?: string;
+  timeoutMs?: number;
+}
+
 /** A listening app. */
 export interface TestApp {
   port: number;
-  get(path: string, options?: { cookie?: string; headers?: Record<string, string>; method?: string; body?: string; timeoutMs?: number }): Promise<WireResponse>;
+  /** The adapter the app runs on (always "node" for {@link startNodeApp}). */
+  adapter: AdapterName;
+  /** Every error that reached the framework's error path (Express's next(error), Koa's "error" event, Fastify's log, Hono's onError, the Web runtime's catch). sessionkit/node has none: it logs with console.error. */
+  errors: unknown[];
+  get(path: string, options?: RequestOptions): Promise<WireResponse>;
   close(): Promise<void>;
 }
 
+/**
+ * Options of {@link startApp}: the adapter to run on (default node), the
+ * adapter's own options, and whether the framework prints the errors it handles.
+ *
+ * @example
+ * await startApp(sessions, handler, { adapter: "koa", trustProxy: true });
+ */
+export interface StartOptions extends AdapterOptions {
+  adapter?: AdapterName;
+  logErrors?: boolean;
+}
+
+/**
+ * Start a framework-neutral `handler` behind `sessions` on one adapter, on 127.0.0.1 and a free port.
+ *
+ * @example
+ * for (const adapter of ADAPTERS) {
+ *   const app = await startApp(sessions, ({ session }) => String(session.get("n")), { adapter });
+ * }
+ */
+/** @deprecated A node-style `(req, res)` handler (test/faults): use {@link startNodeApp}, or a neutral handler. */
+export async function startApp(sessions: SessionManager<any>, handler: Handler, options?: AdapterOptions): Promise<TestApp>;
+export async function startApp(sessions: SessionManager<any>, handler: AppHandler, options?: StartOptions): Promise<TestApp>;
+export async function startApp(sessions: SessionManager<any>, handler: AppHandler | Handler, options: StartOptions = {}): Promise<TestApp> {
+  // A two-parameter handler is a node-style (req, res) one.
+  if (handler.length >= 2) return startNodeApp(sessions, handler as Handler, options);
+  const { adapter = "node", ...rest } = options;
+  if (!ADAPTERS.includes(adapter)) throw new Error(`unknown adapter ${String(adapter)}`);
+  const errors: unknown[] = [];
+  return listening(adapter, errors, await mount(adapter, sessions, handler as AppHandler, { ...rest, errors }));
+}
+
+/** The node-style handler of {@link startNodeApp}. */
 export type Handler = (req: SessionRequest<Record<string, unknown>>, res: ServerResponse) => unknown;
 
 /**
- * Start `handler` behind `withSessions(sessions)` on 127.0.0.1, on a free port.
+ * Start a node-style `(req, res)` handler behind sessionkit/node's `withSessions`:
+ * for what only node:http can express (writeHead with header arrays).
  *
  * @example
- * const app = await startApp(sessions, (req, res) => res.end(String(req.session.get("n"))));
+ * const app = await startNodeApp(sessions, (req, res) => res.end(String(req.session.get("n"))));
  */
-export async function startApp(sessions: SessionManager<any>, handler: Handler, options: AdapterOptions = {}): Promise<TestApp> {
+export async function startNodeApp(sessions: SessionManager<any>, handler: Handler, options: AdapterOptions = {}): Promise<TestApp> {
   const server = createServer({ maxHeaderSize: 262_144 }, withSessions(sessions, handler as never, options));
+  return listening("node", [], { server });
+}
+
+async function listening(adapter: AdapterName, errors: unknown[], mounted: Mounted): Promise<TestApp> {
+  const { server } = mounted;
   server.keepAliveTimeout = 1;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
   const port = (server.address() as AddressInfo).port;
   return {
     port,
+    adapter,
+    errors,
     get: (path, o = {}) => send(port, path, o),
     close: async () => {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (mounted.close) await mounted.close();
+      else await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
@@ -62,11 +123,7 @@ export async function startApp(sessions: SessionManager<any>, handler: Handler, 
  * @example
  * const res = await send(port, "/", { cookie: "session=abc" });
  */
-export function send(
-  port: number,
-  path: string,
-  o: { cookie?: string; headers?: Record<string, string>; method?: string; timeoutMs?: number; body?: string } = {},
-): Promise<WireResponse> {
+export function send(port: number, path: string, o: RequestOptions = {}): Promise<WireResponse> {
   const started = performance.now();
   const headers: Record<string, string> = { connection: "close", ...(o.headers ?? {}) };
   if (o.cookie !== undefined) headers.cookie = o.cookie;

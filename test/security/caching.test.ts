@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createSessions, type Session } from "../../src/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
-import { SECRET, cookieOf, startApp, type TestApp } from "../helpers/security-server.js";
+import { SECRET, cookieOf, startNodeApp, type TestApp } from "../helpers/security-server.js";
 
 /** Every way a handler can look at a session; each must add Vary. */
 const ACCESS: Record<string, (s: Session<any>) => unknown> = {
@@ -32,7 +32,7 @@ for (const mode of ["cookie", "store"] as const) {
     let cookie = "";
     before(async () => {
       const sessions = createSessions({ secret: SECRET, ...(mode === "store" ? { store: new MemoryStore() } : {}) });
-      app = await startApp(sessions, (req, res) => {
+      app = await startNodeApp(sessions, (req, res) => {
         const url = new URL(req.url!, "http://x");
         const method = url.searchParams.get("m");
         if (url.pathname === "/seed") req.session.set("a", 1);

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createSessions, hashSessionId } from "../../src/index.js";
 import { serviceUnavailable } from "../../src/testing/index.js";
-import { SECRET, cookieOf, cookieValue, startApp, type TestApp } from "../helpers/security-server.js";
+import { SECRET, cookieOf, cookieValue, startNodeApp, type TestApp } from "../helpers/security-server.js";
 import { storeKinds, type OpenedTestStore } from "../helpers/security-stores.js";
 
 const kinds = await storeKinds("concurrency");
@@ -27,7 +27,7 @@ for (const kind of kinds) {
     before(async () => {
       opened = await kind.open();
       const sessions = createSessions({ secret: SECRET, store: opened.store, storeTimeoutMs: 60_000 });
-      app = await startApp(sessions, async (req, res) => {
+      app = await startNodeApp(sessions, async (req, res) => {
         const url = new URL(req.url!, "http://x");
         const key = url.searchParams.get("k");
         if (url.pathname === "/login") {

@@ -10,13 +10,13 @@ import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { ConfigError, CookieTooLargeError, createSessions, type SessionEvent, type SessionManager } from "../../src/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
-import { SECRET, cookieOf, rawRequest, startApp, type TestApp } from "../helpers/security-server.js";
+import { SECRET, cookieOf, rawRequest, startNodeApp, type TestApp } from "../helpers/security-server.js";
 
 const FC_RUNS = Number(process.env.FC_RUNS ?? 100);
 
 /** An app that reports its session as JSON, and sets `n` on `/set`. */
 async function echoApp(sessions: SessionManager<any>, options = {}): Promise<TestApp> {
-  return startApp(
+  return startNodeApp(
     sessions,
     (req, res) => {
       if (req.url === "/set") req.session.set("n", 1);
@@ -166,7 +166,7 @@ describe("E. cookies", () => {
     };
     const attacker = await mint("attacker");
     const victim = await mint("victim");
-    const app = await startApp(sessions, (req, res) => res.end(String(req.session.get("user") ?? "")));
+    const app = await startNodeApp(sessions, (req, res) => res.end(String(req.session.get("user") ?? "")));
     try {
       assert.equal((await app.get("/", { cookie: `__%48ost-sid=${attacker}` })).body, "");
       assert.equal((await app.get("/", { cookie: `=__Host-sid=${attacker}` })).body, "");
@@ -230,7 +230,7 @@ describe("E. cookies", () => {
 
   it("R34 R36 Expires only on permanent cookies (no fractional Max-Age), one Set-Cookie per response, none when untouched or unchanged", async () => {
     const sessions = createSessions({ secret: SECRET });
-    const app = await startApp(sessions, (req, res) => {
+    const app = await startNodeApp(sessions, (req, res) => {
       if (req.url === "/perm") {
         req.session.permanent = true;
         for (let i = 0; i < 5; i++) req.session.set("i", i);
@@ -257,7 +257,7 @@ describe("E. cookies", () => {
 
   it("R35 the session cookie is appended beside the app's own Set-Cookie lines, never merged or overwritten", async () => {
     const sessions = createSessions({ secret: SECRET });
-    const app = await startApp(sessions, (req, res) => {
+    const app = await startNodeApp(sessions, (req, res) => {
       req.session.set("a", 1);
       if (req.url === "/array") {
         res.setHeader("Set-Cookie", ["app1=1; Path=/", "app2=2; Path=/"]);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { cookieSalt, createSessions, hashSessionId, type SessionEvent } from "../../src/index.js";
 import { Signer, encodePayload } from "../../src/codec/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
-import { SECRET, cookieOf, cookieValue, startApp } from "../helpers/security-server.js";
+import { SECRET, cookieOf, cookieValue, startNodeApp } from "../helpers/security-server.js";
 
 const T0 = 1_800_000_000_000;
 
@@ -15,7 +15,7 @@ const T0 = 1_800_000_000_000;
 async function counter(options: Parameters<typeof createSessions>[0]) {
   const events: SessionEvent[] = [];
   const sessions = createSessions({ ...options, onEvent: (e) => events.push(e) });
-  const app = await startApp(sessions, (req, res) => {
+  const app = await startNodeApp(sessions, (req, res) => {
     const n = Number(req.session.get("n") ?? 0) + 1;
     req.session.set("n", n);
     res.end(String(n));

@@ -7,14 +7,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createSessions, hashSessionId } from "../../src/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
-import { SECRET, cookieOf, cookieValue, send, startApp, type TestApp } from "../helpers/security-server.js";
+import { SECRET, cookieOf, cookieValue, send, startNodeApp, type TestApp } from "../helpers/security-server.js";
 import { startTutorial, type RunningTutorial } from "../../examples/tutorial/server.js";
 import { readConfig } from "../../examples/tutorial/config.js";
 
 /** An app whose routes log in (regenerating), read, write and report the session. */
 async function authApp(store: MemoryStore, options: { grace: number; now?: () => number; keepData?: boolean }) {
   const sessions = createSessions({ secret: SECRET, store, regenerateGraceSeconds: options.grace, ...(options.now ? { now: options.now } : {}) });
-  return startApp(sessions, async (req, res) => {
+  return startNodeApp(sessions, async (req, res) => {
     if (req.url === "/prelogin") req.session.set("cart", "pre-auth");
     if (req.url === "/login") {
       await req.session.regenerate(options.keepData === undefined ? {} : { keepData: options.keepData });

@@ -12,7 +12,7 @@ import { createSessions, hashSessionId } from "../../src/index.js";
 import { newSessionId } from "../../src/core/ids.js";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { SqliteStore } from "../../src/stores/sqlite.js";
-import { SECRET, cookieValue, spyStore, startApp, type TestApp } from "../helpers/security-server.js";
+import { SECRET, cookieValue, spyStore, startNodeApp, type TestApp } from "../helpers/security-server.js";
 
 describe("A. session identifiers", () => {
   it("R1 ids come only from crypto.randomBytes, 256 bits, unique, fixed length, base64url alphabet", () => {
@@ -55,7 +55,7 @@ describe("A. session identifiers", () => {
       memory = new MemoryStore();
       spy = spyStore(memory);
       const sessions = createSessions({ secret: SECRET, store: spy.store });
-      app = await startApp(sessions, (req, res) => {
+      app = await startNodeApp(sessions, (req, res) => {
         if (req.url === "/set") req.session.set("k", "v");
         res.end(JSON.stringify({ k: req.session.get("k") ?? null, isNew: req.session.isNew }));
       });
@@ -113,7 +113,7 @@ describe("A. session identifiers", () => {
     }
     assert.equal((db.prepare("SELECT COUNT(*) AS n FROM r4").get() as { n: number }).n, 0);
     // And on the wire, a sample of 200.
-    const app = await startApp(sessions, (req, res) => res.end(String(req.session.get("x") ?? "")));
+    const app = await startNodeApp(sessions, (req, res) => res.end(String(req.session.get("x") ?? "")));
     try {
       for (let i = 0; i < 200; i++) {
         const res = await app.get("/", { cookie: `session=${randomBytes(32).toString("base64url")}` });
@@ -130,7 +130,7 @@ describe("A. session identifiers", () => {
     const db = new Database(":memory:");
     const spy = spyStore(new SqliteStore({ db, table: "r5" }));
     const sessions = createSessions({ secret: SECRET, store: spy.store, regenerateGraceSeconds: 5 });
-    const app = await startApp(sessions, async (req, res) => {
+    const app = await startNodeApp(sessions, async (req, res) => {
       if (req.url === "/login") {
         await req.session.regenerate();
         req.session.set("user", "alice");

@@ -11,7 +11,7 @@ import Database from "better-sqlite3";
 import { createSessions, type SessionEvent, type Store } from "../../src/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { SqliteStore } from "../../src/stores/sqlite.js";
-import { SECRET, OLD_SECRET, cookieOf, startApp } from "../helpers/security-server.js";
+import { SECRET, OLD_SECRET, cookieOf, startNodeApp } from "../helpers/security-server.js";
 
 /** Everything sessionkit could say, captured. */
 interface Capture {
@@ -68,7 +68,7 @@ for (const mode of ["cookie", "sqlite"] as const) {
           onEvent: (e) => cap.events.push(e),
         });
         const failing = createSessions({ secret: SECRET, store: leakyFailingStore(new MemoryStore()), onEvent: (e) => cap.events.push(e) });
-        const app = await startApp(sessions, async (req, res) => {
+        const app = await startNodeApp(sessions, async (req, res) => {
           if (req.url === "/login") {
             await req.session.regenerate();
             req.session.set("user", "alice");
@@ -79,7 +79,7 @@ for (const mode of ["cookie", "sqlite"] as const) {
           else req.session.set("n", Number(req.session.get("n") ?? 0) + 1);
           res.end("ok");
         });
-        const failingApp = await startApp(failing, (req, res) => {
+        const failingApp = await startNodeApp(failing, (req, res) => {
           req.session.set("n", 1);
           res.end("ok");
         });

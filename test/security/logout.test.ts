@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { createSessions, hashSessionId, SessionInterruptedError } from "../../src/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
-import { SECRET, cookieOf, cookieValue, startApp } from "../helpers/security-server.js";
+import { SECRET, cookieOf, cookieValue, startNodeApp } from "../helpers/security-server.js";
 
 const FC_RUNS = Number(process.env.FC_RUNS ?? 50);
 
@@ -17,7 +17,7 @@ describe("D. logout and termination", () => {
     const store = new MemoryStore();
     const cookieOptions = { name: "sid", path: "/app", domain: "example.com", secure: true, sameSite: "strict", partitioned: true } as const;
     const sessions = createSessions({ secret: SECRET, store, cookie: cookieOptions });
-    const app = await startApp(sessions, async (req, res) => {
+    const app = await startNodeApp(sessions, async (req, res) => {
       if (req.url === "/app/logout") await req.session.destroy();
       else req.session.set("user", "alice");
       res.end(String(req.session.get("user") ?? ""));
@@ -45,7 +45,7 @@ describe("D. logout and termination", () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let slowLoaded: () => void = () => {};
     const loaded = new Promise<void>((resolve) => (slowLoaded = resolve));
-    const app = await startApp(sessions, async (req, res) => {
+    const app = await startNodeApp(sessions, async (req, res) => {
       if (req.url === "/login") req.session.set("user", "alice");
       if (req.url === "/logout") await req.session.destroy();
       if (req.url === "/slow") {
@@ -108,7 +108,7 @@ describe("D. logout and termination", () => {
   it("R21 destroyAllForUser ends every session of the user, leaves other users alone, and lists hashed ids only", async () => {
     const store = new MemoryStore();
     const sessions = createSessions({ secret: SECRET, store });
-    const app = await startApp(sessions, (req, res) => {
+    const app = await startNodeApp(sessions, (req, res) => {
       const user = new URL(req.url!, "http://x").searchParams.get("as");
       if (user) {
         req.session.set("user", user);
@@ -134,7 +134,7 @@ describe("D. logout and termination", () => {
   it("R22 a 5xx response persists nothing and sends no Set-Cookie", async () => {
     const store = new MemoryStore();
     const sessions = createSessions({ secret: SECRET, store });
-    const app = await startApp(sessions, (req, res) => {
+    const app = await startNodeApp(sessions, (req, res) => {
       req.session.set(req.url === "/fail" ? "bad" : "good", 1);
       res.statusCode = req.url === "/fail" ? 503 : 200;
       res.end(JSON.stringify(req.session.toJSON()));
@@ -159,7 +159,7 @@ describe("D. logout and termination", () => {
     const logged: string[] = [];
     const original = console.error;
     console.error = (...args: unknown[]) => void logged.push(args.map(String).join(" "));
-    const app = await startApp(sessions, async (req, res) => {
+    const app = await startNodeApp(sessions, async (req, res) => {
       req.session.set("a", 1);
       res.flushHeaders();
       await new Promise((r) => setTimeout(r, 20));

@@ -11,7 +11,7 @@ import { createSessions, hashSessionId, type SessionEvent, type Store } from "..
 import { MemoryStore } from "../../src/stores/memory.js";
 import { RedisStore } from "../../src/stores/redis.js";
 import { probeService, serviceUnavailable } from "../../src/testing/index.js";
-import { SECRET, cookieOf, cookieValue, startApp, uniqueLabel } from "../helpers/security-server.js";
+import { SECRET, cookieOf, cookieValue, startNodeApp, uniqueLabel } from "../helpers/security-server.js";
 
 /** A memory store whose chosen method throws, or never answers. */
 function broken(method: keyof Store, how: "throw" | "hang", inner: Store = new MemoryStore()): Store {
@@ -38,7 +38,7 @@ describe("I. store robustness", () => {
       });
       const sessions = createSessions({ secret: SECRET, store: switching });
       let handlerRan = 0;
-      const app = await startApp(sessions, (req, res) => {
+      const app = await startNodeApp(sessions, (req, res) => {
         handlerRan += 1;
         req.session.set("n", 1);
         res.end("ok");
@@ -64,7 +64,7 @@ describe("I. store robustness", () => {
     const onUnhandled = (r: unknown): void => void unhandled.push(r);
     process.on("unhandledRejection", onUnhandled);
     const sessions = createSessions({ secret: SECRET, store: broken("load", "hang"), storeTimeoutMs: 200, onEvent: (e) => events.push(e) });
-    const app = await startApp(sessions, (_req, res) => res.end("ok"));
+    const app = await startNodeApp(sessions, (_req, res) => res.end("ok"));
     try {
       const id = "A".repeat(42) + "A";
       const started = performance.now();
@@ -84,7 +84,7 @@ describe("I. store robustness", () => {
   it("R65 the memory store is bounded: past maxEntries the least recently used session goes first", async () => {
     const store = new MemoryStore({ maxEntries: 50 });
     const sessions = createSessions({ secret: SECRET, store });
-    const app = await startApp(sessions, (req, res) => {
+    const app = await startNodeApp(sessions, (req, res) => {
       req.session.set("n", 1);
       res.end("ok");
     });
@@ -112,7 +112,7 @@ else {
     let nowMs = Date.now();
     const store = new RedisStore({ client: redisClient, prefix: `${prefix}s:`, userPrefix: `${prefix}u:`, now: () => nowMs });
     const sessions = createSessions({ secret: SECRET, store, idleTimeout: 600, touchAfter: 0.25, now: () => nowMs });
-    const app = await startApp(sessions, (req, res) => {
+    const app = await startNodeApp(sessions, (req, res) => {
       if (req.url === "/set") req.session.set("n", 1);
       else req.session.get("n");
       res.end("ok");
