@@ -1,8 +1,8 @@
 /**
  * The caching headers a session response needs: `Vary: Cookie` whenever the
  * session was read or written (Flask CVE-2023-30861 and CVE-2026-27205), and
- * `Cache-Control: private` on a response that sets the cookie, so no shared
- * cache hands one visitor's cookie to another.
+ * `Cache-Control: private, no-store` on a response that sets the cookie, so
+ * no shared cache hands one visitor's cookie to another.
  */
 import { sessionInternals, type Session } from "./session.js";
 
@@ -32,17 +32,60 @@ export function shouldVary(session: Session<any> | undefined, setCookie: readonl
   return setCookie.length > 0 || (session !== undefined && session.accessed);
 }
 
+/** What a response that sets the session cookie gets, unless the app already kept shared caches away. */
+export const SESSION_CACHE_CONTROL = "private, no-store";
+
+/** One Cache-Control directive: a name, then `=token` or `="quoted, list"` (RFC 9111 §5.2). */
+const DIRECTIVE = /\s*([^=,\s]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^,]*))?\s*(?:,|$)/g;
+
 /**
- * The Cache-Control value to set, or undefined to leave the header alone:
- * `private` when the response sets a cookie and the app set no Cache-Control.
+ * Whether a Cache-Control value keeps a response's Set-Cookie out of shared
+ * caches: `no-store`, `private`, or `no-cache`/`private` whose field list
+ * names `Set-Cookie` (SECURITY-REQUIREMENTS R38, the OWASP cheat sheet's
+ * "Web Content Caching").
+ */
+function keepsSetCookiePrivate(value: string): boolean {
+  for (const match of value.toLowerCase().matchAll(DIRECTIVE)) {
+    const name = match[1]!;
+    const fields = match[2];
+    if (name === "no-store") return true;
+    if (name === "private" && fields === undefined) return true;
+    if ((name === "private" || name === "no-cache") && fields !== undefined) {
+      if (fields.replace(/^"|"$/g, "").split(",").some((field) => field.trim() === "set-cookie")) return true;
+    }
+  }
+  return false;
+}
+
+let replacedWarned = false;
+
+/**
+ * The Cache-Control value to set, or undefined to leave the header alone.
+ * A response without a session Set-Cookie is left alone (it stays
+ * cacheable, R39). One with it gets `private, no-store`, unless the app's own
+ * value already keeps it out of shared caches (`private`, `no-store`, or
+ * `no-cache="Set-Cookie"`). An app value that does not (`public,
+ * max-age=600`) is replaced: a shared cache handing one visitor's session
+ * cookie to the next is worse than overriding the app, which is told once
+ * per process by a `SESSIONKIT_CACHE_CONTROL_REPLACED` warning.
  *
  * @example
  * const cc = cacheControlFor(res.getHeader("Cache-Control"), setCookie); if (cc) res.setHeader("Cache-Control", cc);
  */
 export function cacheControlFor(existing: string | readonly string[] | number | undefined | null, setCookie: readonly string[]): string | undefined {
   if (setCookie.length === 0) return undefined;
-  if (existing != null && String(existing).trim() !== "") return undefined;
-  return "private";
+  const text = Array.isArray(existing) ? existing.join(", ") : existing == null ? "" : String(existing);
+  if (text.trim() === "") return SESSION_CACHE_CONTROL;
+  if (keepsSetCookiePrivate(text)) return undefined;
+  if (!replacedWarned) {
+    replacedWarned = true;
+    // The app's value is not secret, but nothing from the response goes into the warning: only what to do.
+    process.emitWarning(
+      `sessionkit: a response setting the session cookie had a Cache-Control that lets shared caches store it (neither private nor no-store); it was replaced with "${SESSION_CACHE_CONTROL}". Send private or no-store yourself on responses that change the session.`,
+      { code: "SESSIONKIT_CACHE_CONTROL_REPLACED" },
+    );
+  }
+  return SESSION_CACHE_CONTROL;
 }
 
 /**

@@ -120,6 +120,10 @@ const ROUTES: RouteTable = {
   "/vary": (s) => (s.get("value"), { body: "vary", headers: [["Vary", "Accept-Encoding"]] }),
   "/app-cookie": (s) => (s.set("value", "c"), { body: "ok", headers: [["Set-Cookie", "app=1; Path=/"]] }),
   "/cache": (s) => (s.set("value", "c"), { body: "ok", headers: [["Cache-Control", "no-store"]] }),
+  "/cache-private": (s) => (s.set("value", "c"), { body: "ok", headers: [["Cache-Control", "private, max-age=60"]] }),
+  "/cache-no-cache-set-cookie": (s) => (s.set("value", "c"), { body: "ok", headers: [["Cache-Control", 'no-cache="Set-Cookie", max-age=60']] }),
+  "/cache-public": (s) => (s.set("value", "c"), { body: "ok", headers: [["Cache-Control", "public, max-age=600"]] }),
+  "/cache-public-read": (s) => (s.get("value"), { body: "ok", headers: [["Cache-Control", "public, max-age=600"]] }),
   "/pop": (s) => ({ body: String(s.pop("value", "none")) }),
   "/clear": (s) => (s.clear(), { body: "cleared" }),
   "/permanent": (s) => ((s.permanent = true), s.set("value", "p"), { body: "ok" }),
@@ -251,7 +255,7 @@ function cookieScenarios(start: StartServer): void {
   const { base } = serverFor(start, { secret: secret() });
   let cookie = "";
 
-  it("a write sends one Set-Cookie of the exact shape, Vary: Cookie and Cache-Control: private", async () => {
+  it("a write sends one Set-Cookie of the exact shape, Vary: Cookie and Cache-Control: private, no-store", async () => {
     const r = await get(base(), "/set?value=hello");
     assert.equal(r.status, 200);
     assert.equal(await r.text(), "ok");
@@ -259,7 +263,7 @@ function cookieScenarios(start: StartServer): void {
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, SESSION_COOKIE);
     assertVaryCookieOnce(r);
-    assert.equal(r.headers.get("cache-control"), "private");
+    assert.equal(r.headers.get("cache-control"), "private, no-store");
     cookie = pair(lines[0]);
   });
 
@@ -294,11 +298,29 @@ function cookieScenarios(start: StartServer): void {
     assert.match(lines.find((l) => l.startsWith("session="))!, SESSION_COOKIE);
   });
 
-  it("an app's Cache-Control is kept", async () => {
-    const r = await get(base(), "/cache");
+  it("an app's Cache-Control that keeps shared caches away (no-store, private, no-cache=\"Set-Cookie\") is kept", async () => {
+    const kept: [string, string][] = [
+      ["/cache", "no-store"],
+      ["/cache-private", "private, max-age=60"],
+      ["/cache-no-cache-set-cookie", 'no-cache="Set-Cookie", max-age=60'],
+    ];
+    for (const [path, value] of kept) {
+      const r = await get(base(), path);
+      await r.text();
+      assert.equal(r.headers.getSetCookie().length, 1, path);
+      assert.equal(r.headers.get("cache-control"), value, path);
+    }
+  });
+
+  it("an app's shared-cacheable Cache-Control on a response setting the cookie is replaced by private, no-store; a read-only one is kept", async () => {
+    const r = await get(base(), "/cache-public");
     await r.text();
     assert.equal(r.headers.getSetCookie().length, 1);
-    assert.equal(r.headers.get("cache-control"), "no-store");
+    assert.equal(r.headers.get("cache-control"), "private, no-store");
+    const read = await get(base(), "/cache-public-read", cookie);
+    await read.text();
+    assert.deepEqual(read.headers.getSetCookie(), []);
+    assert.equal(read.headers.get("cache-control"), "public, max-age=600", "no Set-Cookie: the app's caching stands");
   });
 
   it("pop of the last key and clear() send the deletion cookie with the same attributes", async () => {

@@ -41,6 +41,6 @@ describe("sessionkit/hono specifics", () => {
     assert.equal(r.status, 302);
     assert.equal(r.headers.get("location"), "http://localhost/home");
     assert.match(r.headers.getSetCookie()[0] ?? "", /^session=[^;]+; HttpOnly; Path=\/; SameSite=Lax$/);
-    assert.equal(r.headers.get("cache-control"), "private");
+    assert.equal(r.headers.get("cache-control"), "private, no-store");
   });
 });
