@@ -25,11 +25,19 @@ import { fastifySessions } from "../../src/adapters/fastify.js";
 import { sessionMiddleware as honoSessions, type SessionVariables } from "../../src/adapters/hono.js";
 import { sessionMiddleware as koaSessions } from "../../src/adapters/koa.js";
 
-/** The six adapters, in the order every suite runs them. */
-export const ADAPTERS = ["node", "web", "express", "fastify", "hono", "koa"] as const;
+const ALL = ["node", "web", "express", "fastify", "hono", "koa"] as const;
 
 /** One adapter's name. */
-export type AdapterName = (typeof ADAPTERS)[number];
+export type AdapterName = (typeof ALL)[number];
+
+/**
+ * The six adapters, in the order every suite runs them; `SECURITY_ADAPTERS=koa,hono`
+ * narrows a run while debugging one of them.
+ */
+export const ADAPTERS: readonly AdapterName[] = (() => {
+  const only = process.env.SECURITY_ADAPTERS?.split(",").map((a) => a.trim());
+  return only ? ALL.filter((a) => only.includes(a)) : ALL;
+})();
 
 /**
  * What a handler sees of the request.
@@ -61,7 +69,8 @@ export interface AppRequest {
 export interface AppResponse {
   status?: number;
   body?: string;
-  headers?: Record<string, string | readonly string[]>;
+  /** Undefined values are skipped. */
+  headers?: Record<string, string | readonly string[] | undefined>;
   /**
    * A streamed body instead of `body`: the head leaves with the first chunk,
    * and the generator may still touch the session between chunks.
@@ -90,7 +99,7 @@ export interface MountOptions extends AdapterOptions {
   logErrors?: boolean;
 }
 
-/** A node:http server ready to listen, with what closing it needs beyond `server.close()`. */
+/** A node:http server (listening already when the framework listens itself), and how to close it when `server.close()` is not enough. */
 export interface Mounted {
   server: Server;
   close?: () => Promise<void>;
@@ -127,8 +136,14 @@ export async function mount(adapter: AdapterName, sessions: SessionManager<any>,
   }
 }
 
-function normalize(answer: AppResponse | string): AppResponse {
-  return typeof answer === "string" ? { body: answer } : answer;
+/** An answer with its header values all defined. */
+type Answer = Omit<AppResponse, "headers"> & { headers: Record<string, string | readonly string[]> };
+
+function normalize(answer: AppResponse | string): Answer {
+  if (typeof answer === "string") return { body: answer, headers: {} };
+  const headers: Answer["headers"] = {};
+  for (const [name, value] of Object.entries(answer.headers ?? {})) if (value !== undefined) headers[name] = value;
+  return { ...answer, headers };
 }
 
 function nodeHeaders(headers: IncomingMessage["headers"]): Record<string, string> {
@@ -160,13 +175,13 @@ function pathOf(absolute: string): string {
   return url.pathname + url.search;
 }
 
-function headerPairs(answer: AppResponse): [string, string][] {
-  return Object.entries(answer.headers ?? {}).flatMap(([name, value]) =>
+function headerPairs(answer: Answer): [string, string][] {
+  return Object.entries(answer.headers).flatMap(([name, value]) =>
     typeof value === "string" ? [[name, value] as [string, string]] : value.map((v) => [name, v] as [string, string]),
   );
 }
 
-function webBody(answer: AppResponse): BodyInit {
+function webBody(answer: Answer): BodyInit {
   if (!answer.stream) return answer.body ?? "";
   const iterator = answer.stream[Symbol.asyncIterator]();
   const encoder = new TextEncoder();
@@ -186,7 +201,7 @@ function nodeApp(sessions: SessionManager<any>, handler: AppHandler, options: Ad
       const body = await readBody(req);
       const answer = normalize(await handler(requestOf("node", req.session, req.method ?? "GET", req.url ?? "/", nodeHeaders(req.headers), body)));
       res.statusCode = answer.status ?? 200;
-      for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+      for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
       if (answer.stream) await pipeline(Readable.from(answer.stream), res);
       else res.end(answer.body ?? "");
     },
@@ -225,7 +240,7 @@ function expressApp(sessions: SessionManager<any>, handler: AppHandler, options:
     const body = await readBody(req);
     const answer = normalize(await handler(requestOf("express", req.session, req.method, req.originalUrl, nodeHeaders(req.headers), body)));
     res.status(answer.status ?? 200);
-    for (const [name, value] of Object.entries(answer.headers ?? {})) res.append(name, value as string | string[]);
+    for (const [name, value] of Object.entries(answer.headers)) res.append(name, value as string | string[]);
     if (answer.stream) await pipeline(Readable.from(answer.stream), res);
     else res.send(answer.body ?? "");
   });
@@ -257,10 +272,11 @@ async function fastifyApp(sessions: SessionManager<any>, handler: AppHandler, op
     const body = typeof request.body === "string" ? request.body : "";
     const answer = normalize(await handler(requestOf("fastify", request.session, request.method, request.url, nodeHeaders(request.headers), body)));
     reply.code(answer.status ?? 200);
-    for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
+    for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
     return answer.stream ? Readable.from(answer.stream) : (answer.body ?? "");
   });
-  await app.ready();
+  // Fastify listens itself, so that app.close() knows the server is its own.
+  await app.listen({ port: 0, host: "127.0.0.1" });
   return { server: app.server, close: () => app.close() };
 }
 
@@ -295,7 +311,7 @@ function koaApp(sessions: SessionManager<any>, handler: AppHandler, options: Ada
     const body = await readBody(ctx.req);
     const answer = normalize(await handler(requestOf("koa", ctx.session, ctx.method, ctx.url, nodeHeaders(ctx.req.headers), body)));
     ctx.status = answer.status ?? 200;
-    for (const [name, value] of Object.entries(answer.headers ?? {})) ctx.append(name, value as string | string[]);
+    for (const [name, value] of Object.entries(answer.headers)) ctx.append(name, value as string | string[]);
     ctx.body = answer.stream ? Readable.from(answer.stream) : (answer.body ?? "");
   });
   return app;

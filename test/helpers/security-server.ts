@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import type { SessionManager } from "../../src/index.js";
 import type { Store } from "../../src/core/store.js";
 import { withSessions, type AdapterOptions, type SessionRequest } from "../../src/adapters/node.js";
-import { ADAPTERS, mount, type AdapterName, type AppHandler, type Mounted } from "./security-apps.js";
+import { mount, type AdapterName, type AppHandler, type Mounted } from "./security-apps.js";
 
 export { ADAPTERS, type AdapterName, type AppHandler, type AppRequest, type AppResponse } from "./security-apps.js";
 
@@ -76,7 +76,6 @@ export async function startApp(sessions: SessionManager<any>, handler: AppHandle
   // A two-parameter handler is a node-style (req, res) one.
   if (handler.length >= 2) return startNodeApp(sessions, handler as Handler, options);
   const { adapter = "node", ...rest } = options;
-  if (!ADAPTERS.includes(adapter)) throw new Error(`unknown adapter ${String(adapter)}`);
   const errors: unknown[] = [];
   return listening(adapter, errors, await mount(adapter, sessions, handler as AppHandler, { ...rest, errors }));
 }
@@ -99,10 +98,12 @@ export async function startNodeApp(sessions: SessionManager<any>, handler: Handl
 async function listening(adapter: AdapterName, errors: unknown[], mounted: Mounted): Promise<TestApp> {
   const { server } = mounted;
   server.keepAliveTimeout = 1;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
+  if (!server.listening) {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => resolve());
+    });
+  }
   const port = (server.address() as AddressInfo).port;
   return {
     port,
