@@ -83,12 +83,12 @@ export function tutorialRoutes(ctx: RouteContext): express.Router {
   router.post("/login", express.urlencoded({ extended: false, limit: "16kb", parameterLimit: 20 }), async (req, res) => {
     const form = readLoginForm(req); // throws BadRequestError → 400 page
     const session = sessionOf(req);
-    // A new id (server-side) or a fresh signature (cookie) on every privilege change: a session
-    // id an attacker planted before the login is worthless after it (session fixation).
-    await session.regenerate();
+    // login(): a new id (server-side) or a new cookie, so a session id an attacker planted before
+    // the login is worthless after it (session fixation); no pre-login data crosses over (pass
+    // `{ keep: ["cart"] }` to carry a key), queued flashes do; and the session is indexed under
+    // the user, so "log out everywhere" can find it.
+    await session.login(form.username);
     session.set("username", form.username);
-    // Index the session under the user so "log out everywhere" can find it (server-side only).
-    if (serverSide) session.setUser(form.username);
     session.permanent = form.remember;
     session.flash("Logged in");
     res.redirect(303, "/");

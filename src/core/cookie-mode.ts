@@ -9,7 +9,7 @@
 import { BadPayload, BadSignature, SignatureExpired, createCookieCodec, type CookieCodec, type CookieFormat } from "../codec/index.js";
 import type { EventHandler, RejectReason } from "./events.js";
 import type { ResolvedOptions } from "./options.js";
-import { RESERVED_KEYS, Session, isPermanent, sessionInternals } from "./session.js";
+import { RESERVED_KEYS, Session, isPermanent, sessionInternals, type SessionInternals } from "./session.js";
 import { cookieTemplate, deletionCookie, setCookieValue, type CookieTemplate } from "./set-cookie.js";
 import { VerifiedCache } from "./verified-cache.js";
 import { newSessionId } from "./ids.js";
@@ -83,19 +83,13 @@ export class CookieMode {
 
   /**
    * Revocation on: every written cookie carries a denylist id (a new one after
-   * regenerate), and setUser() records the user and when they authenticated.
+   * regenerate or login), and setUser() records the user and when they authenticated.
    */
   #stampRevocable(session: Session<any>, nowMs: number): void {
     const internals = sessionInternals(session);
     const values = internals.values;
     if (!values.has(RESERVED_KEYS.jti) || internals.regenerate) values.set(RESERVED_KEYS.jti, newSessionId());
-    if (internals.userId === null) {
-      values.delete(RESERVED_KEYS.user);
-      values.delete(RESERVED_KEYS.authAt);
-    } else if (internals.userId !== undefined) {
-      values.set(RESERVED_KEYS.user, internals.userId);
-      values.set(RESERVED_KEYS.authAt, nowMs);
-    }
+    stampUser(internals, nowMs);
   }
 
   #pastAbsolute(data: Record<string, unknown>, nowSeconds: number): boolean {
@@ -112,6 +106,14 @@ export class CookieMode {
     const facts = internals.backend.cookie as CookieFacts;
     Session.detectInPlaceChanges(session);
     const t = this.#template;
+    // login() records the user (and a new jti) in the native formats with or without revocation,
+    // so the logged-in cookie never equals an earlier one (R8). The flask format writes only what Flask writes
+    // unless revocation is on: a Flask app sharing the cookie sees exactly its own keys.
+    if (internals.loggedIn && !internals.destroyed && this.#options.format !== "flask") {
+      stampUser(internals, this.#options.now());
+      // A fresh random jti: even a second login of the same user in the same millisecond gives a new cookie.
+      internals.values.set(RESERVED_KEYS.jti, newSessionId());
+    }
     if (internals.destroyed || internals.values.size === 0) {
       return session.modified || internals.destroyed ? [deletionCookie(t, facts.secure)] : [];
     }
@@ -129,6 +131,18 @@ export class CookieMode {
     const value = this.#codec.encode(Session.plainData(session), { nowSeconds });
     const expires = permanent ? nowMs + this.#options.lifetimeSeconds * 1000 : undefined;
     return [setCookieValue(t, value, expires, facts.secure)];
+  }
+}
+
+/** The user (`_sk_user`) and when they authenticated (`_sk_auth`, ms), or neither after setUser(null). */
+function stampUser(internals: SessionInternals, nowMs: number): void {
+  const values = internals.values;
+  if (internals.userId === null) {
+    values.delete(RESERVED_KEYS.user);
+    values.delete(RESERVED_KEYS.authAt);
+  } else if (internals.userId !== undefined) {
+    values.set(RESERVED_KEYS.user, internals.userId);
+    values.set(RESERVED_KEYS.authAt, nowMs);
   }
 }
 

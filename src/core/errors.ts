@@ -125,17 +125,19 @@ export class SessionInterruptedError extends SessionkitError {
 }
 
 /**
- * The session was changed after the response headers had left, so the change
- * could not be saved.
+ * A change to a session that was already committed with the response
+ * headers: it could reach neither the visitor nor the store. Thrown
+ * synchronously by the mutating call itself (set, delete, pop, clear, flash,
+ * login, regenerate, destroy, …); reads stay allowed.
  *
  * @example
- * res.flushHeaders(); req.session.set("a", 1); // the adapter reports HeadersSentError
+ * res.flushHeaders(); req.session.set("a", 1); // throws HeadersSentError
  */
 export class HeadersSentError extends SessionkitError {
   constructor() {
     super(
       "HEADERS_SENT",
-      "sessionkit: the session was changed after the response headers were sent; change it before writing the response.",
+      "sessionkit: the session was changed after it was committed with the response headers, so the change could not be saved; make every session change before sending (or starting to send) the response.",
     );
   }
 }

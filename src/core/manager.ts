@@ -121,15 +121,26 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
    * Save what the request changed and return the Set-Cookie values to send
    * (none when nothing needs sending). Throws CookieTooLargeError,
    * StoreError or SessionInterruptedError; never sends a partial write.
+   * Once it has started, every change to the session throws
+   * HeadersSentError (reads stay allowed), unless the commit throws.
    */
   async commit(session: Session<Data>, context: CommitContext = {}): Promise<string[]> {
-    if (this.#cookieMode) {
-      if (this.#revocation) await this.#revokeOnCommit(session);
-      return this.#commitCookie(session, context);
+    const internals = sessionInternals(session);
+    // From here on a change could reach neither the visitor nor the store: the Session refuses it (R23).
+    internals.committed = true;
+    try {
+      if (this.#cookieMode) {
+        if (this.#revocation) await this.#revokeOnCommit(session);
+        return this.#commitCookie(session, context);
+      }
+      if (internals.outOfScope) return [];
+      this.#markClearSiteData(session);
+      return await this.#storeMode!.commit(session, context.status);
+    } catch (error) {
+      // Nothing was sent: a caller that handles the error (a cookie too large) may change the session and commit again.
+      internals.committed = false;
+      throw error;
     }
-    if (sessionInternals(session).outOfScope) return [];
-    this.#markClearSiteData(session);
-    return this.#storeMode!.commit(session, context.status);
   }
 
   /**
@@ -141,7 +152,14 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
     if (!this.canCommitSync) {
       throw new ConfigError(this.#cookieMode ? "revocation" : "store", "commitSync works in cookie mode without revocation only; await commit().");
     }
-    return this.#commitCookie(session, context);
+    const internals = sessionInternals(session);
+    internals.committed = true;
+    try {
+      return this.#commitCookie(session, context);
+    } catch (error) {
+      internals.committed = false;
+      throw error;
+    }
   }
 
   /** Cookie mode with revocation: a destroyed or regenerated session's old cookie goes on the denylist. */

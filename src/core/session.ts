@@ -8,6 +8,7 @@
  */
 import { dumps, loads, tuple } from "../codec/index.js";
 import { clone, isCloneable } from "./clone.js";
+import { HeadersSentError } from "./errors.js";
 
 /** Keys sessionkit writes in the data itself (Flask's wire names), hidden from keys()/entries(). */
 export const RESERVED_KEYS = Object.freeze({
@@ -37,12 +38,16 @@ export interface SessionInternals {
   regenerate: { keepData: boolean } | undefined;
   destroyed: boolean;
   userId: string | null | undefined;
+  /** login() ran: cookie mode then writes the user and login time into the cookie, with or without revocation. */
+  loggedIn?: boolean;
   /** Permanence when the data has no `_permanent` key (the `permanent` option). */
   defaultPermanent: boolean;
   /** The request was outside the cookie's Path: nothing is loaded and nothing is sent. */
   outOfScope?: boolean;
   /** Set at commit when the session was destroyed and `clearSiteDataOnDestroy` is on. */
   clearSiteData?: boolean;
+  /** Set when the manager starts committing: from then on every mutating call throws HeadersSentError (R23). */
+  committed?: boolean;
   /** Anything the backend keeps per session (id, record metadata, cookie facts). */
   backend: Record<string, unknown>;
 }
@@ -84,7 +89,25 @@ export interface ConsumeFlashesOptions {
   categoryFilter?: readonly string[];
 }
 
+/** Options of {@link Session.login}. */
+export interface LoginOptions {
+  /**
+   * Pre-login keys to carry into the logged-in session (a shopping cart, a
+   * language). Every other key is dropped: nothing from before the login
+   * crosses the authentication boundary unless named here.
+   */
+  keep?: readonly string[];
+}
+
 type Key<Data> = keyof Data & string;
+
+/** The user-id rule of setUser and login: what a store's user index and a cookie can hold. */
+function checkUserId(userId: unknown, method: string, nullable: boolean): void {
+  if (nullable && userId === null) return;
+  if (typeof userId !== "string" || userId.length === 0 || userId.length > 256) {
+    throw new TypeError(`sessionkit: ${method} takes a non-empty string of at most 256 characters${nullable ? ", or null" : ""}.`);
+  }
+}
 
 /**
  * One visitor's session for one request, typed by the app's data.
@@ -158,6 +181,18 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
     return had;
   }
 
+  /**
+   * Refuse a change once the manager has committed the session: it could not
+   * reach the visitor (the headers are gone) nor the store (the write is
+   * done), and a silently lost change is worse than an error (R23). Every
+   * mutating method calls this first, whether or not it would change
+   * anything this time, so such a bug shows on the first run, not only when a
+   * key happens to be set.
+   */
+  #assertOpen(): void {
+    if (this[INTERNALS].committed === true) throw new HeadersSentError();
+  }
+
   /** The value under `key`, or undefined (Flask's `session.get(key)`). */
   get<K extends Key<Data>>(key: K): Data[K] | undefined {
     this.#accessed = true;
@@ -167,6 +202,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
 
   /** Store a value (Flask's `session[key] = value`). */
   set<K extends Key<Data>>(key: K, value: Data[K]): this {
+    this.#assertOpen();
     if (RESERVED.has(key)) throw new TypeError(`sessionkit: "${key}" is reserved; use session.permanent or session.flash().`);
     if (value === undefined) {
       this.#remove(key);
@@ -184,6 +220,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
 
   /** Remove `key` and return its value, or `defaultValue` (Flask's `session.pop(key, default)`). */
   pop<K extends Key<Data>, D = undefined>(key: K, defaultValue?: D): Data[K] | D {
+    this.#assertOpen();
     this.#accessed = true;
     if (RESERVED.has(key) || !this[INTERNALS].values.has(key)) return defaultValue as D;
     const value = this.#read(key);
@@ -193,12 +230,14 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
 
   /** Remove `key`; returns whether it was set. */
   delete(key: Key<Data>): boolean {
+    this.#assertOpen();
     if (RESERVED.has(key)) return false;
     return this.#remove(key);
   }
 
   /** Remove every key, `permanent` and flashes included; always counts as a change, as in Flask. */
   clear(): void {
+    this.#assertOpen();
     const internals = this[INTERNALS];
     for (const key of internals.values.keys()) internals.dirty.add(key);
     internals.values.clear();
@@ -210,6 +249,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
 
   /** The value under `key`, storing `value` first when it is absent. */
   setdefault<K extends Key<Data>>(key: K, value: Data[K]): Data[K] {
+    this.#assertOpen();
     this.#accessed = true;
     if (this[INTERNALS].values.has(key)) return this.#read(key) as Data[K];
     this.set(key, value);
@@ -248,15 +288,20 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   }
 
   set permanent(value: boolean) {
+    this.#assertOpen();
     this.#write(RESERVED_KEYS.permanent, Boolean(value));
   }
 
-  /** Whether this request changed the session. Set it to true after changing a value in place, as in Flask. */
+  /**
+   * Whether this request changed the session. Set it to true after changing a
+   * value in place, as in Flask (after the commit that throws HeadersSentError).
+   */
   get modified(): boolean {
     return this.#modified;
   }
 
   set modified(value: boolean) {
+    if (value) this.#assertOpen();
     this.#modified = Boolean(value);
   }
 
@@ -275,6 +320,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
    * stores it so flashes cross between Flask and sessionkit.
    */
   flash(message: string, category = "message"): void {
+    this.#assertOpen();
     const list = (this.#read(RESERVED_KEYS.flashes) as unknown[] | undefined) ?? [];
     const next = Array.isArray(list) ? [...list, tuple(category, message)] : [tuple(category, message)];
     this.#write(RESERVED_KEYS.flashes, next);
@@ -284,6 +330,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   consumeFlashes(options: ConsumeFlashesOptions & { withCategories: true }): [string, string][];
   consumeFlashes(options?: ConsumeFlashesOptions): string[];
   consumeFlashes(options: ConsumeFlashesOptions = {}): string[] | [string, string][] {
+    this.#assertOpen();
     this.#accessed = true;
     if (!this[INTERNALS].values.has(RESERVED_KEYS.flashes)) return [];
     const list = this.#read(RESERVED_KEYS.flashes);
@@ -299,34 +346,104 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   }
 
   /**
-   * Give the session a new id (server-side) or a new signature (cookie), on
-   * login or any privilege change. The data is kept unless `keepData: false`.
-   * In server-side mode the old id stays readable, read-only, for
-   * `regenerateGraceSeconds`.
+   * Give the session a new id (server-side) or a new signature (cookie). The
+   * low-level call: the data is kept unless `keepData: false` (Django's
+   * `cycle_key`, which issue #3 asked for). For a login use {@link login},
+   * which also drops pre-login data and records the user. In server-side mode
+   * the old id stays readable, read-only, for `regenerateGraceSeconds`.
+   *
+   * @example
+   * await session.regenerate(); // after a privilege change that keeps the data
    */
-  async regenerate(options: { keepData?: boolean } = {}): Promise<void> {
+  regenerate(options: { keepData?: boolean } = {}): Promise<void> {
+    this.#assertOpen();
     const keepData = options.keepData ?? true;
     if (!keepData) this.clear();
     this[INTERNALS].regenerate = { keepData };
     this.#modified = true;
     this.#accessed = true;
+    return Promise.resolve();
   }
 
   /**
-   * End the session: the commit removes the stored record and deletes the
-   * cookie. In cookie mode a copy of the old cookie stays valid until it
-   * expires (nothing on the server can revoke it); use a store for revocation.
+   * Log `userId` in: the recommended call after checking a password.
+   *
+   * - The session gets a new id (server-side; the old record is deleted, or
+   *   read-only for `regenerateGraceSeconds`) or a new cookie (cookie mode;
+   *   with `revocation`, the old cookie's jti is revoked), so an id known
+   *   before the login is never a logged-in one (session fixation, R8).
+   * - Nothing from before the login is carried over (R11) except the keys
+   *   named in `options.keep` and the queued flashes. Flashes are kept because
+   *   they are messages the app itself wrote for this browser, shown once and
+   *   then gone, and grant nothing; dropping them would lose e.g. "your cart
+   *   was saved" queued on the way to the login form. `permanent` is not
+   *   carried: set it after login ("remember me").
+   * - The user is recorded: in server-side mode in the store's user index
+   *   (`listForUser`, `destroyAllForUser`); in cookie mode as the hidden keys
+   *   `_sk_user` and `_sk_auth` (the login time, which "log out everywhere"
+   *   with `revocation` compares against), with a fresh random `_sk_jti`,
+   *   so the logged-in cookie differs from every earlier one. The `flask` format writes them only with
+   *   `revocation` on, so that a Flask app sharing the cookie sees only its
+   *   own keys; there the new cookie differs as soon as the app stores who
+   *   logged in (the only way a plain Flask cookie can say so).
+   *
+   * There is no `logout()`: {@link destroy} is the logout.
+   *
+   * @example
+   * await session.login(user.id, { keep: ["cart"] });
+   * session.set("username", user.name);
+   * session.flash("Logged in");
    */
-  async destroy(): Promise<void> {
+  login(userId: string, options: LoginOptions = {}): Promise<void> {
+    this.#assertOpen();
+    checkUserId(userId, "login", false);
+    const keep = options.keep ?? [];
+    if (!Array.isArray(keep) || keep.some((key) => typeof key !== "string" || RESERVED.has(key))) {
+      throw new TypeError("sessionkit: login's `keep` lists data keys to carry over (strings, not reserved `_…` names).");
+    }
+    const internals = this[INTERNALS];
+    const carried: [string, unknown][] = [];
+    for (const key of [...keep, RESERVED_KEYS.flashes]) {
+      if (internals.values.has(key)) carried.push([key, this.#read(key)]);
+    }
     this.clear();
-    this[INTERNALS].destroyed = true;
+    for (const [key, value] of carried) this.#write(key, value);
+    internals.destroyed = false;
+    internals.regenerate = { keepData: false };
+    internals.userId = userId;
+    internals.loggedIn = true;
+    this.#modified = true;
+    return Promise.resolve();
   }
 
-  /** Index this session under a user id ("log out everywhere"); null removes it. Server-side mode only. */
+  /**
+   * End the session (the logout): the commit removes the stored record and
+   * deletes the cookie. In cookie mode a copy of the old cookie stays valid
+   * until it expires unless `revocation` is on (nothing on the server knows
+   * it otherwise); use a store or `revocation` when logout must end it
+   * everywhere at once.
+   *
+   * @example
+   * await session.destroy();
+   */
+  destroy(): Promise<void> {
+    this.#assertOpen();
+    this.clear();
+    this[INTERNALS].destroyed = true;
+    return Promise.resolve();
+  }
+
+  /**
+   * Index this session under a user id ("log out everywhere"); null removes
+   * it. Server-side mode, and cookie mode with `revocation`. {@link login}
+   * calls it for you.
+   *
+   * @example
+   * session.setUser(null); // on logout, when the session itself lives on
+   */
   setUser(userId: string | null): void {
-    if (userId !== null && (typeof userId !== "string" || userId.length === 0 || userId.length > 256)) {
-      throw new TypeError("sessionkit: setUser takes a non-empty string of at most 256 characters, or null.");
-    }
+    this.#assertOpen();
+    checkUserId(userId, "setUser", true);
     this[INTERNALS].userId = userId;
     this.#modified = true;
     this.#accessed = true;
@@ -344,7 +461,8 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
       const before = original instanceof Lazy ? original.text : dumps(original);
       if (dumps(internals.values.get(key)) !== before) {
         internals.dirty.add(key);
-        session.modified = true;
+        // The private field, not the setter: this runs inside the commit, after `committed` is set.
+        session.#modified = true;
       }
     }
   }

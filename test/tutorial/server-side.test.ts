@@ -40,13 +40,15 @@ describe("tutorial on SQLite, regenerate grace 0", () => {
     assert.equal((await replay.get("/profile")).status, 401);
   });
 
-  test("a cookie from before the login loses its data: the login moved it to a new id", async () => {
+  test("a cookie from before the login loses its data: the login gives a new id and carries no pre-login key (R11)", async () => {
     const v = new Visitor(app.url);
     await v.get("/set");
     const anonymous = v.cookie;
     await v.post("/login", form({ username: "carol", password: "pw" }));
+    assert.notEqual(v.cookie, anonymous, "a new id");
+    assert.match((await v.get("/")).body, /Logged in as <strong>carol<\/strong>/);
     const got = await v.get("/get");
-    assert.match(got.body, /<dd class="value-user"><code>&quot;Tom&quot;<\/code>/, "regenerate keeps the data under the new id");
+    assert.match(got.body, /<dd class="value-user"><em>not set<\/em>/, "login() drops the pre-login demo data");
     const replay = new Visitor(app.url);
     replay.cookie = anonymous;
     assert.match((await replay.get("/get")).body, /<dd class="value-user"><em>not set<\/em>/);
