@@ -95,8 +95,10 @@ export function errorAnswer(error: unknown, options: AdapterOptions): ErrorAnswe
 }
 
 /**
- * After a commit, forget the committed changes so that a change made once the
- * headers have left is noticed (`modified` turns true again).
+ * After a commit, forget the committed changes. A change made once the
+ * headers have left throws HeadersSentError at the call itself (the Session
+ * refuses it once the manager has committed); this keeps `modified` honest
+ * for code that reads it afterwards.
  *
  * @example
  * const setCookie = await sessions.commit(session, { status }); markCommitted(session);
@@ -106,7 +108,10 @@ export function markCommitted(session: Session<any>): void {
 }
 
 /**
- * The error for a session changed after its commit, or undefined.
+ * The error for a session changed after its commit, or undefined. Since the
+ * Session itself throws HeadersSentError on such a change, this is a second
+ * line of defence only: it reports a change that reached `modified` some
+ * other way.
  *
  * @example
  * const late = lateChange(session); if (late) next(late);
@@ -130,8 +135,8 @@ export function logAdapterError(adapter: string, error: unknown): void {
 
 /**
  * Put a session's headers on Web `Headers`: each Set-Cookie appended beside
- * the app's own, `Vary: Cookie` merged, `Cache-Control: private` when the app
- * set none. Immutable headers throw a TypeError on the first change, before
+ * the app's own, `Vary: Cookie` merged, `Cache-Control: private, no-store`
+ * unless the app's own value keeps shared caches away (see cacheControlFor). Immutable headers throw a TypeError on the first change, before
  * anything is applied.
  *
  * @example
