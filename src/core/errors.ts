@@ -91,6 +91,13 @@ export class StoreError extends SessionkitError {
   readonly storeName: string;
   readonly operation: string;
   readonly timedOut: boolean;
+  /**
+   * True when the failure is known to be transient, so the request can be
+   * tried again later: the call timed out, or the store said so (a cause with
+   * `retryable: true`, such as SQLite's SqliteBusyError, where nothing was
+   * written).
+   */
+  readonly retryable: boolean;
   constructor(storeName: string, operation: string, cause: unknown, timedOut = false) {
     super(
       "STORE_UNAVAILABLE",
@@ -102,6 +109,7 @@ export class StoreError extends SessionkitError {
     this.storeName = storeName;
     this.operation = operation;
     this.timedOut = timedOut;
+    this.retryable = timedOut || (typeof cause === "object" && cause !== null && (cause as { retryable?: unknown }).retryable === true);
   }
 }
 

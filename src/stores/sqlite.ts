@@ -6,7 +6,10 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { ConfigError } from "../core/errors.js";
 import type { ApplyResult, ChangeSet, Store, StoredSessionInfo, StoreRecord } from "../core/store.js";
+import { SqliteBusyError, isBusy } from "./sqlite/errors.js";
 import { prepareStatements, type Row, type SqliteStatements } from "./sqlite/statements.js";
+
+export { SqliteBusyError } from "./sqlite/errors.js";
 
 /**
  * Options of {@link SqliteStore}.
@@ -33,8 +36,8 @@ export interface SqliteStoreOptions {
  * A {@link Store} on SQLite (better-sqlite3).
  *
  * better-sqlite3 is synchronous: each call blocks the event loop while SQLite
- * runs, typically a few microseconds for these one-row statements, longer
- * when another process holds the write lock (up to `busyTimeoutMs`). That is
+ * runs, measured at ~15 µs for a load and ~60 µs for a write (docs/stores.md),
+ * longer when another process holds the write lock (up to `busyTimeoutMs`). That is
  * the right trade for one server on one disk; for many processes on many
  * machines, use Redis or PostgreSQL.
  *
@@ -45,6 +48,9 @@ export interface SqliteStoreOptions {
  *   in batches, so a large purge never holds the write lock for long.
  * - On construction the store sets WAL mode and `busy_timeout` on the
  *   connection (both documented options); it never closes the database.
+ * - A lock held by another connection past `busy_timeout` is the typed,
+ *   retryable {@link SqliteBusyError} (nothing was written), never a raw
+ *   driver error; core reports it as a StoreError with `retryable: true`.
  *
  * @example
  * import Database from "better-sqlite3";
@@ -56,6 +62,7 @@ export class SqliteStore implements Store {
   readonly #sql: SqliteStatements;
   readonly #now: () => number;
   readonly #pruneBatchSize: number;
+  readonly #busyTimeoutMs: number;
   readonly #applyTx: (idHash: string, change: ChangeSet, nowMs: number) => ApplyResult;
   readonly #createTx: (idHash: string, record: StoreRecord, nowMs: number) => boolean;
   readonly #destroyForUserTx: (userId: string, exceptIdHash: string | null, nowMs: number) => number;
@@ -78,6 +85,7 @@ export class SqliteStore implements Store {
     // with SQLITE_BUSY instead of waiting their turn; never lower a higher one.
     const current = Number(db.pragma("busy_timeout", { simple: true }));
     if (!(current >= busyTimeoutMs)) db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    this.#busyTimeoutMs = Math.max(current, busyTimeoutMs);
     if (options.wal !== false && !db.memory) db.pragma("journal_mode = WAL");
     this.#sql = prepareStatements(db, options.table ?? "sessionkit_sessions");
     const sql = this.#sql;
@@ -121,8 +129,18 @@ export class SqliteStore implements Store {
     this.#destroyForUserTx = (userId, exceptIdHash, nowMs) => destroyForUser.immediate(userId, exceptIdHash, nowMs);
   }
 
+  /** Run one statement or transaction, turning SQLITE_BUSY into the typed, retryable SqliteBusyError. */
+  #run<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      if (isBusy(error)) throw new SqliteBusyError(error.code, { cause: error, busyTimeoutMs: this.#busyTimeoutMs });
+      throw error;
+    }
+  }
+
   async load(idHash: string): Promise<StoreRecord | undefined> {
-    const row = this.#sql.select.get(idHash, this.#now()) as Row | undefined;
+    const row = this.#run(() => this.#sql.select.get(idHash, this.#now()) as Row | undefined);
     if (!row) return undefined;
     const out: StoreRecord = { data: parseData(row.data), createdAtMs: row.created_at_ms, expiresAtMs: row.expires_at_ms };
     if (row.user_id !== null) out.userId = row.user_id;
@@ -131,29 +149,29 @@ export class SqliteStore implements Store {
   }
 
   async create(idHash: string, record: StoreRecord, _ttlSeconds: number): Promise<boolean> {
-    return this.#createTx(idHash, record, this.#now());
+    return this.#run(() => this.#createTx(idHash, record, this.#now()));
   }
 
   async apply(idHash: string, change: ChangeSet, _ttlSeconds: number): Promise<ApplyResult> {
-    return this.#applyTx(idHash, change, this.#now());
+    return this.#run(() => this.#applyTx(idHash, change, this.#now()));
   }
 
   async touch(idHash: string, expiresAtMs: number, _ttlSeconds: number): Promise<boolean> {
     // `frozen = 0` in the statement: a frozen record's expiry is its grace
     // window, and extending it would keep a replaced id alive.
-    return this.#sql.touch.run(expiresAtMs, idHash, this.#now()).changes === 1;
+    return this.#run(() => this.#sql.touch.run(expiresAtMs, idHash, this.#now()).changes === 1);
   }
 
   async destroy(idHash: string): Promise<void> {
-    this.#sql.delete.run(idHash);
+    this.#run(() => this.#sql.delete.run(idHash));
   }
 
   async listForUser(userId: string): Promise<StoredSessionInfo[]> {
-    return (this.#sql.listForUser.all(userId, this.#now()) as Row[]).map(toInfo);
+    return (this.#run(() => this.#sql.listForUser.all(userId, this.#now())) as Row[]).map(toInfo);
   }
 
   async destroyForUser(userId: string, exceptIdHash?: string): Promise<number> {
-    return this.#destroyForUserTx(userId, exceptIdHash ?? null, this.#now());
+    return this.#run(() => this.#destroyForUserTx(userId, exceptIdHash ?? null, this.#now()));
   }
 
   async prune(nowMs: number, limit = Number.POSITIVE_INFINITY): Promise<number> {
@@ -161,7 +179,7 @@ export class SqliteStore implements Store {
     // Bounded: each pass deletes at least one row or ends the loop.
     while (removed < limit) {
       const batch = Math.min(this.#pruneBatchSize, limit - removed);
-      const changes = this.#sql.prune.run(nowMs, batch).changes;
+      const changes = this.#run(() => this.#sql.prune.run(nowMs, batch).changes);
       removed += changes;
       if (changes < batch) break;
     }
@@ -170,9 +188,9 @@ export class SqliteStore implements Store {
 
   async list(options: { limit?: number; userId?: string } = {}): Promise<StoredSessionInfo[]> {
     const limit = options.limit ?? -1; // SQLite: a negative LIMIT means none
-    const rows = options.userId === undefined
-      ? this.#sql.list.all(this.#now(), limit)
-      : this.#sql.listUser.all(options.userId, this.#now(), limit);
+    const rows = this.#run(() =>
+      options.userId === undefined ? this.#sql.list.all(this.#now(), limit) : this.#sql.listUser.all(options.userId, this.#now(), limit),
+    );
     return (rows as Row[]).map(toInfo);
   }
 }
