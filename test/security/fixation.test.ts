@@ -1,51 +1,96 @@
 /**
  * Section B of SECURITY-REQUIREMENTS.md: fixation, regeneration, privilege
- * change — asserted through sessionkit/node and the tutorial (Express).
+ * change — asserted on all six adapters (R79), and through the tutorial (Express).
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createSessions, hashSessionId } from "../../src/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
-import { SECRET, cookieOf, cookieValue, send, startNodeApp, type TestApp } from "../helpers/security-server.js";
+import { ADAPTERS, SECRET, cookieOf, cookieValue, send, startApp, type AdapterName } from "../helpers/security-server.js";
 import { startTutorial, type RunningTutorial } from "../../examples/tutorial/server.js";
 import { readConfig } from "../../examples/tutorial/config.js";
 
 /** An app whose routes log in (regenerating), read, write and report the session. */
-async function authApp(store: MemoryStore, options: { grace: number; now?: () => number; keepData?: boolean }) {
+async function authApp(adapter: AdapterName, store: MemoryStore, options: { grace: number; now?: () => number; keepData?: boolean }) {
   const sessions = createSessions({ secret: SECRET, store, regenerateGraceSeconds: options.grace, ...(options.now ? { now: options.now } : {}) });
-  return startNodeApp(sessions, async (req, res) => {
-    if (req.url === "/prelogin") req.session.set("cart", "pre-auth");
-    if (req.url === "/login") {
-      await req.session.regenerate(options.keepData === undefined ? {} : { keepData: options.keepData });
-      req.session.set("user", "alice");
-    }
-    if (req.url === "/write") req.session.set("w", 1);
-    res.end(JSON.stringify({ user: req.session.get("user") ?? null, cart: req.session.get("cart") ?? null }));
+  return startApp(
+    sessions,
+    async ({ session, url }) => {
+      if (url === "/prelogin") session.set("cart", "pre-auth");
+      if (url === "/login") {
+        await session.regenerate(options.keepData === undefined ? {} : { keepData: options.keepData });
+        session.set("user", "alice");
+      }
+      if (url === "/write") session.set("w", 1);
+      return JSON.stringify({ user: session.get("user") ?? null, cart: session.get("cart") ?? null });
+    },
+    { adapter },
+  );
+}
+
+for (const adapter of ADAPTERS) {
+  describe(`B. fixation and regeneration [${adapter}]`, () => {
+    it(`R7 regenerate issues a new id and deletes the old record; replaying the old cookie is FRESH [${adapter}]`, async () => {
+      const store = new MemoryStore();
+      const app = await authApp(adapter, store, { grace: 0 });
+      try {
+        const first = await app.get("/prelogin");
+        const oldCookie = cookieOf(first)!;
+        const oldId = cookieValue(first)!;
+        const login = await app.get("/login", { cookie: oldCookie });
+        const newId = cookieValue(login)!;
+        assert.notEqual(newId, oldId);
+        assert.equal(await store.load(hashSessionId(oldId)), undefined, "old record is gone");
+        const replay = await app.get("/", { cookie: oldCookie });
+        assert.deepEqual(JSON.parse(replay.body), { user: null, cart: null });
+        const fresh = await app.get("/", { cookie: `session=${newId}` });
+        assert.equal(JSON.parse(fresh.body).user, "alice");
+      } finally {
+        await app.close();
+      }
+    });
+
+    it(`R9 within the grace window the old id is readable but read-only; after it, FRESH [${adapter}]`, async () => {
+      let nowMs = 1_800_000_000_000;
+      const store = new MemoryStore({ now: () => nowMs });
+      const app = await authApp(adapter, store, { grace: 5, now: () => nowMs });
+      try {
+        const first = await app.get("/write");
+        const oldCookie = cookieOf(first)!;
+        await app.get("/login", { cookie: oldCookie });
+        nowMs += 4_000;
+        const read = await app.get("/", { cookie: oldCookie });
+        assert.equal(read.status, 200, "readable inside the window");
+        const write = await app.get("/write", { cookie: oldCookie });
+        assert.equal(write.status, 409, "a write through the old id is refused");
+        assert.deepEqual(write.setCookie, []);
+        nowMs += 2_000;
+        const late = await app.get("/write", { cookie: oldCookie });
+        assert.equal(late.status, 200);
+        assert.notEqual(cookieOf(late), oldCookie, "after the window the old id is FRESH and a new one is issued");
+      } finally {
+        await app.close();
+      }
+    });
+
+    it(`R11 regenerate({ keepData: false }) carries no pre-login key into the logged-in session [${adapter}]`, async () => {
+      const store = new MemoryStore();
+      const app = await authApp(adapter, store, { grace: 0, keepData: false });
+      try {
+        const first = await app.get("/prelogin");
+        const login = await app.get("/login", { cookie: cookieOf(first)! });
+        assert.deepEqual(JSON.parse(login.body), { user: "alice", cart: null });
+        const next = await app.get("/", { cookie: cookieOf(login)! });
+        assert.deepEqual(JSON.parse(next.body), { user: "alice", cart: null });
+      } finally {
+        await app.close();
+      }
+    });
   });
 }
 
-describe("B. fixation and regeneration", () => {
-  it("R7 regenerate issues a new id and deletes the old record; replaying the old cookie is FRESH", async () => {
-    const store = new MemoryStore();
-    const app = await authApp(store, { grace: 0 });
-    try {
-      const first = await app.get("/prelogin");
-      const oldCookie = cookieOf(first)!;
-      const oldId = cookieValue(first)!;
-      const login = await app.get("/login", { cookie: oldCookie });
-      const newId = cookieValue(login)!;
-      assert.notEqual(newId, oldId);
-      assert.equal(await store.load(hashSessionId(oldId)), undefined, "old record is gone");
-      const replay = await app.get("/", { cookie: oldCookie });
-      assert.deepEqual(JSON.parse(replay.body), { user: null, cart: null });
-      const fresh = await app.get("/", { cookie: `session=${newId}` });
-      assert.equal(JSON.parse(fresh.body).user, "alice");
-    } finally {
-      await app.close();
-    }
-  });
-
+describe("B. fixation: the tutorial and the documentation (no adapter choice)", () => {
   describe("R8 the tutorial's login regenerates the id", () => {
     let tutorial: RunningTutorial;
     before(async () => {
@@ -74,45 +119,8 @@ describe("B. fixation and regeneration", () => {
     });
   });
 
-  it("R9 within the grace window the old id is readable but read-only; after it, FRESH", async () => {
-    let nowMs = 1_800_000_000_000;
-    const store = new MemoryStore({ now: () => nowMs });
-    const app = await authApp(store, { grace: 5, now: () => nowMs });
-    try {
-      const first = await app.get("/write");
-      const oldCookie = cookieOf(first)!;
-      await app.get("/login", { cookie: oldCookie });
-      nowMs += 4_000;
-      const read = await app.get("/", { cookie: oldCookie });
-      assert.equal(read.status, 200, "readable inside the window");
-      const write = await app.get("/write", { cookie: oldCookie });
-      assert.equal(write.status, 409, "a write through the old id is refused");
-      assert.deepEqual(write.setCookie, []);
-      nowMs += 2_000;
-      const late = await app.get("/write", { cookie: oldCookie });
-      assert.equal(late.status, 200);
-      assert.notEqual(cookieOf(late), oldCookie, "after the window the old id is FRESH and a new one is issued");
-    } finally {
-      await app.close();
-    }
-  });
-
   it("R10 SECURITY.md warns that cookie mode cannot revoke a copied cookie", () => {
     const text = readFileSync(new URL("../../SECURITY.md", import.meta.url), "utf8");
     assert.match(text, /cookie mode cannot revoke/i);
-  });
-
-  it("R11 regenerate({ keepData: false }) carries no pre-login key into the logged-in session", async () => {
-    const store = new MemoryStore();
-    const app = await authApp(store, { grace: 0, keepData: false });
-    try {
-      const first = await app.get("/prelogin");
-      const login = await app.get("/login", { cookie: cookieOf(first)! });
-      assert.deepEqual(JSON.parse(login.body), { user: "alice", cart: null });
-      const next = await app.get("/", { cookie: cookieOf(login)! });
-      assert.deepEqual(JSON.parse(next.body), { user: "alice", cart: null });
-    } finally {
-      await app.close();
-    }
   });
 });

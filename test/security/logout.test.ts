@@ -1,78 +1,185 @@
 /**
  * Section D of SECURITY-REQUIREMENTS.md: logout and termination — destroy,
  * no resurrection by a request in flight (also under fast-check's scheduler),
- * log out everywhere, no persistence on 5xx, no silent late change.
+ * log out everywhere, no persistence on 5xx, no silent late change. On the
+ * wire on all six adapters (R79); the scheduler property drives core alone.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { createSessions, hashSessionId, SessionInterruptedError } from "../../src/index.js";
+import { setTimeout as delay } from "node:timers/promises";
+import { createSessions, hashSessionId, HeadersSentError, SessionInterruptedError } from "../../src/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
-import { SECRET, cookieOf, cookieValue, startNodeApp } from "../helpers/security-server.js";
+import { ADAPTERS, SECRET, cookieOf, cookieValue, startApp } from "../helpers/security-server.js";
 
 const FC_RUNS = Number(process.env.FC_RUNS ?? 50);
 
-describe("D. logout and termination", () => {
-  it("R19 destroy deletes the record and clears the cookie with the same attributes, Max-Age=0 and an epoch Expires", async () => {
-    const store = new MemoryStore();
-    const cookieOptions = { name: "sid", path: "/app", domain: "example.com", secure: true, sameSite: "strict", partitioned: true } as const;
-    const sessions = createSessions({ secret: SECRET, store, cookie: cookieOptions });
-    const app = await startNodeApp(sessions, async (req, res) => {
-      if (req.url === "/app/logout") await req.session.destroy();
-      else req.session.set("user", "alice");
-      res.end(String(req.session.get("user") ?? ""));
-    });
-    try {
-      const login = await app.get("/app/login");
-      const id = cookieValue(login, "sid")!;
-      assert.equal(login.setCookie[0], `sid=${id}; Domain=example.com; Secure; HttpOnly; Path=/app; SameSite=Strict; Partitioned`);
-      const logout = await app.get("/app/logout", { cookie: `sid=${id}` });
-      assert.deepEqual(logout.setCookie, [
-        "sid=; Domain=example.com; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Secure; HttpOnly; Path=/app; SameSite=Strict; Partitioned",
-      ]);
-      assert.equal(await store.load(hashSessionId(id)), undefined, "record deleted");
-      const replay = await app.get("/app/read", { cookie: `sid=${id}` });
-      assert.notEqual(cookieValue(replay, "sid"), id, "the replayed id is not adopted");
-    } finally {
-      await app.close();
-    }
-  });
-
-  it("R20 a slow request in flight cannot resurrect a logged-out session: it gets 409 and the old cookie stays FRESH", async () => {
-    const store = new MemoryStore();
-    const sessions = createSessions({ secret: SECRET, store });
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let slowLoaded: () => void = () => {};
-    const loaded = new Promise<void>((resolve) => (slowLoaded = resolve));
-    const app = await startNodeApp(sessions, async (req, res) => {
-      if (req.url === "/login") req.session.set("user", "alice");
-      if (req.url === "/logout") await req.session.destroy();
-      if (req.url === "/slow") {
-        slowLoaded();
-        await gate;
-        req.session.set("cart", ["late item"]);
+for (const adapter of ADAPTERS) {
+  describe(`D. logout and termination [${adapter}]`, () => {
+    it(`R19 destroy deletes the record and clears the cookie with the same attributes, Max-Age=0 and an epoch Expires [${adapter}]`, async () => {
+      const store = new MemoryStore();
+      const cookieOptions = { name: "sid", path: "/app", domain: "example.com", secure: true, sameSite: "strict", partitioned: true } as const;
+      const sessions = createSessions({ secret: SECRET, store, cookie: cookieOptions });
+      const app = await startApp(
+        sessions,
+        async ({ session, url }) => {
+          if (url === "/app/logout") await session.destroy();
+          else session.set("user", "alice");
+          return String(session.get("user") ?? "");
+        },
+        { adapter },
+      );
+      try {
+        const login = await app.get("/app/login");
+        const id = cookieValue(login, "sid")!;
+        assert.equal(login.setCookie[0], `sid=${id}; Domain=example.com; Secure; HttpOnly; Path=/app; SameSite=Strict; Partitioned`);
+        const logout = await app.get("/app/logout", { cookie: `sid=${id}` });
+        assert.deepEqual(logout.setCookie, [
+          "sid=; Domain=example.com; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Secure; HttpOnly; Path=/app; SameSite=Strict; Partitioned",
+        ]);
+        assert.equal(await store.load(hashSessionId(id)), undefined, "record deleted");
+        const replay = await app.get("/app/read", { cookie: `sid=${id}` });
+        assert.notEqual(cookieValue(replay, "sid"), id, "the replayed id is not adopted");
+      } finally {
+        await app.close();
       }
-      res.end(String(req.session.get("user") ?? ""));
     });
-    try {
-      const cookie = cookieOf(await app.get("/login"))!;
-      const slow = app.get("/slow", { cookie });
-      await loaded;
-      const logout = await app.get("/logout", { cookie });
-      assert.match(logout.setCookie[0] ?? "", /Max-Age=0/);
-      release();
-      const late = await slow;
-      assert.equal(late.status, 409, "the slow request's write is refused");
-      assert.deepEqual(late.setCookie, [], "and it sets no cookie");
-      const replay = await app.get("/read", { cookie });
-      assert.equal(replay.body, "", "still logged out");
-      assert.equal(await store.load(hashSessionId(cookie.slice(8))), undefined, "no record came back");
-    } finally {
-      await app.close();
-    }
-  });
 
+    it(`R20 a slow request in flight cannot resurrect a logged-out session: it gets 409 and the old cookie stays FRESH [${adapter}]`, async () => {
+      const store = new MemoryStore();
+      const sessions = createSessions({ secret: SECRET, store });
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let slowLoaded: () => void = () => {};
+      const loaded = new Promise<void>((resolve) => (slowLoaded = resolve));
+      const app = await startApp(
+        sessions,
+        async ({ session, url }) => {
+          if (url === "/login") session.set("user", "alice");
+          if (url === "/logout") await session.destroy();
+          if (url === "/slow") {
+            slowLoaded();
+            await gate;
+            session.set("cart", ["late item"]);
+          }
+          return String(session.get("user") ?? "");
+        },
+        { adapter },
+      );
+      try {
+        const cookie = cookieOf(await app.get("/login"))!;
+        const slow = app.get("/slow", { cookie });
+        await loaded;
+        const logout = await app.get("/logout", { cookie });
+        assert.match(logout.setCookie[0] ?? "", /Max-Age=0/);
+        release();
+        const late = await slow;
+        assert.equal(late.status, 409, "the slow request's write is refused");
+        assert.deepEqual(late.setCookie, [], "and it sets no cookie");
+        const replay = await app.get("/read", { cookie });
+        assert.equal(replay.body, "", "still logged out");
+        assert.equal(await store.load(hashSessionId(cookie.slice(8))), undefined, "no record came back");
+      } finally {
+        await app.close();
+      }
+    });
+
+    it(`R21 destroyAllForUser ends every session of the user, leaves other users alone, and lists hashed ids only [${adapter}]`, async () => {
+      const store = new MemoryStore();
+      const sessions = createSessions({ secret: SECRET, store });
+      const app = await startApp(
+        sessions,
+        ({ session, query }) => {
+          const user = query.get("as");
+          if (user) {
+            session.set("user", user);
+            session.setUser(user);
+          }
+          return String(session.get("user") ?? "");
+        },
+        { adapter },
+      );
+      try {
+        const alice = await Promise.all(Array.from({ length: 5 }, () => app.get("/login?as=alice")));
+        const bob = await Promise.all(Array.from({ length: 2 }, () => app.get("/login?as=bob")));
+        const listed = await sessions.listForUser("alice");
+        assert.equal(listed.length, 5);
+        const ids = alice.map((r) => cookieValue(r)!);
+        for (const info of listed) assert.ok(!ids.includes(info.idHash) && ids.map(hashSessionId).includes(info.idHash));
+        assert.equal(await sessions.destroyAllForUser("alice"), 5);
+        for (const r of alice) assert.equal((await app.get("/", { cookie: cookieOf(r)! })).body, "", "alice is logged out everywhere");
+        for (const r of bob) assert.equal((await app.get("/", { cookie: cookieOf(r)! })).body, "bob", "bob is untouched");
+      } finally {
+        await app.close();
+      }
+    });
+
+    it(`R22 a 5xx response persists nothing and sends no Set-Cookie [${adapter}]`, async () => {
+      const store = new MemoryStore();
+      const sessions = createSessions({ secret: SECRET, store });
+      const app = await startApp(
+        sessions,
+        ({ session, url }) => {
+          session.set(url === "/fail" ? "bad" : "good", 1);
+          return { status: url === "/fail" ? 503 : 200, body: JSON.stringify(session.toJSON()) };
+        },
+        { adapter },
+      );
+      try {
+        const fresh = await app.get("/fail");
+        assert.equal(fresh.status, 503);
+        assert.deepEqual(fresh.setCookie, []);
+        const cookie = cookieOf(await app.get("/ok"))!;
+        const failed = await app.get("/fail", { cookie });
+        assert.deepEqual(failed.setCookie, []);
+        const read = await app.get("/ok", { cookie });
+        assert.deepEqual(JSON.parse(read.body), { good: 1 }, "the key set during the 503 was not saved");
+      } finally {
+        await app.close();
+      }
+    });
+
+    it(`R23 a change after the headers left is never silently dropped: it is reported as HeadersSentError [${adapter}]`, async () => {
+      const store = new MemoryStore();
+      const sessions = createSessions({ secret: SECRET, store });
+      const thrown: unknown[] = [];
+      // The head leaves with the first streamed chunk (each framework's own streaming), then the session changes.
+      const app = await startApp(
+        sessions,
+        ({ session }) => {
+          session.set("a", 1);
+          const late = async function* (): AsyncGenerator<string> {
+            yield "head ";
+            await delay(20);
+            try {
+              session.set("late", 1);
+            } catch (error) {
+              thrown.push(error);
+            }
+            yield "done";
+          };
+          return { stream: late() };
+        },
+        { adapter },
+      );
+      try {
+        const res = await app.get("/");
+        assert.equal(res.status, 200);
+        assert.equal(res.body, "head done");
+        // The committed session refuses the change loudly, at the call, on every framework.
+        assert.equal(thrown.length, 1);
+        assert.ok(thrown[0] instanceof HeadersSentError, String(thrown[0]));
+        const read = await sessions.load(cookieOf(res)!);
+        assert.equal(read.get("late"), undefined);
+        assert.equal(read.get("a"), 1);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+}
+
+describe("D. logout and termination: core under a scheduler (no adapter involved)", () => {
   it("R20 R69 logout wins in every interleaving of a slow writer and a logout (fast-check scheduler)", async () => {
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), async (s) => {
@@ -103,80 +210,5 @@ describe("D. logout and termination", () => {
       }),
       { numRuns: FC_RUNS },
     );
-  });
-
-  it("R21 destroyAllForUser ends every session of the user, leaves other users alone, and lists hashed ids only", async () => {
-    const store = new MemoryStore();
-    const sessions = createSessions({ secret: SECRET, store });
-    const app = await startNodeApp(sessions, (req, res) => {
-      const user = new URL(req.url!, "http://x").searchParams.get("as");
-      if (user) {
-        req.session.set("user", user);
-        req.session.setUser(user);
-      }
-      res.end(String(req.session.get("user") ?? ""));
-    });
-    try {
-      const alice = await Promise.all(Array.from({ length: 5 }, () => app.get("/login?as=alice")));
-      const bob = await Promise.all(Array.from({ length: 2 }, () => app.get("/login?as=bob")));
-      const listed = await sessions.listForUser("alice");
-      assert.equal(listed.length, 5);
-      const ids = alice.map((r) => cookieValue(r)!);
-      for (const info of listed) assert.ok(!ids.includes(info.idHash) && ids.map(hashSessionId).includes(info.idHash));
-      assert.equal(await sessions.destroyAllForUser("alice"), 5);
-      for (const r of alice) assert.equal((await app.get("/", { cookie: cookieOf(r)! })).body, "", "alice is logged out everywhere");
-      for (const r of bob) assert.equal((await app.get("/", { cookie: cookieOf(r)! })).body, "bob", "bob is untouched");
-    } finally {
-      await app.close();
-    }
-  });
-
-  it("R22 a 5xx response persists nothing and sends no Set-Cookie", async () => {
-    const store = new MemoryStore();
-    const sessions = createSessions({ secret: SECRET, store });
-    const app = await startNodeApp(sessions, (req, res) => {
-      req.session.set(req.url === "/fail" ? "bad" : "good", 1);
-      res.statusCode = req.url === "/fail" ? 503 : 200;
-      res.end(JSON.stringify(req.session.toJSON()));
-    });
-    try {
-      const fresh = await app.get("/fail");
-      assert.equal(fresh.status, 503);
-      assert.deepEqual(fresh.setCookie, []);
-      const cookie = cookieOf(await app.get("/ok"))!;
-      const failed = await app.get("/fail", { cookie });
-      assert.deepEqual(failed.setCookie, []);
-      const read = await app.get("/ok", { cookie });
-      assert.deepEqual(JSON.parse(read.body), { good: 1 }, "the key set during the 503 was not saved");
-    } finally {
-      await app.close();
-    }
-  });
-
-  it("R23 a change after the headers left is never silently dropped: it is reported as HeadersSentError", async () => {
-    const store = new MemoryStore();
-    const sessions = createSessions({ secret: SECRET, store });
-    const logged: string[] = [];
-    const original = console.error;
-    console.error = (...args: unknown[]) => void logged.push(args.map(String).join(" "));
-    const app = await startNodeApp(sessions, async (req, res) => {
-      req.session.set("a", 1);
-      res.flushHeaders();
-      await new Promise((r) => setTimeout(r, 20));
-      req.session.set("late", 1);
-      res.end("done");
-    });
-    try {
-      const res = await app.get("/");
-      assert.equal(res.status, 200);
-      await new Promise((r) => setTimeout(r, 50));
-      assert.ok(logged.some((l) => l.includes("HEADERS_SENT")), `logged: ${JSON.stringify(logged)}`);
-      const read = await sessions.load(cookieOf(res)!);
-      assert.equal(read.get("late"), undefined);
-      assert.equal(read.get("a"), 1);
-    } finally {
-      console.error = original;
-      await app.close();
-    }
   });
 });
