@@ -1,69 +1,71 @@
-// R24 Clear-Site-Data on logout, R33 path scoping, R45 a MAC bound to the cookie name, R60 bounded retries of
-// idempotent store calls only: through load/commit and, for the path, on the wire.
+// R24 Clear-Site-Data on logout and R33 path scoping, on the wire on all six adapters (R79); R45 a MAC bound to
+// the cookie name, R60 bounded retries of idempotent store calls only, and R17 revocation, through load/commit.
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { StoreError, createSessions, type Store } from "sessionkit";
-import { withSessions } from "sessionkit/node";
 import { MemoryStore } from "sessionkit/stores/memory";
+import { ADAPTERS, startApp } from "../helpers/security-server.js";
 
 const SECRET = "s".repeat(40);
 const valueOf = (setCookie: string): string => setCookie.slice(setCookie.indexOf("=") + 1, setCookie.indexOf(";"));
 
-describe("L. scope, binding and retries", () => {
-  it("R33 a cookie scoped to /app is not loaded for /other, and /other sends no Set-Cookie", async () => {
-    const sessions = createSessions({ secret: SECRET, cookie: { path: "/app" } });
-    const server = createServer(
-      withSessions(sessions, (req, res) => {
-        if (req.url?.endsWith("/login")) req.session.set("user", "alice");
-        res.end(String(req.session.get("user") ?? "nobody"));
-      }),
-    );
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    try {
-      const login = await fetch(`${base}/app/login`);
-      const cookie = `session=${valueOf(login.headers.getSetCookie()[0]!)}`;
-      assert.equal(await (await fetch(`${base}/app/page?x=1`, { headers: { cookie } })).text(), "alice");
-      assert.equal(await (await fetch(`${base}/app`, { headers: { cookie } })).text(), "alice");
-      for (const outside of ["/other", "/application", "/"]) {
-        const res = await fetch(`${base}${outside}`, { headers: { cookie } });
-        assert.equal(await res.text(), "nobody", outside);
-        assert.deepEqual(res.headers.getSetCookie(), [], outside);
-      }
-      // A write outside the Path is not saved: no cookie is sent for it.
-      assert.deepEqual((await fetch(`${base}/other/login`, { headers: { cookie } })).headers.getSetCookie(), []);
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
-  });
-
-  it("R24 clearSiteDataOnDestroy adds Clear-Site-Data (cookies) to the logout response, and only to it", async () => {
-    for (const store of [undefined, new MemoryStore()]) {
-      const sessions = createSessions({ secret: SECRET, store, clearSiteDataOnDestroy: true });
-      const server = createServer(
-        withSessions(sessions, async (req, res) => {
-          if (req.url === "/login") req.session.set("user", "alice");
-          if (req.url === "/logout") await req.session.destroy();
-          res.end("ok");
-        }),
+for (const adapter of ADAPTERS) {
+  describe(`L. scope and Clear-Site-Data [${adapter}]`, () => {
+    it(`R33 a cookie scoped to /app is not loaded for /other, and /other sends no Set-Cookie [${adapter}]`, async () => {
+      const sessions = createSessions({ secret: SECRET, cookie: { path: "/app" } });
+      const app = await startApp(
+        sessions,
+        ({ session, path }) => {
+          if (path.endsWith("/login")) session.set("user", "alice");
+          return String(session.get("user") ?? "nobody");
+        },
+        { adapter },
       );
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       try {
-        const login = await fetch(`${base}/login`);
-        assert.equal(login.headers.get("clear-site-data"), null);
-        const cookie = `session=${valueOf(login.headers.getSetCookie()[0]!)}`;
-        const logout = await fetch(`${base}/logout`, { headers: { cookie } });
-        assert.equal(logout.headers.get("clear-site-data"), '"cookies"');
-        assert.match(logout.headers.getSetCookie()[0]!, /^session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0/);
+        const login = await app.get("/app/login");
+        const cookie = `session=${valueOf(login.setCookie[0]!)}`;
+        assert.equal((await app.get("/app/page?x=1", { cookie })).body, "alice");
+        assert.equal((await app.get("/app", { cookie })).body, "alice");
+        for (const outside of ["/other", "/application", "/"]) {
+          const res = await app.get(outside, { cookie });
+          assert.equal(res.body, "nobody", outside);
+          assert.deepEqual(res.setCookie, [], outside);
+        }
+        // A write outside the Path is not saved: no cookie is sent for it.
+        assert.deepEqual((await app.get("/other/login", { cookie })).setCookie, []);
       } finally {
-        await new Promise((resolve) => server.close(resolve));
+        await app.close();
       }
-    }
-  });
+    });
 
+    it(`R24 clearSiteDataOnDestroy adds Clear-Site-Data (cookies) to the logout response, and only to it [${adapter}]`, async () => {
+      for (const store of [undefined, new MemoryStore()]) {
+        const sessions = createSessions({ secret: SECRET, store, clearSiteDataOnDestroy: true });
+        const app = await startApp(
+          sessions,
+          async ({ session, url }) => {
+            if (url === "/login") session.set("user", "alice");
+            if (url === "/logout") await session.destroy();
+            return "ok";
+          },
+          { adapter },
+        );
+        try {
+          const login = await app.get("/login");
+          assert.equal(login.headers["clear-site-data"], undefined);
+          const cookie = `session=${valueOf(login.setCookie[0]!)}`;
+          const logout = await app.get("/logout", { cookie });
+          assert.equal(logout.headers["clear-site-data"], '"cookies"');
+          assert.match(logout.setCookie[0]!, /^session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0/);
+        } finally {
+          await app.close();
+        }
+      }
+    });
+  });
+}
+
+describe("L. binding and retries (core, no adapter involved)", () => {
   it("R45 a value copied into another cookie name of the same app is refused (native formats); Flask's fixed salt is kept", async () => {
     for (const format of ["signed", "encrypted"] as const) {
       const a = createSessions({ secret: SECRET, format, cookie: { name: "a" } });
