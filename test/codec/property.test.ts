@@ -8,11 +8,14 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import {
   BadPayload,
   BadSignature,
+  base64Decode,
+  isCanonicalBase64,
   BadTimeSignature,
   createCookieCodec,
   dumps,
@@ -23,6 +26,7 @@ import {
   UUID,
   type CookieFormat,
 } from "../../src/codec/index.js";
+import { HmacKey } from "../../src/codec/hmac.js";
 import { flaskAvailable, requireService } from "./helpers.js";
 
 const RUNS = Math.max(1, Number(process.env.FC_RUNS ?? 2000));
@@ -158,5 +162,37 @@ describe("tagged JSON round trip", () => {
     const pythonTexts = py.stdout.trimEnd().split("\n");
     assert.equal(pythonTexts.length, texts.length);
     texts.forEach((text, i) => assert.equal(text, pythonTexts[i], `value #${i}`));
+  });
+});
+
+describe("native fast paths agree with their reference", () => {
+  const alphabetAndNoise = fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=. \n\u00e9\u{1f600}");
+
+  test("G.48 base64Decode (native round trip) accepts exactly the strings isCanonicalBase64 (character loop) accepts", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: alphabetAndNoise, maxLength: 64 }), fc.uint8Array({ maxLength: 48 }).map((b) => Buffer.from(b).toString("base64url"))), (text) => {
+        const decoded = base64Decode(text);
+        assert.equal(decoded !== undefined, isCanonicalBase64(text, 0, text.length), JSON.stringify(text));
+        if (decoded !== undefined) assert.equal(decoded.toString("base64url"), text);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test("HmacKey gives createHmac's bytes for every digest, key length and message", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("sha1" as const, "sha256" as const),
+        fc.uint8Array({ minLength: 1, maxLength: 130 }),
+        fc.array(fc.string({ unit: "binary-ascii", maxLength: 400 }), { minLength: 1, maxLength: 3 }),
+        (digest, key, messages) => {
+          const mac = new HmacKey(digest, key);
+          for (const message of messages) {
+            assert.deepEqual(mac.digest(message), createHmac(digest, key).update(message, "latin1").digest());
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 });
