@@ -3,16 +3,16 @@
  * the commit raises. The Session itself refuses: once the manager has
  * started committing it (what every adapter does when the response head
  * leaves), every mutating call throws HeadersSentError synchronously, so no
- * adapter can drop a late change silently. Reads stay allowed.
+ * adapter can drop a late change silently. Reads stay allowed. The wire
+ * check runs on all six adapters (R79).
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
 import { CookieTooLargeError, HeadersSentError, createSessions, hashSessionId, type Session } from "../../src/index.js";
-import { withSessions } from "../../src/adapters/node.js";
 import { MemoryStore } from "../../src/stores/memory.js";
+import { ADAPTERS, cookieValue, startApp } from "../helpers/security-server.js";
 
 const SECRET = "headers-sent-suite-secret-0123456789abcdef-XYZ";
 
@@ -90,35 +90,43 @@ describe("R23 a change after the commit raises", () => {
     assert.equal(sessions.commitSync(session).length, 1);
     assert.throws(() => session.set("after", 1), HeadersSentError);
   });
-
-  it("R23 on the wire (sessionkit/node, server-side): a change after res.write throws at the call, the visitor gets the committed state, the store never sees the late key", async () => {
-    const store = new MemoryStore();
-    const sessions = createSessions({ secret: SECRET, store });
-    const thrown: unknown[] = [];
-    const server = createServer(
-      withSessions(sessions, async (req, res) => {
-        req.session.set("a", 1);
-        res.write("head sent; ");
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        try {
-          req.session.set("late", 1);
-        } catch (error) {
-          thrown.push(error);
-        }
-        res.end(`a=${String(req.session.get("a"))}`);
-      }),
-    );
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    try {
-      const r = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-      assert.equal(await r.text(), "head sent; a=1");
-      assert.equal(thrown.length, 1);
-      assert.ok(thrown[0] instanceof HeadersSentError);
-      const id = r.headers.getSetCookie()[0]!.split(";")[0]!.slice("session=".length);
-      assert.deepEqual(Object.keys((await store.load(hashSessionId(id)))!.data), ["a"]);
-    } finally {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-  });
 });
+
+for (const adapter of ADAPTERS) {
+  describe(`R23 a change after the commit raises, on the wire [${adapter}]`, () => {
+    it(`R23 on the wire (server-side): a change after the head left throws at the call, the visitor gets the committed state, the store never sees the late key [${adapter}]`, async () => {
+      const store = new MemoryStore();
+      const sessions = createSessions({ secret: SECRET, store });
+      const thrown: unknown[] = [];
+      // The head leaves with the first chunk of each framework's own streaming.
+      const app = await startApp(
+        sessions,
+        ({ session }) => {
+          session.set("a", 1);
+          const body = async function* (): AsyncGenerator<string> {
+            yield "head sent; ";
+            await delay(10);
+            try {
+              session.set("late", 1);
+            } catch (error) {
+              thrown.push(error);
+            }
+            yield `a=${String(session.get("a"))}`;
+          };
+          return { stream: body() };
+        },
+        { adapter },
+      );
+      try {
+        const r = await app.get("/");
+        assert.equal(r.body, "head sent; a=1");
+        assert.equal(thrown.length, 1);
+        assert.ok(thrown[0] instanceof HeadersSentError);
+        const id = cookieValue(r)!;
+        assert.deepEqual(Object.keys((await store.load(hashSessionId(id)))!.data), ["a"]);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+}
