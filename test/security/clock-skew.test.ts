@@ -4,11 +4,13 @@
  * and, with `clockSkewSeconds`, accepts exactly that many seconds of drift
  * between servers' clocks, never more. Core speaks strings, so the test
  * mints a cookie with one clock and presents its Cookie header to a manager
- * whose clock is behind.
+ * whose clock is behind; the last block presents it through a real server
+ * on all six adapters (R79).
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError, createSessions, type SessionEvent, type SessionOptions } from "../../src/index.js";
+import { ADAPTERS, startApp } from "../helpers/security-server.js";
 
 const SECRET = "clock-skew-suite-secret-0123456789abcdef-XYZ";
 const T0 = 1_800_000_000_000;
@@ -70,3 +72,27 @@ describe("R15 R74 clock-skew tolerance", () => {
     assert.equal(createSessions({ secret: SECRET, clockSkewSeconds: 300 }).options.clockSkewSeconds, 300);
   });
 });
+
+for (const adapter of ADAPTERS) {
+  describe(`R15 R74 clock-skew tolerance on the wire [${adapter}]`, () => {
+    it(`R15 R74 on the wire: a cookie from a clock 5 s ahead is FRESH by default and kept with 10 s of tolerance; 11 s ahead is FRESH [${adapter}]`, async () => {
+      const app = async (clockSkewSeconds?: number) =>
+        startApp(
+          createSessions({ secret: SECRET, now: () => T0, ...(clockSkewSeconds === undefined ? {} : { clockSkewSeconds }) }),
+          ({ session }) => String(session.get("user") ?? "nobody"),
+          { adapter },
+        );
+      const strict = await app();
+      const tolerant = await app(10);
+      try {
+        const plus5 = await cookieSignedAt(5, "signed");
+        assert.equal((await strict.get("/", { cookie: plus5 })).body, "nobody", "FRESH by default, as Flask");
+        assert.equal((await tolerant.get("/", { cookie: plus5 })).body, "ada", "within the tolerance");
+        assert.equal((await tolerant.get("/", { cookie: await cookieSignedAt(11, "signed") })).body, "nobody", "beyond it");
+      } finally {
+        await strict.close();
+        await tolerant.close();
+      }
+    });
+  });
+}

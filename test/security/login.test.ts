@@ -6,13 +6,15 @@
  * named in `keep` (queued flashes excepted, by design).
  *
  * Core speaks strings: each request is `load(Cookie header)` then
- * `commit()` → Set-Cookie lines, exactly what an adapter sends.
+ * `commit()` → Set-Cookie lines, exactly what an adapter sends; the last
+ * block does the same through a real server on all six adapters (R79).
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { RESERVED_KEYS, createSessions, hashSessionId, type SessionManager, type SessionOptions } from "../../src/index.js";
 import { sessionInternals } from "../../src/core/session.js";
 import { MemoryStore } from "../../src/stores/memory.js";
+import { ADAPTERS, cookieOf, startApp } from "../helpers/security-server.js";
 
 const SECRET = "login-suite-secret-0123456789abcdef-XYZ-0123";
 const T0 = 1_800_000_000_000;
@@ -156,3 +158,45 @@ describe("R11 no pre-login data crosses the login", () => {
     assert.throws(() => session.login("u", { keep: [7 as unknown as string] }), TypeError);
   });
 });
+
+for (const adapter of ADAPTERS) {
+  describe(`R8 R11 login() on the wire [${adapter}]`, () => {
+    for (const [label, make] of modes) {
+      it(`R8 R11 on the wire: the login redirect carries a new cookie, and only kept keys cross into it (${label}) [${adapter}]`, async () => {
+        const { sessions, store } = setUp(make);
+        const app = await startApp(
+          sessions,
+          async ({ session, path }) => {
+            if (path === "/prelogin") {
+              session.set("cart", ["book"]);
+              session.set("tracking", "attacker-planted");
+            }
+            if (path === "/login") {
+              await session.login("user-1", { keep: ["cart"] });
+              return { status: 303, headers: { Location: "/me" } };
+            }
+            return JSON.stringify(session.keys());
+          },
+          { adapter },
+        );
+        try {
+          const before = cookieOf(await app.get("/prelogin"))!;
+          const login = await app.get("/login", { cookie: before });
+          assert.equal(login.status, 303);
+          assert.equal(login.headers.location, "/me");
+          const after = cookieOf(login)!;
+          assert.ok(after && after !== before, "a new id or cookie after login");
+          assert.deepEqual(JSON.parse((await app.get("/me", { cookie: after })).body), ["cart"], "only the kept key crossed");
+          const old = await sessions.load(before);
+          assert.equal(sessionInternals(old).values.has(RESERVED_KEYS.user), false, "the old cookie names no user");
+          if (store) {
+            const live = hashSessionId(after.slice("session=".length));
+            assert.ok((await store.listForUser("user-1")).some((u) => u.idHash === live), "the new id is indexed under the user");
+          }
+        } finally {
+          await app.close();
+        }
+      });
+    }
+  });
+}
