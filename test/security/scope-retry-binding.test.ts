@@ -191,3 +191,93 @@ describe("C. revocable cookie sessions", () => {
     assert.throws(() => createSessions({ secret: SECRET, store: new MemoryStore(), revocation: { store: new MemoryStore() } }), /revocable already/);
   });
 });
+
+for (const adapter of ADAPTERS) {
+  describe(`L. binding, retries and revocation on the wire [${adapter}]`, () => {
+    it(`R45 R60 R17 on the wire: a value copied to another cookie name is FRESH, a failed load is retried once, a revoked cookie is FRESH [${adapter}]`, async () => {
+      // R45: the app reads cookie "b"; a value minted for cookie "a" of the same secret is refused.
+      const a = createSessions({ secret: SECRET, cookie: { name: "a" } });
+      const minted = await a.load(undefined);
+      minted.set("role", "admin");
+      const copied = valueOf((await a.commit(minted))[0]!);
+      const b = createSessions({ secret: SECRET, cookie: { name: "b" } });
+      const bApp = await startApp(b, ({ session }) => JSON.stringify({ role: session.get("role") ?? null, isNew: session.isNew }), { adapter });
+      try {
+        assert.deepEqual(JSON.parse((await bApp.get("/", { cookie: `b=${copied}` })).body), { role: null, isNew: true });
+      } finally {
+        await bApp.close();
+      }
+
+      // R60: one failed load is retried within the deadline (200); two give the 503; a failed create is not repeated.
+      const memory = new MemoryStore();
+      let failLoads = 0;
+      let failCreates = 0;
+      const calls: string[] = [];
+      const flaky: Store = {
+        name: "flaky",
+        load: async (id) => {
+          calls.push("load");
+          if (failLoads-- > 0) throw new Error("ECONNRESET");
+          return memory.load(id);
+        },
+        create: async (id, record, ttl) => {
+          calls.push("create");
+          if (failCreates-- > 0) throw new Error("ECONNRESET");
+          return memory.create(id, record, ttl);
+        },
+        apply: (id, change, ttl) => memory.apply(id, change, ttl),
+        touch: (id, at, ttl) => memory.touch(id, at, ttl),
+        destroy: (id) => memory.destroy(id),
+      };
+      const retrying = await startApp(
+        createSessions({ secret: SECRET, store: flaky, storeTimeoutMs: 1_000 }),
+        ({ session, path }) => {
+          if (path === "/login") session.set("user", "alice");
+          return String(session.get("user") ?? "nobody");
+        },
+        { adapter },
+      );
+      try {
+        const cookie = `session=${valueOf((await retrying.get("/login")).setCookie[0]!)}`;
+        calls.length = 0;
+        failLoads = 1;
+        assert.equal((await retrying.get("/", { cookie })).body, "alice");
+        assert.deepEqual(calls, ["load", "load"]);
+        calls.length = 0;
+        failLoads = 2;
+        assert.equal((await retrying.get("/", { cookie })).status, 503);
+        assert.deepEqual(calls, ["load", "load"], "one retry, not more");
+        calls.length = 0;
+        failCreates = 1;
+        const refused = await retrying.get("/login");
+        assert.equal(refused.status, 503);
+        assert.deepEqual(refused.setCookie, []);
+        assert.deepEqual(calls, ["create"], "a write that may have landed is not repeated");
+      } finally {
+        await retrying.close();
+      }
+
+      // R17: with revocation on, the cookie of a logged-out session replayed over the wire is FRESH.
+      const revocable = await startApp(
+        createSessions({ secret: SECRET, revocation: { store: new MemoryStore() } }),
+        async ({ session, path }) => {
+          if (path === "/login") {
+            await session.login("alice");
+            session.set("user", "alice");
+          }
+          if (path === "/logout") await session.destroy();
+          return JSON.stringify({ user: session.get("user") ?? null, isNew: session.isNew });
+        },
+        { adapter },
+      );
+      try {
+        const cookie = `session=${valueOf((await revocable.get("/login")).setCookie[0]!)}`;
+        assert.deepEqual(JSON.parse((await revocable.get("/", { cookie })).body), { user: "alice", isNew: false });
+        assert.match((await revocable.get("/logout", { cookie })).setCookie[0]!, /^session=; Expires=Thu, 01 Jan 1970/);
+        assert.deepEqual(JSON.parse((await revocable.get("/", { cookie })).body), { user: null, isNew: true }, "the replayed cookie is revoked");
+      } finally {
+        await revocable.close();
+      }
+    });
+  });
+}
