@@ -1,5 +1,5 @@
 export { createSessions, SessionManager, type RequestContext, type CommitContext } from "./core/manager.js";
-export { Session, RESERVED_KEYS, type ConsumeFlashesOptions } from "./core/session.js";
+export { Session, RESERVED_KEYS, type ConsumeFlashesOptions, type LoginOptions } from "./core/session.js";
 export type { SessionOptions, CookieOptions, ResolvedOptions, ResolvedCookieOptions } from "./core/options.js";
 export type { Duration } from "./core/duration.js";
 export type { RevocationOptions } from "./core/revocation.js";

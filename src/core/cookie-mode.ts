@@ -51,7 +51,7 @@ export class CookieMode {
     let session: Session<Data> | undefined;
     let secretIndex = 0;
     if (value) {
-      let entry = this.#cache.get(value, nowSeconds, this.#maxAgeSeconds);
+      let entry = this.#cache.get(value, nowSeconds, this.#maxAgeSeconds, this.#options.clockSkewSeconds);
       if (entry === undefined) {
         try {
           entry = this.#codec.open(value, { maxAgeSeconds: this.#maxAgeSeconds, nowSeconds, clockSkewSeconds: this.#options.clockSkewSeconds });

@@ -28,12 +28,17 @@ export class VerifiedCache {
     this.#max = maxEntries;
   }
 
-  /** The entry for `cookie` if it is still within `maxAgeSeconds` at `nowSeconds`. */
-  get(cookie: string, nowSeconds: number, maxAgeSeconds: number): VerifiedEntry | undefined {
+  /**
+   * The entry for `cookie` if it is still within `maxAgeSeconds` at
+   * `nowSeconds`, and signed no more than `skewSeconds` in the future (the
+   * codec's own rule, so a cookie it accepted within the tolerance is not
+   * re-verified on every request).
+   */
+  get(cookie: string, nowSeconds: number, maxAgeSeconds: number, skewSeconds = 0): VerifiedEntry | undefined {
     const entry = this.#entries.get(cookie);
     if (entry === undefined) return undefined;
     const age = nowSeconds - entry.signedAtSeconds;
-    if (age < 0 || age > maxAgeSeconds) {
+    if (age < -skewSeconds || age > maxAgeSeconds) {
       this.#entries.delete(cookie);
       return undefined;
     }

@@ -69,7 +69,7 @@ for (const adapter of ADAPTERS) {
         else assert.equal(mode, "store", "cookie mode refreshes a permanent session on every request");
       });
 
-      it(`R38 a response that sets a cookie gets Cache-Control: private when the app set none (${mode}) [${adapter}]`, async () => {
+      it(`R38 a response that sets a cookie gets Cache-Control: private, no-store when the app set none (${mode}) [${adapter}]`, async () => {
         // No cookie sent: the write creates a session, so the response sets one in both modes.
         const res = await app.get("/?m=set");
         assert.ok(res.setCookie.length > 0);
