@@ -36,6 +36,9 @@ interface StoredFacts {
 
 const prefix = (idHash: string | undefined): string | undefined => idHash?.slice(0, 8);
 
+/** How many id → hash results a manager keeps (about 100 bytes each). */
+const HASH_CACHE_ENTRIES = 4_096;
+
 /**
  * Loads and commits sessions kept in a {@link Store}.
  *
@@ -45,6 +48,7 @@ const prefix = (idHash: string | undefined): string | undefined => idHash?.slice
 export class StoreMode {
   readonly #o: ResolvedOptions;
   readonly #store: Store;
+  readonly #hashes = new Map<string, string>();
   readonly #t: CookieTemplate;
   readonly #idleMs: number;
   readonly #emit: EventHandler;
@@ -107,9 +111,21 @@ export class StoreMode {
     return new Session<Data>(record.data, false, true);
   }
 
-  /** The key the store sees: the id's SHA-256, or the raw id for a store that asks for it (Flask-Session). */
+  /**
+   * The key the store sees: the id's SHA-256, or the raw id for a store that
+   * asks for it (Flask-Session). A visitor sends the same id on every
+   * request, so the last few thousand hashes are kept (a SHA-256 was ~3% of
+   * a memory-store request's CPU); the map is bounded and evicts the oldest.
+   */
   #key(id: string): string {
-    return this.#store.rawIds === true ? id : hashSessionId(id);
+    if (this.#store.rawIds === true) return id;
+    let hash = this.#hashes.get(id);
+    if (hash === undefined) {
+      hash = hashSessionId(id);
+      if (this.#hashes.size >= HASH_CACHE_ENTRIES) this.#hashes.delete(this.#hashes.keys().next().value!);
+      this.#hashes.set(id, hash);
+    }
+    return hash;
   }
 
   #cookie(id: string, session: Session<any>, secure: boolean): string {

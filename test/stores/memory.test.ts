@@ -82,3 +82,24 @@ describe("MemoryStore specifics", () => {
 });
 
 testSessionsOnStore("memory", async () => ({ store: new MemoryStore(), cleanup: async () => {} }), { heavy: true });
+
+describe("store mode: the manager's id-hash cache", () => {
+  it("finds every session again after more ids than the cache holds (4,096) have passed through it", async () => {
+    const { createSessions, hashSessionId } = await import("../../src/index.js");
+    const store = new MemoryStore({ maxEntries: 10_000 });
+    const sessions = createSessions({ secret: "hash-cache-test-secret-0123456789abcdef", store });
+    const cookies: string[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      const s = await sessions.load(undefined);
+      s.set("i", i);
+      cookies.push((await sessions.commit(s))[0]!.split(";")[0]!);
+    }
+    // Oldest first: each of these was evicted from the cache long ago, and is hashed again.
+    for (const i of [0, 1, 2_500, 4_999, 0]) {
+      const s = await sessions.load(cookies[i]!);
+      assert.equal(s.get("i"), i);
+    }
+    const id = cookies[7]!.slice("session=".length);
+    assert.ok(await store.load(hashSessionId(id)), "the record is stored under the id's hash, not the id");
+  });
+});
