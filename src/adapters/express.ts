@@ -13,7 +13,7 @@ import type { TLSSocket } from "node:tls";
 import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
 import { commitHooks, holdResponse, sendAnswer } from "./hold-response.js";
-import { errorAnswer, isSecureRequest, lateChange, type AdapterOptions } from "./shared.js";
+import { errorAnswer, isSecureRequest, type AdapterOptions } from "./shared.js";
 
 export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
 
@@ -48,15 +48,7 @@ export function sessionMiddleware<Data extends Record<string, unknown>>(
     const secure = isSecureRequest({ tls: (req.socket as TLSSocket).encrypted === true, forwardedProto: req.headers["x-forwarded-proto"] }, options);
     sessions.load(req.headers.cookie, { secure, path: req.originalUrl }).then((session) => {
       req.session = session;
-      let committed = false;
-      holdResponse(res, {
-        ...commitHooks(sessions, session, res, () => (committed = true)),
-        onFailure: fail,
-      });
-      res.once("finish", () => {
-        const late = committed ? lateChange(session) : undefined;
-        if (late) next(late);
-      });
+      holdResponse(res, { ...commitHooks(sessions, session, res), onFailure: fail });
       next();
     }, fail);
   };

@@ -15,7 +15,7 @@ import type { Session } from "../core/session.js";
 
 /** An alias: inside `declare module "fastify"` the name `Session` may be taken by another plugin's types. */
 type SessionkitSession<Data extends Record<string, unknown>> = Session<Data>;
-import { errorAnswer, isSecureRequest, lateChange, markCommitted, type AdapterOptions, type ErrorAnswer } from "./shared.js";
+import { errorAnswer, isSecureRequest, markCommitted, type AdapterOptions, type ErrorAnswer } from "./shared.js";
 
 export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
 
@@ -38,7 +38,7 @@ export interface FastifySessionsOptions extends AdapterOptions {
 
 /** Per-request state kept beside the session. */
 const COMMITTED = Symbol("sessionkit.committed");
-type Tracked = FastifyRequest & { [COMMITTED]?: "running" | "done" };
+type Tracked = FastifyRequest & { [COMMITTED]?: true };
 
 /**
  * The plugin: `app.register(fastifySessions, { sessions })`.
@@ -72,7 +72,7 @@ export const fastifySessions: FastifyPluginAsync<FastifySessionsOptions> = async
     const session = request.session;
     // Fastify runs onSend again for the error page when this hook throws: commit once.
     if (!session || request[COMMITTED] !== undefined) return payload;
-    request[COMMITTED] = "running";
+    request[COMMITTED] = true;
     let setCookie: string[];
     try {
       setCookie = await sessions.commit(session, { status: reply.statusCode });
@@ -86,7 +86,6 @@ export const fastifySessions: FastifyPluginAsync<FastifySessionsOptions> = async
       return answer.body;
     }
     markCommitted(session);
-    request[COMMITTED] = "done";
     // Fastify appends each set-cookie value as its own header line.
     for (const value of setCookie) reply.header("set-cookie", value);
     if (shouldVary(session, setCookie)) reply.header("vary", mergeVary(reply.getHeader("vary")));
@@ -95,11 +94,6 @@ export const fastifySessions: FastifyPluginAsync<FastifySessionsOptions> = async
     const clearSiteData = clearSiteDataFor(session);
     if (clearSiteData) reply.header("clear-site-data", clearSiteData);
     return payload;
-  });
-
-  app.addHook("onResponse", async (request: Tracked) => {
-    const late = request[COMMITTED] === "done" ? lateChange(request.session) : undefined;
-    if (late) request.log.error({ err: late }, late.message);
   });
 };
 

@@ -197,28 +197,19 @@ export function commitToResponseSync(sessions: SessionManager<any>, session: Ses
 
 /**
  * The commit hooks of {@link holdResponse} for one session: async with a
- * store, in the same tick in cookie mode. `onCommitted` runs once it is saved.
+ * store, in the same tick in cookie mode.
  *
  * @example
- * holdResponse(res, { ...commitHooks(sessions, session, res, () => (committed = true)), onFailure });
+ * holdResponse(res, { ...commitHooks(sessions, session, res), onFailure });
  */
 export function commitHooks(
   sessions: SessionManager<any>,
   session: Session<any>,
   res: ServerResponse,
-  onCommitted: () => void,
 ): Pick<HoldHooks, "beforeHead" | "beforeHeadSync"> {
   return {
-    beforeHead: async () => {
-      await commitToResponse(sessions, session, res);
-      onCommitted();
-    },
-    beforeHeadSync: !sessions.canCommitSync
-      ? undefined
-      : () => {
-          commitToResponseSync(sessions, session, res);
-          onCommitted();
-        },
+    beforeHead: () => commitToResponse(sessions, session, res),
+    beforeHeadSync: sessions.canCommitSync ? () => commitToResponseSync(sessions, session, res) : undefined,
   };
 }
 

@@ -12,7 +12,7 @@ import type { TLSSocket } from "node:tls";
 import { cacheControlFor, clearSiteDataFor, mergeVary, shouldVary } from "../core/headers.js";
 import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
-import { errorAnswer, isSecureRequest, lateChange, markCommitted, type AdapterOptions } from "./shared.js";
+import { errorAnswer, isSecureRequest, markCommitted, type AdapterOptions } from "./shared.js";
 
 export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
 
@@ -58,10 +58,6 @@ export function sessionMiddleware<Data extends Record<string, unknown>>(sessions
       return;
     }
     markCommitted(session);
-    ctx.res.once("finish", () => {
-      const late = lateChange(session);
-      if (late) ctx.app.emit("error", late, ctx);
-    });
     if (failure) {
       carryHeaders(failure.error, session, setCookie);
       throw failure.error;

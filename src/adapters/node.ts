@@ -11,7 +11,7 @@ import type { TLSSocket } from "node:tls";
 import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
 import { INTERNAL_ERROR, commitHooks, holdResponse, sendAnswer } from "./hold-response.js";
-import { errorAnswer, isSecureRequest, lateChange, logAdapterError, type AdapterOptions } from "./shared.js";
+import { errorAnswer, isSecureRequest, logAdapterError, type AdapterOptions } from "./shared.js";
 
 export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
 
@@ -70,21 +70,11 @@ async function serve<Data extends Record<string, unknown>>(
     return;
   }
   (req as SessionRequest<Data>).session = session;
-  let committed = false;
-  let lateReported = false;
-  // node:http has no error path: a change after the commit can only be logged.
-  const checkLate = (): void => {
-    const late = committed && !lateReported ? lateChange(session) : undefined;
-    if (late) {
-      lateReported = true;
-      logAdapterError("node", late);
-    }
-  };
+  // A change after the commit throws HeadersSentError at the call (the Session refuses it).
   const held = holdResponse(res, {
-    ...commitHooks(sessions, session, res, () => (committed = true)),
+    ...commitHooks(sessions, session, res),
     onFailure: (error) => answerError(res, error, options),
   });
-  res.once("finish", checkLate);
   try {
     await handler(req as SessionRequest<Data>, res);
   } catch (error) {
@@ -100,7 +90,6 @@ async function serve<Data extends Record<string, unknown>>(
       res.destroy();
     }
   }
-  checkLate();
 }
 
 function answerError(res: ServerResponse, error: unknown, options: AdapterOptions): void {

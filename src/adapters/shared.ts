@@ -4,7 +4,7 @@
  * told about (a store that is down, a session ended by another request).
  * Framework-free, so each adapter stays a few dozen lines.
  */
-import { HeadersSentError, SessionInterruptedError, SessionkitError, StoreError } from "../core/errors.js";
+import { SessionInterruptedError, SessionkitError, StoreError } from "../core/errors.js";
 import { cacheControlFor, clearSiteDataFor, mergeVary, shouldVary } from "../core/headers.js";
 import type { Session } from "../core/session.js";
 
@@ -105,19 +105,6 @@ export function errorAnswer(error: unknown, options: AdapterOptions): ErrorAnswe
  */
 export function markCommitted(session: Session<any>): void {
   session.modified = false;
-}
-
-/**
- * The error for a session changed after its commit, or undefined. Since the
- * Session itself throws HeadersSentError on such a change, this is a second
- * line of defence only: it reports a change that reached `modified` some
- * other way.
- *
- * @example
- * const late = lateChange(session); if (late) next(late);
- */
-export function lateChange(session: Session<any>): HeadersSentError | undefined {
-  return session.modified ? new HeadersSentError() : undefined;
 }
 
 /**
