@@ -65,6 +65,37 @@ for (const adapter of ADAPTERS) {
   });
 }
 
+
+/**
+ * A MemoryStore behind a store that records its load/create calls and fails
+ * the next `failLoads` loads and `failCreates` creates with ECONNRESET (R60).
+ */
+function flakyStore(): { store: Store; calls: string[]; failLoads: number; failCreates: number } {
+  const memory = new MemoryStore();
+  const flaky = {
+    calls: [] as string[],
+    failLoads: 0,
+    failCreates: 0,
+    store: {
+      name: "flaky",
+      load: async (id) => {
+        flaky.calls.push("load");
+        if (flaky.failLoads-- > 0) throw new Error("ECONNRESET");
+        return memory.load(id);
+      },
+      create: async (id, record, ttl) => {
+        flaky.calls.push("create");
+        if (flaky.failCreates-- > 0) throw new Error("ECONNRESET");
+        return memory.create(id, record, ttl);
+      },
+      apply: (id, change, ttl) => memory.apply(id, change, ttl),
+      touch: (id, at, ttl) => memory.touch(id, at, ttl),
+      destroy: (id) => memory.destroy(id),
+    } as Store,
+  };
+  return flaky;
+}
+
 describe("L. binding and retries (core, no adapter involved)", () => {
   it("R45 a value copied into another cookie name of the same app is refused (native formats); Flask's fixed salt is kept", async () => {
     for (const format of ["signed", "encrypted"] as const) {
@@ -86,47 +117,28 @@ describe("L. binding and retries (core, no adapter involved)", () => {
   });
 
   it("R60 a failed load is retried once within the deadline; a failed create is never retried", async () => {
-    const memory = new MemoryStore();
-    let failLoads = 0;
-    let failCreates = 0;
-    const calls: string[] = [];
-    const flaky: Store = {
-      name: "flaky",
-      load: async (id) => {
-        calls.push("load");
-        if (failLoads-- > 0) throw new Error("ECONNRESET");
-        return memory.load(id);
-      },
-      create: async (id, record, ttl) => {
-        calls.push("create");
-        if (failCreates-- > 0) throw new Error("ECONNRESET");
-        return memory.create(id, record, ttl);
-      },
-      apply: (id, change, ttl) => memory.apply(id, change, ttl),
-      touch: (id, at, ttl) => memory.touch(id, at, ttl),
-      destroy: (id) => memory.destroy(id),
-    };
-    const sessions = createSessions({ secret: SECRET, store: flaky, storeTimeoutMs: 1_000 });
+    const flaky = flakyStore();
+    const sessions = createSessions({ secret: SECRET, store: flaky.store, storeTimeoutMs: 1_000 });
     const s = await sessions.load(undefined);
     s.set("user", "alice");
     const cookie = `session=${valueOf((await sessions.commit(s))[0]!)}`;
 
-    calls.length = 0;
-    failLoads = 1;
+    flaky.calls.length = 0;
+    flaky.failLoads = 1;
     assert.equal((await sessions.load(cookie)).get("user"), "alice");
-    assert.deepEqual(calls, ["load", "load"]);
+    assert.deepEqual(flaky.calls, ["load", "load"]);
 
-    calls.length = 0;
-    failLoads = 2;
+    flaky.calls.length = 0;
+    flaky.failLoads = 2;
     await assert.rejects(sessions.load(cookie), StoreError);
-    assert.deepEqual(calls, ["load", "load"], "one retry, not more");
+    assert.deepEqual(flaky.calls, ["load", "load"], "one retry, not more");
 
-    calls.length = 0;
-    failCreates = 1;
+    flaky.calls.length = 0;
+    flaky.failCreates = 1;
     const fresh = await sessions.load(undefined);
     fresh.set("user", "bob");
     await assert.rejects(sessions.commit(fresh), StoreError);
-    assert.deepEqual(calls, ["create"], "a write that may have landed is not repeated");
+    assert.deepEqual(flaky.calls, ["create"], "a write that may have landed is not repeated");
   });
 });
 
@@ -209,28 +221,9 @@ for (const adapter of ADAPTERS) {
       }
 
       // R60: one failed load is retried within the deadline (200); two give the 503; a failed create is not repeated.
-      const memory = new MemoryStore();
-      let failLoads = 0;
-      let failCreates = 0;
-      const calls: string[] = [];
-      const flaky: Store = {
-        name: "flaky",
-        load: async (id) => {
-          calls.push("load");
-          if (failLoads-- > 0) throw new Error("ECONNRESET");
-          return memory.load(id);
-        },
-        create: async (id, record, ttl) => {
-          calls.push("create");
-          if (failCreates-- > 0) throw new Error("ECONNRESET");
-          return memory.create(id, record, ttl);
-        },
-        apply: (id, change, ttl) => memory.apply(id, change, ttl),
-        touch: (id, at, ttl) => memory.touch(id, at, ttl),
-        destroy: (id) => memory.destroy(id),
-      };
+      const flaky = flakyStore();
       const retrying = await startApp(
-        createSessions({ secret: SECRET, store: flaky, storeTimeoutMs: 1_000 }),
+        createSessions({ secret: SECRET, store: flaky.store, storeTimeoutMs: 1_000 }),
         ({ session, path }) => {
           if (path === "/login") session.set("user", "alice");
           return String(session.get("user") ?? "nobody");
@@ -239,20 +232,20 @@ for (const adapter of ADAPTERS) {
       );
       try {
         const cookie = `session=${valueOf((await retrying.get("/login")).setCookie[0]!)}`;
-        calls.length = 0;
-        failLoads = 1;
+        flaky.calls.length = 0;
+        flaky.failLoads = 1;
         assert.equal((await retrying.get("/", { cookie })).body, "alice");
-        assert.deepEqual(calls, ["load", "load"]);
-        calls.length = 0;
-        failLoads = 2;
+        assert.deepEqual(flaky.calls, ["load", "load"]);
+        flaky.calls.length = 0;
+        flaky.failLoads = 2;
         assert.equal((await retrying.get("/", { cookie })).status, 503);
-        assert.deepEqual(calls, ["load", "load"], "one retry, not more");
-        calls.length = 0;
-        failCreates = 1;
+        assert.deepEqual(flaky.calls, ["load", "load"], "one retry, not more");
+        flaky.calls.length = 0;
+        flaky.failCreates = 1;
         const refused = await retrying.get("/login");
         assert.equal(refused.status, 503);
         assert.deepEqual(refused.setCookie, []);
-        assert.deepEqual(calls, ["create"], "a write that may have landed is not repeated");
+        assert.deepEqual(flaky.calls, ["create"], "a write that may have landed is not repeated");
       } finally {
         await retrying.close();
       }
