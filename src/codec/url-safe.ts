@@ -3,13 +3,15 @@
  * half of `serializer.py`: JSON text → maybe zlib → base64url, with a leading
  * `.` marking a compressed payload (FLASK-FORMAT.md §1.5), and back.
  *
- * node:zlib is used (zero dependencies). Its deflate is Chromium's zlib
- * fork, so compressed bytes can differ from CPython's — both are valid zlib
- * and each side reads the other's; only the uncompressed form is
- * byte-identical to Flask's. Inflation is capped with zlib's own
- * `maxOutputLength`, so a bomb with a valid MAC stops at the cap (H.51).
+ * Compression is deflate.ts, a reproduction of CPython's zlib at level 6:
+ * the payload is Flask's byte for byte, compressed or not, and the decision
+ * to compress (zlib saves ≥ 2 bytes) is Flask's. node:zlib (Chromium's fork,
+ * other bytes) only compresses texts over 32 KiB, far past any cookie.
+ * Inflation is capped with zlib's own `maxOutputLength`, so a bomb with a
+ * valid MAC stops at the cap (H.51).
  */
 import { deflateSync, inflateSync } from "node:zlib";
+import { DEFLATE_MAX_INPUT, deflateZlib } from "./deflate.js";
 import { base64Decode } from "./encoding.js";
 import { BadPayload } from "./errors.js";
 import { loads, type LoadsOptions } from "./tagged-json-parse.js";
@@ -23,8 +25,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /**
  * Flask's rule (itsdangerous `URLSafeSerializerMixin.dump_payload`): compress
  * when zlib saves at least 2 bytes. `minLengthToTry` skips the attempt for
- * short texts: one `deflateSync` costs ~20 µs in Node (more than the whole
- * rest of an encode), so the native `signed` format only tries it on texts
+ * short texts: compressing a 100-byte session costs about as much as the
+ * rest of an encode, so the native `signed` format only tries it on texts
  * long enough to matter; the `flask` format always tries (0), as Flask does.
  *
  * @example
@@ -33,7 +35,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 export function encodePayload(json: string, minLengthToTry: number): string {
   const bytes = Buffer.from(json, "utf8");
   if (json.length >= minLengthToTry) {
-    const compressed = deflateSync(bytes);
+    const compressed = bytes.length <= DEFLATE_MAX_INPUT ? deflateZlib(bytes) : deflateSync(bytes);
     if (compressed.length < bytes.length - 1) return `.${compressed.toString("base64url")}`;
   }
   return bytes.toString("base64url");
