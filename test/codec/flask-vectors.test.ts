@@ -1,8 +1,8 @@
 /**
  * The golden vectors made by real Flask (scripts/flask/make_vectors.py →
  * test/fixtures/flask-vectors.json): every vector decodes to Flask's data or
- * is refused as Flask refuses it; every uncompressed cookie we encode is
- * byte-identical to Flask's; every compressed one is read back by Flask.
+ * is refused as Flask refuses it; every cookie we encode, compressed or not,
+ * is byte-identical to Flask's, and Flask reads every one back.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
