@@ -44,6 +44,8 @@ const TIME_BYTES = 6;
 const TAG_BYTES = 16;
 const HEADER_BYTES = 2 + SALT_BYTES + TIME_BYTES;
 const MASTER_INFO = "sessionkit encrypted cookie v1\0";
+/** Strict and reusable (a decoder in fatal mode keeps no state between whole-buffer calls). */
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** `crypto.hash` (Node ≥ 20.12) is a one-shot SHA-256 without a Hash object; older Node falls back. */
 const oneShotHash = (nodeCrypto as { hash?: (alg: string, data: Uint8Array, enc: "buffer") => Buffer }).hash;
@@ -149,7 +151,7 @@ export class EncryptedBox {
       checkAge(signedAtSeconds, options);
       let plaintext: string;
       try {
-        plaintext = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(plain);
+        plaintext = utf8.decode(plain);
       } catch (error) {
         throw new BadPayload("sessionkit/codec: could not decode the payload: not UTF-8", { cause: error });
       }
