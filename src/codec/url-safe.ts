@@ -12,12 +12,16 @@
  */
 import { deflateSync, inflateSync } from "node:zlib";
 import { DEFLATE_MAX_INPUT, deflateZlib } from "./deflate.js";
+import { inflateZlib } from "./inflate.js";
 import { base64Decode } from "./encoding.js";
 import { BadPayload } from "./errors.js";
 import { loads, type LoadsOptions } from "./tagged-json-parse.js";
 
 /** Default cap on the inflated payload: 64 KiB, sixteen times what a browser keeps in a cookie. */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024;
+
+/** Above this many compressed bytes node:zlib inflates faster than inflate.ts (measured: even at ~500 B). */
+const JS_INFLATE_MAX = 400;
 
 /** Strict: a payload that is authentic but not UTF-8 is a BadPayload, as in Python. */
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -61,9 +65,10 @@ export function decodePayload(payload: string, options?: DecodePayloadOptions): 
   if (bytes === undefined) throw new BadPayload("sessionkit/codec: could not decode the payload: bad base64");
   if (compressed) {
     try {
-      bytes = inflateSync(bytes, { maxOutputLength: options?.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES });
+      const cap = options?.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+      bytes = bytes.length <= JS_INFLATE_MAX ? inflateZlib(bytes, cap) : inflateSync(bytes, { maxOutputLength: cap });
     } catch (error) {
-      // Any zlib failure (broken stream, output over the cap) means the same thing here.
+      // Any failure (broken stream, output over the cap) means the same thing here: InflateError or zlib's.
       throw new BadPayload("sessionkit/codec: could not decompress the payload (broken, or larger than the cap)", {
         cause: error,
       });
