@@ -18,6 +18,8 @@ export interface LoadJob {
   cookiePool?: string[];
   durationSec: number;
   connections: number;
+  /** Requests per second over all connections (autocannon `overallRate`); absent: as fast as the server answers. */
+  rate?: number;
 }
 
 /** What the harness needs from autocannon's report. */
@@ -59,6 +61,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     duration: job.durationSec,
     requests: [request],
     timeout: 10,
+    ...(job.rate ? { overallRate: job.rate } : {}),
   });
   return {
     id: job.id,
