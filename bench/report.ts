@@ -39,6 +39,8 @@ export interface RunInfo {
   rounds: number;
   warmupSec: number;
   connections: number;
+  /** The fixed request rate of each framework's second run. */
+  rates: Record<string, number>;
   refused: { label: string; problems: string[] }[];
   notBuilt: { label: string; reason: string }[];
 }
@@ -53,20 +55,27 @@ export function renderMain(rows: RowStats[], checks: TargetCheck[], info: RunInf
   const out: string[] = [];
   out.push("## Side by side (`npm run bench`)", "");
   out.push(
-    `${info.date}, Node ${info.node}, ${info.cpu}; ${info.pinning}. ${info.rounds} interleaved round(s) of ${info.durationSec} s per server and scenario after a ${info.warmupSec} s warm-up, ${info.connections} connections.`,
-    "CPU µs/request is the server process's utime+stime from `/proc/<pid>/stat` over the requests served in the round. Ratio and extra are paired: in each round every row is bracketed by its bare framework, measured just before and after it, and the table gives the median over rounds of the row's ratio and difference to that bracket (so they are not simply the quotient and difference of the medians shown).",
-    "`read-cold` sends every request a cookie this process has not verified yet (a pool larger than the verified-cookie cache).",
+    `${info.date}, Node ${info.node}, ${info.cpu}; ${info.pinning}. ${info.rounds} interleaved round(s) per server and scenario after a ${info.warmupSec} s warm-up, ${info.connections} connections; each round is two runs of ${info.durationSec} s.`,
+    "",
+    "- **Saturated run** (req/s, ratio): the load generator sends as fast as the server answers.",
+    `- **Fixed-rate run** (CPU µs/req at the rate, extra over bare): every server of a framework gets the same request rate (${Object.entries(info.rates)
+      .map(([f, r]) => `${f} ${fmtInt(r)}/s`)
+      .join(", ")}: 60% of the framework's slowest sessionkit or bare row in the warm-up). This is the column that gives a library's own cost: at saturation the load generator is the limit for the fastest servers, and a server that is not saturated pays more CPU per request (fewer requests share each wake-up), so the saturated CPU column mixes both effects.`,
+    "- CPU is the server process's on-CPU time, all threads, from `/proc/<pid>/task/*/schedstat` (ns), over the requests of the run. Ratio and extras are paired: in each round every row is bracketed by its bare framework, measured just before and after it, and the table gives the median over rounds of the row's ratio and difference to that bracket.",
+    "- `read-cold` sends every request a cookie this process has not verified yet (a pool larger than the verified-cookie cache). A rate marked † was not held (below 95% of it in some round): that row's fixed-rate numbers are at its saturation.",
     "",
   );
   out.push("![requests per second relative to the bare framework](chart.svg)", "");
-  out.push("| server | framework | family | scenario | req/s median (min–max) | ratio to bare | CPU µs/req median (min–max) | extra µs over bare |");
-  out.push("|---|---|---|---|---|---|---|---|");
+  out.push("| server | framework | family | scenario | req/s median (min–max) | ratio to bare | CPU µs/req saturated | CPU µs/req at the fixed rate | extra µs over bare at the fixed rate |");
+  out.push("|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
-    const extra = r.extraBeyondStoreMicros !== undefined ? `${signed(r.extraMicros)} (${signed(r.extraBeyondStoreMicros)} beyond the store)` : signed(r.extraMicros);
+    const extra =
+      r.fixedExtraBeyondStoreMicros !== undefined ? `${signed(r.fixedExtraMicros)} (${signed(r.fixedExtraBeyondStoreMicros)} beyond the store)` : signed(r.fixedExtraMicros);
     const name = r.library === "sessionkit" ? `**${r.label}**` : r.label;
     const warn = r.failures > 0 ? ` ⚠ ${r.failures} errors/non-2xx` : "";
+    const held = r.rate === undefined ? "" : r.heldRate ? "" : " †";
     out.push(
-      `| ${name}${warn} | ${r.framework} | ${r.family} | ${r.scenario} | ${fmtInt(r.rpsMedian)} (${fmtInt(r.rpsMin)}–${fmtInt(r.rpsMax)}) | ${fmt(r.ratio, 2)} | ${fmt(r.cpuMedian)} (${fmt(r.cpuMin)}–${fmt(r.cpuMax)}) | ${extra} |`,
+      `| ${name}${warn} | ${r.framework} | ${r.family} | ${r.scenario} | ${fmtInt(r.rpsMedian)} (${fmtInt(r.rpsMin)}–${fmtInt(r.rpsMax)}) | ${fmt(r.ratio, 2)} | ${fmt(r.cpuMedian)} (${fmt(r.cpuMin)}–${fmt(r.cpuMax)}) | ${fmt(r.fixedCpuMedian)}${held} | ${extra} |`,
     );
   }
   out.push("", "### sessionkit's targets (issue #7)", "");
@@ -112,7 +121,7 @@ export function renderChart(rows: RowStats[]): string {
     `<text x="10" y="20" font-size="15" font-weight="bold">Requests per second relative to the same framework bare (1.0 = no session cost)</text>`,
     `<rect x="10" y="31" width="12" height="10" fill="#2b6cb0"/><text x="26" y="40">/read</text>`,
     `<rect x="80" y="31" width="12" height="10" fill="#dd6b20"/><text x="96" y="40">/write</text>`,
-    `<text x="160" y="40" fill="#555">labels: extra server CPU µs per request over bare</text>`,
+    `<text x="160" y="40" fill="#555">labels: ratio · extra server CPU µs per request over bare, at a fixed request rate</text>`,
   ];
   for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
     parts.push(`<line x1="${x(tick)}" y1="${top - 6}" x2="${x(tick)}" y2="${height - 24}" stroke="${tick === 1 ? "#888" : "#ddd"}"/>`);
@@ -133,7 +142,7 @@ export function renderChart(rows: RowStats[]): string {
       if (!row || row.ratio === undefined) continue;
       const w = Math.max(1, x(row.ratio) - labelWidth);
       parts.push(`<rect x="${labelWidth}" y="${y + dy}" width="${w.toFixed(1)}" height="12" fill="${color}"/>`);
-      parts.push(`<text x="${(labelWidth + w + 4).toFixed(1)}" y="${y + dy + 10}" fill="#333">${row.ratio.toFixed(2)} · ${signed(row.extraMicros)} µs</text>`);
+      parts.push(`<text x="${(labelWidth + w + 4).toFixed(1)}" y="${y + dy + 10}" fill="#333">${row.ratio.toFixed(2)} · ${signed(row.fixedExtraMicros ?? row.extraMicros)} µs</text>`);
     }
   });
   parts.push("</svg>");

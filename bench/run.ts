@@ -9,10 +9,20 @@
  * just before and after them in the same round (a paired baseline). Writes `bench/RESULTS.md` (section "main"), `bench/chart.svg` and
  * `bench/results.json`.
  *
+ * Every row is measured twice per round: as fast as it answers (req/s and the
+ * ratio to bare), and at one fixed request rate per framework, the same for
+ * the bare server and every row of that framework (CPU µs per request and the
+ * extra over bare). At saturation the load generator, not the server, is the
+ * limit for the fastest servers, and a server that is not saturated pays
+ * more CPU per request (fewer requests share each wake-up), so only a
+ * fixed-rate comparison gives a session library's own cost.
+ *
  * Options: `--quick` (a few seconds per server), `--only=<regex>` (row ids;
  * bare rows are always kept so ratios exist). Environment knobs:
  * BENCH_DURATION_SEC (2), BENCH_ROUNDS (3), BENCH_WARMUP_SEC (1.5),
- * BENCH_CONNECTIONS (16), BENCH_COLD_POOL (25000), REDIS_URL.
+ * BENCH_CONNECTIONS (16), BENCH_COLD_POOL (25000), BENCH_RATE (a fixed rate
+ * for every framework; default: 60% of the slowest sessionkit or bare row of
+ * the framework in the warm-up, at most 10,000), REDIS_URL.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -39,6 +49,7 @@ const rounds = Math.min(num("BENCH_ROUNDS", quick ? 1 : 3), 20);
 const warmupSec = num("BENCH_WARMUP_SEC", quick ? 0.5 : 1.5);
 const connections = num("BENCH_CONNECTIONS", 16);
 const coldPoolSize = Math.min(num("BENCH_COLD_POOL", 25_000), 500_000);
+const fixedRate = process.env.BENCH_RATE ? num("BENCH_RATE", 5000) : undefined;
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const runTag = `${process.pid}`;
 
@@ -49,6 +60,23 @@ interface Live {
   server: RunningServer;
   cookieHeader: string;
   coldPool?: string[];
+  /** Req/s per scenario in the warm-up, which sets the framework's fixed rate. */
+  warmRps: Map<Scenario, number>;
+}
+
+/** One fixed rate per framework: 60% of its slowest sessionkit or bare row in the warm-up, rounded down to 100. */
+function ratesFor(live: Live[]): Map<string, number> {
+  const rates = new Map<string, number>();
+  for (const framework of new Set(live.map((e) => e.spec.framework))) {
+    if (fixedRate) {
+      rates.set(framework, fixedRate);
+      continue;
+    }
+    const own = live.filter((e) => e.spec.framework === framework && (e.spec.library === "sessionkit" || e.spec.library === "bare"));
+    const slowest = Math.min(...own.flatMap((e) => [...e.warmRps.values()]));
+    rates.set(framework, Math.max(100, Math.floor(Math.min(10_000, slowest * 0.6) / 100) * 100));
+  }
+  return rates;
 }
 
 /** A pool of distinct valid cookies for cold reads, signed by sessionkit itself with the servers' secret. */
@@ -136,18 +164,23 @@ async function main(): Promise<void> {
         await server.stop();
         continue;
       }
-      const entry: Live = { spec, server, cookieHeader: verdict.cookieHeader };
+      const entry: Live = { spec, server, cookieHeader: verdict.cookieHeader, warmRps: new Map() };
       if (spec.coldFormat) entry.coldPool = await makeColdPool(spec.coldFormat, coldPoolSize);
-      for (const scenario of scenariosOf(spec)) await measure(load, entry, scenario, warmupSec);
+      for (const scenario of scenariosOf(spec)) entry.warmRps.set(scenario, (await measure(load, entry, scenario, warmupSec)).rps);
       live.push(entry);
       log(`ready ${spec.id} (sanity ok, warmed up)`);
     }
 
+    const rates = ratesFor(live);
+    log(`fixed rates: ${[...rates].map(([f, r]) => `${f} ${r} req/s`).join(", ")}`);
     const samples = new Map<string, Sample[]>();
     const record = (key: string, sample: Sample, round: number): void => {
       samples.set(key, [...(samples.get(key) ?? []), sample]);
-      const paired = sample.baseCpuMicrosPerRequest === undefined ? "" : ` (bare ${sample.baseCpuMicrosPerRequest.toFixed(1)})`;
-      log(`round ${round + 1}/${rounds} ${key}: ${Math.round(sample.rps)} req/s, ${sample.cpuMicrosPerRequest.toFixed(1)} µs/req${paired}`);
+      const paired = sample.baseFixedCpuMicrosPerRequest === undefined ? "" : ` (bare ${sample.baseFixedCpuMicrosPerRequest.toFixed(1)})`;
+      log(
+        `round ${round + 1}/${rounds} ${key}: ${Math.round(sample.rps)} req/s, ${sample.cpuMicrosPerRequest.toFixed(1)} µs/req; ` +
+          `at ${sample.rate} req/s (held ${Math.round(sample.fixedRps ?? 0)}): ${sample.fixedCpuMicrosPerRequest?.toFixed(1)} µs/req${paired}`,
+      );
     };
     const frameworks = [...new Set(live.map((e) => e.spec.framework))];
     for (let round = 0; round < rounds; round++) {
@@ -160,12 +193,13 @@ async function main(): Promise<void> {
         const ordered = others.map((_, i) => others[(i + round) % others.length] as Live);
         const before = new Map<Scenario, Sample>();
         const after = new Map<Scenario, Sample>();
-        if (bareEntry) for (const scenario of scenariosOf(bareEntry.spec)) before.set(scenario, await measure(load, bareEntry, scenario, durationSec));
+        const rate = rates.get(framework) as number;
+        if (bareEntry) for (const scenario of scenariosOf(bareEntry.spec)) before.set(scenario, await measureBoth(load, bareEntry, scenario, rate));
         const pending: [string, Sample, Scenario][] = [];
         for (const entry of ordered) {
-          for (const scenario of scenariosOf(entry.spec)) pending.push([`${entry.spec.id}/${scenario}`, await measure(load, entry, scenario, durationSec), scenario]);
+          for (const scenario of scenariosOf(entry.spec)) pending.push([`${entry.spec.id}/${scenario}`, await measureBoth(load, entry, scenario, rate), scenario]);
         }
-        if (bareEntry && ordered.length > 0) for (const scenario of scenariosOf(bareEntry.spec)) after.set(scenario, await measure(load, bareEntry, scenario, durationSec));
+        if (bareEntry && ordered.length > 0) for (const scenario of scenariosOf(bareEntry.spec)) after.set(scenario, await measureBoth(load, bareEntry, scenario, rate));
         if (bareEntry) for (const [scenario, b] of before) record(`${bareEntry.spec.id}/${scenario}`, b, round);
         for (const [key, sample, scenario] of pending) {
           const baseScenario: Scenario = scenario === "read-cold" ? "read" : scenario;
@@ -174,6 +208,7 @@ async function main(): Promise<void> {
           if (b1 && b2) {
             sample.baseCpuMicrosPerRequest = (b1.cpuMicrosPerRequest + b2.cpuMicrosPerRequest) / 2;
             sample.baseRps = (b1.rps + b2.rps) / 2;
+            sample.baseFixedCpuMicrosPerRequest = ((b1.fixedCpuMicrosPerRequest ?? 0) + (b2.fixedCpuMicrosPerRequest ?? 0)) / 2;
           }
           record(key, sample, round);
         }
@@ -191,6 +226,7 @@ async function main(): Promise<void> {
       rounds,
       warmupSec,
       connections,
+      rates: Object.fromEntries(rates),
       refused,
       notBuilt,
     };
@@ -215,12 +251,24 @@ async function main(): Promise<void> {
   }
 }
 
-/** One timed run of one scenario; CPU is read from the kernel right around it. */
-async function measure(load: LoadGenerator, entry: Live, scenario: Scenario, seconds: number): Promise<Sample> {
+/** A saturated run, then a run at `rate` req/s, of one scenario: one sample with both. */
+async function measureBoth(load: LoadGenerator, entry: Live, scenario: Scenario, rate: number): Promise<Sample> {
+  const sample = await measure(load, entry, scenario, durationSec);
+  const fixed = await measure(load, entry, scenario, durationSec, rate);
+  sample.rate = rate;
+  sample.fixedRps = fixed.rps;
+  sample.fixedCpuMicrosPerRequest = fixed.cpuMicrosPerRequest;
+  sample.non2xx += fixed.non2xx;
+  sample.errors += fixed.errors;
+  return sample;
+}
+
+/** One timed run of one scenario (as fast as it answers, or at `rate` req/s); CPU is read from the kernel right around it. */
+async function measure(load: LoadGenerator, entry: Live, scenario: Scenario, seconds: number, rate?: number): Promise<Sample> {
   const url = `http://127.0.0.1:${entry.server.port}`;
   const job = scenario === "read-cold" ? { url, path: "/read", cookiePool: entry.coldPool ?? [] } : { url, path: `/${scenario}`, cookieHeader: entry.cookieHeader };
   const before = cpuMicros(entry.server.pid);
-  const result = await load.run({ ...job, durationSec: seconds, connections });
+  const result = await load.run({ ...job, durationSec: seconds, connections, ...(rate ? { rate } : {}) });
   const used = cpuMicros(entry.server.pid) - before;
   if (result.failure) throw new Error(`load generator failed on ${entry.spec.id}/${scenario}: ${result.failure}`);
   const requests = Math.max(result.requests, 1);

@@ -19,6 +19,12 @@ export interface Sample {
    */
   baseCpuMicrosPerRequest?: number;
   baseRps?: number;
+  /** The fixed request rate of the second run of the round, and what that run achieved. */
+  rate?: number;
+  fixedRps?: number;
+  /** CPU µs per request at `rate`, and the paired bare framework's at the same rate. */
+  fixedCpuMicrosPerRequest?: number;
+  baseFixedCpuMicrosPerRequest?: number;
 }
 
 /** The aggregate of a server's rounds in one scenario. */
@@ -42,6 +48,13 @@ export interface RowStats {
   extraMicros: number | undefined;
   /** For store rows: extra µs beyond the store's own round trip (the floor row's extra over bare node:http). */
   extraBeyondStoreMicros: number | undefined;
+  /** The framework's fixed rate, and whether this row achieved at least 95% of it in every round. */
+  rate: number | undefined;
+  heldRate: boolean;
+  /** Median CPU µs/request at the fixed rate, and its paired extra over bare at the same rate. */
+  fixedCpuMedian: number | undefined;
+  fixedExtraMicros: number | undefined;
+  fixedExtraBeyondStoreMicros: number | undefined;
   failures: number;
 }
 
@@ -91,11 +104,20 @@ export function summarize(specs: readonly ServerSpec[], samples: Map<string, Sam
         ratio: undefined,
         extraMicros: undefined,
         extraBeyondStoreMicros: undefined,
+        rate: list[0]?.rate,
+        heldRate: list.every((x) => x.rate !== undefined && (x.fixedRps ?? 0) >= 0.95 * x.rate),
+        fixedCpuMedian: list.every((x) => x.fixedCpuMicrosPerRequest !== undefined) ? median(list.map((x) => x.fixedCpuMicrosPerRequest as number)) : undefined,
+        fixedExtraMicros: undefined,
+        fixedExtraBeyondStoreMicros: undefined,
         failures: list.reduce((n, s) => n + s.non2xx + s.errors, 0),
       };
       if (paired.length > 0 && spec.library !== "bare") {
         row.ratio = median(paired.map((x) => x.rps / (x.baseRps as number)));
         row.extraMicros = median(paired.map((x) => x.cpuMicrosPerRequest - (x.baseCpuMicrosPerRequest as number)));
+        const fixedPaired = paired.filter((x) => x.fixedCpuMicrosPerRequest !== undefined && x.baseFixedCpuMicrosPerRequest !== undefined);
+        if (fixedPaired.length > 0) {
+          row.fixedExtraMicros = median(fixedPaired.map((x) => (x.fixedCpuMicrosPerRequest as number) - (x.baseFixedCpuMicrosPerRequest as number)));
+        }
       }
       rows.push(row);
       base.set(`${spec.id}/${scenario}`, row);
@@ -111,6 +133,9 @@ export function summarize(specs: readonly ServerSpec[], samples: Map<string, Sam
       const floor = base.get(`floor-node-${row.family}/${row.scenario}`);
       if (floor?.extraMicros !== undefined && row.extraMicros !== undefined && row.library !== "floor") {
         row.extraBeyondStoreMicros = row.extraMicros - floor.extraMicros;
+      }
+      if (floor?.fixedExtraMicros !== undefined && row.fixedExtraMicros !== undefined && row.library !== "floor") {
+        row.fixedExtraBeyondStoreMicros = row.fixedExtraMicros - floor.fixedExtraMicros;
       }
     }
   }
@@ -141,25 +166,33 @@ export function checkTargets(rows: RowStats[]): TargetCheck[] {
   for (const row of rows.filter((r) => r.library === "sessionkit")) {
     const mode = row.id.split("-").pop();
     const ratioFrameworks = row.framework === "node" || row.framework === "fastify";
+    // CPU targets are read at the fixed rate (see run.ts); a row that could not hold it is judged at saturation, and says so.
+    const fixed = row.heldRate && row.fixedExtraMicros !== undefined;
+    const at = fixed ? ` at ${row.rate} req/s` : " (saturated: did not hold the fixed rate)";
+    const extra = fixed ? row.fixedExtraMicros : row.extraMicros;
+    const beyond = fixed ? row.fixedExtraBeyondStoreMicros : row.extraBeyondStoreMicros;
     if (mode === "signed") {
-      if (row.scenario === "read") add(row, "extra CPU µs, warm read", row.extraMicros, 2, "max");
-      if (row.scenario === "read-cold") add(row, "extra CPU µs, cold read", row.extraMicros, 14, "max");
-      if (row.scenario === "write") add(row, "extra CPU µs, write", row.extraMicros, 14, "max");
+      if (row.scenario === "read") add(row, `extra CPU µs, warm read${at}`, extra, 2, "max");
+      if (row.scenario === "read-cold") add(row, `extra CPU µs, cold read${at}`, extra, 14, "max");
+      if (row.scenario === "write") add(row, `extra CPU µs, write${at}`, extra, 14, "max");
       if (ratioFrameworks && row.scenario === "read") add(row, "req/s ratio, read", row.ratio, 0.95, "min");
       if (ratioFrameworks && row.scenario === "write") add(row, "req/s ratio, write", row.ratio, 0.75, "min");
     } else if (mode === "encrypted") {
-      if (row.scenario === "read") add(row, "extra CPU µs, warm read", row.extraMicros, 3, "max");
-      if (row.scenario === "write") add(row, "extra CPU µs, write", row.extraMicros, 20, "max");
+      if (row.scenario === "read") add(row, `extra CPU µs, warm read${at}`, extra, 3, "max");
+      if (row.scenario === "write") add(row, `extra CPU µs, write${at}`, extra, 20, "max");
       if (ratioFrameworks && row.scenario === "write") add(row, "req/s ratio, write", row.ratio, 0.65, "min");
     } else if (mode === "redis" || mode === "sqlite") {
-      if (row.scenario === "read") add(row, "extra CPU µs beyond the store round trip, read", row.extraBeyondStoreMicros, 10, "max");
-      if (row.scenario === "write") add(row, "extra CPU µs beyond the store round trip, write", row.extraBeyondStoreMicros, 15, "max");
+      if (row.scenario === "read") add(row, `extra CPU µs beyond the store round trip, read${at}`, beyond, 10, "max");
+      if (row.scenario === "write") add(row, `extra CPU µs beyond the store round trip, write${at}`, beyond, 15, "max");
     }
   }
   // Every sessionkit row must beat every peer on the same framework and family.
   for (const row of rows.filter((r) => r.library === "sessionkit" && r.scenario !== "read-cold")) {
     for (const p of rows.filter((r) => r.library === "peer" && r.framework === row.framework && r.family === row.family && r.scenario === row.scenario)) {
-      out.push({ row, what: `CPU µs/request vs ${p.label} (${p.cpuMedian.toFixed(1)})`, limit: `< ${p.cpuMedian.toFixed(1)}`, value: row.cpuMedian, met: row.cpuMedian < p.cpuMedian });
+      // At the framework's fixed rate; a peer that cannot hold it is measured at saturation, its cheapest per request.
+      const mine = row.fixedCpuMedian ?? row.cpuMedian;
+      const theirs = p.fixedCpuMedian ?? p.cpuMedian;
+      out.push({ row, what: `CPU µs/request vs ${p.label} (${theirs.toFixed(1)})`, limit: `< ${theirs.toFixed(1)}`, value: mine, met: mine < theirs });
     }
   }
   return out;
