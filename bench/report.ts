@@ -39,7 +39,7 @@ export interface RunInfo {
   rounds: number;
   warmupSec: number;
   connections: number;
-  /** The fixed request rate of each framework's second run. */
+  /** The fixed request rate of each framework and storage family (`node/cookie`). */
   rates: Record<string, number>;
   refused: { label: string; problems: string[] }[];
   notBuilt: { label: string; reason: string }[];
@@ -58,9 +58,9 @@ export function renderMain(rows: RowStats[], checks: TargetCheck[], info: RunInf
     `${info.date}, Node ${info.node}, ${info.cpu}; ${info.pinning}. ${info.rounds} interleaved round(s) per server and scenario after a ${info.warmupSec} s warm-up, ${info.connections} connections; each round is two runs of ${info.durationSec} s.`,
     "",
     "- **Saturated run** (req/s, ratio): the load generator sends as fast as the server answers.",
-    `- **Fixed-rate run** (CPU µs/req at the rate, extra over bare): every server of a framework gets the same request rate (${Object.entries(info.rates)
+    `- **Fixed-rate run** (CPU µs/req at the rate, extra over bare): the rows of one framework and storage family, and the bare framework, get the same request rate (${Object.entries(info.rates)
       .map(([f, r]) => `${f} ${fmtInt(r)}/s`)
-      .join(", ")}: 60% of the framework's slowest sessionkit or bare row in the warm-up). This is the column that gives a library's own cost: at saturation the load generator is the limit for the fastest servers, and a server that is not saturated pays more CPU per request (fewer requests share each wake-up), so the saturated CPU column mixes both effects.`,
+      .join(", ")}: half the slowest of the family's sessionkit rows and the bare server in the warm-up; the bare row shows its framework's highest rate). This is the column that gives a library's own cost: at saturation the load generator is the limit for the fastest servers, and a server that is not saturated pays more CPU per request (fewer requests share each wake-up), so the saturated CPU column mixes both effects.`,
     "- CPU is the server process's on-CPU time, all threads, from `/proc/<pid>/task/*/schedstat` (ns), over the requests of the run. Ratio and extras are paired: in each round every row is bracketed by its bare framework, measured just before and after it, and the table gives the median over rounds of the row's ratio and difference to that bracket.",
     "- `read-cold` sends every request a cookie this process has not verified yet (a pool larger than the verified-cookie cache). A rate marked † was not held (below 95% of it in some round): that row's fixed-rate numbers are at its saturation.",
     "",

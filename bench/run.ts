@@ -10,9 +10,9 @@
  * `bench/results.json`.
  *
  * Every row is measured twice per round: as fast as it answers (req/s and the
- * ratio to bare), and at one fixed request rate per framework, the same for
- * the bare server and every row of that framework (CPU µs per request and the
- * extra over bare). At saturation the load generator, not the server, is the
+ * ratio to bare), and at a fixed request rate, the same for the bare server
+ * and every row of one framework and storage family (CPU µs per request and
+ * the extra over bare). At saturation the load generator, not the server, is the
  * limit for the fastest servers, and a server that is not saturated pays
  * more CPU per request (fewer requests share each wake-up), so only a
  * fixed-rate comparison gives a session library's own cost.
@@ -20,9 +20,8 @@
  * Options: `--quick` (a few seconds per server), `--only=<regex>` (row ids;
  * bare rows are always kept so ratios exist). Environment knobs:
  * BENCH_DURATION_SEC (2), BENCH_ROUNDS (3), BENCH_WARMUP_SEC (1.5),
- * BENCH_CONNECTIONS (16), BENCH_COLD_POOL (25000), BENCH_RATE (a fixed rate
- * for every framework; default: 60% of the slowest sessionkit or bare row of
- * the framework in the warm-up, at most 10,000), REDIS_URL.
+ * BENCH_CONNECTIONS (16), BENCH_COLD_POOL (25000), BENCH_RATE (one fixed rate
+ * for every row; default: per framework and family, see ratesFor), REDIS_URL.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -64,17 +63,31 @@ interface Live {
   warmRps: Map<Scenario, number>;
 }
 
-/** One fixed rate per framework: 60% of its slowest sessionkit or bare row in the warm-up, rounded down to 100. */
+/** Where a row's fixed rate comes from: its framework and storage family (bare rows run at every rate of their framework). */
+const rateKey = (spec: ServerSpec): string => `${spec.framework}/${spec.family}`;
+
+/**
+ * One fixed rate per framework and storage family: half the slowest of the
+ * family's sessionkit (and floor) rows and the bare server in the warm-up,
+ * rounded down to 100, at most 10,000. Per family, so that the cookie rows
+ * are not measured at the rate a store row can hold. A family with no
+ * sessionkit row (a peer's store) takes the framework's slowest sessionkit row.
+ */
 function ratesFor(live: Live[]): Map<string, number> {
   const rates = new Map<string, number>();
-  for (const framework of new Set(live.map((e) => e.spec.framework))) {
+  const slowestOf = (entries: Live[]): number => Math.min(...entries.flatMap((e) => [...e.warmRps.values()]));
+  for (const entry of live.filter((e) => e.spec.library !== "bare")) {
+    const key = rateKey(entry.spec);
+    if (rates.has(key)) continue;
     if (fixedRate) {
-      rates.set(framework, fixedRate);
+      rates.set(key, fixedRate);
       continue;
     }
-    const own = live.filter((e) => e.spec.framework === framework && (e.spec.library === "sessionkit" || e.spec.library === "bare"));
-    const slowest = Math.min(...own.flatMap((e) => [...e.warmRps.values()]));
-    rates.set(framework, Math.max(100, Math.floor(Math.min(10_000, slowest * 0.6) / 100) * 100));
+    const { framework, family } = entry.spec;
+    const bare = live.filter((e) => e.spec.framework === framework && e.spec.library === "bare");
+    const own = live.filter((e) => e.spec.framework === framework && e.spec.family === family && (e.spec.library === "sessionkit" || e.spec.library === "floor"));
+    const basis = own.length > 0 ? own : live.filter((e) => e.spec.framework === framework && e.spec.library === "sessionkit");
+    rates.set(key, Math.max(100, Math.floor(Math.min(10_000, slowestOf([...basis, ...bare]) * 0.5) / 100) * 100));
   }
   return rates;
 }
@@ -172,15 +185,13 @@ async function main(): Promise<void> {
     }
 
     const rates = ratesFor(live);
-    log(`fixed rates: ${[...rates].map(([f, r]) => `${f} ${r} req/s`).join(", ")}`);
+    log(`fixed rates: ${[...rates].map(([k, r]) => `${k} ${r} req/s`).join(", ")}`);
     const samples = new Map<string, Sample[]>();
     const record = (key: string, sample: Sample, round: number): void => {
       samples.set(key, [...(samples.get(key) ?? []), sample]);
       const paired = sample.baseFixedCpuMicrosPerRequest === undefined ? "" : ` (bare ${sample.baseFixedCpuMicrosPerRequest.toFixed(1)})`;
-      log(
-        `round ${round + 1}/${rounds} ${key}: ${Math.round(sample.rps)} req/s, ${sample.cpuMicrosPerRequest.toFixed(1)} µs/req; ` +
-          `at ${sample.rate} req/s (held ${Math.round(sample.fixedRps ?? 0)}): ${sample.fixedCpuMicrosPerRequest?.toFixed(1)} µs/req${paired}`,
-      );
+      const fixed = sample.rate === undefined ? "" : `; at ${sample.rate} req/s (held ${Math.round(sample.fixedRps ?? 0)}): ${sample.fixedCpuMicrosPerRequest?.toFixed(1)} µs/req${paired}`;
+      log(`round ${round + 1}/${rounds} ${key}: ${Math.round(sample.rps)} req/s, ${sample.cpuMicrosPerRequest.toFixed(1)} µs/req${fixed}`);
     };
     const frameworks = [...new Set(live.map((e) => e.spec.framework))];
     for (let round = 0; round < rounds; round++) {
@@ -191,24 +202,27 @@ async function main(): Promise<void> {
         const bareEntry = live.find((e) => e.spec.library === "bare" && e.spec.framework === framework);
         const others = live.filter((e) => e.spec.library !== "bare" && e.spec.framework === framework);
         const ordered = others.map((_, i) => others[(i + round) % others.length] as Live);
-        const before = new Map<Scenario, Sample>();
-        const after = new Map<Scenario, Sample>();
-        const rate = rates.get(framework) as number;
-        if (bareEntry) for (const scenario of scenariosOf(bareEntry.spec)) before.set(scenario, await measureBoth(load, bareEntry, scenario, rate));
+        const before = new Map<Scenario, Bracket>();
+        const after = new Map<Scenario, Bracket>();
+        const rateOf = (entry: Live): number => rates.get(rateKey(entry.spec)) as number;
+        const groupRates = [...new Set(ordered.map(rateOf))].sort((a, b) => b - a);
+        if (bareEntry) for (const scenario of scenariosOf(bareEntry.spec)) before.set(scenario, await measureBare(load, bareEntry, scenario, groupRates));
         const pending: [string, Sample, Scenario][] = [];
         for (const entry of ordered) {
-          for (const scenario of scenariosOf(entry.spec)) pending.push([`${entry.spec.id}/${scenario}`, await measureBoth(load, entry, scenario, rate), scenario]);
+          for (const scenario of scenariosOf(entry.spec)) pending.push([`${entry.spec.id}/${scenario}`, await measureBoth(load, entry, scenario, rateOf(entry)), scenario]);
         }
-        if (bareEntry && ordered.length > 0) for (const scenario of scenariosOf(bareEntry.spec)) after.set(scenario, await measureBoth(load, bareEntry, scenario, rate));
-        if (bareEntry) for (const [scenario, b] of before) record(`${bareEntry.spec.id}/${scenario}`, b, round);
+        if (bareEntry && ordered.length > 0) for (const scenario of scenariosOf(bareEntry.spec)) after.set(scenario, await measureBare(load, bareEntry, scenario, groupRates));
+        if (bareEntry) for (const [scenario, b] of before) record(`${bareEntry.spec.id}/${scenario}`, b.sample, round);
         for (const [key, sample, scenario] of pending) {
           const baseScenario: Scenario = scenario === "read-cold" ? "read" : scenario;
           const b1 = before.get(baseScenario);
           const b2 = after.get(baseScenario) ?? b1;
           if (b1 && b2) {
-            sample.baseCpuMicrosPerRequest = (b1.cpuMicrosPerRequest + b2.cpuMicrosPerRequest) / 2;
-            sample.baseRps = (b1.rps + b2.rps) / 2;
-            sample.baseFixedCpuMicrosPerRequest = ((b1.fixedCpuMicrosPerRequest ?? 0) + (b2.fixedCpuMicrosPerRequest ?? 0)) / 2;
+            sample.baseCpuMicrosPerRequest = (b1.sample.cpuMicrosPerRequest + b2.sample.cpuMicrosPerRequest) / 2;
+            sample.baseRps = (b1.sample.rps + b2.sample.rps) / 2;
+            const f1 = b1.fixed.get(sample.rate as number);
+            const f2 = b2.fixed.get(sample.rate as number) ?? f1;
+            if (f1 !== undefined && f2 !== undefined) sample.baseFixedCpuMicrosPerRequest = (f1 + f2) / 2;
           }
           record(key, sample, round);
         }
@@ -249,6 +263,30 @@ async function main(): Promise<void> {
     }
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** The bare server's runs around a group: saturated, then one fixed-rate run per rate of the group (CPU µs/request by rate). */
+interface Bracket {
+  sample: Sample;
+  fixed: Map<number, number>;
+}
+
+async function measureBare(load: LoadGenerator, entry: Live, scenario: Scenario, rates: number[]): Promise<Bracket> {
+  const sample = await measure(load, entry, scenario, durationSec);
+  const fixed = new Map<number, number>();
+  for (const rate of rates) {
+    const run = await measure(load, entry, scenario, durationSec, rate);
+    fixed.set(rate, run.cpuMicrosPerRequest);
+    sample.non2xx += run.non2xx;
+    sample.errors += run.errors;
+    if (sample.rate === undefined) {
+      // The bare row shows its highest rate; rows pair with the run at their own rate.
+      sample.rate = rate;
+      sample.fixedRps = run.rps;
+      sample.fixedCpuMicrosPerRequest = run.cpuMicrosPerRequest;
+    }
+  }
+  return { sample, fixed };
 }
 
 /** A saturated run, then a run at `rate` req/s, of one scenario: one sample with both. */
