@@ -2,21 +2,27 @@
  * A lock file per session, so that a change-set is atomic across the
  * processes of one machine.
  *
- * Acquire: `open(path, "wx")` (O_CREAT|O_EXCL: exactly one process wins) and
- * write `<pid> <token> <acquiredAtMs>` into it. Release: unlink it if it still
- * holds our token.
+ * Acquire: write `<pid> <token> <acquiredAtMs>` into a temp file, then
+ * hard-link it to the lock path (`link` fails with EEXIST when the lock
+ * exists: exactly one process wins), so a lock file is never seen without
+ * its content. With `open(path, "wx")` and a write after it, a holder killed
+ * between the two left an empty lock that only `staleMs` (30 s) could clear
+ * (seen in CI: a SIGKILL test hit that window). Release: unlink it if it
+ * still holds our token.
  *
  * A holder that died (SIGKILL, crash, power cut) leaves its lock behind. A
  * lock is stale when its pid is no longer alive on this machine, or when it
  * is older than `staleMs` (which also covers a pid that was reused, and a
- * lock whose content never got written). Breaking a stale lock is itself
+ * lock file of another version whose content never got written). Breaking a stale lock is itself
  * serialized by a second lock (`<path>.break`) and re-checks the content
  * inside it, so two waiters can never both break it and one of them delete
  * the fresh lock the other just took.
  */
 import { randomBytes } from "node:crypto";
-import { open, readFile, stat, unlink } from "node:fs/promises";
+import { link, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { FileStoreError } from "./errors.js";
+import { TEMP_PREFIX } from "./record-file.js";
 
 /** Timing of {@link withLock}. */
 export interface LockTiming {
@@ -66,21 +72,23 @@ async function acquire(lockPath: string, timing: LockTiming): Promise<string> {
   }
 }
 
-/** Create the lock file exclusively; `false` when someone else holds it. */
+/**
+ * Create the lock file exclusively, with its content already in it; `false`
+ * when someone else holds it. The temp file is a `.tmp-*` name, so one left
+ * by a process killed between write and unlink is removed by `prune`.
+ */
 async function tryCreate(path: string, content: string): Promise<boolean> {
-  let handle;
+  const temp = join(dirname(path), `${TEMP_PREFIX}lock-${randomBytes(9).toString("base64url")}`);
+  await writeFile(temp, content, { flag: "wx", mode: 0o600 });
   try {
-    handle = await open(path, "wx", 0o600);
+    await link(temp, path);
+    return true;
   } catch (err) {
     if (codeOf(err) === "EEXIST") return false;
     throw err;
-  }
-  try {
-    await handle.writeFile(content);
   } finally {
-    await handle.close();
+    await unlinkIfPresent(temp);
   }
-  return true;
 }
 
 interface LockContent {
