@@ -17,6 +17,7 @@
  * dynamic by the same byte counts. A property test compares the output with
  * CPython's `zlib.compress` byte for byte (test/codec/deflate.test.ts).
  */
+import { DIST_EXTRA_BITS, LENGTH_EXTRA_BITS, reverseBits } from "./zlib-common.js";
 
 const L_CODES = 286; // literal/length codes (RFC 1951 §3.2.5)
 const D_CODES = 30;
@@ -31,8 +32,6 @@ const REPZ_11_138 = 18;
 /** zlib's symbol buffer at memLevel 8: a block ends after 16,383 symbols. */
 const LIT_BUFSIZE = 1 << 14;
 
-const EXTRA_LBITS = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0);
-const EXTRA_DBITS = Uint8Array.of(0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13);
 const EXTRA_BLBITS = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 7);
 const BL_ORDER = Uint8Array.of(16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15);
 
@@ -47,10 +46,6 @@ const STATIC_LCODE = new Uint16Array(L_CODES + 2);
 const STATIC_DLEN = new Uint8Array(D_CODES).fill(5);
 const STATIC_DCODE = new Uint16Array(D_CODES);
 
-/** Every 15-bit value reversed: a code of length L reversed is `REVERSED_15[code] >> (15 - L)`. */
-const REVERSED_15 = new Uint16Array(1 << 15);
-for (let i = 0; i < 1 << 15; i++) REVERSED_15[i] = (REVERSED_15[i >> 1]! >> 1) | ((i & 1) << 14);
-
 /** Canonical codes from code lengths (RFC 1951 §3.2.2), bit-reversed for LSB-first output. */
 const nextCode = new Uint16Array(MAX_BITS + 1);
 function genCodes(len: ArrayLike<number>, code: Uint16Array, maxCode: number, blCount: Uint16Array): void {
@@ -58,7 +53,7 @@ function genCodes(len: ArrayLike<number>, code: Uint16Array, maxCode: number, bl
   for (let bits = 1, c = 0; bits <= MAX_BITS; bits++) next[bits] = c = (c + blCount[bits - 1]!) << 1;
   for (let n = 0; n <= maxCode; n++) {
     const l = len[n]!;
-    if (l !== 0) code[n] = REVERSED_15[next[l]!++]! >> (MAX_BITS - l);
+    if (l !== 0) code[n] = reverseBits(next[l]!++, l);
   }
 }
 
@@ -66,19 +61,19 @@ function genCodes(len: ArrayLike<number>, code: Uint16Array, maxCode: number, bl
   let length = 0;
   for (let code = 0; code < 28; code++) {
     BASE_LENGTH[code] = length;
-    for (let n = 0; n < 1 << EXTRA_LBITS[code]!; n++) LENGTH_CODE[length++] = code;
+    for (let n = 0; n < 1 << LENGTH_EXTRA_BITS[code]!; n++) LENGTH_CODE[length++] = code;
   }
   LENGTH_CODE[255] = 28;
   BASE_LENGTH[28] = 0; // unused: code 28 has no extra bits
   let dist = 0;
   for (let code = 0; code < 16; code++) {
     BASE_DIST[code] = dist;
-    for (let n = 0; n < 1 << EXTRA_DBITS[code]!; n++) DIST_CODE[dist++] = code;
+    for (let n = 0; n < 1 << DIST_EXTRA_BITS[code]!; n++) DIST_CODE[dist++] = code;
   }
   dist >>= 7;
   for (let code = 16; code < D_CODES; code++) {
     BASE_DIST[code] = dist << 7;
-    for (let n = 0; n < 1 << (EXTRA_DBITS[code]! - 7); n++) DIST_CODE[256 + dist++] = code;
+    for (let n = 0; n < 1 << (DIST_EXTRA_BITS[code]! - 7); n++) DIST_CODE[256 + dist++] = code;
   }
   const blCount = new Uint16Array(MAX_BITS + 1);
   for (let n = 0; n < 288; n++) {
@@ -86,7 +81,7 @@ function genCodes(len: ArrayLike<number>, code: Uint16Array, maxCode: number, bl
     blCount[STATIC_LLEN[n]!]!++;
   }
   genCodes(STATIC_LLEN, STATIC_LCODE, L_CODES + 1, blCount);
-  for (let n = 0; n < D_CODES; n++) STATIC_DCODE[n] = REVERSED_15[n]! >> 10;
+  for (let n = 0; n < D_CODES; n++) STATIC_DCODE[n] = reverseBits(n, 5);
 })();
 
 /** One Huffman tree under construction (zlib's `tree_desc`, its `ct_data` array split into columns). */
@@ -107,8 +102,8 @@ class Tree {
 
 // The coder's state lives at module level: one compression runs start to
 // finish synchronously, and plain variables keep the hot loops fast.
-const ltree = new Tree(L_CODES, STATIC_LLEN, EXTRA_LBITS, 257, MAX_BITS);
-const dtree = new Tree(D_CODES, STATIC_DLEN, EXTRA_DBITS, 0, MAX_BITS);
+const ltree = new Tree(L_CODES, STATIC_LLEN, LENGTH_EXTRA_BITS, 257, MAX_BITS);
+const dtree = new Tree(D_CODES, STATIC_DLEN, DIST_EXTRA_BITS, 0, MAX_BITS);
 const bltree = new Tree(BL_CODES, null, EXTRA_BLBITS, 0, MAX_BL_BITS);
 const heap = new Int32Array(HEAP_SIZE);
 const depth = new Uint8Array(HEAP_SIZE);
@@ -409,12 +404,12 @@ function compressBlock(lcode: Uint16Array, llen: ArrayLike<number>, dcode: Uint1
     }
     let code = LENGTH_CODE[lc]!;
     sendBits(lcode[code + 257]!, llen[code + 257]!);
-    let extra = EXTRA_LBITS[code]!;
+    let extra = LENGTH_EXTRA_BITS[code]!;
     if (extra !== 0) sendBits(lc - BASE_LENGTH[code]!, extra);
     dist--;
     code = dist < 256 ? DIST_CODE[dist]! : DIST_CODE[256 + (dist >> 7)]!;
     sendBits(dcode[code]!, dlen[code]!);
-    extra = EXTRA_DBITS[code]!;
+    extra = DIST_EXTRA_BITS[code]!;
     if (extra !== 0) sendBits(dist - BASE_DIST[code]!, extra);
   }
   sendBits(lcode[END_BLOCK]!, llen[END_BLOCK]!);

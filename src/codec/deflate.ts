@@ -13,6 +13,7 @@
  * completion synchronously and reuses its module-level buffers.
  */
 import { blocksEnd, flushBlock, startBlocks, tallyDist, tallyLit } from "./deflate-trees.js";
+import { adler32 } from "./zlib-common.js";
 
 /** Largest input compressed here; larger ones go to node:zlib (a cookie is at most 4 KiB). */
 export const DEFLATE_MAX_INPUT = 32 * 1024;
@@ -72,19 +73,6 @@ function longestMatch(curMatch: number, strstart: number, prevLength: number, lo
     }
   } while ((curMatch = prev[curMatch & WMASK]!) > limit && --chain !== 0);
   return bestLen <= lookahead ? bestLen : lookahead;
-}
-
-/** RFC 1950 §8.2, with the modulo deferred over 5,552-byte runs as zlib does. */
-function adler32(data: Uint8Array): number {
-  let a = 1;
-  let b = 0;
-  for (let i = 0; i < data.length; ) {
-    const end = Math.min(i + 5552, data.length);
-    for (; i < end; i++) b += a += data[i]!;
-    a %= 65521;
-    b %= 65521;
-  }
-  return ((b << 16) | a) >>> 0;
 }
 
 /** `deflate_slow`: lazy matching, tallying into the coder, flushing full blocks. */

@@ -46,24 +46,17 @@ export class InflateError extends Error {
   }
 }
 
-// §3.2.5: base and extra bits of length codes 257..285 and distance codes 0..29, as the RFC tabulates them.
+import { adler32, DIST_EXTRA_BITS, LENGTH_EXTRA_BITS, reverseBits } from "./zlib-common.js";
+
+// §3.2.5: base of length codes 257..285 and distance codes 0..29, as the RFC tabulates them (extra bits: zlib-common.ts).
 const LEN_BASE = Uint16Array.of(3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258);
-const LEN_EXTRA = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0);
 const DIST_BASE = Uint16Array.of(1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577);
-const DIST_EXTRA = Uint8Array.of(0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13);
 const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]; // §3.2.7
-const REV8 = new Uint8Array(256);
-for (let i = 0; i < 256; i++) REV8[i] = (REV8[i >> 1]! >> 1) | ((i & 1) << 7);
 
 // Table entries: leaf = symbol << 8 | code length (1..15); link = offset << 8 | 16 | sub-table bits; 0 = invalid.
 const LINK = 16;
 const COUNT = new Uint16Array(16);
 const NEXT = new Uint16Array(16);
-
-/** The low `len` bits of `code`, reversed: Huffman codes are packed most-significant bit first (§3.1.1). */
-function reverse(code: number, len: number): number {
-  return ((REV8[code & 255]! << 8) | REV8[code >> 8]!) >> (16 - len);
-}
 
 /**
  * Fills `table` for the symbols `syms[from .. to)` (those with a nonzero
@@ -92,7 +85,7 @@ function buildTable(lens: Uint8Array, syms: Uint16Array, from: number, to: numbe
   if (max > root && !linkSubTables(table, root, max)) return -1;
   for (let k = from; k < to; k++) {
     const len = lens[syms[k]!]!;
-    const rev = reverse(NEXT[len]!++, len);
+    const rev = reverseBits(NEXT[len]!++, len);
     const entry = ((syms[k]! - base) << 8) | len;
     if (len <= root) {
       for (let j = rev; j < size; j += 1 << len) table[j] = entry;
@@ -117,7 +110,7 @@ function linkSubTables(table: Int32Array, root: number, max: number): boolean {
     let d = max;
     while (d > first && !(NEXT[d]! < (p + 1) << (d - root) && NEXT[d]! + COUNT[d]! > p << (d - root))) d--;
     if (end + (1 << (d - root)) > table.length) return false; // unreachable: zlib's enough.c bounds
-    table[reverse(p, root)] = (end << 8) | LINK | (d - root);
+    table[reverseBits(p, root)] = (end << 8) | LINK | (d - root);
     end += 1 << (d - root);
   }
   return true;
@@ -277,7 +270,7 @@ class Inflater {
       }
       if (sym === 256) break;
       if ((sym -= 257) > 28) throw new InflateError("invalid code"); // 286, 287: only the fixed code has them
-      const lenExtra = LEN_EXTRA[sym]!;
+      const lenExtra = LENGTH_EXTRA_BITS[sym]!;
       const len = LEN_BASE[sym]! + (buf & ((1 << lenExtra) - 1));
       buf >>= lenExtra;
       cnt -= lenExtra;
@@ -290,7 +283,7 @@ class Inflater {
       if (e === 0 || (sym = e >> 8) > 29) throw new InflateError("invalid code"); // 30, 31: fixed code only
       buf >>= e & 15;
       cnt -= e & 15;
-      const distExtra = DIST_EXTRA[sym]!;
+      const distExtra = DIST_EXTRA_BITS[sym]!;
       for (; cnt < distExtra; pos++, cnt += 8) {
         if (pos < inEnd) buf |= input[pos]! << cnt;
         else if (pos >= inEnd + 4) throw new InflateError("unexpected end");
@@ -321,29 +314,6 @@ class Inflater {
     this.bitCnt = cnt;
     this.outPos = outPos;
   }
-}
-
-/**
- * RFC 1950 §9: Adler-32, with the modulo deferred to once per 5552 bytes
- * (zlib's NMAX: the longest run whose sums cannot pass 2^32), eight bytes a
- * step so that `a` and `b` each change once per step, not once per byte.
- */
-function adler32(data: Uint8Array, length: number): number {
-  let a = 1;
-  let b = 0;
-  for (let i = 0; i < length; ) {
-    const end = Math.min(i + 5552, length);
-    for (; i + 8 <= end; i += 8) {
-      const x0 = data[i]!, x1 = data[i + 1]!, x2 = data[i + 2]!, x3 = data[i + 3]!;
-      const x4 = data[i + 4]!, x5 = data[i + 5]!, x6 = data[i + 6]!, x7 = data[i + 7]!;
-      b += 8 * (a + x0) + 7 * x1 + 6 * x2 + 5 * x3 + 4 * x4 + 3 * x5 + 2 * x6 + x7;
-      a += x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7;
-    }
-    for (; i < end; i++) b += a += data[i]!;
-    a %= 65521;
-    b %= 65521;
-  }
-  return b * 65536 + a;
 }
 
 /**
