@@ -206,12 +206,12 @@ async function main(): Promise<void> {
         const after = new Map<Scenario, Bracket>();
         const rateOf = (entry: Live): number => rates.get(rateKey(entry.spec)) as number;
         const groupRates = [...new Set(ordered.map(rateOf))].sort((a, b) => b - a);
-        if (bareEntry) for (const scenario of scenariosOf(bareEntry.spec)) before.set(scenario, await measureBare(load, bareEntry, scenario, groupRates));
+        if (bareEntry) for (const scenario of scenariosOf(bareEntry.spec)) before.set(scenario, await measureRuns(load, bareEntry, scenario, groupRates));
         const pending: [string, Sample, Scenario][] = [];
         for (const entry of ordered) {
-          for (const scenario of scenariosOf(entry.spec)) pending.push([`${entry.spec.id}/${scenario}`, await measureBoth(load, entry, scenario, rateOf(entry)), scenario]);
+          for (const scenario of scenariosOf(entry.spec)) pending.push([`${entry.spec.id}/${scenario}`, (await measureRuns(load, entry, scenario, [rateOf(entry)])).sample, scenario]);
         }
-        if (bareEntry && ordered.length > 0) for (const scenario of scenariosOf(bareEntry.spec)) after.set(scenario, await measureBare(load, bareEntry, scenario, groupRates));
+        if (bareEntry && ordered.length > 0) for (const scenario of scenariosOf(bareEntry.spec)) after.set(scenario, await measureRuns(load, bareEntry, scenario, groupRates));
         if (bareEntry) for (const [scenario, b] of before) record(`${bareEntry.spec.id}/${scenario}`, b.sample, round);
         for (const [key, sample, scenario] of pending) {
           const baseScenario: Scenario = scenario === "read-cold" ? "read" : scenario;
@@ -265,13 +265,14 @@ async function main(): Promise<void> {
   }
 }
 
-/** The bare server's runs around a group: saturated, then one fixed-rate run per rate of the group (CPU µs/request by rate). */
+/** A scenario's runs in one round: saturated, then one at each fixed rate (CPU µs/request by rate). */
 interface Bracket {
   sample: Sample;
   fixed: Map<number, number>;
 }
 
-async function measureBare(load: LoadGenerator, entry: Live, scenario: Scenario, rates: number[]): Promise<Bracket> {
+/** A row runs at its own rate; the bare server at every rate of the rows it brackets, its row showing the first (highest). */
+async function measureRuns(load: LoadGenerator, entry: Live, scenario: Scenario, rates: number[]): Promise<Bracket> {
   const sample = await measure(load, entry, scenario, durationSec);
   const fixed = new Map<number, number>();
   for (const rate of rates) {
@@ -280,25 +281,12 @@ async function measureBare(load: LoadGenerator, entry: Live, scenario: Scenario,
     sample.non2xx += run.non2xx;
     sample.errors += run.errors;
     if (sample.rate === undefined) {
-      // The bare row shows its highest rate; rows pair with the run at their own rate.
       sample.rate = rate;
       sample.fixedRps = run.rps;
       sample.fixedCpuMicrosPerRequest = run.cpuMicrosPerRequest;
     }
   }
   return { sample, fixed };
-}
-
-/** A saturated run, then a run at `rate` req/s, of one scenario: one sample with both. */
-async function measureBoth(load: LoadGenerator, entry: Live, scenario: Scenario, rate: number): Promise<Sample> {
-  const sample = await measure(load, entry, scenario, durationSec);
-  const fixed = await measure(load, entry, scenario, durationSec, rate);
-  sample.rate = rate;
-  sample.fixedRps = fixed.rps;
-  sample.fixedCpuMicrosPerRequest = fixed.cpuMicrosPerRequest;
-  sample.non2xx += fixed.non2xx;
-  sample.errors += fixed.errors;
-  return sample;
 }
 
 /** One timed run of one scenario (as fast as it answers, or at `rate` req/s); CPU is read from the kernel right around it. */
