@@ -3,7 +3,8 @@
  * never imports a store. A store sees only hashed ids (`idHash`) and opaque
  * value strings; it never sees a request, a cookie or a raw session id.
  *
- * Every method is async, takes explicit times, and must be atomic per record.
+ * Every method is async, takes core's time in its context (a store has no
+ * clock of its own), and must be atomic per record.
  * The shared suite in `sessionkit/testing` (`testStore`) checks every rule
  * written here against a real store.
  */
@@ -81,11 +82,58 @@ export interface StoredSessionInfo {
 }
 
 /**
+ * What core tells a store on every call. Core owns time: a store never reads
+ * a clock of its own, so a test's clock (`createSessions({ now })`) and the
+ * store always agree.
+ *
+ * @example
+ * const record = await store.load(idHash, { nowMs: Date.now(), abandoned: false });
+ */
+export interface StoreContext {
+  /** Core's clock, in milliseconds since the epoch: the only "now" a store may use. */
+  readonly nowMs: number;
+  /**
+   * Becomes true when core stops waiting for this call (its deadline passed:
+   * the app has already been told the call failed). A store that queues work
+   * (a lock, a connection pool) checks it just before starting a write and
+   * drops a write that has not started, so that a write the app was told
+   * failed never lands later. A write already sent may still land: core's
+   * error then says so.
+   */
+  readonly abandoned: boolean;
+}
+
+/**
+ * A context for calling a store outside a request (the CLI, a prune job, a
+ * test): the given time (default: now) and never abandoned.
+ *
+ * @example
+ * await store.destroyForUser("alice", storeContext(), undefined);
+ */
+export function storeContext(nowMs: number = Date.now()): StoreContext {
+  return { nowMs, abandoned: false };
+}
+
+/**
+ * The whole seconds ≥ 1 until `expiresAtMs`, for stores with a native TTL
+ * (Redis `EXPIRE`, a Memcached expiry). Rounded up, so the native TTL never
+ * ends before the `expiresAtMs` core checks.
+ *
+ * @example
+ * ttlSecondsUntil(ctx.nowMs + 1_500, ctx.nowMs); // 2
+ */
+export function ttlSecondsUntil(expiresAtMs: number, nowMs: number): number {
+  return Math.max(1, Math.ceil((expiresAtMs - nowMs) / 1000));
+}
+
+/**
  * A server-side session store.
  *
- * `ttlSeconds` arguments are whole seconds ≥ 1, given so that stores with a
- * native TTL (Redis) can use it; stores must still keep `expiresAtMs` and core
- * checks it on load.
+ * Every call core makes takes a {@link StoreContext} last: the current time
+ * (a store has no clock of its own) and whether core has given up on the
+ * call. A record whose `expiresAtMs` is at or before `ctx.nowMs` is treated
+ * as absent by every method; a store with a native TTL sets it from
+ * {@link ttlSecondsUntil} and core still checks `expiresAtMs` on load.
  *
  * @example
  * const sessions = createSessions({ secret, store: new MemoryStore() });
@@ -100,24 +148,27 @@ export interface Store {
    */
   readonly rawIds?: boolean;
   /** Read a record, or `undefined` when there is none or it has expired. */
-  load(idHash: string): Promise<StoreRecord | undefined>;
-  /** Create a record; resolves `false`, writing nothing, when one already exists under `idHash`. */
-  create(idHash: string, record: StoreRecord, ttlSeconds: number): Promise<boolean>;
-  /** Apply a change-set atomically to an existing record; never creates one. */
-  apply(idHash: string, change: ChangeSet, ttlSeconds: number): Promise<ApplyResult>;
-  /** Move the idle expiry of an existing record without touching its data; `false` when it is missing. */
-  touch(idHash: string, expiresAtMs: number, ttlSeconds: number): Promise<boolean>;
+  load(idHash: string, ctx: StoreContext): Promise<StoreRecord | undefined>;
+  /** Create a record; resolves `false`, writing nothing, when a live one already exists under `idHash`. */
+  create(idHash: string, record: StoreRecord, ctx: StoreContext): Promise<boolean>;
+  /** Apply a change-set atomically to an existing, live record; never creates one. */
+  apply(idHash: string, change: ChangeSet, ctx: StoreContext): Promise<ApplyResult>;
+  /** Move the idle expiry of an existing, live, unfrozen record without touching its data; `false` when it is missing. */
+  touch(idHash: string, expiresAtMs: number, ctx: StoreContext): Promise<boolean>;
   /** Remove a record (and its user index entry). Removing a missing record is not an error. */
-  destroy(idHash: string): Promise<void>;
+  destroy(idHash: string, ctx: StoreContext): Promise<void>;
 
-  /** Optional: the sessions indexed under a user id (`session.setUser`). */
-  listForUser?(userId: string): Promise<StoredSessionInfo[]>;
-  /** Optional: destroy every session of a user except `exceptIdHash`; resolves how many were removed. */
-  destroyForUser?(userId: string, exceptIdHash?: string): Promise<number>;
-  /** Optional: remove records that expired before `nowMs`, at most `limit` of them; resolves how many. */
+  /** Optional: the live sessions indexed under a user id (`session.setUser`), every one of them. */
+  listForUser?(userId: string, ctx: StoreContext): Promise<StoredSessionInfo[]>;
+  /**
+   * Optional: destroy every session of a user except `exceptIdHash`, however
+   * many there are, in bounded memory; resolves how many were removed.
+   */
+  destroyForUser?(userId: string, exceptIdHash: string | undefined, ctx: StoreContext): Promise<number>;
+  /** Optional: remove records that expired before `nowMs`, at most `limit` of them; resolves how many. Apps call it from a timer. */
   prune?(nowMs: number, limit?: number): Promise<number>;
-  /** Optional: every record's summary, for the CLI's `list` (may be slow on large stores). */
-  list?(options?: { limit?: number; userId?: string }): Promise<StoredSessionInfo[]>;
+  /** Optional: live records' summaries, for the CLI's `list` (may be slow on large stores). */
+  list?(options: { nowMs: number; limit?: number; userId?: string }): Promise<StoredSessionInfo[]>;
   /** Optional: release what the store itself opened (never the client the user passed in). */
   close?(): Promise<void>;
 }
