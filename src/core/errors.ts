@@ -98,17 +98,25 @@ export class StoreError extends SessionkitError {
    * written).
    */
   readonly retryable: boolean;
-  constructor(storeName: string, operation: string, cause: unknown, timedOut = false) {
+  /**
+   * True when the call was a write that timed out after it may have reached
+   * the store (a network store cannot know): the change may or may not have
+   * been applied. A write that had not started when the deadline passed is
+   * dropped by the store, never applied later.
+   */
+  readonly mayHaveApplied: boolean;
+  constructor(storeName: string, operation: string, cause: unknown, timedOut = false, mayHaveApplied = false) {
     super(
       "STORE_UNAVAILABLE",
       timedOut
-        ? `sessionkit: the ${storeName} store did not answer \`${operation}\` in time; check that it is up and reachable, or raise \`storeTimeoutMs\`.`
+        ? `sessionkit: the ${storeName} store did not answer \`${operation}\` in time${mayHaveApplied ? " (the write may or may not have been applied)" : ""}; check that it is up and reachable, or raise \`storeTimeoutMs\`.`
         : `sessionkit: the ${storeName} store failed on \`${operation}\`: ${describeCause(cause)}. Check that it is up and reachable.`,
       { cause },
     );
     this.storeName = storeName;
     this.operation = operation;
     this.timedOut = timedOut;
+    this.mayHaveApplied = timedOut && mayHaveApplied;
     this.retryable = timedOut || (typeof cause === "object" && cause !== null && (cause as { retryable?: unknown }).retryable === true);
   }
 }

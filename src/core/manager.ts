@@ -188,7 +188,7 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
   /** The sessions indexed under `userId` (hashed ids and times only). */
   async listForUser(userId: string): Promise<StoredSessionInfo[]> {
     const store = this.#userIndexStore("listForUser");
-    return this.#storeMode!.call("listForUser", () => store.listForUser!(userId));
+    return this.#storeMode!.call("listForUser", (ctx) => store.listForUser!(userId, ctx));
   }
 
   /** "Log out everywhere": destroy every session of `userId`, except `options.except`. Resolves how many ended. */
@@ -202,7 +202,7 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
     }
     const store = this.#userIndexStore("destroyForUser");
     const exceptHash = options.except ? (sessionInternals(options.except).backend.stored as { idHash?: string } | undefined)?.idHash : undefined;
-    return this.#storeMode!.call("destroyForUser", () => store.destroyForUser!(userId, exceptHash));
+    return this.#storeMode!.call("destroyForUser", (ctx) => store.destroyForUser!(userId, exceptHash, ctx));
   }
 
   #userIndexStore(method: "listForUser" | "destroyForUser") {

@@ -16,7 +16,7 @@
 import { createHash } from "node:crypto";
 import type { EventHandler } from "./events.js";
 import type { ResolvedOptions } from "./options.js";
-import type { Store } from "./store.js";
+import type { Store, StoreContext } from "./store.js";
 import { callStore } from "./timeout.js";
 
 /** Options of cookie-mode revocation. */
@@ -44,15 +44,15 @@ export class Revocation {
     this.#emit = emit;
   }
 
-  #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    return callStore(this.#store, this.#o.storeTimeoutMs, this.#emit, operation, run);
+  #call<T>(operation: string, run: (ctx: StoreContext) => Promise<T>): Promise<T> {
+    return callStore(this.#store, this.#o.storeTimeoutMs, this.#emit, operation, this.#o.now(), run);
   }
 
   /** Whether a cookie with this jti, or of this user authenticated at `authAtMs`, was revoked. */
   async isRevoked(jti: string | undefined, userId: string | undefined, authAtMs: number | undefined): Promise<boolean> {
     const [byJti, byUser] = await Promise.all([
-      jti === undefined ? undefined : this.#call("load", () => this.#store.load(key("jti", jti))),
-      userId === undefined ? undefined : this.#call("load", () => this.#store.load(key("user", userId))),
+      jti === undefined ? undefined : this.#call("load", (ctx) => this.#store.load(key("jti", jti), ctx)),
+      userId === undefined ? undefined : this.#call("load", (ctx) => this.#store.load(key("user", userId), ctx)),
     ]);
     if (byJti !== undefined) return true;
     if (byUser === undefined) return false;
@@ -65,7 +65,7 @@ export class Revocation {
     const nowMs = this.#o.now();
     const ttlSeconds = this.#o.lifetimeSeconds;
     const record = { data: Object.create(null) as Record<string, string>, createdAtMs: nowMs, expiresAtMs: nowMs + ttlSeconds * 1000 };
-    await this.#call("create", () => this.#store.create(key("jti", jti), record, ttlSeconds));
+    await this.#call("create", (ctx) => this.#store.create(key("jti", jti), record, ctx));
   }
 
   /** Refuse every cookie of `userId` authenticated before now ("log out everywhere"). */
@@ -76,7 +76,7 @@ export class Revocation {
     const data = Object.assign(Object.create(null) as Record<string, string>, { revokedBeforeMs: String(nowMs) });
     const change = { set: data, delete: [], expiresAtMs: nowMs + ttlSeconds * 1000 };
     // Setting a time is idempotent, so create-then-apply races are harmless: the later time wins or both are equal.
-    const created = await this.#call("create", () => this.#store.create(id, { data, createdAtMs: nowMs, expiresAtMs: change.expiresAtMs }, ttlSeconds));
-    if (!created) await this.#call("apply", () => this.#store.apply(id, change, ttlSeconds));
+    const created = await this.#call("create", (ctx) => this.#store.create(id, { data, createdAtMs: nowMs, expiresAtMs: change.expiresAtMs }, ctx));
+    if (!created) await this.#call("apply", (ctx) => this.#store.apply(id, change, ctx));
   }
 }

@@ -17,7 +17,7 @@ import { hashSessionId, isSessionIdSyntax, newSessionId } from "./ids.js";
 import type { ResolvedOptions } from "./options.js";
 import { RESERVED_KEYS, Session, isPermanent, sessionInternals } from "./session.js";
 import { cookieTemplate, deletionCookie, setCookieValue, type CookieTemplate } from "./set-cookie.js";
-import type { ChangeSet, Store, StoreRecord } from "./store.js";
+import type { ChangeSet, Store, StoreContext, StoreRecord } from "./store.js";
 import { callStore } from "./timeout.js";
 
 /** Per-session facts kept between load and commit. */
@@ -61,9 +61,9 @@ export class StoreMode {
     this.#emit = emit;
   }
 
-  /** A store call with core's deadline, retry and event rules (see callStore). */
-  call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    return callStore(this.#store, this.#o.storeTimeoutMs, this.#emit, operation, run);
+  /** A store call with core's clock, deadline, retry and event rules (see callStore). */
+  call<T>(operation: string, run: (ctx: StoreContext) => Promise<T>, nowMs: number = this.#o.now()): Promise<T> {
+    return callStore(this.#store, this.#o.storeTimeoutMs, this.#emit, operation, nowMs, run);
   }
 
   async load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean): Promise<Session<Data>> {
@@ -82,7 +82,8 @@ export class StoreMode {
       return new Session<Data>(undefined, true);
     }
     const idHash = this.#key(value);
-    const record = await this.call("load", () => this.#store.load(idHash));
+    const nowMs = this.#o.now();
+    const record = await this.call("load", (ctx) => this.#store.load(idHash, ctx), nowMs);
     if (record === undefined) {
       this.#emit({ type: "cookie_rejected", reason: "unknown_id", idHashPrefix: prefix(idHash) });
       return new Session<Data>(undefined, true);
@@ -91,13 +92,12 @@ export class StoreMode {
       this.#emit({ type: "cookie_rejected", reason: "bad_payload", idHashPrefix: prefix(idHash) });
       return new Session<Data>(undefined, true);
     }
-    const nowMs = this.#o.now();
     const absolute = this.#o.absoluteTimeoutSeconds;
     const idleOver = nowMs >= record.expiresAtMs;
     const absoluteOver = absolute !== undefined && nowMs >= record.createdAtMs + absolute * 1000;
     if (idleOver || absoluteOver) {
       this.#emit({ type: "cookie_rejected", reason: idleOver ? "idle_timeout" : "absolute_timeout", idHashPrefix: prefix(idHash) });
-      if (!record.frozen) await this.call("destroy", () => this.#store.destroy(idHash));
+      if (!record.frozen) await this.call("destroy", (ctx) => this.#store.destroy(idHash, ctx), nowMs);
       return new Session<Data>(undefined, true);
     }
     Object.assign(facts, {
@@ -133,10 +133,6 @@ export class StoreMode {
     return setCookieValue(this.#t, id, permanent ? this.#o.now() + this.#o.lifetimeSeconds * 1000 : undefined, secure);
   }
 
-  #ttlSeconds(expiresAtMs: number, nowMs: number): number {
-    return Math.max(1, Math.ceil((expiresAtMs - nowMs) / 1000));
-  }
-
   /** Every value as stored text, for a new record. */
   #allData(session: Session<any>): Record<string, string> {
     const data = Object.create(null) as Record<string, string>;
@@ -154,7 +150,7 @@ export class StoreMode {
     // 256 random bits never collide in practice; the loop only guards a broken random source.
     for (let attempt = 0; attempt < 3; attempt++) {
       const id = newSessionId();
-      const created = await this.call("create", () => this.#store.create(this.#key(id), record, this.#ttlSeconds(record.expiresAtMs, nowMs)));
+      const created = await this.call("create", (ctx) => this.#store.create(this.#key(id), record, ctx), nowMs);
       if (created) return id;
     }
     throw new Error("sessionkit: could not create a session record with a fresh id three times; the random source or the store is broken.");
@@ -169,7 +165,7 @@ export class StoreMode {
     if (internals.destroyed) {
       if (facts.idHash) {
         const idHash = facts.idHash;
-        await this.call("destroy", () => this.#store.destroy(idHash));
+        await this.call("destroy", (ctx) => this.#store.destroy(idHash, ctx));
         this.#emit({ type: "destroyed", idHashPrefix: prefix(idHash) });
       }
       return [deletionCookie(this.#t, secure)];
@@ -186,14 +182,21 @@ export class StoreMode {
     }
 
     if (internals.regenerate) {
-      if (facts.frozen) throw new SessionInterruptedError("regenerated");
+      if (facts.frozen) throw this.#interrupted("regenerated", facts.idHash!);
       const oldHash = facts.idHash;
-      let cookies: string[];
-      if (internals.values.size === 0 && userId === undefined) cookies = deletion();
-      else cookies = [this.#cookie(await this.#create(session, nowMs, nowMs, userId), session, secure)];
-      if (oldHash) await this.#retire(oldHash, nowMs);
-      this.#emit({ type: "regenerated", idHashPrefix: prefix(oldHash) });
-      return cookies;
+      if (oldHash === undefined) {
+        // Nothing stored yet: a plain create (a login from a fresh session).
+        if (internals.values.size === 0 && userId === undefined) return deletion();
+        const cookies = [this.#cookie(await this.#create(session, nowMs, nowMs, userId), session, secure)];
+        this.#emit({ type: "regenerated", idHashPrefix: undefined });
+        return cookies;
+      }
+      if (internals.cleared && internals.values.size === 0 && userId === undefined) {
+        // regenerate({ keepData: false }) with nothing to keep: the session simply ends.
+        await this.call("destroy", (ctx) => this.#store.destroy(oldHash, ctx), nowMs);
+        return deletion();
+      }
+      return this.#rotate(session, facts, oldHash, nowMs);
     }
 
     if (!facts.idHash) {
@@ -209,12 +212,12 @@ export class StoreMode {
     }
     if (session.modified) {
       if (internals.values.size === 0) {
-        await this.call("destroy", () => this.#store.destroy(idHash));
+        await this.call("destroy", (ctx) => this.#store.destroy(idHash, ctx), nowMs);
         return deletion();
       }
       const change = this.#changeSet(session, nowMs);
       if (internals.userId !== undefined) change.userId = internals.userId;
-      const result = await this.call("apply", () => this.#store.apply(idHash, change, this.#ttlSeconds(change.expiresAtMs!, nowMs)));
+      const result = await this.call("apply", (ctx) => this.#store.apply(idHash, change, ctx), nowMs);
       if (result !== "ok") throw this.#interrupted(result === "missing" ? "destroyed" : "regenerated", idHash);
       return this.#refreshCookie(session, facts);
     }
@@ -222,7 +225,7 @@ export class StoreMode {
     const expiresAtMs = facts.expiresAtMs!;
     if (expiresAtMs - nowMs > this.#idleMs * (1 - this.#o.touchAfter)) return [];
     const next = nowMs + this.#idleMs;
-    const touched = await this.call("touch", () => this.#store.touch(idHash, next, this.#ttlSeconds(next, nowMs)));
+    const touched = await this.call("touch", (ctx) => this.#store.touch(idHash, next, ctx), nowMs);
     return touched ? this.#refreshCookie(session, facts) : [];
   }
 
@@ -242,15 +245,25 @@ export class StoreMode {
     return change;
   }
 
-  /** After regenerate: keep the old record readable (frozen) for the grace window, or remove it. */
-  async #retire(oldHash: string, nowMs: number): Promise<void> {
-    const graceMs = this.#o.regenerateGraceSeconds * 1000;
-    if (graceMs <= 0) {
-      await this.call("destroy", () => this.#store.destroy(oldHash));
-      return;
-    }
-    const change: ChangeSet = { set: Object.create(null), delete: [], frozen: true, expiresAtMs: nowMs + graceMs };
-    await this.call("apply", () => this.#store.apply(oldHash, change, this.#ttlSeconds(nowMs + graceMs, nowMs)));
+  /**
+   * Regenerate or login on a stored session: one atomic store call moves the
+   * record to a new id with this request's changes applied on top of what is
+   * stored now (so a key another request deleted stays deleted), keeps the
+   * creation time unless this is a login, and freezes the old id for the
+   * grace window. A session destroyed meanwhile ("missing") or already
+   * rotated by another request ("frozen") is not revived: the request is told.
+   */
+  async #rotate(session: Session<any>, facts: StoredFacts, oldHash: string, nowMs: number): Promise<string[]> {
+    const internals = sessionInternals(session);
+    const change = this.#changeSet(session, nowMs);
+    if (internals.userId !== undefined) change.userId = internals.userId;
+    if (internals.loggedIn) change.createdAtMs = nowMs;
+    const graceUntilMs = nowMs + this.#o.regenerateGraceSeconds * 1000;
+    const id = newSessionId();
+    const result = await this.call("rotate", (ctx) => this.#store.rotate(oldHash, this.#key(id), change, graceUntilMs, ctx), nowMs);
+    if (result !== "ok") throw this.#interrupted(result === "missing" ? "destroyed" : "regenerated", oldHash);
+    this.#emit({ type: "regenerated", idHashPrefix: prefix(oldHash) });
+    return [this.#cookie(id, session, facts.secure)];
   }
 
   #interrupted(reason: "destroyed" | "regenerated", idHash: string): SessionInterruptedError {

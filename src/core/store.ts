@@ -35,11 +35,23 @@ export interface StoreRecord {
   /** The user this session is indexed under (`session.setUser`), if any. */
   userId?: string | undefined;
   /**
-   * Set when the session was regenerated: the record is kept read-only until
-   * `expiresAtMs` (the grace window) so that requests already in flight with
-   * the old id still see the data. `apply` on a frozen record returns `"frozen"`.
+   * Set when the session was regenerated ({@link Store.rotate}): the record
+   * is kept read-only until `expiresAtMs` (the grace window) so that requests
+   * already in flight with the old id still see the data. `apply` on a frozen
+   * record returns `"frozen"`, `touch` returns false.
    */
   frozen?: boolean | undefined;
+  /**
+   * On a frozen record: the `idHash` of the record it was rotated into
+   * (set by {@link Store.rotate}).
+   */
+  successor?: string | undefined;
+  /**
+   * On a rotated record: the `idHash` of the frozen record it came from
+   * (set by {@link Store.rotate}). `destroy` follows both links, so a logout
+   * ends the session under every id it had, grace window included.
+   */
+  predecessor?: string | undefined;
 }
 
 /**
@@ -60,8 +72,11 @@ export interface ChangeSet {
   expiresAtMs?: number | undefined;
   /** New user index entry: a string sets it, `null` removes it, absent keeps it. */
   userId?: string | null | undefined;
-  /** Mark the record read-only (used by regenerate's grace window). */
-  frozen?: boolean | undefined;
+  /**
+   * {@link Store.rotate} only: a new creation time (a login starts a new
+   * absolute timeout; a plain regenerate keeps the old one). Absent keeps it.
+   */
+  createdAtMs?: number | undefined;
 }
 
 /**
@@ -155,7 +170,27 @@ export interface Store {
   apply(idHash: string, change: ChangeSet, ctx: StoreContext): Promise<ApplyResult>;
   /** Move the idle expiry of an existing, live, unfrozen record without touching its data; `false` when it is missing. */
   touch(idHash: string, expiresAtMs: number, ctx: StoreContext): Promise<boolean>;
-  /** Remove a record (and its user index entry). Removing a missing record is not an error. */
+  /**
+   * Give a session a new id, atomically (regenerate and login). When the
+   * record under `oldIdHash` is live and not frozen: the record under
+   * `newIdHash` is created from it with `change` applied (its `createdAtMs`
+   * kept unless `change.createdAtMs` is given, its user index entry moved or
+   * set by `change.userId`, `predecessor: oldIdHash`), and the old record is
+   * frozen until `graceUntilMs` with `successor: newIdHash`, out of the user
+   * index (or removed, when `graceUntilMs <= ctx.nowMs`, and then the new
+   * record has no predecessor). Otherwise nothing is written and the result
+   * says why: `"missing"` (destroyed or expired: a logout won) or `"frozen"`
+   * (another request rotated it first: one session has at most one live
+   * successor). `newIdHash` is fresh (256 random bits): no check is needed.
+   */
+  rotate(oldIdHash: string, newIdHash: string, change: ChangeSet, graceUntilMs: number, ctx: StoreContext): Promise<ApplyResult>;
+  /**
+   * Remove a record and its user index entry, and every record linked to it
+   * by `successor` or `predecessor`, transitively (a logout sent with an old
+   * id in its grace window ends the session under its new id, and a logout
+   * with the new id ends the read-only old one). Removing a missing record is
+   * not an error. `destroyForUser` follows the same links.
+   */
   destroy(idHash: string, ctx: StoreContext): Promise<void>;
 
   /** Optional: the live sessions indexed under a user id (`session.setUser`), every one of them. */
@@ -176,7 +211,7 @@ export interface Store {
 /**
  * A change-set's meaning, for stores that apply it in JavaScript (read,
  * merge, write under their own lock): `clear`, then `delete`, then `set`,
- * then the expiry, user and frozen fields. Returns a new record with a
+ * then the expiry and user fields. Returns a new record with a
  * null-prototype `data`; `record` is not changed.
  *
  * @example
@@ -190,6 +225,6 @@ export function applyChangeSet(record: StoreRecord, change: ChangeSet): StoreRec
   const next: StoreRecord = { ...record, data };
   if (change.expiresAtMs !== undefined) next.expiresAtMs = change.expiresAtMs;
   if (change.userId !== undefined) next.userId = change.userId ?? undefined;
-  if (change.frozen === true) next.frozen = true;
+  if (change.createdAtMs !== undefined) next.createdAtMs = change.createdAtMs;
   return next;
 }
