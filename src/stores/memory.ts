@@ -4,6 +4,7 @@
  * sessions cannot eat the heap: the least recently used record goes first.
  */
 import { ConfigError } from "../core/errors.js";
+import { refuseRemovedOptions } from "./shared/options.js";
 import type { ApplyResult, ChangeSet, Store, StoreContext, StoredSessionInfo, StoreRecord } from "../core/store.js";
 
 /**
@@ -50,9 +51,7 @@ export class MemoryStore implements Store {
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
       throw new ConfigError("maxEntries", "must be a whole number of at least 1.");
     }
-    if ("now" in options) {
-      throw new ConfigError("now", "stores have no clock any more: core passes its time to every call. Give the clock to createSessions({ now }) instead.");
-    }
+    refuseRemovedOptions(options);
     this.#maxEntries = maxEntries;
     // Production apps usually run several processes, where a memory store
     // logs visitors out at random; say so once, without failing.
