@@ -6,72 +6,14 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { createSessions, hashSessionId, type SessionOptions } from "../index.js";
+import { hashSessionId } from "../index.js";
 import { SessionInterruptedError, StoreError } from "../core/errors.js";
-import type { Store } from "../core/store.js";
 import { withStore, type MakeStore, type SuiteOptions } from "./fixture.js";
+import { ctx } from "./records.js";
+import { cookieFrom, foreignId, idFrom, sessionsOn, storeKey } from "./sessions-helpers.js";
 import { serviceUnavailable } from "./service.js";
 import { slowStore, spyStore } from "./store-spies.js";
 import { registerSessionsTimeTests } from "./sessions-suite-time.js";
-
-/**
- * A strong throwaway secret per manager.
- *
- * @example
- * createSessions({ secret: testSecret(), store });
- */
-export const testSecret = (): string => randomBytes(32).toString("base64url");
-
-/**
- * The `name=value` pair a browser would send back for the first Set-Cookie.
- *
- * @example
- * const cookie = cookieFrom((await sessions.commit(session)).setCookie); // "session=abc…"
- */
-export function cookieFrom(setCookie: string[]): string {
-  const first = setCookie[0];
-  assert.ok(first, "expected a Set-Cookie header");
-  return first.split(";")[0]!;
-}
-
-/**
- * The raw id inside a `session=<id>` pair.
- *
- * @example
- * idFrom("session=abc"); // "abc"
- */
-export function idFrom(cookie: string): string {
-  return cookie.slice(cookie.indexOf("=") + 1);
-}
-
-/**
- * A well-formed id the server never issued.
- *
- * @example
- * await sessions.load(`session=${foreignId()}`); // a fresh session
- */
-export const foreignId = (): string => randomBytes(32).toString("base64url");
-
-/**
- * createSessions on `store` with test defaults (a random strong secret).
- *
- * @example
- * const sessions = sessionsOn(store, { storeTimeoutMs: 100 });
- */
-/**
- * The key a store holds a session under: the id's SHA-256, or the raw id for a store with `rawIds` (Flask-Session).
- *
- * @example
- * await store.load(storeKey(store, idFrom(cookie)));
- */
-export function storeKey(store: Store, id: string): string {
-  return store.rawIds === true ? id : hashSessionId(id);
-}
-
-export function sessionsOn(store: Store, options: Partial<SessionOptions> = {}) {
-  return createSessions<Record<string, unknown>>({ secret: testSecret(), store, ...options } as SessionOptions);
-}
 
 /**
  * Register the end-to-end tests of `createSessions` on a store.
@@ -102,8 +44,8 @@ function registerIdTests(make: MakeStore, rawIds: boolean): void {
       session.set("user", "mallory");
       const issued = idFrom(cookieFrom((await sessions.commit(session, { status: 200 })).setCookie));
       assert.notEqual(issued, sent);
-      assert.equal(await store.load(storeKey(store, sent)), undefined, "the sent id was not adopted");
-      assert.ok(await store.load(storeKey(store, issued)));
+      assert.equal(await store.load(storeKey(store, sent), ctx()), undefined, "the sent id was not adopted");
+      assert.ok(await store.load(storeKey(store, issued), ctx()));
     }));
 
   it("loading 1,000 random ids writes nothing", () =>
@@ -144,10 +86,10 @@ function registerIdTests(make: MakeStore, rawIds: boolean): void {
         for (const call of spy.calls) {
           assert.ok(!call.argsJson.includes(id) && !call.resultJson.includes(id), `raw id reached store.${call.method}`);
         }
-        assert.equal(await store.load(id), undefined, "nothing is stored under the raw id");
+        assert.equal(await store.load(id, ctx()), undefined, "nothing is stored under the raw id");
         if (dump) assert.ok(!(await dump()).includes(id), "a dump of the store holds no live cookie id");
       }
-      assert.ok(await store.load(hashSessionId(ids[1]!)), "the record is under the hash");
+      assert.ok(await store.load(hashSessionId(ids[1]!), ctx()), "the record is under the hash");
     }));
 }
 
@@ -188,7 +130,7 @@ function registerConcurrencyTests(make: MakeStore, options: SuiteOptions): void 
         session.set(`late${i}`, true);
         await assert.rejects(sessions.commit(session, { status: 200 }), (e: unknown) => e instanceof SessionInterruptedError && e.code === "SESSION_INTERRUPTED");
       }
-      assert.equal(await store.load(storeKey(store, idFrom(cookie))), undefined, "no slow request brought the record back");
+      assert.equal(await store.load(storeKey(store, idFrom(cookie)), ctx()), undefined, "no slow request brought the record back");
       const after = await sessions.load(cookie);
       assert.equal(after.isNew, true);
       assert.equal(after.get("user"), undefined);
