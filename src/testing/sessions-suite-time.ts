@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 
 import { SessionInterruptedError } from "../core/errors.js";
 import { withStore, type MakeStore } from "./fixture.js";
-import { cookieFrom, idFrom, sessionsOn, storeKey } from "./sessions-suite.js";
+import { cookieFrom, idFrom, sessionsOn, storeKey } from "./sessions-helpers.js";
 import { spyStore } from "./store-spies.js";
 
 /** @internal Registered by testSessionsOnStore. */
