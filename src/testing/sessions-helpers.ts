@@ -1,7 +1,7 @@
 /**
- * What the sessions suite's tests share, apart from the suite itself, so the
- * suite's files import it and not each other: a test secret, the cookie and
- * id a commit hands out, an id nobody issued, and the key a store uses.
+ * Helpers of the sessions suite, for store authors' own tests too: a test
+ * secret, the cookie and id a commit produced, an id the server never
+ * issued, and the key a store holds a session under.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -20,7 +20,7 @@ export const testSecret = (): string => randomBytes(32).toString("base64url");
  * The `name=value` pair a browser would send back for the first Set-Cookie.
  *
  * @example
- * const cookie = cookieFrom(await sessions.commit(session)); // "session=abc…"
+ * const cookie = cookieFrom((await sessions.commit(session)).setCookie); // "session=abc…"
  */
 export function cookieFrom(setCookie: string[]): string {
   const first = setCookie[0];
@@ -50,7 +50,7 @@ export const foreignId = (): string => randomBytes(32).toString("base64url");
  * The key a store holds a session under: the id's SHA-256, or the raw id for a store with `rawIds` (Flask-Session).
  *
  * @example
- * await store.load(storeKey(store, idFrom(cookie)));
+ * await store.load(storeKey(store, idFrom(cookie)), ctx());
  */
 export function storeKey(store: Store, id: string): string {
   return store.rawIds === true ? id : hashSessionId(id);
