@@ -49,7 +49,9 @@ export function toySessions<Data extends Record<string, unknown>>(sessions: Sess
 function answer(ctx: ToyContext, error: unknown, options: AdapterOptions): void {
   const a = errorAnswer(error, options);
   if (!a) throw error;
-  for (const name of [...ctx.headers.keys()]) ctx.headers.delete(name);
+  const names: string[] = [];
+  ctx.headers.forEach((_value, name) => names.push(name));
+  for (const name of names) ctx.headers.delete(name);
   ctx.status = a.status;
   for (const [name, value] of Object.entries(a.headers ?? {})) ctx.headers.set(name, value);
   ctx.body = a.body;

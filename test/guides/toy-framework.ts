@@ -52,7 +52,9 @@ export class ToyApp {
       ctx.headers.set("Content-Type", "text/plain");
     }
     res.statusCode = ctx.status;
-    for (const [name, value] of ctx.headers) if (name !== "set-cookie") res.setHeader(name, value);
+    ctx.headers.forEach((value, name) => {
+      if (name !== "set-cookie") res.setHeader(name, value);
+    });
     const cookies = ctx.headers.getSetCookie();
     if (cookies.length > 0) res.setHeader("Set-Cookie", cookies);
     if (typeof ctx.body === "string") {
