@@ -26,19 +26,19 @@ import { warnOnce } from "./warnings.js";
 /** What an adapter knows about the request. */
 export interface RequestContext {
   /** The request arrived over HTTPS (decides Secure when `cookie.secure` is "auto"). */
-  secure?: boolean;
+  secure?: boolean | undefined;
   /**
    * The request path (a query string is ignored). When the cookie has a Path
    * other than "/", a request outside it gets no session and sends no cookie
    * (RFC 6265 §5.1.4 path-match), whatever a hand-made Cookie header says.
    */
-  path?: string;
+  path?: string | undefined;
 }
 
 /** What an adapter knows about the response when committing. */
 export interface CommitContext {
   /** The response status: with 5xx, changes are not saved (unless `saveOnServerError`); a logout still is. */
-  status?: number;
+  status?: number | undefined;
   /** The response's own `Vary` header, if any: the result's `Vary` merges `Cookie` into it. */
   vary?: HeaderValue;
   /** The response's own `Cache-Control` header, if any: the result keeps it when it already keeps shared caches away. */
