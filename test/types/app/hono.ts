@@ -30,3 +30,14 @@ typed.get("/", (c) => {
   c.get("session").set("theme", "sepia");
   return c.text(theme ?? "none");
 });
+
+// An app that types its own Variables names the session's among them: SessionVariables is the app's SessionData.
+const own = new Hono<{ Variables: SessionVariables & { requestId: string } }>();
+own.use(sessionMiddleware(sessions));
+own.get("/", (c) => {
+  const name: string | undefined = c.get("session").get("username");
+  const id: string = c.get("requestId");
+  // @ts-expect-error "nope" is not a key of SessionData
+  c.get("session").get("nope");
+  return c.text(`${id} ${name ?? "stranger"}`);
+});
