@@ -104,10 +104,14 @@ export class SessionData {
     this.cleared = true;
   }
 
-  /** Whether the session holds nothing but machinery (Flask's `not session`: `_permanent` and flashes count). */
+  /**
+   * Whether the session holds nothing (Flask's `not session`: `_permanent`
+   * and flashes count). The creation time and the denylist id do not count;
+   * the user does: a logged-in session is not empty, even with no data.
+   */
   isEmpty(): boolean {
     if (this.values.size === 0) return true;
-    for (const key of this.values.keys()) if (!MACHINERY.has(key)) return false;
+    for (const key of this.values.keys()) if (key === RESERVED_KEYS.user || !MACHINERY.has(key)) return false;
     return true;
   }
 
