@@ -1,7 +1,9 @@
 /**
  * What every adapter shares: its options, how it decides that a request is
  * HTTPS, and the default answers to the two session errors a visitor can be
- * told about (a store that is down, a session ended by another request).
+ * told about (a store that is down, a session ended by another request),
+ * and what every `csrfProtection` does but read its framework's request:
+ * working out this site's origin, running core's check, reading a Web form.
  * Framework-free, so each adapter stays a few dozen lines.
  */
 import { CsrfError, checkCsrf, isSafeMethod, requestOrigin, resolveCsrfOptions, type CsrfOptions, type ResolvedCsrfOptions } from "../core/csrf.js";

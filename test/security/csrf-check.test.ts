@@ -63,7 +63,7 @@ function tokenOf(kind: TokenKind, secret: string): unknown {
 const expected = (c: Case): CsrfRefusal | undefined => expectedVerdict(c, OWN, [PARTNER]);
 
 describe("the CSRF rule", () => {
-  it("model: for 5,000 generated requests checkCsrf gives the table's verdict", () => {
+  it("R80 model: for 5,000 generated requests checkCsrf gives the table's verdict", () => {
     const withMissing = resolveCsrfOptions({ allowedOrigins: [PARTNER], allowMissingOrigin: true });
     const strict = resolveCsrfOptions({ allowedOrigins: [PARTNER] });
     const seen = new Set<string>();

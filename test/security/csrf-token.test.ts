@@ -118,6 +118,47 @@ describe("session.csrfToken()", () => {
     });
   }
 
+  for (const [label, options] of MODES) {
+    it(`R83 generated request sequences: a token is valid exactly while the secret it was made from is the session's (${label})`, async () => {
+      type Op = "token" | "set" | "login" | "regenerate" | "regenerate without data" | "clear" | "destroy";
+      const op = fc.constantFrom<Op>("token", "token", "set", "login", "regenerate", "regenerate without data", "clear", "destroy");
+      const requests = fc.array(fc.tuple(fc.array(op, { minLength: 1, maxLength: 4 }), fc.nat()), { minLength: 1, maxLength: 8 });
+      await fc.assert(
+        fc.asyncProperty(requests, async (script) => {
+          const sessions = make(options);
+          // The model: which secret ("epoch") each token was made from, and the session's current one.
+          const issued: { token: string; epoch: number }[] = [];
+          let current: number | undefined;
+          let epochs = 0;
+          let cookie: string | undefined;
+          for (const [ops, pick] of script) {
+            cookie = await request(sessions, cookie, async (s) => {
+              for (const step of ops) {
+                if (step === "token") {
+                  if (current === undefined) current = ++epochs;
+                  issued.push({ token: s.csrfToken(), epoch: current });
+                } else if (step === "set") s.set("n", pick);
+                else {
+                  if (step === "login") await s.login("user-1");
+                  else if (step === "regenerate") await s.regenerate();
+                  else if (step === "regenerate without data") await s.regenerate({ keepData: false });
+                  else if (step === "clear") s.clear();
+                  else await s.destroy();
+                  current = undefined;
+                  if (step === "destroy") break; // a destroyed session saves nothing more
+                }
+              }
+            });
+            if (issued.length === 0) continue;
+            const { token, epoch } = issued[pick % issued.length]!;
+            assert.equal(await accepts(sessions, cookie, token), epoch === current, `token of secret #${epoch}, session on #${current}`);
+          }
+        }),
+        { numRuns: 60, seed: 83 },
+      );
+    });
+  }
+
   it("after the commit, an existing secret still gives tokens; making one throws HeadersSentError", async () => {
     const sessions = make(MODES[0]![1]);
     const cookie = await request(sessions, undefined, (s) => s.csrfToken());
@@ -181,7 +222,7 @@ describe("the flask format keeps the secret where Flask-WTF does", () => {
 });
 
 describe("tokens that are not the session's are refused", () => {
-  it("generated mutations of a valid token (truncated, a character changed, extended, case-flipped) are refused and never throw", () => {
+  it("R82 generated mutations of a valid token (truncated, a character changed, extended, case-flipped) are refused and never throw", () => {
     const secret = newCsrfSecret();
     const token = maskCsrfToken(secret);
     const mutation = fc.oneof(

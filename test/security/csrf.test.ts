@@ -138,7 +138,7 @@ async function send(target: TestApp, c: CsrfCase, cookie: string | undefined, mi
 for (const adapter of ADAPTERS) {
   for (const [label, options] of MODES) {
     describe(`CSRF on the wire (${label}) [${adapter}]`, () => {
-      it(`generated cross-site, forged, absent, truncated and other-session requests are refused with 403 and same-site ones with a valid token pass (${label}) [${adapter}]`, async () => {
+      it(`R81 generated cross-site, forged, absent, truncated and other-session requests are refused with 403 and same-site ones with a valid token pass (${label}) [${adapter}]`, async () => {
         const sessions = createSessions(options());
         const strict = app();
         const lenient = app();
@@ -238,7 +238,7 @@ async function secretOf(sessions: SessionManager<any>, cookie: string): Promise<
 }
 
 for (const adapter of ADAPTERS) {
-  it(`no token or CSRF secret appears in a 403, an error the framework saw, or a log line (cookie and store) [${adapter}]`, async () => {
+  it(`R84 no token or CSRF secret appears in a 403, an error the framework saw, or a log line (cookie and store) [${adapter}]`, async () => {
     for (const [label, options] of [MODES[0]!, MODES[3]!]) {
       const sessions = createSessions(options());
       const { handler } = app();
