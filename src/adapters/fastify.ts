@@ -9,11 +9,12 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { TLSSocket } from "node:tls";
-import type { CommitResult, SessionManager } from "../core/manager.js";
+import type { AppSessionData, SessionDataShape } from "../core/app-data.js";
+import type { CommitResult } from "../core/manager.js";
 import type { Session } from "../core/session.js";
 
 /** An alias: inside `declare module "fastify"` the name `Session` may be taken by another plugin's types. */
-type SessionkitSession<Data extends Record<string, unknown>> = Session<Data>;
+type SessionkitSession<Data extends SessionDataShape> = Session<Data>;
 import {
   csrfRefusal,
   errorAnswer,
@@ -21,16 +22,20 @@ import {
   isSecureRequest,
   resolveCsrfProtection,
   type AdapterOptions,
+  type AppSessionManager,
   type CsrfProtectionOptions,
   type ErrorAnswer,
 } from "./shared.js";
 
-export type { AdapterOptions, AnsweredError, ErrorAnswer, CsrfProtectionOptions } from "./shared.js";
+export type { AdapterOptions, AnsweredError, AppSessionManager, ErrorAnswer, CsrfProtectionOptions } from "./shared.js";
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** The visitor's session (sessionkit). */
-    session: SessionkitSession<any>;
+    /**
+     * The visitor's session (sessionkit), typed by the app's `SessionData`:
+     * `declare module "sessionkit" { interface SessionData { username?: string } }`.
+     */
+    session: SessionkitSession<AppSessionData>;
   }
 }
 
@@ -41,7 +46,8 @@ declare module "fastify" {
  * await app.register(fastifySessions, { sessions, trustProxy: true });
  */
 export interface FastifySessionsOptions extends AdapterOptions {
-  sessions: SessionManager<any>;
+  /** The app's manager; its data type is the one `request.session` has (the app's `SessionData`). */
+  sessions: AppSessionManager;
 }
 
 /** Per-request state kept beside the session. */
@@ -61,7 +67,7 @@ export const fastifySessions: FastifyPluginAsync<FastifySessionsOptions> = async
   options: FastifySessionsOptions,
 ) {
   const { sessions } = options;
-  app.decorateRequest("session", null as unknown as Session<any>);
+  app.decorateRequest("session", null as unknown as Session<AppSessionData>);
 
   app.addHook("onRequest", async (request, reply) => {
     try {
