@@ -11,10 +11,16 @@
 import { dumps } from "../codec/index.js";
 import { clone, isCloneable } from "./clone.js";
 
-/** Keys sessionkit writes in the data itself (Flask's wire names), hidden from keys()/entries(). */
+/**
+ * Keys sessionkit writes in the data itself, hidden from keys()/entries().
+ * Flask's wire names where Flask has one: `csrf_token` is Flask-WTF's, so a
+ * Flask app sharing the session sees the CSRF secret where Flask-WTF keeps
+ * its own (and Flask-WTF adopts it), and no key of sessionkit's.
+ */
 export const RESERVED_KEYS = Object.freeze({
   permanent: "_permanent",
   flashes: "_flashes",
+  csrf: "csrf_token",
   createdAt: "_sk_created",
   jti: "_sk_jti",
   user: "_sk_user",
