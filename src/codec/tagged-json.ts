@@ -103,16 +103,25 @@ export function pyFloatRepr(x: number): string {
   return `${sign}${mantissa}e${exponent < 0 ? "-" : "+"}${abs < 10 ? "0" : ""}${abs}`;
 }
 
-/** Python sorts str keys by code point; JS `sort()` by UTF-16 unit. They differ only past U+D7FF. */
+/**
+ * Python sorts str keys by code point; JS `sort()` by UTF-16 unit. They
+ * differ only past U+D7FF: a surrogate pair (an astral code point) sorts
+ * after U+E000–U+FFFF, while a lone surrogate (which a Python str can hold)
+ * is its own code point, below U+E000.
+ */
 function codePointCompare(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (astral code points) must sort after U+E000–U+FFFF.
-    x = x >= 0xe000 ? x - 0x800 : x >= 0xd800 ? x + 0x2000 : x;
-    y = y >= 0xe000 ? y - 0x800 : y >= 0xd800 ? y + 0x2000 : y;
+    if (a.charCodeAt(i) === b.charCodeAt(i)) continue;
+    // The code points that hold position i: a low surrogate pairs with the (shared) high one before it.
+    const high = i > 0 && (a.charCodeAt(i - 1) & 0xfc00) === 0xd800;
+    let x = a.codePointAt(high ? i - 1 : i)!;
+    let y = b.codePointAt(high ? i - 1 : i)!;
+    if (x === y) {
+      // The same lone high surrogate before i in both: the code points start at i.
+      x = a.codePointAt(i)!;
+      y = b.codePointAt(i)!;
+    }
     return x - y;
   }
   return a.length - b.length;
