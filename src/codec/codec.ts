@@ -49,6 +49,12 @@ export interface CookieCodecOptions {
 export interface EncodeOptions {
   /** The signing time, in Unix seconds (default: the clock). */
   nowSeconds?: number;
+  /**
+   * The data the session was read from (`OpenedCookie.data`): top-level
+   * values the app did not change are written with the exact text they were
+   * read with, so a Python float `1.0` stays a float (see `dumps`).
+   */
+  original?: Record<string, unknown>;
 }
 
 /** Per-call options of `decode` and `open`. */
@@ -148,7 +154,7 @@ export function createCookieCodec(options: CookieCodecOptions): CookieCodec {
       format,
       encode(data: Record<string, unknown>, opts?: EncodeOptions): string {
         checkData(data);
-        return box.seal(dumps(data), opts?.nowSeconds ?? nowSeconds());
+        return box.seal(dumps(data, opts), opts?.nowSeconds ?? nowSeconds());
       },
       decode: (value: string, opts?: DecodeOptions) => open(value, opts).data,
       open,
@@ -166,7 +172,7 @@ export function createCookieCodec(options: CookieCodecOptions): CookieCodec {
     format,
     encode(data: Record<string, unknown>, opts?: EncodeOptions): string {
       checkData(data);
-      return signer.sign(encodePayload(dumps(data), compressFrom), opts?.nowSeconds ?? nowSeconds());
+      return signer.sign(encodePayload(dumps(data, opts), compressFrom), opts?.nowSeconds ?? nowSeconds());
     },
     decode: (value: string, opts?: DecodeOptions) => open(value, opts).data,
     open,

@@ -5,7 +5,7 @@
  * and fast-check arbitraries for every type Flask's tagged JSON carries.
  */
 import fc from "fast-check";
-import { Markup, Tuple, UUID, isTuple, pyFloatRepr } from "sessionkit/codec";
+import { Markup, PyFloat, Tuple, UUID, isTuple, pyFloatRepr } from "sessionkit/codec";
 
 /** A described value. */
 export type Desc =
@@ -28,25 +28,28 @@ function isTagged(d: object): d is Record<string, unknown> {
 }
 
 /**
- * sessionkit's value for a description.
+ * sessionkit's value for a description. With `exactFloats`, a float such as
+ * `1.0` is a `PyFloat` (what Python would write), else the number 1.
  *
  * @example
  * build({ $tuple: [1, "a"] }); // Tuple [1, "a"]
  */
-export function build(d: Desc): unknown {
+export function build(d: Desc, exactFloats = false): unknown {
   if (d === null || typeof d !== "object") return d;
-  if (Array.isArray(d)) return d.map(build);
+  if (Array.isArray(d)) return d.map((x) => build(x, exactFloats));
   const [tag, v] = Object.entries(d)[0]! as [string, any];
   switch (tag) {
     case "$dict": {
       const out = Object.create(null) as Record<string, unknown>;
-      for (const [k, x] of Object.entries(v as Record<string, Desc>)) out[k] = build(x);
+      for (const [k, x] of Object.entries(v as Record<string, Desc>)) out[k] = build(x, exactFloats);
       return out;
     }
     case "$tuple":
-      return Tuple.from((v as Desc[]).map(build));
-    case "$float":
-      return Number(v);
+      return Tuple.from((v as Desc[]).map((x) => build(x, exactFloats)));
+    case "$float": {
+      const n = Number(v);
+      return exactFloats && Number.isSafeInteger(n) && !Object.is(n, -0) ? new PyFloat(n) : n;
+    }
     case "$int": {
       const big = BigInt(v as string);
       return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
