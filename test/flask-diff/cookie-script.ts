@@ -12,7 +12,7 @@
  */
 import fc from "fast-check";
 import { createSessions, type Session, type SessionManager } from "sessionkit";
-import { requestOpsArb, runOp, type Op, type OpOptions } from "./ops.js";
+import { pyFloatOpArb, requestOpsArb, runOp, type Op, type OpOptions } from "./ops.js";
 import type { Peer } from "./peer.js";
 import { commitHeaders } from "./sessionkit-side.js";
 import { canonical, jsView, type Desc } from "./values.js";
@@ -74,6 +74,8 @@ export interface Outcome {
 
 /** Which scenarios the generator makes (the known differences are off unless asked for). */
 export interface ScriptOptions extends OpOptions {
+  /** Flask-only requests store Python floats such as 1.0 (under PY_FLOAT_KEY), which sessionkit must keep. */
+  integralFloats: boolean;
   /**
    * A signature whose last character differs only in its unused low bits:
    * Flask's lenient base64 accepts it, sessionkit refuses non-canonical
@@ -140,8 +142,11 @@ function cookieModeArb(options: ScriptOptions): fc.Arbitrary<CookieMode> {
  */
 export function scriptArb(options: ScriptOptions): fc.Arbitrary<Script> {
   // A JavaScript number 1 is an int: only the Flask app can write a float 1.0, in a request of its own.
-  const flaskOps = requestOpsArb({ integralFloats: options.integralFloats, modifiedAlone: true });
-  const sharedOps = requestOpsArb({ ...options, integralFloats: false });
+  const plainFlaskOps = requestOpsArb({ modifiedAlone: true });
+  const flaskOps = options.integralFloats
+    ? fc.tuple(plainFlaskOps, fc.option(pyFloatOpArb(false))).map(([ops, float]) => (float === null ? ops : [...ops, float]))
+    : plainFlaskOps;
+  const sharedOps = requestOpsArb(options);
   return configArb.chain((config) => {
     const step = fc.record({
       delta: deltaArb(config.lifetime),

@@ -88,21 +88,22 @@ export function runOp(session: Session<Record<string, unknown>>, op: Op): Desc {
 
 /** Which ops the generator may use (the known differences are left out unless asked for). */
 export interface OpOptions {
-  /** Python floats such as 1.0, which only Flask can write. */
-  integralFloats: boolean;
   /** `session.modified` read on its own: Flask 3.1.3 then sends `Vary: Cookie`, sessionkit does not. */
   modifiedAlone: boolean;
+  /** Only values Flask-Session (msgspec) can store. */
+  msgspec?: boolean;
 }
 
 /**
  * Arbitrary ops, weighted toward the ones that change what is stored.
  *
  * @example
- * fc.sample(opArb({ integralFloats: false, modifiedAlone: false }), 3);
+ * fc.sample(opArb({ modifiedAlone: false }), 3);
  */
 export function opArb(options: OpOptions): fc.Arbitrary<Op> {
   const key = fc.constantFrom(...KEYS);
-  const value = valueArb({ integralFloats: options.integralFloats });
+  // Values a JavaScript app can write: a number 1 is an int, so no float 1.0 (see pyFloatOpArb).
+  const value = valueArb({ integralFloats: false, msgspec: options.msgspec === true });
   const category = fc.constantFrom(...CATEGORIES);
   const message = fc.oneof(fc.constantFrom("saved", "bad input", "<b>ok</b>", ""), fc.string({ maxLength: 6 }));
   return fc.oneof(
@@ -130,11 +131,28 @@ export function opArb(options: OpOptions): fc.Arbitrary<Op> {
  * difference (Vary), so unless asked for it only follows another use of the session.
  *
  * @example
- * fc.sample(requestOpsArb({ integralFloats: false, modifiedAlone: false }), 1);
+ * fc.sample(requestOpsArb({ modifiedAlone: false }), 1);
  */
 export function requestOpsArb(options: OpOptions): fc.Arbitrary<Op[]> {
   const ops = fc.array(opArb(options), { maxLength: 5 });
   return fc.tuple(ops, fc.boolean()).map(([list, readModified]) =>
     readModified && (options.modifiedAlone || list.length > 0) ? [...list, ["modified"] as Op] : list,
   );
+}
+
+/**
+ * The key under which only the Flask app writes values holding Python
+ * floats such as 1.0 (not in KEYS: no sessionkit op writes it, so the only
+ * way the float could be lost is sessionkit rewriting a value it did not change).
+ */
+export const PY_FLOAT_KEY = "py_float";
+
+/**
+ * A Flask-only op storing a value with Python floats such as 1.0.
+ *
+ * @example
+ * fc.sample(pyFloatOpArb(false), 1); // [["set", "py_float", { $float: "1.0" }]]
+ */
+export function pyFloatOpArb(msgspec: boolean): fc.Arbitrary<Op> {
+  return valueArb({ integralFloats: true, msgspec }).map((value): Op => ["set", PY_FLOAT_KEY, value]);
 }
