@@ -92,8 +92,8 @@ if (fixture.skip) {
       await expectDifference(script, /step 0: status: Flask-Session 500, sessionkit 200/);
     });
 
-    // Deliberate: msgspec cannot encode Markup (Flask-Session issue #272, a 500); sessionkit stores it
-    // as its own msgpack extension, which only sessionkit reads back as Markup.
+    // Deliberate: msgspec cannot encode Markup (Flask-Session issue #272, a 500); sessionkit stores its
+    // HTML as a str, which both sides then read as a string.
     it("Markup: Flask-Session fails, sessionkit stores it", async () => {
       const script = { config: config(), steps: steps({ ops: [["set", "a", { $markup: "<b>x</b>" }]] }) };
       await expectDifference(script, /step 0: status: Flask-Session 500, sessionkit 200/);
