@@ -23,7 +23,7 @@
  *   anything else (functions, symbols, Map, Set, class instances) throws
  *   {@link UnserializableValueError}, as Python raises `TypeError`.
  */
-import { UnserializableValueError } from "./errors.js";
+import { PayloadTooLargeError, UnserializableValueError } from "./errors.js";
 import { httpDate } from "./http-date.js";
 import { PyFloat, Tuple, UUID } from "./python-types.js";
 import { exactValues } from "./tagged-json-exact.js";
@@ -34,8 +34,18 @@ export { loads, type LoadsOptions } from "./tagged-json-parse.js";
 /** The keys of Flask's default tags, in Flask's order. A 1-key dict with one of these is escaped with ` di`. */
 export const TAG_KEYS: ReadonlySet<string> = new Set([" di", " t", " b", " m", " u", " d"]);
 
-/** Deeper than this is a cycle or abuse; Python's own limit is ~1000 frames. */
-const MAX_DUMP_DEPTH = 256;
+/**
+ * The writer refuses what the reader (`loads`) would refuse, counting the
+ * same way: `level` is the number of JSON containers around a value (a
+ * tag's own `{" t": …}` included), and every object key and list item is
+ * one unit. Defaults are `loads`'s own.
+ */
+const maxLevel = 64;
+let unitsLeft = 10_000;
+
+function unit(): void {
+  if (--unitsLeft < 0) throw new PayloadTooLargeError("maxKeys", 10_000);
+}
 
 const HEX_DIGITS = "0123456789abcdef";
 
@@ -158,22 +168,29 @@ function writeNumber(x: number): string {
  * `currentText`) is unchanged from it: Python's text of the value as it was
  * read, floats `1.0` included. Undefined when the app changed the value.
  */
-function originalText(exact: ReturnType<typeof exactValues>, original: Record<string, unknown>, key: string, currentText: string): string | undefined {
+function originalText(exact: ReturnType<typeof exactValues>, original: Record<string, unknown>, key: string, depth: number, currentText: string): string | undefined {
   const entry = exact?.get(key);
   if (entry === undefined) return undefined;
-  entry.js ??= write(original[key], 1);
-  if (entry.js !== currentText) return undefined;
-  if (entry.python === undefined) {
-    // The text passed the codec's caps when it was read: no caps again here.
-    const parsed = loads(entry.source, { exactFloats: true, maxDepth: 10_000, maxKeys: Infinity, maxLength: Infinity });
-    entry.python = write(entry.escaped ? Object.values(parsed as object)[0] : parsed, 1);
+  // The current value's units were counted already: these two writes of the same data count nothing.
+  const saved = unitsLeft;
+  try {
+    entry.js ??= write(original[key], depth);
+    if (entry.js !== currentText) return undefined;
+    if (entry.python === undefined) {
+      // The text passed the codec's caps when it was read: no caps again here.
+      const parsed = loads(entry.source, { exactFloats: true, maxDepth: 10_000, maxKeys: Infinity, maxLength: Infinity });
+      entry.python = write(entry.escaped ? Object.values(parsed as object)[0] : parsed, depth);
+    }
+    return entry.python;
+  } finally {
+    unitsLeft = saved;
   }
-  return entry.python;
 }
 
+/** One member of a dict at `depth` (its value one level down), from its original text when unchanged. */
 function writeMember(obj: Record<string, unknown>, k: string, depth: number, exact: ReturnType<typeof exactValues>, original: Record<string, unknown> | undefined): string {
-  const value = write(obj[k], depth + 1);
-  return exact === undefined ? value : (originalText(exact, original!, k, value) ?? value);
+  const value = write(obj[k], depth);
+  return exact === undefined ? value : (originalText(exact, original!, k, depth, value) ?? value);
 }
 
 function writeDict(obj: Record<string, unknown>, depth: number, original?: Record<string, unknown>): string {
@@ -189,12 +206,16 @@ function writeDict(obj: Record<string, unknown>, depth: number, original?: Recor
   // Flask's TagDict: a dict with exactly one key that is a tag key gets escaped.
   if (keys.length === 1 && TAG_KEYS.has(keys[0]!)) {
     const k = keys[0]!;
-    return `{" di":{${quote(`${k}__`)}:${writeMember(obj, k, depth, exact, original)}}}`;
+    unit();
+    unit();
+    level(depth + 1);
+    return `{" di":{${quote(`${k}__`)}:${writeMember(obj, k, depth + 2, exact, original)}}}`;
   }
   let out = "{";
   let first = true;
   for (const k of keys) {
-    out += `${first ? "" : ","}${quote(k)}:${writeMember(obj, k, depth, exact, original)}`;
+    unit();
+    out += `${first ? "" : ","}${quote(k)}:${writeMember(obj, k, depth + 1, exact, original)}`;
     first = false;
   }
   return `${out}}`;
@@ -204,12 +225,25 @@ function writeList(items: readonly unknown[], depth: number): string {
   let out = "[";
   for (let i = 0; i < items.length; i++) {
     const v = items[i];
+    unit();
     out += `${i === 0 ? "" : ","}${v === undefined ? "null" : write(v, depth + 1)}`;
   }
   return `${out}]`;
 }
 
+/** A value at JSON nesting `depth`: refused past the reader's depth limit, as `loads` refuses it. */
+function level(depth: number): void {
+  if (depth > maxLevel) throw new PayloadTooLargeError("maxDepth", maxLevel);
+}
+
+/** A tag object (`{" b": "…"}` and the like) at `depth`: one key, its string one level down. */
+function tagged(depth: number): void {
+  unit();
+  level(depth + 1);
+}
+
 function write(value: unknown, depth: number): string {
+  level(depth);
   switch (typeof value) {
     case "string":
       return quote(value);
@@ -225,19 +259,30 @@ function write(value: unknown, depth: number): string {
       throw new UnserializableValueError(typeof value);
   }
   if (value === null) return "null";
-  if (depth > MAX_DUMP_DEPTH) throw new UnserializableValueError("object", "is nested too deeply (a cycle?)");
   if (isPlainObject(value)) return writeDict(value as Record<string, unknown>, depth);
-  if (value instanceof Tuple) return `{" t":${writeList(value, depth)}}`;
+  if (value instanceof Tuple) {
+    unit();
+    level(depth + 1);
+    return `{" t":${writeList(value, depth + 1)}}`;
+  }
   if (Array.isArray(value)) return writeList(value, depth);
   if (value instanceof Uint8Array) {
+    tagged(depth);
     return `{" b":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64")}"}`;
   }
   const html = (value as { __html__?: unknown }).__html__;
-  if (typeof html === "function") return `{" m":${quote(String(html.call(value)))}}`;
-  if (value instanceof UUID) return `{" u":"${value.hex}"}`;
+  if (typeof html === "function") {
+    tagged(depth);
+    return `{" m":${quote(String(html.call(value)))}}`;
+  }
+  if (value instanceof UUID) {
+    tagged(depth);
+    return `{" u":"${value.hex}"}`;
+  }
   if (value instanceof PyFloat) return pyFloatRepr(value.value);
   if (value instanceof Date) {
     if (!Number.isFinite(value.getTime())) throw new UnserializableValueError("Date", "is an invalid Date");
+    tagged(depth);
     return `{" d":"${httpDate(value)}"}`;
   }
   throw new UnserializableValueError(value.constructor?.name ?? "object");
@@ -256,7 +301,10 @@ export interface DumpsOptions {
 /**
  * Serialize one value to Flask's tagged JSON, byte for byte as Python writes
  * it. Used for the whole cookie session and, by server-side stores, for each
- * session value on its own.
+ * session value on its own. Throws PayloadTooLargeError for a value `loads`
+ * would refuse to read back (nested deeper than 64, or more than 10,000
+ * keys and list items), and UnserializableValueError for one with no
+ * tagged-JSON form.
  *
  * @example
  * dumps({ user: "Tom", cart: tuple(1, 2), at: new Date(0) });
@@ -266,9 +314,17 @@ export interface DumpsOptions {
  */
 export function dumps(value: unknown, options?: DumpsOptions): string {
   if (value === undefined) throw new UnserializableValueError("undefined");
-  const original = options?.original;
-  if (original !== undefined && typeof value === "object" && value !== null && isPlainObject(value)) {
-    return writeDict(value as Record<string, unknown>, 0, original);
+  // Re-entrancy guard: a Markup's __html__() is app code and could call dumps.
+  const saved = unitsLeft;
+  unitsLeft = 10_000;
+  try {
+    const original = options?.original;
+    if (original !== undefined && typeof value === "object" && value !== null && isPlainObject(value)) {
+      level(0);
+      return writeDict(value as Record<string, unknown>, 0, original);
+    }
+    return write(value, 0);
+  } finally {
+    unitsLeft = saved;
   }
-  return write(value, 0);
 }
