@@ -14,6 +14,7 @@ import fc from "fast-check";
 import { createSessions, type Session, type SessionManager } from "sessionkit";
 import { pyFloatOpArb, requestOpsArb, runOp, type Op, type OpOptions } from "./ops.js";
 import type { Peer } from "./peer.js";
+import { nextJar } from "./server-compare.js";
 import { commitHeaders } from "./sessionkit-side.js";
 import { canonical, jsView, type Desc } from "./values.js";
 
@@ -248,7 +249,9 @@ function report(script: Script, index: number, diff: string, cookieHeader: strin
 /**
  * Run a script on both sides; throws a readable report at the first
  * difference, else answers what Flask did at each step. `resultsOnly`
- * compares the op results alone (what the app sees), not the headers.
+ * compares the op results alone (what the app sees), not the headers; with
+ * it, sessionkit keeps its own cookie (for options Flask lacks, such as
+ * `idleTimeout`, which re-issue cookies Flask would not).
  *
  * @example
  * await checkScript(peer, script);
@@ -256,13 +259,16 @@ function report(script: Script, index: number, diff: string, cookieHeader: strin
 export async function checkScript(peer: Peer, script: Script, options: { resultsOnly?: boolean } = {}): Promise<Outcome[]> {
   const answer = await peer.run<{ steps: Outcome[] }>(script);
   const side = sessionkitSide(script.config, script.sessionkit);
+  let ownJar: string | undefined;
   for (const [i, step] of script.steps.entries()) {
     if (step.flaskOnly) continue;
     const flask = answer.steps[i]!;
     side.clock.ms = step.atMs;
-    const ours = await runOnSessionkit(side.sessions, step.ops, flask.cookieHeader);
+    const header = options.resultsOnly ? (ownJar === undefined ? null : `${script.config.name}=${ownJar}`) : flask.cookieHeader;
+    const ours = await runOnSessionkit(side.sessions, step.ops, header);
+    ownJar = nextJar(ownJar, ours.setCookie, script.config.name);
     const diff = firstDifference(flask, ours, options.resultsOnly);
-    if (diff !== undefined) throw new Error(report(script, i, diff, flask.cookieHeader));
+    if (diff !== undefined) throw new Error(report(script, i, diff, header));
   }
   return answer.steps;
 }
