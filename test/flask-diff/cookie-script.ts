@@ -89,9 +89,6 @@ export interface ScriptOptions extends OpOptions {
 /** The options that keep the generator on what sessionkit and Flask agree on. */
 export const AGREED: ScriptOptions = { integralFloats: false, modifiedAlone: false, nonCanonicalSignature: false };
 
-/** Every scenario, the known differences included (for exploring: expect them to be found). */
-export const EVERYTHING: ScriptOptions = { integralFloats: true, modifiedAlone: true, nonCanonicalSignature: true };
-
 const T0 = 1_700_000_000_000;
 const SECRET = "diff-secret-0123456789abcdef-0123456789";
 
