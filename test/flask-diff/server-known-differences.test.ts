@@ -9,7 +9,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { serviceUnavailable } from "../../src/testing/index.js";
-import { PY_FLOAT_KEY } from "./ops.js";
 import { serverFixture } from "./server-fixture.js";
 import { SERVER_T0, checkServerScript, type ServerConfig, type ServerScript, type ServerStep } from "./server-script.js";
 
@@ -47,15 +46,6 @@ if (fixture.skip) {
   serviceUnavailable("Flask-Session differential harness (known differences)", fixture.skip);
 } else {
   describe("differences from Flask-Session 0.8 the harness finds today", () => {
-    // Open (issue #16 item 4; core src/core/ids.ts and the flask-session store): core accepts only
-    // 43-character ids, so the 22-character ids of SESSION_ID_LENGTH=16 are refused as malformed and
-    // the Flask app's visitor gets a fresh session. Fix: the store declares the ids it accepts
-    // (Flask-Session: `secrets.token_urlsafe(n)`, base64url of 16 to 64 bytes) and core checks those.
-    it("SESSION_ID_LENGTH=16: sessionkit refuses Flask-Session's ids", async () => {
-      const script = { config: config({ idLength: 16 }), steps: steps({ ops: [["set", "user", "ada"]] }, { swap: true, ops: [["get", "user"]] }) };
-      await expectDifference(script, /step 1: op 0 result: Flask-Session "ada", sessionkit null/);
-    });
-
     // Open (core, store mode): Flask-Session counts a session holding `_permanent` alone as empty (its
     // `__bool__`), so removing the last key deletes the record and the cookie; sessionkit keeps a
     // record and a cookie for `{"_permanent": true}`. Fix: in store mode, treat a session whose only
@@ -97,18 +87,6 @@ if (fixture.skip) {
     it("Markup: Flask-Session fails, sessionkit stores it", async () => {
       const script = { config: config(), steps: steps({ ops: [["set", "a", { $markup: "<b>x</b>" }]] }) };
       await expectDifference(script, /step 0: status: Flask-Session 500, sessionkit 200/);
-    });
-
-    // Open (issue #16 item 5 on the server side; stores and core): the store turns a msgpack float
-    // 1.0 into the text "1", and regenerate (or login) rewrites every value from that text, so Flask
-    // then reads an int. Fix: the store maps msgpack float64 to PyFloat and back (codec: loads
-    // `exactFloats`, dumps writes PyFloat), and core's change detection compares parsed values.
-    it("a float 1.0 Flask-Session wrote: sessionkit's regenerate writes the int 1", async () => {
-      const script = {
-        config: config(),
-        steps: steps({ ops: [["set", PY_FLOAT_KEY, { $float: "1.0" }]], flaskOnly: true }, { ops: [["regenerate"]] }),
-      };
-      await expectDifference(script, /step 1: the records differ:[^]*Flask-Session reads sessionkit's\s+\{"\$dict":\{"py_float":1\}\}/);
     });
 
     // Deliberate, and invisible to the browser (the harness compares what the cookie lines do, so
