@@ -24,6 +24,7 @@ export {
   HeadersSentError,
   type SessionkitErrorCode,
 } from "./core/errors.js";
+export { describeStoreCause, errorClassName, type StoreCause } from "./core/store-cause.js";
 export { PayloadTooLargeError, UnserializableValueError, type PayloadLimit } from "./codec/index.js";
 export { mergeVary, cacheControlFor, type HeaderValue, type SessionHeader } from "./core/headers.js";
 export { findCookie } from "./core/cookie-header.js";
