@@ -126,7 +126,7 @@ export const REDIS_WORDS: Readonly<Record<string, Words>> = {
  * `name` as "Error" and `code` unset on its connection errors).
  */
 export const CLASS_WORDS: Readonly<Record<string, Words>> = {
-  SocketClosedUnexpectedlyError: ["the server closed the connection", "check that the port is a Redis server, and whether it expects TLS"],
+  SocketClosedUnexpectedlyError: ["the server closed the connection", "check that it is up, that the port is a Redis server, and whether it expects TLS"],
   ConnectionTimeoutError: ["connecting timed out", "check the host, the port and any firewall between"],
   ClientClosedError: ["the client was closed", "the app closed the connection; open it again"],
   ClientOfflineError: ["the client is not connected", "check that the store's server is up and reachable"],

@@ -101,14 +101,14 @@ export function redisServerMissing(): string | undefined {
 }
 
 /**
- * A private redis-server on a free port, with `args` (as `--requirepass x`).
+ * A private redis-server on `port` (default: a free one), with `args` (as `--requirepass x`).
  * Never the shared one: this one is ours to refuse and to stop.
  *
  * @example
  * const redis = await startRedisServer(["--requirepass", "x"]); await redis.stop();
  */
-export async function startRedisServer(args: string[]): Promise<{ port: number; stop(): Promise<void> }> {
-  const port = await freePort();
+export async function startRedisServer(args: string[], port?: number): Promise<{ port: number; stop(): Promise<void> }> {
+  port ??= await freePort();
   const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...args], { stdio: "ignore" });
   const exited = once(child, "exit");
   const stop = async (): Promise<void> => {
