@@ -5,7 +5,11 @@
  * used, so the CLI needs none of them installed to run the others.
  *
  * Never print the URL: it may hold a password. Errors name the scheme only.
+ *
+ * A file or folder that does not exist is an error here, never created: a
+ * typo must not report "0 sessions" from a new, empty store.
  */
+import { opendirSync, statSync } from "node:fs";
 import type { Store } from "../../core/store.js";
 import { UsageError } from "../args.js";
 
@@ -16,6 +20,9 @@ export interface OpenedStore {
   kind: string;
   close(): Promise<void>;
 }
+
+/** The tutorial's SQLite file, named in the hint for a bare `sqlite`. */
+const TUTORIAL_SQLITE = "sqlite:./sessionkit-tutorial.db";
 
 /** Options that pick the table or key prefix when the app does not use the default. */
 export interface StoreUrlOptions {
@@ -39,6 +46,60 @@ export function storeKind(url: string): "sqlite" | "redis" | "postgres" | "file"
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return "postgres";
   if (url.startsWith("file:")) return "file";
   return undefined;
+}
+
+/**
+ * The table and key prefixes SESSION_STORE_PREFIX stands for, as the
+ * tutorial applies it (examples/tutorial/store.ts): Redis keys `P:sess:`
+ * and `P:user:`, the table `sessionkit_P` (characters other than letters,
+ * digits and `_` made `_`). Options given explicitly win.
+ *
+ * @example
+ * withStorePrefix({}, "shop"); // { table: "sessionkit_shop", prefix: "shop:sess:", userPrefix: "shop:user:" }
+ */
+export function withStorePrefix(options: StoreUrlOptions, storePrefix: string | undefined): StoreUrlOptions {
+  if (storePrefix === undefined || storePrefix === "") return options;
+  if (!/^[A-Za-z0-9_:-]{1,64}$/.test(storePrefix)) throw new UsageError("SESSION_STORE_PREFIX: use 1 to 64 letters, digits, `_`, `-` or `:`");
+  return {
+    table: options.table ?? `sessionkit_${storePrefix.replace(/[^A-Za-z0-9_]/g, "_")}`,
+    prefix: options.prefix ?? `${storePrefix}:sess:`,
+    userPrefix: options.userPrefix ?? `${storePrefix}:user:`,
+  };
+}
+
+/** Store settings of the tutorial that name no store the CLI can open: say why, and what to give instead. */
+function notAStore(url: string): UsageError | undefined {
+  if (url === "cookie") return new UsageError("SESSION_STORE=cookie keeps sessions in the cookies, not in a store: there is nothing to list (use decode or verify on a cookie)");
+  if (url === "memory") return new UsageError("SESSION_STORE=memory keeps sessions inside the app's process: the CLI cannot reach them");
+  if (url === "sqlite") return new UsageError(`a bare \`sqlite\` names no file: give sqlite:PATH (the tutorial's default is ${TUTORIAL_SQLITE})`);
+  return undefined;
+}
+
+/**
+ * Where a store URL points, for messages: the path of a file store or SQLite
+ * file, the host:port of a server (never the user or password).
+ *
+ * @example
+ * storeWhere("postgres://app:pw@db.internal/app"); // "db.internal:5432"
+ */
+export function storeWhere(url: string): string {
+  const kind = storeKind(url);
+  if (kind === "sqlite" || kind === "file") return url.slice(kind.length + 1).replace(/^\/\//, "");
+  if (kind === "redis" || kind === "postgres") {
+    const parsed = serverUrl(url);
+    return `${parsed.hostname}:${parsed.port || (kind === "redis" ? 6379 : 5432)}`;
+  }
+  return "?";
+}
+
+/** A server URL, parsed; a malformed one is a usage error that never repeats it. */
+function serverUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ERR_INVALID_URL") throw error;
+    throw new UsageError("the store URL is malformed: write it as redis://[:PASSWORD@]HOST[:PORT] or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE, percent-encoding special characters in the password");
+  }
 }
 
 /** `sqlite:path`, `sqlite://path` and `file:` URLs: the path part. */
@@ -68,14 +129,19 @@ async function importDriver<T>(name: string, load: () => Promise<T>): Promise<T>
  * try { console.log(await store.list?.({ limit: 10 })); } finally { await close(); }
  */
 export async function openStore(url: string, options: StoreUrlOptions = {}): Promise<OpenedStore> {
+  const refused = notAStore(url);
+  if (refused) throw refused;
   const kind = storeKind(url);
+  if (kind === "redis" || kind === "postgres") serverUrl(url);
   const table = options.table === undefined ? {} : { table: options.table };
   switch (kind) {
     case "sqlite": {
       const { default: Database } = await importDriver("better-sqlite3", () => import("better-sqlite3"));
       const { SqliteStore } = await import("../../stores/sqlite.js");
+      const path = pathPart(url, "sqlite");
+      statSync(path); // ENOENT, in words, rather than SQLite's "cannot open"
       // fileMustExist: a typo in the path must not create an empty database and report "no sessions".
-      const db = new Database(pathPart(url, "sqlite"), { fileMustExist: true });
+      const db = new Database(path, { fileMustExist: true });
       return { store: new SqliteStore({ db, ...table }), kind, close: async () => void db.close() };
     }
     case "redis": {
@@ -97,7 +163,10 @@ export async function openStore(url: string, options: StoreUrlOptions = {}): Pro
     }
     case "file": {
       const { FileStore } = await import("../../stores/file.js");
-      return { store: new FileStore({ directory: pathPart(url, "file") }), kind, close: async () => {} };
+      const directory = pathPart(url, "file");
+      // FileStore creates a missing folder: here one must exist (ENOENT), be a folder (ENOTDIR) and be readable (EACCES).
+      opendirSync(directory).closeSync();
+      return { store: new FileStore({ directory }), kind, close: async () => {} };
     }
     default:
       throw new UsageError("--store must be sqlite:PATH, redis://…, postgres://… or file:DIR");
