@@ -10,7 +10,7 @@ import { lastOption, parseArgs, type ParsedArgs, UsageError } from "../args.js";
 import { ConfigError } from "../../core/errors.js";
 import { describeStoreCause } from "../../core/store-cause.js";
 import { formatSession, formatTable, printable, progressFrame, safeJson, shortId, toRow } from "../stores/format.js";
-import { openStore, storeKind, storeWhere, withStorePrefix, type OpenedStore } from "../stores/open-store.js";
+import { openStore, StoreCallError, storeKind, storeWhere, withStorePrefix, type OpenedStore } from "../stores/open-store.js";
 import { type CliCommand, type CliIo, EXIT } from "../types.js";
 
 const SPEC = {
@@ -211,10 +211,11 @@ Control characters in user ids and data are printed escaped (\\u001b).`,
       if (sub === "revoke") return await revoke(ctx);
       return await prune(ctx, opened.store, process.stderr.isTTY === true, (s) => void process.stderr.write(s));
     } catch (error) {
-      if (error instanceof UsageError) throw error;
+      // Anything but a store's failure is the CLI's own: main reports it as an internal error (70).
+      if (!(error instanceof StoreCallError)) throw error;
       // The table a SQL store looked in: a missing one is most often the wrong name (SESSION_STORE_PREFIX, --table).
       const table = opened.kind === "postgres" || opened.kind === "sqlite" ? ` (table ${printable(names.table ?? "sessionkit_sessions")})` : "";
-      io.err(`sessionkit sessions ${sub}: the ${opened.kind} store at ${storeWhere(url)}${table} failed: ${describeFailure(error)}`);
+      io.err(`sessionkit sessions ${sub}: the ${opened.kind} store at ${storeWhere(url)}${table} failed: ${describeFailure(error.cause)}`);
       return EXIT.UNAVAILABLE;
     } finally {
       await opened.close();

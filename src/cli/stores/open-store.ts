@@ -21,6 +21,50 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
+/**
+ * A store call failed (the store, not the CLI): `sessions` reports it with
+ * its cause in words and exit 69, where a bug of the CLI is exit 70.
+ *
+ * @example
+ * catch (e) { if (e instanceof StoreCallError) console.error(describeStoreCause(e.cause).text) }
+ */
+export class StoreCallError extends Error {
+  readonly code = "CLI_STORE_FAILED";
+  /** The store method that failed. */
+  readonly operation: string;
+  constructor(operation: string, cause: unknown) {
+    super(`the store failed on \`${operation}\``, { cause });
+    this.name = "StoreCallError";
+    this.operation = operation;
+  }
+}
+
+/** Every method of the Store contract, required and optional. */
+const STORE_METHODS = ["load", "create", "apply", "touch", "rotate", "destroy", "listForUser", "destroyForUser", "prune", "list", "close"] as const;
+
+/**
+ * The store, with each method's failure turned into a {@link StoreCallError}
+ * (a method the store lacks stays absent, so commands can say it is missing).
+ *
+ * @example
+ * const store = guarded(new SqliteStore({ db }));
+ */
+export function guarded(store: Store): Store {
+  const wrapper: Record<string, unknown> = { name: store.name, ...(store.rawIds === undefined ? {} : { rawIds: store.rawIds }) };
+  for (const method of STORE_METHODS) {
+    const fn = (store as unknown as Record<string, unknown>)[method];
+    if (typeof fn !== "function") continue;
+    wrapper[method] = async (...args: unknown[]) => {
+      try {
+        return await (fn as (...a: unknown[]) => Promise<unknown>).apply(store, args);
+      } catch (error) {
+        throw new StoreCallError(method, error);
+      }
+    };
+  }
+  return wrapper as unknown as Store;
+}
+
 /** The tutorial's SQLite file, named in the hint for a bare `sqlite`. */
 const TUTORIAL_SQLITE = "sqlite:./sessionkit-tutorial.db";
 
@@ -142,7 +186,7 @@ export async function openStore(url: string, options: StoreUrlOptions = {}): Pro
       statSync(path); // ENOENT, in words, rather than SQLite's "cannot open"
       // fileMustExist: a typo in the path must not create an empty database and report "no sessions".
       const db = new Database(path, { fileMustExist: true });
-      return { store: new SqliteStore({ db, ...table }), kind, close: async () => void db.close() };
+      return { store: guarded(new SqliteStore({ db, ...table })), kind, close: async () => void db.close() };
     }
     case "redis": {
       const { createClient } = await importDriver("redis", () => import("redis"));
@@ -151,7 +195,7 @@ export async function openStore(url: string, options: StoreUrlOptions = {}): Pro
       client.on("error", () => {}); // surfaced by the commands themselves, class and code only
       await client.connect();
       const prefixes = { ...(options.prefix === undefined ? {} : { prefix: options.prefix }), ...(options.userPrefix === undefined ? {} : { userPrefix: options.userPrefix }) };
-      return { store: new RedisStore({ client, ...prefixes }), kind, close: async () => void client.destroy() };
+      return { store: guarded(new RedisStore({ client, ...prefixes })), kind, close: async () => void client.destroy() };
     }
     case "postgres": {
       const { default: pg } = await importDriver("pg", () => import("pg"));
@@ -159,14 +203,14 @@ export async function openStore(url: string, options: StoreUrlOptions = {}): Pro
       const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5_000 });
       pool.on("error", () => {}); // an idle client dying must not crash the CLI; the next query reports it
       // autoMigrate off: a wrong URL or table must fail, not create an empty table and report "no sessions".
-      return { store: new PostgresStore({ pool, autoMigrate: false, ...table }), kind, close: () => pool.end() };
+      return { store: guarded(new PostgresStore({ pool, autoMigrate: false, ...table })), kind, close: () => pool.end() };
     }
     case "file": {
       const { FileStore } = await import("../../stores/file.js");
       const directory = pathPart(url, "file");
       // FileStore creates a missing folder: here one must exist (ENOENT), be a folder (ENOTDIR) and be readable (EACCES).
       opendirSync(directory).closeSync();
-      return { store: new FileStore({ directory }), kind, close: async () => {} };
+      return { store: guarded(new FileStore({ directory })), kind, close: async () => {} };
     }
     default:
       throw new UsageError("--store must be sqlite:PATH, redis://…, postgres://… or file:DIR");
