@@ -97,7 +97,7 @@ export const SQLITE_WORDS: Readonly<Record<string, Words>> = {
   SQLITE_CORRUPT: ["the database file is corrupt", "restore it from a backup, or use a new file"],
   SQLITE_NOTADB: ["the file is not a SQLite database", "correct the path"],
   SQLITE_NOMEM: ["out of memory", "check the machine"],
-  SQLITE_ERROR: ["SQL error", "the table may have another shape; use another table or file"],
+  SQLITE_ERROR: ["the statement failed", "the table is missing or has another shape; check the table name and the file"],
 };
 
 /** Error codes of Redis replies (the first word of an error reply). */

@@ -194,6 +194,9 @@ Control characters in user ids and data are printed escaped (\\u001b).`,
       throw new UsageError("--store URL is required, or set SESSION_STORE (the tutorial's default store is sqlite:./sessionkit-tutorial.db)");
     }
     const names = withStorePrefix({ table: lastOption(args, "table"), prefix: lastOption(args, "prefix"), userPrefix: lastOption(args, "user-prefix") }, io.env.SESSION_STORE_PREFIX);
+    // The table a SQL store looks in: a missing one is most often the wrong name (SESSION_STORE_PREFIX, --table).
+    const kind = storeKind(url);
+    const where = `${kind} store at ${kind === undefined ? "?" : storeWhere(url)}${kind === "postgres" || kind === "sqlite" ? ` (table ${printable(names.table ?? "sessionkit_sessions")})` : ""}`;
     let opened: OpenedStore;
     try {
       opened = await openStore(url, names);
@@ -201,7 +204,7 @@ Control characters in user ids and data are printed escaped (\\u001b).`,
       if (error instanceof UsageError) throw error;
       // A store's own option check (a table name it refuses): its message says what to change.
       if (error instanceof ConfigError) throw new UsageError(error.message.replace(/^sessionkit: /, ""));
-      io.err(`sessionkit sessions: could not open the ${storeKind(url)} store at ${storeWhere(url)}: ${describeFailure(error)}`);
+      io.err(`sessionkit sessions: could not open the ${where}: ${describeFailure(error)}`);
       return EXIT.UNAVAILABLE;
     }
     const ctx: Context = { args, io, opened, json: args.flags.has("json") };
@@ -213,9 +216,7 @@ Control characters in user ids and data are printed escaped (\\u001b).`,
     } catch (error) {
       // Anything but a store's failure is the CLI's own: main reports it as an internal error (70).
       if (!(error instanceof StoreCallError)) throw error;
-      // The table a SQL store looked in: a missing one is most often the wrong name (SESSION_STORE_PREFIX, --table).
-      const table = opened.kind === "postgres" || opened.kind === "sqlite" ? ` (table ${printable(names.table ?? "sessionkit_sessions")})` : "";
-      io.err(`sessionkit sessions ${sub}: the ${opened.kind} store at ${storeWhere(url)}${table} failed: ${describeFailure(error.cause)}`);
+      io.err(`sessionkit sessions ${sub}: the ${where} failed: ${describeFailure(error.cause)}`);
       return EXIT.UNAVAILABLE;
     } finally {
       await opened.close();

@@ -186,7 +186,15 @@ export async function openStore(url: string, options: StoreUrlOptions = {}): Pro
       statSync(path); // ENOENT, in words, rather than SQLite's "cannot open"
       // fileMustExist: a typo in the path must not create an empty database and report "no sessions".
       const db = new Database(path, { fileMustExist: true });
-      return { store: guarded(new SqliteStore({ db, ...table })), kind, close: async () => void db.close() };
+      try {
+        // SqliteStore creates a missing table: here it must exist (SQLITE_ERROR, "no such table", if not).
+        db.prepare(`SELECT 1 FROM "${(options.table ?? "sessionkit_sessions").replaceAll('"', '""')}" LIMIT 0`);
+        // wal: false leaves the file's journal mode as the app set it.
+        return { store: guarded(new SqliteStore({ db, wal: false, ...table })), kind, close: async () => void db.close() };
+      } catch (error) {
+        db.close();
+        throw error;
+      }
     }
     case "redis": {
       const { createClient } = await importDriver("redis", () => import("redis"));
