@@ -1,7 +1,8 @@
 /**
  * Helpers for the tests that start the tutorial as `npm start` does and
  * watch it fail: run it to its exit, make a folder this process's tutorial
- * cannot write, and start a private redis-server that refuses to serve.
+ * cannot write, start a private redis-server that refuses to serve, and log
+ * in as a browser would.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
@@ -10,6 +11,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../helpers/flask-app.js";
+import { form, type Reply, type Visitor } from "./client.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const TUTORIAL = ["--conditions=source", "--import", "tsx", "examples/tutorial/server.ts"];
@@ -131,4 +133,22 @@ export async function startRedisServer(args: string[], port?: number): Promise<{
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * Log in through the form as a browser does: GET /login, send back the
+ * form's hidden fields (a CSRF token, when the page has one) with this
+ * site's Origin. Resolves the reply to the POST.
+ *
+ * @example
+ * await logIn(new Visitor(app.url), "alice");
+ */
+export async function logIn(visitor: Visitor, username: string): Promise<Reply> {
+  const page = await visitor.get("/login");
+  const hidden = Object.fromEntries([...page.body.matchAll(/<input type="hidden" name="([\w-]+)" value="([\w-]*)">/g)].map((m) => [m[1]!, m[2]!]));
+  return visitor.send("/login", {
+    method: "POST",
+    body: form({ ...hidden, username, password: "pw" }),
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(visitor.baseUrl).origin },
+  });
 }

@@ -11,7 +11,7 @@ import pg from "pg";
 import { probeService, serviceUnavailable } from "sessionkit/testing";
 import { startTutorialProcess, type ServedProcess } from "../helpers/flask-app.js";
 import { Visitor } from "./client.js";
-import { redisServerMissing, startRedisServer } from "./run-tutorial.js";
+import { logIn, redisServerMissing, startRedisServer } from "./run-tutorial.js";
 
 const SECRET = "tutorial-store-log-test-secret-0123456789ab";
 
@@ -40,13 +40,13 @@ describe("redis goes away and comes back", () => {
       await redis.stop();
     });
     const v = new Visitor(app.url);
-    assert.equal((await v.get("/set")).status, 200);
+    assert.equal((await logIn(v, "alice")).status, 303);
     assert.ok(v.value, "a session was created in Redis");
 
     await redis.stop();
     const log = await logged(app, /lost the connection/);
     assert.match(log, new RegExp(`tutorial: SESSION_STORE: lost the connection to redis \\(127\\.0\\.0\\.1:${port}\\): .+; reconnecting\\.`));
-    const down = await v.get("/get");
+    const down = await v.get("/");
     assert.equal(down.status, 503);
     assert.match(down.body, /The redis session store is not answering/);
     const answered = await logged(app, /answered 503/);
@@ -80,9 +80,9 @@ describe("postgres loses its table", async () => {
     const app = await startTutorialProcess({ SECRET_KEY: SECRET, SESSION_STORE: url, SESSION_STORE_PREFIX: prefix });
     t.after(() => app.stop());
     const v = new Visitor(app.url);
-    assert.equal((await v.get("/set")).status, 200);
+    assert.equal((await logIn(v, "bob")).status, 303);
     await pool.query(`DROP TABLE ${table}`);
-    const reply = await v.get("/get");
+    const reply = await v.get("/");
     assert.equal(reply.status, 503);
     assert.match(reply.body, /The postgres session store cannot be used right now/);
     const log = await logged(app, /answered 503/);
