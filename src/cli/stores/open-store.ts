@@ -39,30 +39,29 @@ export class StoreCallError extends Error {
   }
 }
 
-/** Every method of the Store contract, required and optional. */
-const STORE_METHODS = ["load", "create", "apply", "touch", "rotate", "destroy", "listForUser", "destroyForUser", "prune", "list", "close"] as const;
-
 /**
- * The store, with each method's failure turned into a {@link StoreCallError}
- * (a method the store lacks stays absent, so commands can say it is missing).
+ * The store, with each method's failure turned into a {@link StoreCallError}.
+ * Every method is wrapped, the contract's and a store's own (a method the
+ * store lacks stays absent, so commands can say it is missing); the store
+ * itself is what the method runs on, so its private fields work.
  *
  * @example
  * const store = guarded(new SqliteStore({ db }));
  */
-export function guarded(store: Store): Store {
-  const wrapper: Record<string, unknown> = { name: store.name, ...(store.rawIds === undefined ? {} : { rawIds: store.rawIds }) };
-  for (const method of STORE_METHODS) {
-    const fn = (store as unknown as Record<string, unknown>)[method];
-    if (typeof fn !== "function") continue;
-    wrapper[method] = async (...args: unknown[]) => {
-      try {
-        return await (fn as (...a: unknown[]) => Promise<unknown>).apply(store, args);
-      } catch (error) {
-        throw new StoreCallError(method, error);
-      }
-    };
-  }
-  return wrapper as unknown as Store;
+export function guarded<S extends Store>(store: S): S {
+  return new Proxy(store, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      return async (...args: unknown[]) => {
+        try {
+          return await (value as (...a: unknown[]) => unknown).apply(target, args);
+        } catch (error) {
+          throw new StoreCallError(String(property), error);
+        }
+      };
+    },
+  });
 }
 
 /** The tutorial's SQLite file, named in the hint for a bare `sqlite`. */
