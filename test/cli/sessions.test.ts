@@ -225,7 +225,7 @@ describe("sessions CLI: usage", () => {
     const missing = join(dir, "missing.db");
     const r = await cli(["sessions", "list", "--store", `sqlite:${missing}`]);
     assert.equal(r.code, 69);
-    assert.equal(r.stderr.trim(), `sessionkit sessions: could not open the sqlite store at ${missing}: no such file or folder (ENOENT): create it, or correct the path`);
+    assert.equal(r.stderr.trim(), `sessionkit sessions: could not open the sqlite store at ${missing} (table sessionkit_sessions): no such file or folder (ENOENT): create it, or correct the path`);
     assert.equal(existsSync(missing), false, "no empty database was made");
   });
 
