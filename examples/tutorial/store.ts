@@ -35,17 +35,21 @@ export class UnknownStoreError extends Error {
   readonly code = "TUTORIAL_UNKNOWN_STORE";
   constructor() {
     super(
-      "tutorial: SESSION_STORE: use sqlite, sqlite:PATH, memory, cookie, redis://HOST:PORT, postgres://USER@HOST/DB or file:DIRECTORY.",
+      "tutorial: SESSION_STORE: use sqlite, sqlite:PATH, memory, cookie, redis://HOST:PORT, flask-session+redis://HOST:PORT, postgres://USER@HOST/DB or file:DIRECTORY.",
     );
     this.name = "UnknownStoreError";
   }
 }
 
 const DEFAULT_SQLITE_FILE = "./sessionkit-tutorial.db";
+/** `flask-session+redis://…`: Flask-Session's own records on that Redis. */
+const FLASK_SESSION_SCHEME = "flask-session+";
 
 /**
  * Open the store `spec` names. `prefix` keeps apps sharing one server apart
- * (a Redis key prefix, a PostgreSQL or SQLite table name).
+ * (a Redis key prefix, a PostgreSQL or SQLite table name). With
+ * `flask-session+redis://…` the sessions are Flask-Session's own Redis
+ * records, shared with a Flask app, and `prefix` is its `SESSION_KEY_PREFIX`.
  *
  * @example
  * const { store, close } = await openStore("sqlite:./sessions.db");
@@ -64,6 +68,7 @@ export async function openStore(spec: string, prefix?: string): Promise<OpenedSt
     return { store: new FileStore({ directory }), label: storeLabel(spec), close: async () => {} };
   }
   if (spec.startsWith("redis://") || spec.startsWith("rediss://")) return openRedis(spec, prefix);
+  if (spec.startsWith("flask-session+redis://") || spec.startsWith("flask-session+rediss://")) return openFlaskSession(spec, prefix);
   if (spec.startsWith("postgres://") || spec.startsWith("postgresql://")) return openPostgres(spec, prefix);
   throw new UnknownStoreError();
 }
@@ -83,6 +88,9 @@ export function storeLabel(spec: string): string {
   if (spec === "sqlite" || spec.startsWith("sqlite:")) return `sqlite (${sqlitePath(spec)})`;
   if (spec.startsWith("file:")) return `file (${fileDirectory(spec)})`;
   if (spec.startsWith("redis://") || spec.startsWith("rediss://")) return `redis (${safeHost(spec, 6379)})`;
+  if (spec.startsWith(`${FLASK_SESSION_SCHEME}redis://`) || spec.startsWith(`${FLASK_SESSION_SCHEME}rediss://`)) {
+    return `flask-session (redis ${safeHost(spec.slice(FLASK_SESSION_SCHEME.length), 6379)})`;
+  }
   if (spec.startsWith("postgres://") || spec.startsWith("postgresql://")) return `postgres (${safeHost(spec, 5432)})`;
   throw new UnknownStoreError();
 }
@@ -131,6 +139,19 @@ async function openRedis(url: string, prefix: string | undefined): Promise<Opene
   const label = storeLabel(url);
   const [client, { RedisStore }] = await Promise.all([connectRedis(url, label), import("sessionkit/stores/redis")]);
   const store = new RedisStore(prefix === undefined ? { client } : { client, prefix: `${prefix}:sess:`, userPrefix: `${prefix}:user:` });
+  return { store, label, close: async () => void (client.isOpen ? await client.close() : undefined) };
+}
+
+/**
+ * Flask-Session 0.8's records (`SESSION_TYPE = "redis"`): a Flask app using
+ * Flask-Session on the same Redis, with the same SECRET_KEY, cookie name and
+ * key prefix (default `session:`), shares its logins with the tutorial.
+ */
+async function openFlaskSession(spec: string, prefix: string | undefined): Promise<OpenedStore> {
+  const label = storeLabel(spec);
+  const url = spec.slice(FLASK_SESSION_SCHEME.length);
+  const [client, { FlaskSessionRedisStore }] = await Promise.all([connectRedis(url, label), import("sessionkit/stores/flask-session")]);
+  const store = new FlaskSessionRedisStore({ client, keyPrefix: prefix ?? "session:" });
   return { store, label, close: async () => void (client.isOpen ? await client.close() : undefined) };
 }
 

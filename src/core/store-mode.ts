@@ -85,6 +85,11 @@ export class StoreMode implements Mode {
       this.#emit({ type: "cookie_rejected", reason: "bad_payload", idHashPrefix: eventPrefix });
       return undefined;
     }
+    if (record.frozen === true && record.readableUntilMs !== undefined && nowMs >= record.readableUntilMs) {
+      // Regenerated, and past its grace window: kept by the store only as the link a logout follows.
+      this.#emit({ type: "cookie_rejected", reason: "unknown_id", idHashPrefix: eventPrefix });
+      return undefined;
+    }
     const absolute = this.#o.absoluteTimeoutSeconds;
     const idleOver = nowMs >= record.expiresAtMs;
     const absoluteOver = absolute !== undefined && nowMs >= record.createdAtMs + absolute * 1000;
@@ -101,6 +106,7 @@ export class StoreMode implements Mode {
       expiresAtMs: record.expiresAtMs,
       userId: record.userId,
       frozen: record.frozen === true,
+      successor: record.successor,
     };
     return { session: new Session<Data>(parsed.values, false, parsed.texts), record: loaded };
   }
@@ -133,7 +139,7 @@ export class StoreMode implements Mode {
     const { secure } = state;
     const record = state.record;
     const data = internals.data;
-    const deletion = (): string[] => (state.hadCookie || session.modified ? [this.#writer.delete(secure)] : []);
+    const deletion = (): string[] => (state.hadCookie || Session.isModified(session) ? [this.#writer.delete(secure)] : []);
 
     if (internals.destroyed) {
       if (record) {
@@ -151,38 +157,35 @@ export class StoreMode implements Mode {
     if (internals.regenerate) {
       if (record === undefined) {
         // Nothing stored yet (a login from a fresh session): a plain create.
-        if (data.values.size === 0 && userId === undefined) return deletion();
+        if (data.values.size === 0 && userId === undefined) return state.hadCookie ? [this.#writer.delete(secure)] : [];
         const id = await this.#create(session, nowMs, userId);
         this.#emit({ type: "regenerated" });
         return [this.#cookie(id, session, nowMs, secure)];
       }
       if (record.frozen) throw this.#interrupted("regenerated", record);
-      if (data.cleared && data.values.size === 0 && userId === undefined) {
-        // regenerate({ keepData: false }) with nothing to keep: the session simply ends.
-        await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(record.idHash, ctx));
-        return deletion();
-      }
-      return this.#rotate(session, record, nowMs, secure);
+      // regenerate({ keepData: false }) with nothing to keep empties the session: see below.
+      if (!(data.cleared && data.values.size === 0 && userId === undefined)) return this.#rotate(session, record, nowMs, secure);
     }
 
     if (record === undefined) {
-      if (data.values.size === 0) return session.modified && state.hadCookie ? deletion() : [];
-      if (!session.modified) return [];
+      if (data.values.size === 0) return Session.isModified(session) && state.hadCookie ? deletion() : [];
+      if (!Session.isModified(session)) return [];
       return [this.#cookie(await this.#create(session, nowMs, userId), session, nowMs, secure)];
     }
     if (record.frozen) {
-      if (session.modified) throw this.#interrupted("regenerated", record);
+      if (Session.isModified(session)) throw this.#interrupted("regenerated", record);
       return [];
     }
-    if (session.modified) {
-      if (data.values.size === 0) {
-        await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(record.idHash, ctx));
-        return deletion();
-      }
+    if (Session.isModified(session)) {
+      // An emptied view is a change-set like any other (never a destroy, which would end a session
+      // another request just logged in, or drop a key another request just set): the record keeps
+      // what others wrote, and the cookie is deleted as Flask deletes an emptied session's. A session
+      // that still has its user is not empty: only destroy() (or setUser(null)) ends a login.
+      const emptied = onlyPermanence(data.values) && userId === undefined;
       const change = this.#changeSet(session, nowMs);
       const result = await this.#call("apply", nowMs, (ctx) => this.#store.apply(record.idHash, change, ctx));
       if (result !== "ok") throw this.#interrupted(result === "missing" ? "destroyed" : "regenerated", record);
-      return this.#refreshCookie(session, record, nowMs, secure);
+      return emptied ? [this.#writer.delete(secure)] : this.#refreshCookie(session, record, nowMs, secure);
     }
     // Lazy touch: only once `touchAfter` of the idle window has passed, so most read-only requests write nothing.
     if (record.expiresAtMs - nowMs > this.#idleMs * (1 - this.#o.touchAfter)) return [];
@@ -258,8 +261,25 @@ export class StoreMode implements Mode {
 
   async destroyAllForUser(userId: string, except: Session<any> | undefined, nowMs: number): Promise<number> {
     const store = this.#userIndex("destroyForUser");
-    const exceptHash = except === undefined ? undefined : storeState(except).record?.idHash;
+    const record = except === undefined ? undefined : storeState(except).record;
+    const exceptHash = record === undefined ? undefined : await this.#current(record, nowMs);
     return this.#call("destroyForUser", nowMs, (ctx) => store.destroyForUser!(userId, exceptHash, ctx));
+  }
+
+  /**
+   * The id hash a loaded session lives under now: a request that came with an
+   * old id (in its grace window), or whose session another request rotated
+   * since it loaded, means the session that id moved to.
+   */
+  async #current(record: LoadedRecord, nowMs: number): Promise<string> {
+    let idHash = record.idHash;
+    for (let hop = 0; hop < 16; hop++) {
+      const current = idHash;
+      const stored = await this.#call("load", nowMs, (ctx) => this.#store.load(current, ctx));
+      if (stored?.frozen !== true || stored.successor === undefined) break;
+      idHash = stored.successor;
+    }
+    return idHash;
   }
 
   #userIndex(method: "listForUser" | "destroyForUser"): Store {
@@ -268,6 +288,15 @@ export class StoreMode implements Mode {
     }
     return this.#store;
   }
+}
+
+/**
+ * Whether a session holds nothing but its permanence: Flask-Session deletes
+ * such a session (its `_permanent` is machinery written for every session
+ * when SESSION_PERMANENT is on), and so does store mode.
+ */
+function onlyPermanence(values: ReadonlyMap<string, unknown>): boolean {
+  return values.size === 0 || (values.size === 1 && values.has(RESERVED_KEYS.permanent));
 }
 
 /** A store-mode session's state; a session from another manager or mode is a programming error. */
