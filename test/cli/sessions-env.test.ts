@@ -105,6 +105,7 @@ describe("the tutorial's variables", () => {
     assert.deepEqual(withStorePrefix({}, "shop-1"), { table: "sessionkit_shop_1", prefix: "shop-1:sess:", userPrefix: "shop-1:user:" });
     assert.deepEqual(withStorePrefix({ table: "mine" }, "shop"), { table: "mine", prefix: "shop:sess:", userPrefix: "shop:user:" });
     assert.deepEqual(withStorePrefix({ prefix: "p:" }, undefined), { prefix: "p:" });
+    assert.deepEqual(withStorePrefix({}, "session:", "flask-session"), { prefix: "session:" }, "Flask-Session's SESSION_KEY_PREFIX, as is");
     assert.throws(() => withStorePrefix({}, "bad prefix!"), /SESSION_STORE_PREFIX: use 1 to 64 letters/);
   });
 

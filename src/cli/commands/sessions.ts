@@ -193,9 +193,9 @@ Control characters in user ids and data are printed escaped (\\u001b).`,
     if (url === undefined || url === "") {
       throw new UsageError("--store URL is required, or set SESSION_STORE (the tutorial's default store is sqlite:./sessionkit-tutorial.db)");
     }
-    const names = withStorePrefix({ table: lastOption(args, "table"), prefix: lastOption(args, "prefix"), userPrefix: lastOption(args, "user-prefix") }, io.env.SESSION_STORE_PREFIX);
-    // The table a SQL store looks in: a missing one is most often the wrong name (SESSION_STORE_PREFIX, --table).
     const kind = storeKind(url);
+    const names = withStorePrefix({ table: lastOption(args, "table"), prefix: lastOption(args, "prefix"), userPrefix: lastOption(args, "user-prefix") }, io.env.SESSION_STORE_PREFIX, kind);
+    // The table a SQL store looks in: a missing one is most often the wrong name (SESSION_STORE_PREFIX, --table).
     const where = `${kind} store at ${kind === undefined ? "?" : storeWhere(url)}${kind === "postgres" || kind === "sqlite" ? ` (table ${printable(names.table ?? "sessionkit_sessions")})` : ""}`;
     let opened: OpenedStore;
     try {

@@ -95,15 +95,19 @@ export function storeKind(url: string): "sqlite" | "redis" | "postgres" | "file"
  * The table and key prefixes SESSION_STORE_PREFIX stands for, as the
  * tutorial applies it (examples/tutorial/store.ts): Redis keys `P:sess:`
  * and `P:user:`, the table `sessionkit_P` (characters other than letters,
- * digits and `_` made `_`). Options given explicitly win.
+ * digits and `_` made `_`); for the Flask-Session store (`kind`
+ * "flask-session") the key prefix P itself, Flask-Session's
+ * SESSION_KEY_PREFIX. Options given explicitly win.
  *
  * @example
  * withStorePrefix({}, "shop"); // { table: "sessionkit_shop", prefix: "shop:sess:", userPrefix: "shop:user:" }
  */
-export function withStorePrefix(options: StoreUrlOptions, storePrefix: string | undefined): StoreUrlOptions {
+export function withStorePrefix(options: StoreUrlOptions, storePrefix: string | undefined, kind?: string): StoreUrlOptions {
   if (storePrefix === undefined || storePrefix === "") return options;
   if (!/^[A-Za-z0-9_:-]{1,64}$/.test(storePrefix)) throw new UsageError("SESSION_STORE_PREFIX: use 1 to 64 letters, digits, `_`, `-` or `:`");
+  if (kind === "flask-session") return { ...options, prefix: options.prefix ?? storePrefix };
   return {
+    ...options,
     table: options.table ?? `sessionkit_${storePrefix.replace(/[^A-Za-z0-9_]/g, "_")}`,
     prefix: options.prefix ?? `${storePrefix}:sess:`,
     userPrefix: options.userPrefix ?? `${storePrefix}:user:`,
