@@ -122,6 +122,38 @@ export const REDIS_WORDS: Readonly<Record<string, Words>> = {
 };
 
 /**
+ * MySQL and MariaDB server errors, by the code mysql2 gives them
+ * (`ER_…`, the server's own names), and mysql2's connection codes (`PROTOCOL_…`).
+ */
+export const MYSQL_WORDS: Readonly<Record<string, Words>> = {
+  ER_ACCESS_DENIED_ERROR: ["the MySQL server refused the user name or password", "correct them in the URL, or GRANT the user access from this host"],
+  ER_DBACCESS_DENIED_ERROR: ["the MySQL user may not use that database", "GRANT it, or correct the database name in the URL"],
+  ER_TABLEACCESS_DENIED_ERROR: ["the MySQL user lacks a privilege on the sessions table", "GRANT SELECT, INSERT, UPDATE, DELETE (and CREATE, to migrate) on it"],
+  ER_BAD_DB_ERROR: ["the database does not exist", "create it (CREATE DATABASE name) or correct the database name in the URL"],
+  ER_NO_SUCH_TABLE: ["the table does not exist", "create it (the store's migrate()) or correct the table name"],
+  ER_BAD_FIELD_ERROR: ["the table lacks a column the store needs", "it was made by another app or version; use another table"],
+  ER_CON_COUNT_ERROR: ["too many connections", "the server is at max_connections; make the pool smaller or raise the limit"],
+  ER_TOO_MANY_USER_CONNECTIONS: ["the MySQL user has too many connections", "make the pool smaller or raise the user's limit"],
+  ER_HOST_NOT_PRIVILEGED: ["the MySQL server does not accept connections from this host", "GRANT the user access from this host"],
+  ER_HOST_IS_BLOCKED: ["the MySQL server blocked this host after failed connections", "run FLUSH HOSTS on the server"],
+  ER_NOT_SUPPORTED_AUTH_MODE: ["the server asked for an authentication method mysql2 does not support", "use caching_sha2_password or mysql_native_password for this user"],
+  ER_LOCK_WAIT_TIMEOUT: ["a row stayed locked by another transaction past the lock timeout (nothing was written)", "try again; look for long transactions on the sessions table"],
+  ER_LOCK_DEADLOCK: ["transactions deadlocked again after retries (nothing was written)", "try again"],
+  ER_STATEMENT_TIMEOUT: ["a statement ran past its time limit (nothing was written)", "look for long locks, or raise `statementTimeoutMs`"],
+  ER_QUERY_TIMEOUT: ["a statement ran past its time limit", "look for long locks, or raise `statementTimeoutMs`"],
+  ER_QUERY_INTERRUPTED: ["the statement was killed on the server", "check the server's log"],
+  ER_CONNECTION_KILLED: ["the connection was killed on the server", "try again"],
+  ER_SERVER_SHUTDOWN: ["the MySQL server is shutting down", "wait for it to come back"],
+  ER_OPTION_PREVENTS_STATEMENT: ["the MySQL server is read-only", "point the URL at the primary"],
+  ER_READ_ONLY_MODE: ["the MySQL server is read-only", "point the URL at the primary"],
+  ER_NET_PACKET_TOO_LARGE: ["a session is larger than the server's max_allowed_packet", "raise max_allowed_packet, or keep less in the session"],
+  ER_RECORD_FILE_FULL: ["the sessions table is full", "free disk space on the database server"],
+  PROTOCOL_CONNECTION_LOST: ["the MySQL server closed the connection", "check that it is up; the next call opens a new connection"],
+  PROTOCOL_SEQUENCE_TIMEOUT: ["the MySQL server did not answer in time", "check that it is up and reachable"],
+  HANDSHAKE_NO_SSL_SUPPORT: ["the MySQL server does not offer TLS", "turn TLS off in the URL, or enable it on the server"],
+};
+
+/**
  * Driver classes that carry no code but mean one thing (node-redis leaves
  * `name` as "Error" and `code` unset on its connection errors).
  */

@@ -1,7 +1,8 @@
 /**
  * Why a store failed, in words, from codes alone: the errno codes of Node's
  * sockets and files (ECONNREFUSED, ENOTFOUND, EACCES…), PostgreSQL's
- * SQLSTATEs (28P01, 3D000, 42P01…), SQLite's result codes (SQLITE_CANTOPEN…)
+ * SQLSTATEs (28P01, 3D000, 42P01…), SQLite's result codes (SQLITE_CANTOPEN…),
+ * MySQL's server and mysql2's codes (ER_ACCESS_DENIED_ERROR, ER_NO_SUCH_TABLE…)
  * and the error codes of Redis replies (WRONGPASS, NOAUTH, READONLY…).
  * StoreError's message, the tutorial's log and the CLI all use it.
  *
@@ -10,7 +11,7 @@
  * is a fixed sentence from the tables in ./store-cause-words.ts, the code
  * (checked to be a plain identifier), and at most an error's class name.
  */
-import { CLASS_WORDS, ERRNO_WORDS, REDIS_WORDS, SQLITE_WORDS, SQLSTATE_CLASS_WORDS, SQLSTATE_WORDS, type Words } from "./store-cause-words.js";
+import { CLASS_WORDS, ERRNO_WORDS, MYSQL_WORDS, REDIS_WORDS, SQLITE_WORDS, SQLSTATE_CLASS_WORDS, SQLSTATE_WORDS, type Words } from "./store-cause-words.js";
 
 /**
  * A store failure's cause, safe to log and show.
@@ -85,6 +86,8 @@ function wordsFor(error: object): { code: string; words: Words; label: string } 
     if (errno) return { code, words: errno, label: code };
     const sqlite = sqliteWords(code);
     if (sqlite) return { code, words: sqlite, label: code };
+    const mysql = Object.hasOwn(MYSQL_WORDS, code) ? MYSQL_WORDS[code] : undefined;
+    if (mysql) return { code, words: mysql, label: code };
     if (SQLSTATE.test(code)) {
       const words = (Object.hasOwn(SQLSTATE_WORDS, code) ? SQLSTATE_WORDS[code] : undefined) ?? SQLSTATE_CLASS_WORDS[code.slice(0, 2)];
       if (words) return { code, words, label: `SQLSTATE ${code}` };

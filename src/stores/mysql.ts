@@ -108,7 +108,7 @@ export class MysqlStore implements Store {
     await withConnection(this.#options.pool, async (c) => {
       const [rows] = await c.query("SELECT GET_LOCK(?, ?) AS got", [lock, MIGRATION_WAIT_SECONDS]);
       if (Number((rows as Rows)[0]?.got) !== 1) {
-        throw new MysqlStoreError("MIGRATION_LOCKED", `another process held the table's migration lock for over ${MIGRATION_WAIT_SECONDS} s; try again.`);
+        throw new MysqlStoreError("SESSIONKIT_MIGRATION_LOCKED", `another process held the table's migration lock for over ${MIGRATION_WAIT_SECONDS} s; try again.`);
       }
       try {
         await c.query(this.#sql.createTable);

@@ -57,6 +57,8 @@ export function registerMysqlSpecifics(pool: Pool, server: SpawnedServer): void 
       const name = table();
       const store = new MysqlStore({ pool, table: name, autoMigrate: false });
       await assert.rejects(store.load(randomIdHash(), ctx()), (e: unknown) => (e as { code?: string }).code === "ER_NO_SUCH_TABLE");
+      const sessions = createSessions({ secret: testSecret(), store });
+      await assert.rejects(sessions.load(`session=${randomIdHash()}`), (e: unknown) => e instanceof StoreError && /the table does not exist \(ER_NO_SUCH_TABLE\): create it/.test(e.message));
       assert.deepEqual(await rows(pool, "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?", [name]), []);
     });
 
@@ -129,6 +131,7 @@ export function registerMysqlSpecifics(pool: Pool, server: SpawnedServer): void 
       assert.equal(failure.retryable, true);
       assert.ok(failure.cause instanceof MysqlBusyError);
       assert.equal((failure.cause as MysqlBusyError).code, "ER_LOCK_WAIT_TIMEOUT");
+      assert.match(failure.message, /locked by another transaction past the lock timeout \(nothing was written\) \(ER_LOCK_WAIT_TIMEOUT\)/);
       for (const text of [failure.message, failure.cause.message]) {
         assert.ok(!text.includes(idHash) && !text.includes(cookie.split("=")[1]!), "no id in the message");
       }
@@ -144,14 +147,14 @@ export function registerMysqlSpecifics(pool: Pool, server: SpawnedServer): void 
       const store = new MysqlStore({ pool, table: name });
       const id = randomIdHash();
       await store.create(id, record({ a: "1" }), ctx());
-      await assert.rejects(store.apply(id, change({ set: { b: "2" } }), { nowMs: Date.now(), abandoned: true }), (e: unknown) => e instanceof MysqlStoreError && e.code === "ABANDONED");
+      await assert.rejects(store.apply(id, change({ set: { b: "2" } }), { nowMs: Date.now(), abandoned: true }), (e: unknown) => e instanceof MysqlStoreError && e.code === "SESSIONKIT_ABANDONED");
       const held = await lockRow(pool, name, id);
       const context: { nowMs: number; abandoned: boolean } = { nowMs: Date.now(), abandoned: false };
       const applying = store.apply(id, change({ set: { c: "3" } }), context as StoreContext);
       await new Promise((resolve) => setTimeout(resolve, 200)); // the apply waits on the row lock
       context.abandoned = true;
       await held.release();
-      await assert.rejects(applying, (e: unknown) => e instanceof MysqlStoreError && e.code === "ABANDONED");
+      await assert.rejects(applying, (e: unknown) => e instanceof MysqlStoreError && e.code === "SESSIONKIT_ABANDONED");
       assert.deepEqual({ ...(await store.load(id, ctx()))?.data }, { a: "1" }, "neither write landed");
     });
 
@@ -182,7 +185,7 @@ export function registerMysqlSpecifics(pool: Pool, server: SpawnedServer): void 
     it("refuses a user id that is not well-formed text instead of altering it, writing nothing", async () => {
       const store = new MysqlStore({ pool, table: table() });
       const id = randomIdHash();
-      await assert.rejects(store.create(id, record({}, { userId: "bad\ud800" }), ctx()), (e: unknown) => e instanceof MysqlStoreError && e.code === "UNSTORABLE_TEXT");
+      await assert.rejects(store.create(id, record({}, { userId: "bad\ud800" }), ctx()), (e: unknown) => e instanceof MysqlStoreError && e.code === "SESSIONKIT_UNSTORABLE_TEXT");
       assert.equal(await store.load(id, ctx()), undefined);
     });
 

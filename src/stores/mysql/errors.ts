@@ -15,6 +15,9 @@ export const ER = {
   QUERY_TIMEOUT: 3024,
 } as const;
 
+/** The names of server errors mysql2 has no code for (MariaDB's own numbers). */
+const CODE_NAMES: Readonly<Record<number, string>> = { [ER.STATEMENT_TIMEOUT]: "ER_STATEMENT_TIMEOUT" };
+
 /** What each retryable code means, for the message. */
 const BUSY_WORDS: Readonly<Record<number, string>> = {
   [ER.LOCK_WAIT_TIMEOUT]: "another transaction held the session's row longer than the lock timeout",
@@ -47,15 +50,16 @@ export class MysqlBusyError extends Error {
 }
 
 /**
- * A write that core had already given up on (its deadline passed) before it
- * started, dropped rather than applied late.
+ * The store refused or could not read something: a write core had given up
+ * on (dropped, never applied late), a row it cannot read, a user id that is
+ * not well-formed text, a migration lock held too long.
  *
  * @example
- * catch (e) { if (e instanceof MysqlStoreError && e.code === "ABANDONED") … }
+ * catch (e) { if (e instanceof MysqlStoreError && e.code === "SESSIONKIT_UNSTORABLE_TEXT") … }
  */
 export class MysqlStoreError extends Error {
   override readonly name = "MysqlStoreError";
-  readonly code: "ABANDONED" | "CORRUPT_RECORD" | "UNSTORABLE_TEXT" | "MIGRATION_LOCKED";
+  readonly code: "SESSIONKIT_ABANDONED" | "SESSIONKIT_CORRUPT_RECORD" | "SESSIONKIT_UNSTORABLE_TEXT" | "SESSIONKIT_MIGRATION_LOCKED";
   constructor(code: MysqlStoreError["code"], message: string) {
     super(`sessionkit mysql store: ${message}`);
     this.code = code;
@@ -64,7 +68,7 @@ export class MysqlStoreError extends Error {
 
 /** The error for a write dropped because core gave up on it. */
 export function abandoned(): MysqlStoreError {
-  return new MysqlStoreError("ABANDONED", "the call's deadline passed before the write started, so it was not made.");
+  return new MysqlStoreError("SESSIONKIT_ABANDONED", "the call's deadline passed before the write started, so it was not made.");
 }
 
 /**
@@ -95,5 +99,5 @@ export function typed(error: unknown): unknown {
   const errno = serverErrno(error);
   if (errno === undefined || !(errno in BUSY_WORDS)) return error;
   const code = (error as { code?: unknown }).code;
-  return new MysqlBusyError(typeof code === "string" ? code : `ER_${errno}`, errno, { cause: error });
+  return new MysqlBusyError(typeof code === "string" ? code : (CODE_NAMES[errno] ?? `ER_${errno}`), errno, { cause: error });
 }

@@ -44,7 +44,7 @@ export function decodeData(value: unknown): Record<string, string> {
 }
 
 function corrupt(why: string): MysqlStoreError {
-  return new MysqlStoreError("CORRUPT_RECORD", `a stored session could not be read (${why}); it was written by something else than this store.`);
+  return new MysqlStoreError("SESSIONKIT_CORRUPT_RECORD", `a stored session could not be read (${why}); it was written by something else than this store.`);
 }
 
 /** An unpaired UTF-16 surrogate: text that has no UTF-8 form. */
@@ -60,7 +60,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 export function encodeUser(userId: string | null | undefined): [Buffer | null, Buffer | null] {
   if (userId === null || userId === undefined) return [null, null];
   if (LONE_SURROGATE.test(userId)) {
-    throw new MysqlStoreError("UNSTORABLE_TEXT", "a user id contains an unpaired surrogate (not valid Unicode text), which MySQL cannot store; pass well-formed text.");
+    throw new MysqlStoreError("SESSIONKIT_UNSTORABLE_TEXT", "a user id contains an unpaired surrogate (not valid Unicode text), which MySQL cannot store; pass well-formed text.");
   }
   const bytes = Buffer.from(userId, "utf8");
   return [bytes, createHash("sha256").update(bytes).digest()];
@@ -80,7 +80,7 @@ export function userHash(userId: string): Buffer {
 export function toMs(value: unknown, column: string): number {
   const n = typeof value === "bigint" ? Number(value) : typeof value === "string" ? Number(value) : value;
   if (typeof n !== "number" || !Number.isSafeInteger(n)) {
-    throw new MysqlStoreError("CORRUPT_RECORD", `a stored session has a ${column} that is not a whole number of milliseconds.`);
+    throw new MysqlStoreError("SESSIONKIT_CORRUPT_RECORD", `a stored session has a ${column} that is not a whole number of milliseconds.`);
   }
   return n;
 }
