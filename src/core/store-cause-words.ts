@@ -153,6 +153,17 @@ export const MYSQL_WORDS: Readonly<Record<string, Words>> = {
   HANDSHAKE_NO_SSL_SUPPORT: ["the MySQL server does not offer TLS", "turn TLS off in the URL, or enable it on the server"],
 };
 
+/** The stores' own codes (`SESSIONKIT_…`), where the store can say more than its class. */
+export const SESSIONKIT_WORDS: Readonly<Record<string, Words>> = {
+  SESSIONKIT_ITEM_TOO_LARGE: ["a session is larger than Memcached's item size limit (nothing was written)", "keep less in the session, or raise memcached's -I and the store's maxItemBytes"],
+  SESSIONKIT_USER_INDEX_FULL: ["a user's index of sessions is at Memcached's item size limit (nothing was written)", "end some of the user's sessions, or raise memcached's -I and the store's maxItemBytes"],
+  SESSIONKIT_MEMCACHED_REPLY: ["the Memcached server refused the command", "check the server's log and version"],
+  SESSIONKIT_MEMCACHED_FAILED: ["the Memcached client lost its connection or got no answer", "check that the server is up and reachable"],
+  SESSIONKIT_CAS_CONTENDED: ["too many concurrent writers on one session (nothing was written)", "try again"],
+  SESSIONKIT_UNSTORABLE_TEXT: ["a user id or key is not well-formed Unicode text (an unpaired surrogate)", "pass well-formed text"],
+  SESSIONKIT_MIGRATION_LOCKED: ["another process held the table's migration lock too long", "try again once its migration is done"],
+};
+
 /**
  * Driver classes that carry no code but mean one thing (node-redis leaves
  * `name` as "Error" and `code` unset on its connection errors).

@@ -11,7 +11,7 @@
  * is a fixed sentence from the tables in ./store-cause-words.ts, the code
  * (checked to be a plain identifier), and at most an error's class name.
  */
-import { CLASS_WORDS, ERRNO_WORDS, MYSQL_WORDS, REDIS_WORDS, SQLITE_WORDS, SQLSTATE_CLASS_WORDS, SQLSTATE_WORDS, type Words } from "./store-cause-words.js";
+import { CLASS_WORDS, ERRNO_WORDS, MYSQL_WORDS, REDIS_WORDS, SESSIONKIT_WORDS, SQLITE_WORDS, SQLSTATE_CLASS_WORDS, SQLSTATE_WORDS, type Words } from "./store-cause-words.js";
 
 /**
  * A store failure's cause, safe to log and show.
@@ -88,6 +88,8 @@ function wordsFor(error: object): { code: string; words: Words; label: string } 
     if (sqlite) return { code, words: sqlite, label: code };
     const mysql = Object.hasOwn(MYSQL_WORDS, code) ? MYSQL_WORDS[code] : undefined;
     if (mysql) return { code, words: mysql, label: code };
+    const own = Object.hasOwn(SESSIONKIT_WORDS, code) ? SESSIONKIT_WORDS[code] : undefined;
+    if (own) return { code, words: own, label: code };
     if (SQLSTATE.test(code)) {
       const words = (Object.hasOwn(SQLSTATE_WORDS, code) ? SQLSTATE_WORDS[code] : undefined) ?? SQLSTATE_CLASS_WORDS[code.slice(0, 2)];
       if (words) return { code, words, label: `SQLSTATE ${code}` };

@@ -24,20 +24,29 @@ async function command(port: number, line: string): Promise<string> {
 }
 
 /**
+ * Every item's key and expiry (`exp`: a Unix time, -1 for none), from `lru_crawler metadump all`.
+ *
+ * @example
+ * const items = await metadump(port);
+ */
+export async function metadump(port: number): Promise<Array<{ key: string; exp: number }>> {
+  const listing = await command(port, "lru_crawler metadump all");
+  const items: Array<{ key: string; exp: number }> = [];
+  for (const line of listing.split(/\r?\n/)) {
+    const match = /^key=(\S+) exp=(-?\d+)/.exec(line);
+    if (match) items.push({ key: decodeURIComponent(match[1]!), exp: Number(match[2]) });
+  }
+  return items;
+}
+
+/**
  * `key value` lines of every live item whose key starts with `prefix`, sorted.
  *
  * @example
  * const before = await dumpKeys(port, "t1:");
  */
 export async function dumpKeys(port: number, prefix: string): Promise<string[]> {
-  const listing = await command(port, "lru_crawler metadump all");
-  const keys = listing
-    .split("\r\n")
-    .map((line) => /^key=(\S+)/.exec(line)?.[1])
-    .filter((key): key is string => key !== undefined)
-    .map((key) => decodeURIComponent(key))
-    .filter((key) => key.startsWith(prefix))
-    .sort();
+  const keys = (await metadump(port)).map((item) => item.key).filter((key) => key.startsWith(prefix)).sort();
   const out: string[] = [];
   for (const key of keys) {
     const reply = await command(port, `get ${key}`);
