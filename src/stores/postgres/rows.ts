@@ -140,6 +140,8 @@ export function toRecord(row: Record<string, unknown>): StoreRecord {
   };
   if (typeof row.user_id === "string") record.userId = decodeText(row.user_id);
   if (row.frozen === true) record.frozen = true;
+  if (typeof row.successor === "string") record.successor = row.successor;
+  if (typeof row.predecessor === "string") record.predecessor = row.predecessor;
   return record;
 }
 
