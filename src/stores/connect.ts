@@ -7,7 +7,7 @@ import { ConfigError } from "../core/errors.js";
 import { applyChangeSet, type ApplyResult, type ChangeSet, type Store, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
 import { callbackCall } from "./connect/callbacks.js";
 import { allRecords, fromSession, toInfo, toSession } from "./connect/mapping.js";
-import { KeyedQueue } from "./file/keyed-queue.js";
+import { KeyedQueue } from "./shared/keyed-queue.js";
 
 export { ConnectCallTimeoutError } from "./connect/callbacks.js";
 export { NAMESPACE, type ConnectSessionData } from "./connect/mapping.js";

@@ -17,7 +17,7 @@ import { join, resolve } from "node:path";
 import { ConfigError } from "../core/errors.js";
 import { applyChangeSet, type ApplyResult, type ChangeSet, type Store, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
 import { FileStoreError } from "./file/errors.js";
-import { KeyedQueue } from "./file/keyed-queue.js";
+import { KeyedQueue } from "./shared/keyed-queue.js";
 import { codeOf, withLock, type LockTiming } from "./file/lock.js";
 import { encodeRecord, readRecord, TEMP_PREFIX, writeAtomic } from "./file/record-file.js";
 

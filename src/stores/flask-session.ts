@@ -21,7 +21,7 @@
  */
 import { ConfigError } from "../core/errors.js";
 import type { ApplyResult, ChangeSet, Store, StoredSessionInfo, StoreRecord } from "../core/store.js";
-import { redisErrorCode } from "./redis.js";
+import { redisErrorCode } from "./shared/redis-error.js";
 import { MsgpackDecodeError, decodeMsgpackMapEntries, encodeMsgpack } from "./flask-session/msgpack.js";
 import { SCRIPTS, type LuaScript } from "./flask-session/scripts.js";
 import { msgpackToValueText, valueTextToMsgpack } from "./flask-session/values.js";

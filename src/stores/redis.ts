@@ -26,7 +26,8 @@ import type { ApplyResult, ChangeSet, Store, StoredSessionInfo, StoreRecord } fr
 import { scriptRunner, type IoRedisLike, type NodeRedisLike, type ScriptRunner } from "./redis/client.js";
 import { SCRIPTS } from "./redis/scripts.js";
 
-export { redisErrorCode, type IoRedisLike, type NodeRedisLike } from "./redis/client.js";
+export { type IoRedisLike, type NodeRedisLike } from "./redis/client.js";
+export { redisErrorCode } from "./shared/redis-error.js";
 
 /**
  * Options of {@link RedisStore}.

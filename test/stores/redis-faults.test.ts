@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { Redis } from "ioredis";
 import { RedisStore } from "../../src/stores/redis.js";
-import { redisErrorCode } from "../../src/stores/redis/client.js";
+import { redisErrorCode } from "../../src/stores/shared/redis-error.js";
 import { StoreError } from "../../src/core/errors.js";
 import { change, cookieFrom, randomIdHash, record, serviceUnavailable, sessionsOn } from "../../src/testing/index.js";
 import { haveRedisBinaries, startRedisServer } from "../helpers/redis-cluster.js";
