@@ -20,7 +20,7 @@ export const testSecret = (): string => randomBytes(32).toString("base64url");
  * The `name=value` pair a browser would send back for the first Set-Cookie.
  *
  * @example
- * const cookie = cookieFrom(await sessions.commit(session)); // "session=abc…"
+ * const cookie = cookieFrom((await sessions.commit(session)).setCookie); // "session=abc…"
  */
 export function cookieFrom(setCookie: string[]): string {
   const first = setCookie[0];

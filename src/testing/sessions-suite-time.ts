@@ -22,11 +22,11 @@ export function registerSessionsTimeTests(make: MakeStore): void {
       const sessions = sessionsOn(store, { now: () => nowMs, regenerateGraceSeconds: 10 });
       const anon = await sessions.load(undefined);
       anon.set("cart", ["book"]);
-      const oldCookie = cookieFrom(await sessions.commit(anon, { status: 200 }));
+      const oldCookie = cookieFrom((await sessions.commit(anon, { status: 200 })).setCookie);
       const login = await sessions.load(oldCookie);
       await login.regenerate();
       login.set("user", "alice");
-      const newCookie = cookieFrom(await sessions.commit(login, { status: 200 }));
+      const newCookie = cookieFrom((await sessions.commit(login, { status: 200 })).setCookie);
       assert.notEqual(idFrom(newCookie), idFrom(oldCookie));
       const fresh = await sessions.load(newCookie);
       assert.deepEqual(fresh.get("cart"), ["book"]);
@@ -55,7 +55,7 @@ export function registerSessionsTimeTests(make: MakeStore): void {
       const sessions = sessionsOn(spy.store, { now: () => nowMs, idleTimeout: "10m", lifetime: "31d" });
       const s = await sessions.load(undefined);
       s.set("user", "bob");
-      const cookie = cookieFrom(await sessions.commit(s, { status: 200 }));
+      const cookie = cookieFrom((await sessions.commit(s, { status: 200 })).setCookie);
       nowMs += 9 * 60_000;
       const active = await sessions.load(cookie);
       assert.equal(active.get("user"), "bob");
@@ -77,7 +77,7 @@ export function registerSessionsTimeTests(make: MakeStore): void {
       const sessions = sessionsOn(store, { now: () => nowMs, idleTimeout: "30m", absoluteTimeout: "1h" });
       const s = await sessions.load(undefined);
       s.set("n", 0);
-      const cookie = cookieFrom(await sessions.commit(s, { status: 200 }));
+      const cookie = cookieFrom((await sessions.commit(s, { status: 200 })).setCookie);
       for (let step = 1; step <= 5; step += 1) {
         nowMs += 11 * 60_000; // well inside the idle window each time
         const active = await sessions.load(cookie);

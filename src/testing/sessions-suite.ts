@@ -42,7 +42,7 @@ function registerIdTests(make: MakeStore, rawIds: boolean): void {
       assert.equal(session.isNew, true);
       assert.equal(session.get("user"), undefined);
       session.set("user", "mallory");
-      const issued = idFrom(cookieFrom(await sessions.commit(session, { status: 200 })));
+      const issued = idFrom(cookieFrom((await sessions.commit(session, { status: 200 })).setCookie));
       assert.notEqual(issued, sent);
       assert.equal(await store.load(storeKey(store, sent), ctx()), undefined, "the sent id was not adopted");
       assert.ok(await store.load(storeKey(store, issued), ctx()));
@@ -56,7 +56,7 @@ function registerIdTests(make: MakeStore, rawIds: boolean): void {
       for (let i = 0; i < 1_000; i += 1) {
         const session = await sessions.load(`session=${foreignId()}`);
         session.get("anything");
-        assert.deepEqual(await sessions.commit(session, { status: 200 }), []);
+        assert.deepEqual((await sessions.commit(session, { status: 200 })).setCookie, []);
       }
       assert.equal(spy.calls.filter((c) => c.method === "load").length, 1_000);
       assert.deepEqual(spy.calls.filter((c) => c.method !== "load"), [], "no create, apply, touch or destroy");
@@ -70,12 +70,12 @@ function registerIdTests(make: MakeStore, rawIds: boolean): void {
       const ids: string[] = [];
       let session = await sessions.load(undefined);
       session.set("n", 1);
-      let cookie = cookieFrom(await sessions.commit(session, { status: 200 }));
+      let cookie = cookieFrom((await sessions.commit(session, { status: 200 })).setCookie);
       ids.push(idFrom(cookie));
       session = await sessions.load(cookie);
       await session.regenerate();
       if (store.listForUser) session.setUser("user-raw-id-check");
-      cookie = cookieFrom(await sessions.commit(session, { status: 200 }));
+      cookie = cookieFrom((await sessions.commit(session, { status: 200 })).setCookie);
       ids.push(idFrom(cookie));
       session = await sessions.load(cookie);
       session.set("n", 2);
@@ -102,7 +102,7 @@ function registerConcurrencyTests(make: MakeStore, options: SuiteOptions): void 
       const sessions = sessionsOn(store, { storeTimeoutMs: 15_000 });
       const first = await sessions.load(undefined);
       first.set("base", true);
-      const cookie = cookieFrom(await sessions.commit(first, { status: 200 }));
+      const cookie = cookieFrom((await sessions.commit(first, { status: 200 })).setCookie);
       await Promise.all(
         Array.from({ length: requests }, async (_, i) => {
           const session = await sessions.load(cookie);
@@ -122,11 +122,11 @@ function registerConcurrencyTests(make: MakeStore, options: SuiteOptions): void 
       const sessions = sessionsOn(store);
       const login = await sessions.load(undefined);
       login.set("user", "alice");
-      const cookie = cookieFrom(await sessions.commit(login, { status: 200 }));
+      const cookie = cookieFrom((await sessions.commit(login, { status: 200 })).setCookie);
       const slow = await Promise.all(Array.from({ length: 5 }, () => sessions.load(cookie)));
       const logout = await sessions.load(cookie);
       await logout.destroy();
-      const deletion = await sessions.commit(logout, { status: 200 });
+      const deletion = (await sessions.commit(logout, { status: 200 })).setCookie;
       assert.match(deletion[0] ?? "", /^session=;/);
       for (const [i, session] of slow.entries()) {
         assert.equal(session.get("user"), "alice", "loaded before the logout");
@@ -148,7 +148,7 @@ function registerConcurrencyTests(make: MakeStore, options: SuiteOptions): void 
         const s = await sessions.load(undefined);
         s.set("user", user);
         s.setUser(user);
-        cookies.push(cookieFrom(await sessions.commit(s, { status: 200 })));
+        cookies.push(cookieFrom((await sessions.commit(s, { status: 200 })).setCookie));
       }
       assert.equal((await sessions.listForUser("ivy")).length, 3);
       const current = await sessions.load(cookies[0]);
@@ -166,7 +166,7 @@ function registerConcurrencyTests(make: MakeStore, options: SuiteOptions): void 
       const sessions = sessionsOn(slowStore(store, () => delayMs), { storeTimeoutMs: 150 });
       const s = await sessions.load(undefined);
       s.set("a", 1);
-      const cookie = cookieFrom(await sessions.commit(s, { status: 200 }));
+      const cookie = cookieFrom((await sessions.commit(s, { status: 200 })).setCookie);
       delayMs = 1_000;
       const started = Date.now();
       await assert.rejects(
