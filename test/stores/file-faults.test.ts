@@ -40,7 +40,7 @@ async function burst(directory: string, requests: number, timeoutMs: number) {
   const setup = sessionsOn(store);
   const first = await setup.load(undefined);
   first.set("base", 0);
-  const cookie = cookieFrom(await setup.commit(first, { status: 200 }));
+  const cookie = cookieFrom((await setup.commit(first, { status: 200 })).setCookie);
   const sessions = sessionsOn(store, { storeTimeoutMs: timeoutMs });
   const told = await Promise.all(
     Array.from({ length: requests }, async (_, i) => {
