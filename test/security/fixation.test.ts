@@ -5,7 +5,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { createSessions, hashSessionId } from "../../src/index.js";
+import { createSessions, hashSessionId, storeContext } from "../../src/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { ADAPTERS, SECRET, cookieOf, cookieValue, send, startApp, type AdapterName } from "../helpers/security-server.js";
 import { startTutorial, type RunningTutorial } from "../../examples/tutorial/server.js";
@@ -41,7 +41,7 @@ for (const adapter of ADAPTERS) {
         const login = await app.get("/login", { cookie: oldCookie });
         const newId = cookieValue(login)!;
         assert.notEqual(newId, oldId);
-        assert.equal(await store.load(hashSessionId(oldId)), undefined, "old record is gone");
+        assert.equal(await store.load(hashSessionId(oldId), storeContext()), undefined, "old record is gone");
         const replay = await app.get("/", { cookie: oldCookie });
         assert.deepEqual(JSON.parse(replay.body), { user: null, cart: null });
         const fresh = await app.get("/", { cookie: `session=${newId}` });
@@ -53,7 +53,7 @@ for (const adapter of ADAPTERS) {
 
     it(`R9 within the grace window the old id is readable but read-only; after it, FRESH [${adapter}]`, async () => {
       let nowMs = 1_800_000_000_000;
-      const store = new MemoryStore({ now: () => nowMs });
+      const store = new MemoryStore(); // core passes its clock (nowMs) to the store
       const app = await authApp(adapter, store, { grace: 5, now: () => nowMs });
       try {
         const first = await app.get("/write");
