@@ -1,7 +1,7 @@
 /**
  * `sessionkit/stores/flask-session`: server-side sessions shared with a Flask
  * app that uses Flask-Session 0.8 with `SESSION_TYPE = "redis"`, through one
- * Redis. Records are exactly Flask-Session's (FLASK-FORMAT.md §10): the key is
+ * Redis. Records are exactly Flask-Session's (docs/flask-format.md §10): the key is
  * `SESSION_KEY_PREFIX` + the raw session id, the value is msgspec's msgpack
  * of the whole session dict, the Redis TTL is the session lifetime.
  *
@@ -147,7 +147,7 @@ export class FlaskSessionRedisStore implements Store {
       for (const [key, value] of decodeMsgpackMapEntries(bytes)) data[key] = msgpackToValueText(value);
     } catch (error) {
       // Not msgspec msgpack (the JSON format, a pre-0.7 pickle, garbage): a fresh
-      // session, never an unpickle (SECURITY-REQUIREMENTS K.75).
+      // session, never an unpickle (R75 in docs/security-model.md).
       if (error instanceof MsgpackDecodeError) return undefined;
       throw error;
     }

@@ -93,7 +93,7 @@ if (skip) {
     it("treats a record that is not msgpack (JSON format, pickle) as absent, and never revives it", async () => {
       const { store, keyPrefix } = fresh();
       const pickled = randomIdHash();
-      // A pre-0.7 pickle: sessionkit never unpickles (SECURITY-REQUIREMENTS K.75).
+      // A pre-0.7 pickle: sessionkit never unpickles (R75 in docs/security-model.md).
       await client.set(keyPrefix + pickled, Buffer.from("8004950a000000000000007d948c0161944b01732e", "hex"), { EX: 60 });
       assert.equal(await store.load(pickled, ctx()), undefined);
       assert.equal(await store.apply(pickled, change({ set: { a: "2" } }), ctx()), "missing");
