@@ -1,5 +1,6 @@
 export { createSessions, SessionManager, type RequestContext, type CommitContext, type CommitResult } from "./core/manager.js";
 export { Session, RESERVED_KEYS, type ConsumeFlashesOptions, type LoginOptions } from "./core/session.js";
+export type { SessionData, AppSessionData, SessionDataShape } from "./core/app-data.js";
 export type { SessionOptions, CookieOptions, ResolvedOptions, ResolvedCookieOptions, RevocationOptions } from "./core/options.js";
 export type { Duration } from "./core/duration.js";
 export type { SessionEvent, RejectReason, EventHandler } from "./core/events.js";
@@ -25,6 +26,17 @@ export {
   type SessionkitErrorCode,
 } from "./core/errors.js";
 export { PayloadTooLargeError, UnserializableValueError, type PayloadLimit } from "./codec/index.js";
+export {
+  checkCsrf,
+  resolveCsrfOptions,
+  requestOrigin,
+  isSafeMethod,
+  CsrfError,
+  type CsrfOptions,
+  type ResolvedCsrfOptions,
+  type CsrfRequest,
+  type CsrfRefusal,
+} from "./core/csrf.js";
 export { mergeVary, cacheControlFor, type HeaderValue, type SessionHeader } from "./core/headers.js";
 export { findCookie } from "./core/cookie-header.js";
 export { cookieSalt } from "./core/cookie-mode.js";

@@ -9,16 +9,29 @@
  */
 import type { Context, Middleware } from "koa";
 import type { TLSSocket } from "node:tls";
-import type { CommitResult, SessionManager } from "../core/manager.js";
+import type { AppSessionData } from "../core/app-data.js";
+import type { CommitResult } from "../core/manager.js";
 import type { Session } from "../core/session.js";
-import { errorAnswer, isSecureRequest, type AdapterOptions } from "./shared.js";
+import {
+  csrfRefusal,
+  errorAnswer,
+  formField,
+  isSecureRequest,
+  resolveCsrfProtection,
+  type AdapterOptions,
+  type AppSessionManager,
+  type CsrfProtectionOptions,
+} from "./shared.js";
 
-export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
+export type { AdapterOptions, AnsweredError, AppSessionManager, ErrorAnswer, CsrfProtectionOptions } from "./shared.js";
 
 declare module "koa" {
   interface DefaultContext {
-    /** The visitor's session (sessionkit). */
-    session: Session<any>;
+    /**
+     * The visitor's session (sessionkit), typed by the app's `SessionData`:
+     * `declare module "sessionkit" { interface SessionData { username?: string } }`.
+     */
+    session: Session<AppSessionData>;
   }
 }
 
@@ -30,9 +43,9 @@ declare module "koa" {
  * app.use(sessionMiddleware(sessions));
  * app.use((ctx) => { ctx.body = `hello ${ctx.session.get("username") ?? "stranger"}`; });
  */
-export function sessionMiddleware<Data extends Record<string, unknown>>(sessions: SessionManager<Data>, options: AdapterOptions = {}): Middleware {
+export function sessionMiddleware(sessions: AppSessionManager, options: AdapterOptions = {}): Middleware {
   return async function sessionkit(ctx: Context, next) {
-    let session: Session<Data>;
+    let session: Session<AppSessionData>;
     try {
       const tls = (ctx.req.socket as TLSSocket).encrypted === true;
       const forwardedProto = ctx.get("x-forwarded-proto") || undefined;
@@ -109,4 +122,40 @@ function answerOrThrow(ctx: Context, error: unknown, options: AdapterOptions): v
   ctx.status = answer.status;
   ctx.set(answer.headers ?? {});
   ctx.body = answer.body;
+}
+
+/**
+ * CSRF protection for Koa: refuses a POST, PUT, PATCH or DELETE (any method
+ * but GET, HEAD, OPTIONS and TRACE) that does not prove it comes from this
+ * site by throwing a {@link CsrfError}, which Koa answers 403 with its
+ * message (`status` and `expose` are set); catch it in an earlier middleware
+ * to answer your own way. Use it after `sessionMiddleware`; the token is
+ * read from the `X-CSRF-Token` header, or from the `csrf_token` field of
+ * `ctx.request.body` when a body parser (@koa/bodyparser) ran before it.
+ *
+ * @example
+ * import { csrfProtection, sessionMiddleware } from "sessionkit/koa";
+ * app.use(sessionMiddleware(sessions));
+ * app.use(bodyParser());
+ * app.use(csrfProtection());
+ */
+export function csrfProtection(options: CsrfProtectionOptions = {}): Middleware {
+  const resolved = resolveCsrfProtection(options);
+  return async function sessionkitCsrf(ctx: Context, next) {
+    const session = ctx.session as Session<any> | undefined;
+    if (session === undefined) throw new TypeError("sessionkit: csrfProtection needs ctx.session: use sessionMiddleware(sessions) before it.");
+    const refused = csrfRefusal(
+      session,
+      {
+        method: ctx.method,
+        tls: (ctx.req.socket as TLSSocket).encrypted === true,
+        host: ctx.get("host") || ctx.get(":authority") || undefined,
+        header: (name) => ctx.req.headers[name],
+        formToken: formField((ctx.request as { body?: unknown }).body, resolved.fieldName),
+      },
+      resolved,
+    );
+    if (refused) throw refused;
+    await next();
+  };
 }

@@ -11,10 +11,16 @@
 import { dumps } from "../codec/index.js";
 import { clone, isCloneable } from "./clone.js";
 
-/** Keys sessionkit writes in the data itself (Flask's wire names), hidden from keys()/entries(). */
+/**
+ * Keys sessionkit writes in the data itself, hidden from keys()/entries().
+ * Flask's wire names where Flask has one: `csrf_token` is Flask-WTF's, so a
+ * Flask app sharing the session sees the CSRF secret where Flask-WTF keeps
+ * its own (and Flask-WTF adopts it), and no key of sessionkit's.
+ */
 export const RESERVED_KEYS = Object.freeze({
   permanent: "_permanent",
   flashes: "_flashes",
+  csrf: "csrf_token",
   createdAt: "_sk_created",
   jti: "_sk_jti",
   user: "_sk_user",
@@ -23,6 +29,16 @@ export const RESERVED_KEYS = Object.freeze({
 
 /** Every reserved key, for fast membership tests. */
 export const RESERVED: ReadonlySet<string> = new Set<string>(Object.values(RESERVED_KEYS));
+
+/**
+ * sessionkit's own keys (cookie mode, native formats): who the session
+ * belongs to, when it was created and its denylist id. They are machinery,
+ * not data: `clear()` keeps them (a cleared session is still the same
+ * session, so a later logout, "log out everywhere" and the absolute timeout
+ * still reach it), and they do not make a session non-empty. `login()`
+ * replaces them; `destroy()` ends the cookie.
+ */
+const MACHINERY: ReadonlySet<string> = new Set<string>([RESERVED_KEYS.createdAt, RESERVED_KEYS.jti, RESERVED_KEYS.user, RESERVED_KEYS.authAt]);
 
 /**
  * A session's values and change tracking.
@@ -83,11 +99,26 @@ export class SessionData {
     return had;
   }
 
+  /** Remove every key but sessionkit's machinery (see MACHINERY). */
   clear(): void {
-    for (const key of this.values.keys()) this.dirty.add(key);
-    this.values.clear();
+    for (const key of [...this.values.keys()]) {
+      if (MACHINERY.has(key)) continue;
+      this.values.delete(key);
+      this.dirty.add(key);
+    }
     this.#handedOut.clear();
     this.cleared = true;
+  }
+
+  /**
+   * Whether the session holds nothing (Flask's `not session`: `_permanent`
+   * and flashes count). The creation time and the denylist id do not count;
+   * the user does: a logged-in session is not empty, even with no data.
+   */
+  isEmpty(): boolean {
+    if (this.values.size === 0) return true;
+    for (const key of this.values.keys()) if (key === RESERVED_KEYS.user || !MACHINERY.has(key)) return false;
+    return true;
   }
 
   /**

@@ -8,6 +8,8 @@
  * {@link sessionInternals}, what the request changed and asked for.
  */
 import { tuple } from "../codec/index.js";
+import type { AppSessionData, SessionDataShape } from "./app-data.js";
+import { isCsrfSecret, maskCsrfToken, newCsrfSecret } from "./csrf-token.js";
 import { HeadersSentError } from "./errors.js";
 import { RESERVED, RESERVED_KEYS, SessionData } from "./session-data.js";
 import type { ModeState } from "./session-state.js";
@@ -87,7 +89,7 @@ function checkUserId(userId: unknown, method: string, nullable: boolean): void {
  * session.set("username", "admin");
  * session.pop("username");
  */
-export class Session<Data extends Record<string, unknown> = Record<string, unknown>> {
+export class Session<Data extends SessionDataShape = AppSessionData> {
   #modified = false;
   #accessed = false;
   readonly #isNew: boolean;
@@ -150,7 +152,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   /** Store a value (Flask's `session[key] = value`). */
   set<K extends Key<Data>>(key: K, value: Data[K]): this {
     this.#assertOpen();
-    if (RESERVED.has(key)) throw new TypeError(`sessionkit: "${key}" is reserved; use session.permanent or session.flash().`);
+    if (RESERVED.has(key)) throw new TypeError(`sessionkit: "${key}" is reserved; use session.permanent, session.flash() or session.csrfToken().`);
     if (value === undefined) this.#remove(key);
     else this.#write(key, value);
     return this;
@@ -293,7 +295,8 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
    * `cycle_key`). For a login use {@link login}, which also drops pre-login
    * data and records the user. In server-side mode the old id stays
    * readable, read-only, for `regenerateGraceSeconds`; the absolute timeout
-   * keeps its origin.
+   * keeps its origin. The CSRF secret is not kept: tokens issued before are
+   * refused, as after a login.
    *
    * @example
    * await session.regenerate(); // after a privilege change that keeps the data
@@ -302,6 +305,8 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
     this.#assertOpen();
     const keepData = options.keepData ?? true;
     if (!keepData) this.clear();
+    // A token known before the change (say, to whoever planted this session) must not be valid after it.
+    else this[INTERNALS].data.remove(RESERVED_KEYS.csrf);
     this[INTERNALS].regenerate = { keepData };
     this.#modified = true;
     this.#accessed = true;
@@ -358,6 +363,31 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
     internals.loggedIn = true;
     this.#modified = true;
     return Promise.resolve();
+  }
+
+  /**
+   * A CSRF token for a form or a request header: each call returns a new
+   * masked token (so a compressed page cannot leak it, BREACH), and every
+   * one verifies against the session's CSRF secret until that secret
+   * changes. The secret is made on the first call and kept in the session
+   * (under `csrf_token`, Flask-WTF's key, hidden from {@link keys});
+   * {@link login}, {@link regenerate}, {@link destroy} and {@link clear}
+   * drop it, so a token from before them is refused. Verify with the
+   * adapter's `csrfProtection`. Once the session is committed, a session
+   * that has a secret still gives tokens; making the secret throws
+   * HeadersSentError.
+   *
+   * @example
+   * res.send(`<form method="post"><input type="hidden" name="csrf_token" value="${req.session.csrfToken()}">…</form>`);
+   */
+  csrfToken(): string {
+    this.#accessed = true;
+    const stored = this[INTERNALS].data.values.get(RESERVED_KEYS.csrf);
+    if (isCsrfSecret(stored)) return maskCsrfToken(stored);
+    this.#assertOpen();
+    const secret = newCsrfSecret();
+    this.#write(RESERVED_KEYS.csrf, secret);
+    return maskCsrfToken(secret);
   }
 
   /**
