@@ -1,5 +1,5 @@
 /**
- * Section J of SECURITY-REQUIREMENTS.md, on every server-side store and all
+ * Section J of docs/security-model.md, on every server-side store and all
  * six adapters (R79), on a real server: 1,000 concurrent requests on one session
  * keep all 1,000 keys; a logout racing slow requests stays logged out; a
  * regenerate racing parallel requests logs nobody out; a parallel first

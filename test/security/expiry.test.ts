@@ -1,5 +1,5 @@
 /**
- * Section C of SECURITY-REQUIREMENTS.md: expiry enforced by the server, with
+ * Section C of docs/security-model.md: expiry enforced by the server, with
  * an injected clock, whatever the browser or the store's TTL does. On all
  * six adapters (R79).
  */

@@ -1,5 +1,5 @@
 /**
- * Section B of SECURITY-REQUIREMENTS.md: fixation, regeneration, privilege
+ * Section B of docs/security-model.md: fixation, regeneration, privilege
  * change — asserted on all six adapters (R79), and through the tutorial (Express).
  */
 import { after, before, describe, it } from "node:test";

@@ -1,5 +1,5 @@
 /**
- * Section A of SECURITY-REQUIREMENTS.md: session identifiers in server-side
+ * Section A of docs/security-model.md: session identifiers in server-side
  * mode — source and entropy, strict mode, syntax checks before the store,
  * no records for unknown ids, hashed ids at rest. Over the wire on all six
  * adapters (R79); the id generator itself (R1) has no adapter in it.

@@ -1,5 +1,5 @@
 /**
- * Section D of SECURITY-REQUIREMENTS.md: logout and termination — destroy,
+ * Section D of docs/security-model.md: logout and termination — destroy,
  * no resurrection by a request in flight (also under fast-check's scheduler),
  * log out everywhere, no persistence on 5xx (a late change: headers-sent.test.ts). On the
  * wire on all six adapters (R79); the scheduler property drives core alone.

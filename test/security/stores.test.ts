@@ -1,5 +1,5 @@
 /**
- * Section I of SECURITY-REQUIREMENTS.md, on all six adapters (R79): store
+ * Section I of docs/security-model.md, on all six adapters (R79): store
  * failures fail closed (503, no cookie, no anonymous fallback), every call
  * has a deadline, Redis TTL follows the session expiry, the memory store is
  * bounded. (Pause/kill/restart of real servers: test/faults/.)
