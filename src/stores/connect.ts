@@ -159,36 +159,26 @@ export class ConnectStore implements Store {
 
   /**
    * Give a session a new id, in the old id's queue slot: read the old record,
-   * write the new one, then freeze (or remove) the old one. Atomic only
+   * write the new one, then freeze the old one (kept as the link a logout follows). Atomic only
    * within this process; see the class notes for what other processes can do.
    *
    * @example
    * await store.rotate(oldIdHash, newIdHash, { set: {}, delete: [] }, Date.now() + 10_000, storeContext());
    */
   async rotate(oldIdHash: string, newIdHash: string, change: ChangeSet, graceUntilMs: number, ctx: StoreContext): Promise<ApplyResult> {
-    const keepOld = graceUntilMs > ctx.nowMs;
-    let dropPredecessor: string | undefined;
-    const result = await this.#queue.run(oldIdHash, async (): Promise<ApplyResult> => {
+    return this.#queue.run(oldIdHash, async (): Promise<ApplyResult> => {
       const old = this.#live(await this.#call("get", [oldIdHash]), ctx.nowMs);
       if (old === undefined) return "missing";
       if (old.frozen === true) return "frozen";
       const applied = applyChangeSet(old, change);
-      const next: StoreRecord = { data: applied.data, createdAtMs: applied.createdAtMs, expiresAtMs: applied.expiresAtMs, userId: applied.userId };
-      if (keepOld) next.predecessor = oldIdHash;
+      const next: StoreRecord = { data: applied.data, createdAtMs: applied.createdAtMs, expiresAtMs: applied.expiresAtMs, userId: applied.userId, predecessor: oldIdHash };
       // The new id is fresh and unknown until this returns, so its own queue is not needed.
       await this.#call("set", [newIdHash, toSession(next, ctx.nowMs)]);
-      if (keepOld) {
-        const { userId: _u, ...rest } = old;
-        await this.#call("set", [oldIdHash, toSession({ ...rest, frozen: true, successor: newIdHash, expiresAtMs: graceUntilMs }, ctx.nowMs)]);
-      } else {
-        await this.#call("destroy", [oldIdHash]);
-        dropPredecessor = old.predecessor;
-      }
+      const { userId: _u, ...rest } = old;
+      const expiresAtMs = Math.max(old.expiresAtMs, graceUntilMs);
+      await this.#call("set", [oldIdHash, toSession({ ...rest, frozen: true, successor: newIdHash, readableUntilMs: graceUntilMs, expiresAtMs }, ctx.nowMs)]);
       return "ok";
     });
-    // No grace: the old id is gone, and so must be any older id still in its own grace window.
-    if (dropPredecessor !== undefined) await this.#destroyLinked(dropPredecessor, undefined, ctx.nowMs);
-    return result;
   }
 
   /**

@@ -147,38 +147,28 @@ export class FileStore implements Store {
 
   /**
    * Give a session a new id, under the old id's lock (see `Store.rotate`):
-   * the new file is written, then the old one frozen or removed, and both
-   * land or neither does.
+   * the new file is written, then the old one frozen (kept as the link a
+   * logout follows), and both land or neither does.
    *
    * @example
    * await store.rotate(oldIdHash, newIdHash, { set: {}, delete: [] }, Date.now() + 10_000, storeContext());
    */
   async rotate(oldIdHash: string, newIdHash: string, change: ChangeSet, graceUntilMs: number, ctx: StoreContext): Promise<ApplyResult> {
     this.#files.path(newIdHash);
-    const keepOld = graceUntilMs > ctx.nowMs;
-    let dropPredecessor: string | undefined;
-    const result = await this.#files.write(oldIdHash, ctx, async (files, old) => {
+    return this.#files.write(oldIdHash, ctx, async (files, old) => {
       if (old === undefined || old.expiresAtMs <= ctx.nowMs) return "missing";
       if (old.frozen === true) return "frozen";
       const applied = applyChangeSet(old, change);
-      const next: StoreRecord = { data: applied.data, createdAtMs: applied.createdAtMs, expiresAtMs: applied.expiresAtMs, userId: applied.userId };
-      if (keepOld) next.predecessor = oldIdHash;
+      const next: StoreRecord = { data: applied.data, createdAtMs: applied.createdAtMs, expiresAtMs: applied.expiresAtMs, userId: applied.userId, predecessor: oldIdHash };
       // The new id is fresh (256 random bits) and unknown to anyone until this returns: the old id's lock covers it.
       if (next.userId !== undefined) await this.#users.add(next.userId, newIdHash);
       await files.put(newIdHash, encodeRecord(next));
-      if (keepOld) {
-        const { userId: _u, ...rest } = old;
-        await files.put(oldIdHash, encodeRecord({ ...rest, frozen: true, successor: newIdHash, expiresAtMs: graceUntilMs }));
-      } else {
-        await files.remove(oldIdHash);
-        dropPredecessor = old.predecessor;
-      }
+      const { userId: _u, ...rest } = old;
+      const expiresAtMs = Math.max(old.expiresAtMs, graceUntilMs);
+      await files.put(oldIdHash, encodeRecord({ ...rest, frozen: true, successor: newIdHash, readableUntilMs: graceUntilMs, expiresAtMs }));
       if (old.userId !== undefined) files.afterCommit(() => this.#users.remove(old.userId!, oldIdHash));
       return "ok" as const;
     });
-    // No grace: the old id is gone, and so must be any older id still in its own grace window.
-    if (result === "ok" && dropPredecessor !== undefined) await this.#destroyLinked(dropPredecessor, undefined);
-    return result;
   }
 
   /**

@@ -134,7 +134,7 @@ export class FlaskSessionRedisStore implements Store {
   async load(id: string, ctx: StoreContext): Promise<StoreRecord | undefined> {
     const reply = await this.#run(SCRIPTS.load, this.#keys(id), []);
     if (!Array.isArray(reply)) return undefined;
-    const [bytes, expireTime, c, e, x, u, f, succ, pred] = reply as [Buffer, number, ...Buffer[]];
+    const [bytes, expireTime, c, e, x, u, f, succ, pred, readable] = reply as [Buffer, number, ...Buffer[]];
     const nowMs = ctx.nowMs;
     const meta = (b: Buffer | undefined): string | undefined => (b && b.length > 0 ? b.toString("utf8") : undefined);
     // sessionkit's expiry holds while the key's expiry is still the one it set; else Flask-Session rewrote the record.
@@ -160,6 +160,7 @@ export class FlaskSessionRedisStore implements Store {
     const predecessor = meta(pred);
     if (successor !== undefined) out.successor = successor;
     if (predecessor !== undefined) out.predecessor = predecessor;
+    if (meta(readable) !== undefined) out.readableUntilMs = Number(meta(readable));
     return out;
   }
 
@@ -206,7 +207,7 @@ export class FlaskSessionRedisStore implements Store {
       String(ctx.nowMs),
       oldId,
       newId,
-      graceUntilMs > ctx.nowMs ? String(graceUntilMs) : "",
+      String(graceUntilMs),
       change.createdAtMs === undefined ? "" : String(change.createdAtMs),
       change.expiresAtMs === undefined ? "" : String(change.expiresAtMs),
       change.userId === undefined ? "" : change.userId === null ? "-" : userArg(change.userId),

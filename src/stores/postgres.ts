@@ -133,6 +133,7 @@ export class PostgresStore implements Store {
       record.userId === undefined ? null : encodeText(record.userId, "userId"),
       record.frozen === true,
       ctx.nowMs,
+      record.readableUntilMs ?? null,
     ]);
     return rowCount === 1;
   }

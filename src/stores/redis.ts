@@ -10,7 +10,8 @@
  *
  * `rotate` touches two session keys, which live in different hash slots on a
  * cluster, so it is two scripts, each atomic: the first freezes the old
- * record (or deletes it) and returns its fields, a snapshot no later write
+ * record (kept as a link until the later of its expiry and the grace window)
+ * and returns its fields, a snapshot no later write
  * can change; the second creates the new record from it, unless a destroy
  * that followed the old record's successor link left a tombstone there
  * first. Exactly one of many concurrent rotates wins the first step, and a
@@ -145,9 +146,7 @@ export class RedisStore implements Store {
   }
 
   async rotate(oldIdHash: string, newIdHash: string, change: ChangeSet, graceUntilMs: number, ctx: StoreContext): Promise<ApplyResult> {
-    const keepOld = graceUntilMs > ctx.nowMs;
-    const graceTtl = keepOld ? String(ttlSecondsUntil(graceUntilMs, ctx.nowMs)) : "0";
-    const frozen = asArray(await this.#redis.run(SCRIPTS.freeze, [this.#key(oldIdHash)], [String(ctx.nowMs), newIdHash, String(graceUntilMs), graceTtl]));
+    const frozen = asArray(await this.#redis.run(SCRIPTS.freeze, [this.#key(oldIdHash)], [String(ctx.nowMs), newIdHash, String(graceUntilMs)]));
     if (String(frozen[0]) !== "ok") return String(frozen[0]) === "frozen" ? "frozen" : "missing";
     const old = fromFields(asArray(frozen[1]))!;
     const data = Object.create(null) as Record<string, string>;
@@ -159,15 +158,13 @@ export class RedisStore implements Store {
       createdAtMs: change.createdAtMs ?? old.createdAtMs,
       expiresAtMs: change.expiresAtMs ?? old.expiresAtMs,
       userId: change.userId === undefined ? old.userId : change.userId ?? undefined,
+      predecessor: oldIdHash,
     };
-    if (keepOld) next.predecessor = oldIdHash;
     const ttl = ttlSecondsUntil(next.expiresAtMs, ctx.nowMs);
     if (next.userId !== undefined) await this.#users.add(next.userId, newIdHash, ctx.nowMs, ttl);
     const created = Number(await this.#redis.run(SCRIPTS.createRotated, [this.#key(newIdHash)], [String(ttl), ...toFields(next)])) === 1;
     if (old.userId !== undefined) await this.#users.remove(old.userId, oldIdHash);
     if (!created && next.userId !== undefined) await this.#users.remove(next.userId, newIdHash);
-    // No grace: the old id is gone, and so must be any older id still in its own grace window.
-    if (!keepOld && old.predecessor !== undefined) await this.#destroyLinked(old.predecessor, undefined, undefined, ctx.nowMs);
     // Not created: a destroy reached the new id through the frozen record's link first. The logout won.
     return created ? "ok" : "missing";
   }

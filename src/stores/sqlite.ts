@@ -171,6 +171,7 @@ function toRecord(row: Row): StoreRecord {
   if (row.frozen) out.frozen = true;
   if (row.successor !== null) out.successor = row.successor;
   if (row.predecessor !== null) out.predecessor = row.predecessor;
+  if (row.readable_until_ms !== null) out.readableUntilMs = row.readable_until_ms;
   return out;
 }
 

@@ -64,6 +64,21 @@ export function registerLinkTests(make: MakeStore): void {
         assert.equal(await store.apply(backward[1]!, change({ set: { late: "1" } }), ctx()), "missing");
       }));
 
+    it("a logout with the old id after its grace window still ends the new id (the frozen record is kept as the link)", () =>
+      withStore(make, async ({ store }) => {
+        const nowMs = Date.now();
+        for (const graceMs of [5_000, 0]) {
+          const [oldId, newId] = [randomIdHash(), randomIdHash()];
+          await store.create(oldId, record({ a: "1" }, { nowMs, ttlSeconds: 3_600 }), ctx(nowMs));
+          assert.equal(await store.rotate(oldId, newId, change({ set: { b: "2" } }), nowMs + graceMs, ctx(nowMs)), "ok");
+          const later = ctx(nowMs + graceMs + 60_000);
+          assert.ok(await store.load(newId, later), "the new id is live");
+          await store.destroy(oldId, later);
+          assert.equal(await store.load(newId, later), undefined, `grace ${graceMs} ms: the logout reached the new id`);
+          assert.equal(await store.apply(newId, change({ set: { late: "1" } }), later), "missing");
+        }
+      }));
+
     it("destroyForUser follows links, keeps the excepted session whole, and counts sessions, not ids", async (t) => {
       await withStore(make, async ({ store }) => {
         if (!store.destroyForUser || !store.listForUser) return t.skip(`${store.name} declares no user index`);

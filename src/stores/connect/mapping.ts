@@ -30,6 +30,7 @@ export interface ConnectSessionData {
     /** The links of a regenerate (absent on records written before rotate). */
     successor?: string;
     predecessor?: string;
+    readableUntilMs?: number;
   };
 }
 
@@ -59,6 +60,7 @@ export function toSession(record: StoreRecord, nowMs: number, wallNowMs: number 
       frozen: record.frozen === true,
       ...(record.successor === undefined ? {} : { successor: record.successor }),
       ...(record.predecessor === undefined ? {} : { predecessor: record.predecessor }),
+      ...(record.readableUntilMs === undefined ? {} : { readableUntilMs: record.readableUntilMs }),
     },
   };
 }
@@ -84,6 +86,7 @@ export function fromSession(sess: unknown): StoreRecord | undefined {
     typeof ours.frozen !== "boolean" ||
     (ours.successor !== undefined && typeof ours.successor !== "string") ||
     (ours.predecessor !== undefined && typeof ours.predecessor !== "string") ||
+    (ours.readableUntilMs !== undefined && !Number.isSafeInteger(ours.readableUntilMs)) ||
     ours.data === null ||
     typeof ours.data !== "object" ||
     Array.isArray(ours.data)
@@ -100,6 +103,7 @@ export function fromSession(sess: unknown): StoreRecord | undefined {
   if (ours.frozen === true) record.frozen = true;
   if (typeof ours.successor === "string") record.successor = ours.successor;
   if (typeof ours.predecessor === "string") record.predecessor = ours.predecessor;
+  if (typeof ours.readableUntilMs === "number") record.readableUntilMs = ours.readableUntilMs;
   return record;
 }
 

@@ -31,6 +31,7 @@ export function encodeRecord(record: StoreRecord): string {
     // Optional in format 1: files written before regenerate was atomic have no links.
     ...(record.successor === undefined ? {} : { successor: record.successor }),
     ...(record.predecessor === undefined ? {} : { predecessor: record.predecessor }),
+    ...(record.readableUntilMs === undefined ? {} : { readableUntilMs: record.readableUntilMs }),
     data: record.data,
   });
 }
@@ -60,6 +61,7 @@ export function decodeRecord(text: string): StoreRecord {
     typeof p.frozen !== "boolean" ||
     (p.successor !== undefined && typeof p.successor !== "string") ||
     (p.predecessor !== undefined && typeof p.predecessor !== "string") ||
+    (p.readableUntilMs !== undefined && !Number.isSafeInteger(p.readableUntilMs)) ||
     p.data === null ||
     typeof p.data !== "object" ||
     Array.isArray(p.data)
@@ -76,6 +78,7 @@ export function decodeRecord(text: string): StoreRecord {
   if (p.frozen === true) record.frozen = true;
   if (typeof p.successor === "string") record.successor = p.successor;
   if (typeof p.predecessor === "string") record.predecessor = p.predecessor;
+  if (typeof p.readableUntilMs === "number") record.readableUntilMs = p.readableUntilMs;
   return record;
 }
 

@@ -44,12 +44,12 @@ function script(body: string): LuaScript {
 
 /** Every script; the argument layout of each is written above its body. */
 export const SCRIPTS = {
-  // KEYS: record, meta. ARGV: none. → nil | {bytes, pexpiretime, c, e, x, u, f, s, p}
+  // KEYS: record, meta. ARGV: none. → nil | {bytes, pexpiretime, c, e, x, u, f, s, p, r}
   load: script(`
 local v = redis.call('GET', KEYS[1])
 if not v then return false end
-local m = redis.call('HMGET', KEYS[2], 'c', 'e', 'x', 'u', 'f', 's', 'p')
-return {v, redis.call('PEXPIRETIME', KEYS[1]), m[1] or '', m[2] or '', m[3] or '', m[4] or '', m[5] or '', m[6] or '', m[7] or ''}
+local m = redis.call('HMGET', KEYS[2], 'c', 'e', 'x', 'u', 'f', 's', 'p', 'r')
+return {v, redis.call('PEXPIRETIME', KEYS[1]), m[1] or '', m[2] or '', m[3] or '', m[4] or '', m[5] or '', m[6] or '', m[7] or '', m[8] or ''}
 `),
 
   // User ids travel and are kept as '=' .. id, so that an empty id is distinct from none.
@@ -73,13 +73,14 @@ return 1
   // KEYS: record, meta. ARGV: nowMs, ttl, expiresAtMs | '', clear, unused, user ('' keep | '-' remove | '=' .. id),
   // id, userBase, nSet, (name, value bytes) × nSet, nDelete, name × nDelete. → 'ok' | 'missing' | 'frozen' | 'corrupt'
   apply: script(`
+local m = redis.call('HMGET', KEYS[2], 'e', 'x', 'f', 'u')
+-- Frozen first: past its grace window the record is gone, but its metadata is the kept link.
+if m[3] == '1' then return 'frozen' end
 local v = redis.call('GET', KEYS[1])
 if not v then return 'missing' end
 local xt = redis.call('PEXPIRETIME', KEYS[1])
-local m = redis.call('HMGET', KEYS[2], 'e', 'x', 'f', 'u')
 local e = effective(m[1], m[2], xt)
 if e and e <= tonumber(ARGV[1]) then return 'missing' end
-if m[3] == '1' then return 'frozen' end
 local bytes = splice(v, ARGV[4], 9)
 if not bytes then return 'corrupt' end
 if ARGV[3] ~= '' then
@@ -105,19 +106,20 @@ if user then extend(ARGV[8] .. user, t) end
 return 'ok'
 `),
 
-  // KEYS: old record, old meta, new record, new meta. ARGV: nowMs, oldId, newId, graceUntilMs ('' = no grace),
+  // KEYS: old record, old meta, new record, new meta. ARGV: nowMs, oldId, newId, graceUntilMs,
   // createdAtMs | '', expiresAtMs | '', user ('' keep | '-' remove | '=' .. id), clear, keyPrefix, metaPrefix,
   // userBase, nSet, (name, value bytes) × nSet, nDelete, name × nDelete. → 'ok' | 'missing' | 'frozen' | 'corrupt'
   // One script: the record, both metadata hashes and the user sets live on one node.
   rotate: script(`
 local now = tonumber(ARGV[1])
+local m = redis.call('HMGET', KEYS[2], 'e', 'x', 'f', 'u', 'c', 'p')
+-- Frozen first: past its grace window the record is gone, but its metadata is the kept link.
+if m[3] == '1' then return 'frozen' end
 local v = redis.call('GET', KEYS[1])
 if not v then return 'missing' end
 local xt = redis.call('PEXPIRETIME', KEYS[1])
-local m = redis.call('HMGET', KEYS[2], 'e', 'x', 'f', 'u', 'c', 'p')
 local e = effective(m[1], m[2], xt)
 if e and e <= now then return 'missing' end
-if m[3] == '1' then return 'frozen' end
 local bytes = splice(v, ARGV[8], 12)
 if not bytes then return 'corrupt' end
 local expires = e
@@ -135,17 +137,18 @@ if expires then redis.call('HSET', KEYS[4], 'e', string.format('%.0f', expires))
 local user = m[4]
 if ARGV[7] == '-' then user = false elseif ARGV[7] ~= '' then user = ARGV[7] end
 if m[4] then redis.call('SREM', ARGV[11] .. m[4], ARGV[2]) end
-if ARGV[4] ~= '' then
-  redis.call('HSET', KEYS[4], 'p', ARGV[2])
-  redis.call('HSET', KEYS[2], 'f', '1', 's', ARGV[3], 'e', ARGV[4])
-  redis.call('HDEL', KEYS[2], 'u')
-  redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(ARGV[4]) - now))
-  stamp(KEYS[1], KEYS[2])
-else
-  -- No grace: the old id ends now, with any older id still in its own grace window.
-  redis.call('DEL', KEYS[1], KEYS[2])
-  if m[6] then destroy_linked(m[6], false, now, ARGV[9], ARGV[10], ARGV[11]) end
-end
+-- The old id: Flask-Session's record lives until the grace ends (a Flask app
+-- reading the old id sees it that long only); the frozen metadata, the link a
+-- logout sent with the old id follows, until the later of its expiry and the grace.
+local grace = tonumber(ARGV[4])
+local kept = grace
+if e and e > grace then kept = e end
+redis.call('HSET', KEYS[4], 'p', ARGV[2])
+redis.call('HSET', KEYS[2], 'f', '1', 's', ARGV[3], 'r', ARGV[4], 'e', string.format('%.0f', kept))
+redis.call('HDEL', KEYS[2], 'u')
+redis.call('PEXPIRE', KEYS[1], math.max(1, grace - now))
+redis.call('HSET', KEYS[2], 'x', redis.call('PEXPIRETIME', KEYS[1]))
+redis.call('PEXPIRE', KEYS[2], math.max(1, kept - now))
 local t = stamp(KEYS[3], KEYS[4])
 if user then
   redis.call('HSET', KEYS[4], 'u', user)

@@ -90,7 +90,7 @@ export function buildStatements(table: string, schema?: string): PostgresStateme
   const qualified = schema === undefined ? t : `${quoteIdentifier(schema, "schema")}.${t}`;
   const expiresIdx = quoteIdentifier(`${table}_expires_idx`.slice(0, 60), "table");
   const userIdx = quoteIdentifier(`${table}_user_idx`.slice(0, 60), "table");
-  const columns = "id_hash, data, created_at_ms, expires_at_ms, user_id, frozen, successor, predecessor";
+  const columns = "id_hash, data, created_at_ms, expires_at_ms, user_id, frozen, successor, predecessor, readable_until_ms";
   const summary = "id_hash, created_at_ms, expires_at_ms, user_id";
   return {
     migrate: [
@@ -102,10 +102,12 @@ export function buildStatements(table: string, schema?: string): PostgresStateme
         user_id text,
         frozen boolean NOT NULL DEFAULT false,
         successor text,
-        predecessor text
+        predecessor text,
+        readable_until_ms bigint
       )`,
       // Tables made before regenerate became one atomic step: add the link columns (instant: nullable, no default).
-      `ALTER TABLE ${qualified} ADD COLUMN IF NOT EXISTS successor text, ADD COLUMN IF NOT EXISTS predecessor text`,
+      `ALTER TABLE ${qualified} ADD COLUMN IF NOT EXISTS successor text, ADD COLUMN IF NOT EXISTS predecessor text,
+        ADD COLUMN IF NOT EXISTS readable_until_ms bigint`,
       `CREATE INDEX IF NOT EXISTS ${expiresIdx} ON ${qualified} (expires_at_ms)`,
       // Partial: most sessions are anonymous, and only indexed ones are ever looked up by user.
       `CREATE INDEX IF NOT EXISTS ${userIdx} ON ${qualified} (user_id) WHERE user_id IS NOT NULL`,
@@ -114,10 +116,10 @@ export function buildStatements(table: string, schema?: string): PostgresStateme
     lockKey: `sessionkit:${schema ?? ""}.${table}`,
     load: `SELECT ${columns} FROM ${qualified} WHERE id_hash = $1 AND expires_at_ms > $2`,
     // An expired row under the id is gone for every reader, so it must not block the create.
-    create: `INSERT INTO ${qualified} AS s (${columns}) VALUES ($1, $2::jsonb, $3, $4, $5, $6, NULL, NULL)
+    create: `INSERT INTO ${qualified} AS s (${columns}) VALUES ($1, $2::jsonb, $3, $4, $5, $6, NULL, NULL, $8)
       ON CONFLICT (id_hash) DO UPDATE SET data = EXCLUDED.data, created_at_ms = EXCLUDED.created_at_ms,
         expires_at_ms = EXCLUDED.expires_at_ms, user_id = EXCLUDED.user_id, frozen = EXCLUDED.frozen,
-        successor = NULL, predecessor = NULL
+        successor = NULL, predecessor = NULL, readable_until_ms = EXCLUDED.readable_until_ms
       WHERE s.expires_at_ms <= $7`,
     apply: `WITH cur AS (
         SELECT id_hash, frozen FROM ${qualified}
@@ -134,9 +136,9 @@ export function buildStatements(table: string, schema?: string): PostgresStateme
       SELECT (SELECT frozen FROM cur) AS frozen, EXISTS (SELECT 1 FROM upd) AS updated`,
     touch: `UPDATE ${qualified} SET expires_at_ms = $2 WHERE id_hash = $1 AND expires_at_ms > $3 AND NOT frozen`,
     // $1 old, $2 new, $3 nowMs, $4 clear, $5 deleted keys, $6 set (jsonb), $7 createdAtMs, $8 expiresAtMs,
-    // $9 user given, $10 user, $11 graceUntilMs. A frozen old row leaves the user index (user_id NULL);
-    // with no grace it is deleted with its own predecessors (the new row has no link to reach them by).
-    rotate: `WITH RECURSIVE old AS (
+    // $9 user given, $10 user, $11 graceUntilMs. The old row is frozen, leaves the user index
+    // (user_id NULL), and is kept until the later of its expiry and the grace: the link a logout follows.
+    rotate: `WITH old AS (
         SELECT id_hash, data, created_at_ms, expires_at_ms, user_id, frozen FROM ${qualified}
         WHERE id_hash = $1 AND expires_at_ms > $3
         FOR UPDATE
@@ -144,23 +146,16 @@ export function buildStatements(table: string, schema?: string): PostgresStateme
         INSERT INTO ${qualified} (${columns})
         SELECT $2, ((CASE WHEN $4::boolean THEN '{}'::jsonb ELSE old.data END) - $5::text[]) || $6::jsonb,
           COALESCE($7::bigint, old.created_at_ms), COALESCE($8::bigint, old.expires_at_ms),
-          CASE WHEN $9::boolean THEN $10::text ELSE old.user_id END, false, NULL,
-          CASE WHEN $11::bigint > $3::bigint THEN old.id_hash END
+          CASE WHEN $9::boolean THEN $10::text ELSE old.user_id END, false, NULL, old.id_hash, NULL
         FROM old WHERE NOT old.frozen
         RETURNING 1
       ), frz AS (
-        UPDATE ${qualified} AS s SET frozen = true, expires_at_ms = $11, successor = $2, user_id = NULL
-        FROM old WHERE s.id_hash = old.id_hash AND NOT old.frozen AND $11::bigint > $3::bigint
+        UPDATE ${qualified} AS s SET frozen = true, readable_until_ms = $11,
+          expires_at_ms = GREATEST(s.expires_at_ms, $11::bigint), successor = $2, user_id = NULL
+        FROM old WHERE s.id_hash = old.id_hash AND NOT old.frozen
         RETURNING 1
-      ), chain(id) AS (
-        SELECT id_hash FROM old WHERE NOT old.frozen AND $11::bigint <= $3::bigint
-        UNION
-        SELECT s.predecessor FROM chain c JOIN ${qualified} s ON s.id_hash = c.id WHERE s.predecessor IS NOT NULL
-      ), del AS (
-        DELETE FROM ${qualified} WHERE id_hash IN (SELECT id FROM chain) RETURNING 1
       )
-      SELECT (SELECT frozen FROM old) AS frozen, EXISTS (SELECT 1 FROM ins) AS rotated,
-        (SELECT count(*) FROM frz) + (SELECT count(*) FROM del) AS old_rows`,
+      SELECT (SELECT frozen FROM old) AS frozen, EXISTS (SELECT 1 FROM ins) AS rotated`,
     // $1 ids to start from, $2 an id never crossed (or NULL).
     destroyLinked: `WITH RECURSIVE seed(id) AS (SELECT unnest($1::text[])), ${linkedFrom(qualified)}
       SELECT ${LINK_RESULT}`,
@@ -180,9 +175,10 @@ export function buildStatements(table: string, schema?: string): PostgresStateme
         SELECT id_hash FROM ${qualified} WHERE expires_at_ms <= $1
         ORDER BY expires_at_ms LIMIT $2 FOR UPDATE SKIP LOCKED
       )`,
-    list: `SELECT ${summary} FROM ${qualified} WHERE expires_at_ms > $2
+    // Live sessions only: a frozen row is an old id of a session listed under its new one.
+    list: `SELECT ${summary} FROM ${qualified} WHERE expires_at_ms > $2 AND NOT frozen
       ORDER BY created_at_ms, id_hash LIMIT $1`,
     listByUser: `SELECT ${summary} FROM ${qualified}
-      WHERE user_id = $3 AND expires_at_ms > $2 ORDER BY created_at_ms, id_hash LIMIT $1`,
+      WHERE user_id = $3 AND expires_at_ms > $2 AND NOT frozen ORDER BY created_at_ms, id_hash LIMIT $1`,
   };
 }

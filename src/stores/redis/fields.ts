@@ -16,19 +16,20 @@ export function fromFields(flat: unknown[]): StoreRecord | undefined {
   const data = Object.create(null) as Record<string, string>;
   let createdAtMs: number | undefined;
   let expiresAtMs: number | undefined;
-  const meta: Partial<Record<"u" | "f" | "s" | "p", string>> = {};
+  const meta: Partial<Record<"u" | "f" | "r" | "s" | "p", string>> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const field = String(flat[i]);
     const value = String(flat[i + 1]);
     if (field.startsWith("d:")) data[field.slice(2)] = value;
     else if (field === "m:c") createdAtMs = Number(value);
     else if (field === "m:e") expiresAtMs = Number(value);
-    else if (field === "m:u" || field === "m:f" || field === "m:s" || field === "m:p") meta[field.slice(2) as "u"] = value;
+    else if (field === "m:u" || field === "m:f" || field === "m:r" || field === "m:s" || field === "m:p") meta[field.slice(2) as "u"] = value;
   }
   if (createdAtMs === undefined || expiresAtMs === undefined) return undefined;
   const out: StoreRecord = { data, createdAtMs, expiresAtMs };
   if (meta.u !== undefined) out.userId = meta.u;
   if (meta.f !== undefined) out.frozen = true;
+  if (meta.r !== undefined) out.readableUntilMs = Number(meta.r);
   if (meta.s !== undefined) out.successor = meta.s;
   if (meta.p !== undefined) out.predecessor = meta.p;
   return out;
@@ -44,6 +45,7 @@ export function toFields(record: StoreRecord): string[] {
   const out = ["m:c", String(record.createdAtMs), "m:e", String(record.expiresAtMs)];
   if (record.userId !== undefined) out.push("m:u", record.userId);
   if (record.frozen === true) out.push("m:f", "1");
+  if (record.readableUntilMs !== undefined) out.push("m:r", String(record.readableUntilMs));
   if (record.successor !== undefined) out.push("m:s", record.successor);
   if (record.predecessor !== undefined) out.push("m:p", record.predecessor);
   for (const key of Object.keys(record.data)) out.push(`d:${key}`, record.data[key]!);

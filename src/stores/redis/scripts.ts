@@ -5,7 +5,7 @@
  *
  * A session is one hash: user data in fields `d:<key>`, metadata in
  * `m:c` (createdAtMs), `m:e` (expiresAtMs), `m:u` (userId), `m:f` (frozen),
- * `m:s` (successor) and `m:p` (predecessor). The prefixes keep user keys and
+ * `m:r` (readableUntilMs), `m:s` (successor) and `m:p` (predecessor). The prefixes keep user keys and
  * metadata apart, whatever the app names its keys. A hash holding only `m:x`
  * is a tombstone: a destroy found the key empty while following a successor
  * link, so a rotate still on its way may not create it. Expiry: the key's own
@@ -105,25 +105,24 @@ return {1, meta[3]}`),
 
   /**
    * Step one of a rotate. KEYS: the old session. ARGV: nowMs, newIdHash,
-   * graceUntilMs, grace TTL in seconds ('0': no grace). When the record is
-   * live and not frozen: freeze it (successor link, expiry = the grace, out
-   * of the user index) or delete it, and return {'ok', its fields as HGETALL
-   * gives them}: the snapshot the new record is made from. No write can land
-   * on it after this, so the snapshot is final. Else {'missing'} | {'frozen'}.
+   * graceUntilMs. When the record is live and not frozen: freeze it
+   * (successor link, readable until the grace ends, kept until the later of
+   * its expiry and the grace as the link a logout follows, out of the user
+   * index) and return {'ok', its fields as HGETALL gives them}: the snapshot
+   * the new record is made from. No write can land on it after this, so the
+   * snapshot is final. Else {'missing'} | {'frozen'}.
    */
   freeze: script(`
 local key = KEYS[1]
+local now = tonumber(ARGV[1])
 local meta = redis.call('HMGET', key, 'm:e', 'm:f')
-if not meta[1] or tonumber(meta[1]) <= tonumber(ARGV[1]) then return {'missing'} end
+if not meta[1] or tonumber(meta[1]) <= now then return {'missing'} end
 if meta[2] then return {'frozen'} end
 local flat = redis.call('HGETALL', key)
-if ARGV[4] == '0' then
-  redis.call('DEL', key)
-else
-  redis.call('HSET', key, 'm:f', '1', 'm:s', ARGV[2], 'm:e', ARGV[3])
-  redis.call('HDEL', key, 'm:u')
-  redis.call('EXPIRE', key, ARGV[4])
-end
+local kept = math.max(tonumber(meta[1]), tonumber(ARGV[3]))
+redis.call('HSET', key, 'm:f', '1', 'm:s', ARGV[2], 'm:r', ARGV[3], 'm:e', string.format('%.0f', kept))
+redis.call('HDEL', key, 'm:u')
+redis.call('EXPIRE', key, math.max(1, math.ceil((kept - now) / 1000)))
 return {'ok', flat}`),
 
   /**

@@ -20,6 +20,7 @@ export interface Row {
   frozen: number;
   successor: string | null;
   predecessor: string | null;
+  readable_until_ms: number | null;
 }
 
 /**
@@ -55,8 +56,8 @@ const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
  */
 function addLinkColumns(db: BetterSqlite3.Database, t: string): void {
   const columns = new Set((db.prepare(`PRAGMA table_info(${t})`).all() as Array<{ name: string }>).map((c) => c.name));
-  for (const column of ["successor", "predecessor"]) {
-    if (!columns.has(column)) db.exec(`ALTER TABLE ${t} ADD COLUMN ${column} TEXT`);
+  for (const [column, type] of [["successor", "TEXT"], ["predecessor", "TEXT"], ["readable_until_ms", "INTEGER"]] as const) {
+    if (!columns.has(column)) db.exec(`ALTER TABLE ${t} ADD COLUMN ${column} ${type}`);
   }
 }
 
@@ -80,13 +81,14 @@ export function prepareStatements(db: BetterSqlite3.Database, table: string): Sq
       user_id TEXT,
       frozen INTEGER NOT NULL DEFAULT 0,
       successor TEXT,
-      predecessor TEXT
+      predecessor TEXT,
+      readable_until_ms INTEGER
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS "${table}_expires_at_ms" ON ${t} (expires_at_ms);
     CREATE INDEX IF NOT EXISTS "${table}_user_id" ON ${t} (user_id) WHERE user_id IS NOT NULL;
   `);
   addLinkColumns(db, t);
-  const cols = "id_hash, data, created_at_ms, expires_at_ms, user_id, frozen, successor, predecessor";
+  const cols = "id_hash, data, created_at_ms, expires_at_ms, user_id, frozen, successor, predecessor, readable_until_ms";
   // The app may have turned on `defaultSafeIntegers` (BigInt results) for its
   // own queries; these statements always read plain numbers (ms timestamps
   // are far below 2^53).
@@ -94,10 +96,13 @@ export function prepareStatements(db: BetterSqlite3.Database, table: string): Sq
   return {
     select: prepare(`SELECT ${cols} FROM ${t} WHERE id_hash = ? AND expires_at_ms > ?`),
     selectAny: prepare(`SELECT ${cols} FROM ${t} WHERE id_hash = ?`),
-    insert: prepare(`INSERT OR IGNORE INTO ${t} (${cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    insert: prepare(`INSERT OR IGNORE INTO ${t} (${cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     update: prepare(`UPDATE ${t} SET data = ?, expires_at_ms = ?, user_id = ? WHERE id_hash = ?`),
-    // A frozen record leaves the user index (user_id NULL): it is reached through its successor.
-    freeze: prepare(`UPDATE ${t} SET frozen = 1, expires_at_ms = ?, successor = ?, user_id = NULL WHERE id_hash = ?`),
+    // A frozen record leaves the user index (user_id NULL): it is reached through its links, and
+    // kept until the later of its expiry and the grace window, as the link a logout follows.
+    freeze: prepare(
+      `UPDATE ${t} SET frozen = 1, readable_until_ms = @grace, expires_at_ms = MAX(expires_at_ms, @grace), successor = @successor, user_id = NULL WHERE id_hash = @id`,
+    ),
     touch: prepare(`UPDATE ${t} SET expires_at_ms = ? WHERE id_hash = ? AND expires_at_ms > ? AND frozen = 0`),
     delete: prepare(`DELETE FROM ${t} WHERE id_hash = ?`),
     deleteExpiredId: prepare(`DELETE FROM ${t} WHERE id_hash = ? AND expires_at_ms <= ?`),
@@ -107,7 +112,8 @@ export function prepareStatements(db: BetterSqlite3.Database, table: string): Sq
     prune: prepare(
       `DELETE FROM ${t} WHERE id_hash IN (SELECT id_hash FROM ${t} WHERE expires_at_ms <= ? ORDER BY expires_at_ms LIMIT ?)`,
     ),
-    list: prepare(`SELECT ${cols} FROM ${t} WHERE expires_at_ms > ? ORDER BY created_at_ms LIMIT ?`),
-    listUser: prepare(`SELECT ${cols} FROM ${t} WHERE user_id = ? AND expires_at_ms > ? ORDER BY created_at_ms LIMIT ?`),
+    // Live sessions only: a frozen record is an old id of a session listed under its new one.
+    list: prepare(`SELECT ${cols} FROM ${t} WHERE expires_at_ms > ? AND frozen = 0 ORDER BY created_at_ms LIMIT ?`),
+    listUser: prepare(`SELECT ${cols} FROM ${t} WHERE user_id = ? AND expires_at_ms > ? AND frozen = 0 ORDER BY created_at_ms LIMIT ?`),
   };
 }

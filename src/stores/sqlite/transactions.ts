@@ -70,7 +70,17 @@ export function transactions(db: BetterSqlite3.Database, sql: SqliteStatements):
     // An expired row under the same id is gone as far as every reader
     // knows, so it must not block the create.
     sql.deleteExpiredId.run(idHash, nowMs);
-    const info = sql.insert.run(idHash, JSON.stringify(record.data), record.createdAtMs, record.expiresAtMs, record.userId ?? null, record.frozen ? 1 : 0, null, null);
+    const info = sql.insert.run(
+      idHash,
+      JSON.stringify(record.data),
+      record.createdAtMs,
+      record.expiresAtMs,
+      record.userId ?? null,
+      record.frozen ? 1 : 0,
+      null,
+      null,
+      record.readableUntilMs ?? null,
+    );
     return info.changes === 1;
   });
 
@@ -87,10 +97,7 @@ export function transactions(db: BetterSqlite3.Database, sql: SqliteStatements):
     const row = sql.select.get(oldIdHash, nowMs) as Row | undefined;
     if (!row) return "missing";
     if (row.frozen) return "frozen";
-    const keepOld = graceUntilMs > nowMs;
-    // No grace: the old id ends now, with any older id still in its own grace window.
-    if (keepOld) sql.freeze.run(graceUntilMs, newIdHash, oldIdHash);
-    else removeLinked(oldIdHash, null);
+    sql.freeze.run({ grace: graceUntilMs, successor: newIdHash, id: oldIdHash });
     sql.insert.run(
       newIdHash,
       JSON.stringify(changedData(row.data, change)),
@@ -99,7 +106,8 @@ export function transactions(db: BetterSqlite3.Database, sql: SqliteStatements):
       change.userId === undefined ? row.user_id : change.userId,
       0,
       null,
-      keepOld ? oldIdHash : null,
+      oldIdHash,
+      null,
     );
     return "ok";
   });
