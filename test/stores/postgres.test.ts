@@ -79,7 +79,7 @@ if (skip !== undefined) {
       );
       assert.deepEqual(
         cols.map((c) => `${c.column_name}:${c.data_type}`),
-        ["id_hash:text", "data:jsonb", "created_at_ms:bigint", "expires_at_ms:bigint", "user_id:text", "frozen:boolean", "successor:text", "predecessor:text"],
+        ["id_hash:text", "data:jsonb", "created_at_ms:bigint", "expires_at_ms:bigint", "user_id:text", "frozen:boolean", "successor:text", "predecessor:text", "readable_until_ms:bigint"],
       );
       const { rows: idx } = await pool.query("SELECT indexdef FROM pg_indexes WHERE tablename = $1 ORDER BY indexname", [table]);
       const defs = idx.map((r) => String(r.indexdef));
