@@ -240,6 +240,8 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
    * value in place, as in Flask (before the commit, which throws HeadersSentError after).
    */
   get modified(): boolean {
+    // Reading it is reading the session, as in Flask (the response varies by cookie).
+    this.#accessed = true;
     return this.#modified;
   }
 
@@ -259,6 +261,13 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
   }
 
   /**
+   * The flashes this request took out of the session (Flask's
+   * `request_ctx.flashes`): set by the first consumeFlashes() call, returned
+   * again by every later call of the same request.
+   */
+  #flashesTaken: [string, string][] | undefined;
+
+  /**
    * Queue a message for the next page (Flask's `flash`), stored as Flask
    * stores it so flashes cross between Flask and sessionkit.
    */
@@ -269,24 +278,40 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
     this.#write(RESERVED_KEYS.flashes, next);
   }
 
-  /** Take the queued flashes out of the session (Flask's `get_flashed_messages`). */
+  /**
+   * The queued flashes (Flask's `get_flashed_messages`). As in Flask, the
+   * first call of a request takes them out of the session, and every later
+   * call of the same request returns those same flashes again, whatever its
+   * filter; a message flashed after that first call waits for the next
+   * request. `categoryFilter` keeps only those categories (an empty list
+   * filters nothing, as in Flask).
+   *
+   * @example
+   * session.consumeFlashes({ categoryFilter: ["error"] }); // ["bad input"]
+   * session.consumeFlashes({ withCategories: true }); // [["info", "saved"], ["error", "bad input"]]
+   */
   consumeFlashes(options: ConsumeFlashesOptions & { withCategories: true }): [string, string][];
   consumeFlashes(options?: ConsumeFlashesOptions): string[];
   consumeFlashes(options: ConsumeFlashesOptions = {}): string[] | [string, string][] {
     this.#assertOpen();
     this.#accessed = true;
-    const data = this[INTERNALS].data;
-    if (!data.values.has(RESERVED_KEYS.flashes)) return [];
-    const list = data.read(RESERVED_KEYS.flashes);
-    this.#remove(RESERVED_KEYS.flashes);
-    const pairs: [string, string][] = [];
-    if (Array.isArray(list)) {
-      for (const item of list) {
-        if (Array.isArray(item) && item.length === 2) pairs.push([String(item[0]), String(item[1])]);
+    if (this.#flashesTaken === undefined) {
+      const taken: [string, string][] = [];
+      const data = this[INTERNALS].data;
+      if (data.values.has(RESERVED_KEYS.flashes)) {
+        const list = data.read(RESERVED_KEYS.flashes);
+        this.#remove(RESERVED_KEYS.flashes);
+        if (Array.isArray(list)) {
+          for (const item of list) {
+            if (Array.isArray(item) && item.length === 2) taken.push([String(item[0]), String(item[1])]);
+          }
+        }
       }
+      this.#flashesTaken = taken;
     }
-    const filtered = options.categoryFilter ? pairs.filter(([c]) => options.categoryFilter!.includes(c)) : pairs;
-    return options.withCategories ? filtered : filtered.map(([, message]) => message);
+    const filter = options.categoryFilter;
+    const pairs = filter && filter.length > 0 ? this.#flashesTaken.filter(([c]) => filter.includes(c)) : this.#flashesTaken;
+    return options.withCategories ? pairs.map(([c, m]): [string, string] => [c, m]) : pairs.map(([, m]) => m);
   }
 
   /**
@@ -421,6 +446,11 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
     this[INTERNALS].userId = userId;
     this.#modified = true;
     this.#accessed = true;
+  }
+
+  /** @internal Whether the request changed the session, for the modes (not a read: no `Vary`). */
+  static isModified(session: Session<any>): boolean {
+    return session.#modified;
   }
 
   /**
