@@ -5,12 +5,14 @@
  */
 import { ConfigError } from "../core/errors.js";
 import { applyChangeSet, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
+import { WriteAbandonedError } from "./shared/abandoned.js";
 import { refuseRemovedOptions } from "./shared/options.js";
 import { callbackCall } from "./connect/callbacks.js";
 import { allRecords, fromSession, toInfo, toSession } from "./connect/mapping.js";
 import { KeyedQueue } from "./shared/keyed-queue.js";
 
 export { ConnectCallTimeoutError } from "./connect/callbacks.js";
+export { WriteAbandonedError } from "./shared/abandoned.js";
 export { NAMESPACE, type ConnectSessionData } from "./connect/mapping.js";
 
 type Callback = (err?: unknown, result?: unknown) => void;
@@ -117,6 +119,7 @@ export class ConnectStore implements Store {
    */
   async create(idHash: string, record: StoreRecord, ctx: StoreContext): Promise<boolean> {
     return this.#queue.run(idHash, async () => {
+      this.#checkNotAbandoned(ctx);
       if (this.#live(await this.#call("get", [idHash]), ctx.nowMs) !== undefined) return false;
       const { successor: _s, predecessor: _p, ...plain } = record;
       await this.#call("set", [idHash, toSession(plain, ctx.nowMs)]);
@@ -132,6 +135,7 @@ export class ConnectStore implements Store {
    */
   async apply(idHash: string, change: ChangeSet, ctx: StoreContext): Promise<ApplyResult> {
     return this.#queue.run(idHash, async () => {
+      this.#checkNotAbandoned(ctx);
       const current = this.#live(await this.#call("get", [idHash]), ctx.nowMs);
       if (current === undefined) return "missing";
       if (current.frozen === true) return "frozen";
@@ -150,6 +154,7 @@ export class ConnectStore implements Store {
    */
   async touch(idHash: string, expiresAtMs: number, ctx: StoreContext): Promise<boolean> {
     return this.#queue.run(idHash, async () => {
+      this.#checkNotAbandoned(ctx);
       const current = this.#live(await this.#call("get", [idHash]), ctx.nowMs);
       if (current === undefined || current.frozen === true) return false;
       await this.#call("set", [idHash, toSession({ ...current, expiresAtMs }, ctx.nowMs)]);
@@ -167,6 +172,7 @@ export class ConnectStore implements Store {
    */
   async rotate(oldIdHash: string, newIdHash: string, change: ChangeSet, graceUntilMs: number, ctx: StoreContext): Promise<ApplyResult> {
     return this.#queue.run(oldIdHash, async (): Promise<ApplyResult> => {
+      this.#checkNotAbandoned(ctx);
       const old = this.#live(await this.#call("get", [oldIdHash]), ctx.nowMs);
       if (old === undefined) return "missing";
       if (old.frozen === true) return "frozen";
@@ -238,6 +244,16 @@ export class ConnectStore implements Store {
       if (record.predecessor !== undefined) pending.push(record.predecessor);
     }
     return live;
+  }
+
+  /**
+   * Writes wait in a per-session queue: one whose caller gave up meanwhile
+   * (core's deadline passed, the app was told it failed) is dropped when its
+   * turn comes. One already running is not undone: the wrapped API has no
+   * way to (core's error says it may have been applied).
+   */
+  #checkNotAbandoned(ctx: StoreContext): void {
+    if (ctx.abandoned) throw new WriteAbandonedError(this.name);
   }
 
   async #all(): Promise<Array<[string, StoreRecord]>> {

@@ -6,12 +6,14 @@
  */
 import { ConfigError } from "../core/errors.js";
 import type { ApplyResult, ChangeSet, Store, StoreContext, StoreRecord, StoredSessionInfo } from "../core/store.js";
+import { WriteAbandonedError } from "./shared/abandoned.js";
 import { batchSize, refuseRemovedOptions } from "./shared/options.js";
 import { encodeData, encodeText, toInfo, toRecord } from "./postgres/rows.js";
 import { runStatements, type PgPoolLike, type RunResult } from "./postgres/runner.js";
 import { buildStatements, type PostgresStatements } from "./postgres/sql.js";
 
 export { CorruptRecordError, UnstorableTextError } from "./postgres/rows.js";
+export { WriteAbandonedError } from "./shared/abandoned.js";
 export type { PgClientLike, PgPoolLike } from "./postgres/runner.js";
 
 /** Options of {@link PostgresStore}. */
@@ -134,7 +136,7 @@ export class PostgresStore implements Store {
       record.frozen === true,
       ctx.nowMs,
       record.readableUntilMs ?? null,
-    ]);
+    ], ctx);
     return rowCount === 1;
   }
 
@@ -154,7 +156,7 @@ export class PostgresStore implements Store {
       change.expiresAtMs ?? null,
       change.userId !== undefined,
       typeof change.userId === "string" ? encodeText(change.userId, "userId") : null,
-    ]);
+    ], ctx);
     const row = rows[0];
     if (row?.updated === true) return "ok";
     return row?.frozen === true ? "frozen" : "missing";
@@ -169,7 +171,7 @@ export class PostgresStore implements Store {
    * await store.touch(idHash, Date.now() + 3_600_000, storeContext());
    */
   async touch(idHash: string, expiresAtMs: number, ctx: StoreContext): Promise<boolean> {
-    const { rowCount } = await this.#run(this.#sql.touch, [idHash, expiresAtMs, ctx.nowMs]);
+    const { rowCount } = await this.#run(this.#sql.touch, [idHash, expiresAtMs, ctx.nowMs], ctx);
     return rowCount === 1;
   }
 
@@ -192,7 +194,7 @@ export class PostgresStore implements Store {
       change.userId !== undefined,
       typeof change.userId === "string" ? encodeText(change.userId, "userId") : null,
       graceUntilMs,
-    ]);
+    ], ctx);
     const row = rows[0];
     if (row?.rotated === true) return "ok";
     return row?.frozen === true ? "frozen" : "missing";
@@ -296,9 +298,17 @@ export class PostgresStore implements Store {
     await this.#destroyLinked(next, except, visited);
   }
 
-  async #run(text: string, values: unknown[]): Promise<RunResult> {
+  /**
+   * One statement on a borrowed client. A write passes its context: waiting
+   * for a client from a busy pool is a queue, and a write whose caller gave
+   * up meanwhile (core's deadline passed) is dropped before it is sent.
+   */
+  async #run(text: string, values: unknown[], write?: StoreContext): Promise<RunResult> {
     if (this.#options.autoMigrate) await this.#ensureMigrated();
-    return runStatements(this.#options.pool, [{ text, values }], this.#options.statementTimeoutMs);
+    const beforeStart = write === undefined ? undefined : () => {
+      if (write.abandoned) throw new WriteAbandonedError(this.name);
+    };
+    return runStatements(this.#options.pool, [{ text, values }], this.#options.statementTimeoutMs, beforeStart);
   }
 
   #ensureMigrated(): Promise<void> {

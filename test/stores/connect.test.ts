@@ -5,7 +5,7 @@ import { createClient } from "redis";
 import { RedisStore as ConnectRedis } from "connect-redis";
 import session from "express-session";
 import memorystoreFactory from "memorystore";
-import { ConnectStore, ConnectCallTimeoutError, NAMESPACE, type ConnectStoreLike } from "../../src/stores/connect.js";
+import { ConnectStore, ConnectCallTimeoutError, NAMESPACE, WriteAbandonedError, type ConnectStoreLike } from "../../src/stores/connect.js";
 import { ConfigError } from "../../src/core/errors.js";
 import { change, ctx, probeService, randomIdHash, record, serviceUnavailable, testSessionsOnStore, testStore, type MakeStore } from "../../src/testing/index.js";
 
@@ -119,6 +119,29 @@ if (skip !== undefined) {
 }
 
 describe("ConnectStore specifics", () => {
+  it("drops a queued write whose caller gave up before its turn (ctx.abandoned), and applies the rest", async () => {
+    const inner = new MemoryStore({});
+    // A wrapped store whose set takes a while, so the second write waits in the session's queue.
+    const slow: ConnectStoreLike = {
+      get: (sid, cb) => inner.get(sid, cb as never),
+      set: (sid, sess, cb) => void setTimeout(() => inner.set(sid, sess as never, cb as never), 30),
+      destroy: (sid, cb) => inner.destroy(sid, cb as never),
+    };
+    const store = new ConnectStore({ store: slow });
+    const id = randomIdHash();
+    await store.create(id, record({}), ctx());
+    const waiting = { nowMs: Date.now(), abandoned: false };
+    const first = store.apply(id, change({ set: { k1: "1" } }), ctx());
+    const second = store.apply(id, change({ set: { k2: "2" } }), waiting);
+    const third = store.apply(id, change({ set: { k3: "3" } }), ctx());
+    waiting.abandoned = true; // core's deadline passes while the second write waits
+    assert.equal(await first, "ok");
+    await assert.rejects(second, (e: unknown) => e instanceof WriteAbandonedError && e.code === "SESSIONKIT_ABANDONED");
+    assert.equal(await third, "ok");
+    assert.deepEqual(Object.keys((await store.load(id, ctx()))!.data).sort(), ["k1", "k3"]);
+    inner.stopInterval();
+  });
+
   it("a wrapped store that never calls back times out, and does not block that session's later calls", async () => {
     let hang = true;
     const inner = new MemoryStore({});

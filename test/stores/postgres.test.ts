@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
-import { PostgresStore, UnstorableTextError, CorruptRecordError } from "../../src/stores/postgres.js";
+import { PostgresStore, UnstorableTextError, CorruptRecordError, WriteAbandonedError } from "../../src/stores/postgres.js";
 import { ConfigError, StoreError } from "../../src/core/errors.js";
 import { createSessions } from "../../src/index.js";
 import { change, ctx, probeService, randomIdHash, record, serviceUnavailable, testSessionsOnStore, testSecret, testStore, type MakeStore } from "../../src/testing/index.js";
@@ -55,6 +55,27 @@ if (skip !== undefined) {
   serviceUnavailable("PostgresStore specifics", skip);
 } else {
   describe("PostgresStore specifics", () => {
+    it("drops a write whose caller gave up while it waited for a pooled connection (ctx.abandoned)", async () => {
+      const small = new pg.Pool({ ...CONNECTION, max: 1 });
+      small.on("error", () => {});
+      try {
+        const store = new PostgresStore({ pool: small, table: newTable() });
+        const id = randomIdHash();
+        await store.create(id, record({ a: "1" }), ctx());
+        const held = await small.connect(); // the pool's only connection is busy
+        const waiting = { nowMs: Date.now(), abandoned: false };
+        const write = store.apply(id, change({ set: { late: "1" } }), waiting);
+        await new Promise((r) => setTimeout(r, 20));
+        waiting.abandoned = true; // core's deadline passes while the write waits for a connection
+        held.release();
+        await assert.rejects(write, (e: unknown) => e instanceof WriteAbandonedError && e.code === "SESSIONKIT_ABANDONED");
+        assert.deepEqual({ ...(await store.load(id, ctx()))?.data }, { a: "1" }, "nothing of the dropped write landed");
+        assert.equal(await store.apply(id, change({ set: { b: "2" } }), ctx()), "ok", "the connection went back to the pool");
+      } finally {
+        await small.end();
+      }
+    });
+
     it("migrate adds the link columns to a table made before rotate existed, keeping its sessions", async () => {
       const table = newTable();
       await pool.query(`CREATE TABLE "${table}" (id_hash text PRIMARY KEY, data jsonb NOT NULL DEFAULT '{}'::jsonb,
