@@ -1,0 +1,155 @@
+/**
+ * The few helpers a model-test run and the regression tests it prints share:
+ * a run's fixture (sessions, clock, fault-injecting store, cookie jars, every
+ * cookie issued), settling a promise into a value, the response arriving at
+ * a browser, and the outcome of each step as the model sees it. Everything
+ * the system does still goes through the public API.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { hashSessionId, type Session, type SessionEvent, type SessionManager } from "../../src/index.js";
+import { TestClock, faulty, openKind, runSessions, type KindName, type OpenedKind } from "./fixture.js";
+import type { FaultyStore } from "./fault-store.js";
+import { byEntry } from "./server-rules.js";
+import { cookieOutcome, failed, matches, show, type CommitOutcome, type DestroyAllOutcome, type ListOutcome, type LoadOutcome, type Outcome } from "./outcome.js";
+import type { ModelConfig } from "./program.js";
+
+/** One run: its manager, clock, store, browsers' cookie jars and every cookie value issued so far. */
+export interface Fixture {
+  kind: OpenedKind;
+  sessions: SessionManager;
+  clock: TestClock;
+  store: FaultyStore;
+  /** The three browsers' cookies (undefined: none). */
+  jar: (string | undefined)[];
+  /** Every cookie value a commit set, in order (named `#index` in listForUser outcomes). */
+  issued: string[];
+  events: SessionEvent[];
+  close(): Promise<void>;
+}
+
+/**
+ * A run on an opened kind of storage.
+ *
+ * @example
+ * const f = runFixture(await openKind("memory"), config);
+ */
+export function runFixture(kind: OpenedKind, config: ModelConfig): Fixture {
+  const clock = new TestClock();
+  const store = faulty(kind.storeForRun());
+  const events: SessionEvent[] = [];
+  const sessions = runSessions(kind.mode, config, clock, store, (e) => events.push(e));
+  return { kind, sessions, clock, store, jar: [undefined, undefined, undefined], issued: [], events, close: () => store.recover() };
+}
+
+/**
+ * A run on a kind of storage of its own (what a regression test opens).
+ *
+ * @example
+ * const f = await openFixture("memory", { idleSeconds: 600, absoluteSeconds: undefined, graceSeconds: 60, format: "signed" });
+ */
+export async function openFixture(name: KindName, config: ModelConfig): Promise<Fixture> {
+  const kind = await openKind(name);
+  const f = runFixture(kind, config);
+  return {
+    ...f,
+    close: async () => {
+      await f.store.recover();
+      await kind.close();
+    },
+  };
+}
+
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A promise's value or error, without throwing. */
+export async function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** The value of a step that succeeded. */
+export function value<T>(settled: Settled<T>): T {
+  if (!settled.ok) throw settled.error;
+  return settled.value;
+}
+
+/** The Cookie header a browser sends with cookie `value`. */
+export function cookieHeader(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : `session=${value}`;
+}
+
+/** A cookie the server never issued: a well-formed id (43 base64url characters) made from `pick`. */
+export function forgedId(pick: number): string {
+  return createHash("sha256").update(`forged-${pick}`).digest("base64url");
+}
+
+/** An issued cookie with its middle character changed. */
+export function tamper(value: string): string {
+  const i = Math.floor(value.length / 2);
+  return `${value.slice(0, i)}${value[i] === "A" ? "B" : "A"}${value.slice(i + 1)}`;
+}
+
+/**
+ * A response arrives: the browser `client` (undefined: the attacker, who keeps no jar) stores or
+ * deletes its cookie, and a new value joins the issued list.
+ */
+export function arrive(f: Fixture, client: number | undefined, settled: Settled<string[]>): { outcome: CommitOutcome; value?: string } {
+  if (!settled.ok) return { outcome: failed(settled.error) };
+  const seen = cookieOutcome(settled.value);
+  if (seen.value !== undefined && !f.issued.includes(seen.value)) f.issued.push(seen.value);
+  if (client !== undefined && seen.outcome.ok) {
+    if (seen.outcome.cookie === "new") f.jar[client] = seen.value;
+    if (seen.outcome.cookie === "delete") f.jar[client] = undefined;
+  }
+  return seen;
+}
+
+/** A load as the model sees it: fresh or not, and the data. */
+export function loadOutcome(settled: Settled<Session>): LoadOutcome {
+  if (!settled.ok) return failed(settled.error);
+  return { ok: true, isNew: settled.value.isNew, data: { ...settled.value.toJSON() } as Record<string, never> };
+}
+
+/** A handler's results as the model sees them. */
+export function handlerOutcome(settled: Settled<unknown[]>): Outcome {
+  return settled.ok ? { ok: true, results: settled.value } : failed(settled.error);
+}
+
+/** A commit as the model sees it. */
+export function commitOutcome(settled: Settled<string[]>): CommitOutcome {
+  return settled.ok ? cookieOutcome(settled.value).outcome : failed(settled.error);
+}
+
+/** destroyAllForUser as the model sees it. */
+export function countOutcome(settled: Settled<number>): DestroyAllOutcome {
+  return settled.ok ? { ok: true, count: settled.value } : failed(settled.error);
+}
+
+/** A final check of one cookie: load it, read its data and flashes, never commit. */
+export async function checkOutcome(sessions: SessionManager, cookie: string): Promise<LoadOutcome> {
+  const settled = await settle(sessions.load(cookieHeader(cookie)));
+  if (!settled.ok) return failed(settled.error);
+  const session = settled.value;
+  return { ok: true, isNew: session.isNew, data: { ...session.toJSON() } as Record<string, never>, flashes: session.consumeFlashes() };
+}
+
+/** listForUser, each id named by its issue number (`#3`), `?` for one never told to a client. */
+export async function listOutcome(f: Fixture, user: string): Promise<ListOutcome> {
+  const settled = await settle(f.sessions.listForUser(user));
+  if (!settled.ok) return failed(settled.error);
+  const names = new Map(f.issued.map((id, i) => [hashSessionId(id), `#${i}`]));
+  const sessions = settled.value.map((s) => ({ id: names.get(s.idHash) ?? "?", createdAtMs: s.createdAtMs, expiresAtMs: s.expiresAtMs }));
+  return { ok: true, sessions: sessions.sort(byEntry) };
+}
+
+/** Assert that what happened is one of the outcomes the guarantees allow (`"*"` matches anything). */
+export function assertOneOf(observed: Outcome | Outcome[], allowed: (Outcome | Outcome[])[]): void {
+  assert.ok(
+    allowed.some((a) => matches(a, observed)),
+    `observed ${show(observed)}\nallowed:\n${allowed.map((a) => `  ${show(a)}`).join("\n")}`,
+  );
+}
