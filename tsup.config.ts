@@ -1,28 +1,42 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
 
-
-
 // One bundle per public entry point, ESM and CommonJS, with declarations.
+// The entry points are package.json's `exports`: each names its TypeScript
+// `source` and where its bundle goes (`import.default`, `./dist/<name>.js`).
+// The one bundle that is not an export is the CLI's, loaded by bin/sessionkit.mjs.
+interface ExportEntry {
+  source: string;
+  import: { default: string };
+}
+
+const manifest = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as {
+  exports: Record<string, ExportEntry | string>;
+  peerDependencies: Record<string, string>;
+};
+
+/**
+ * tsup's `entry` map, `dist` name → source file, from package.json's exports.
+ *
+ * @example
+ * entriesFrom({ "./express": { source: "./src/adapters/express.ts", import: { default: "./dist/express.js" } } });
+ * // { express: "src/adapters/express.ts" }
+ */
+export function entriesFrom(exports: Record<string, ExportEntry | string>): Record<string, string> {
+  const entries: Record<string, string> = {};
+  for (const [subpath, entry] of Object.entries(exports)) {
+    if (typeof entry === "string") continue; // "./package.json"
+    const name = /^\.\/dist\/(.+)\.js$/.exec(entry.import.default)?.[1];
+    if (!name || !entry.source) throw new Error(`package.json exports["${subpath}"] needs a source and an import.default of ./dist/<name>.js`);
+    entries[name] = entry.source.replace(/^\.\//, "");
+  }
+  return entries;
+}
+
+export const CLI_ENTRY = { "cli/index": "src/cli/index.ts" };
+
 export default defineConfig({
-  entry: {
-    "index": "src/index.ts",
-    "codec": "src/codec/index.ts",
-    "node": "src/adapters/node.ts",
-    "web": "src/adapters/web.ts",
-    "express": "src/adapters/express.ts",
-    "fastify": "src/adapters/fastify.ts",
-    "hono": "src/adapters/hono.ts",
-    "koa": "src/adapters/koa.ts",
-    "stores/memory": "src/stores/memory.ts",
-    "stores/sqlite": "src/stores/sqlite.ts",
-    "stores/redis": "src/stores/redis.ts",
-    "stores/postgres": "src/stores/postgres.ts",
-    "stores/connect": "src/stores/connect.ts",
-    "stores/file": "src/stores/file.ts",
-    "stores/flask-session": "src/stores/flask-session.ts",
-    "testing": "src/testing/index.ts",
-    "cli/index": "src/cli/index.ts",
-  },
+  entry: { ...entriesFrom(manifest.exports), ...CLI_ENTRY },
   format: ["esm", "cjs"],
   dts: true,
   clean: true,
@@ -32,5 +46,6 @@ export default defineConfig({
   shims: true,
   // Keep "node:" prefixes: node:test has no unprefixed name.
   removeNodeProtocol: false,
-  external: ["tsx", "tsx/esm/api", "node:test", "better-sqlite3", "redis", "ioredis", "pg", "express", "fastify", "hono", "koa"],
+  // Peer dependencies (drivers, frameworks) are the app's own; tsx is only for a source checkout.
+  external: ["tsx", "tsx/esm/api", "node:test", ...Object.keys(manifest.peerDependencies)],
 });

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { createSessions } from "sessionkit";
 import { EncryptedBox, TimestampSigner, decodePayload, dumps, encodePayload } from "sessionkit/codec";
 import { findCookie } from "../src/core/cookie-header.js";
-import { cookieTemplate, setCookieValue } from "../src/core/set-cookie.js";
+import { CookieWriter } from "../src/core/set-cookie.js";
 import { ROOT } from "./build.js";
 import { writeSection } from "./report.js";
 import { median } from "./stats.js";
@@ -63,7 +63,7 @@ const cookieValue = signer.sign(payload);
 const header = `_ga=GA1.2.3.4; theme=dark; session=${cookieValue}; csrftoken=abcdef0123456789`;
 const box = new EncryptedBox({ secrets: [SECRET], purpose: "cookie-session" });
 const sealed = box.seal(dumps(data));
-const template = cookieTemplate({ name: "session", path: "/", domain: undefined, httpOnly: true, secure: "auto", sameSite: "Lax", partitioned: false, maxBytes: 4093 });
+const writer = new CookieWriter({ name: "session", path: "/", domain: undefined, httpOnly: true, secure: "auto", sameSite: "Lax", partitioned: false, maxBytes: 4093 }, 2_678_400);
 
 const rows: [string, string, number][] = [];
 const add = (group: string, step: string, ns: number): void => {
@@ -82,14 +82,14 @@ add("step", "encode: data → payload (tagged JSON + base64url)", measure(() => 
 add("step", "sign: TimestampSigner.sign (HMAC-SHA256)", measure(() => signer.sign(payload)));
 add("step", "encrypted: seal (AES-256-GCM)", measure(() => box.seal(dumps(data))));
 add("step", "encrypted: open", measure(() => box.open(sealed, { maxAgeSeconds: 2_678_400 })));
-add("step", "Set-Cookie: serialize from the precomputed template", measure(() => setCookieValue(template, cookieValue, undefined, false)));
+add("step", "Set-Cookie: serialize from the precomputed template", measure(() => writer.set(cookieValue, false, 0, false)));
 
 for (const format of ["signed", "encrypted"] as const) {
   const sessions = createSessions<{ user?: string; n?: number }>({ secret: SECRET, format });
   const first = await sessions.load(undefined, { secure: false });
   first.set("user", "alice");
   first.set("n", 0);
-  const cookie = (await sessions.commit(first, { status: 200 }))[0]?.split(";", 1)[0] ?? "";
+  const cookie = ((await sessions.commit(first, { status: 200 })).setCookie)[0]?.split(";", 1)[0] ?? "";
   add("manager", `${format}: load, warm (cookie already verified) + commit, no change`, await measureAsync(async () => sessions.commit(await sessions.load(cookie, { secure: false }), { status: 200 })));
   let n = 0;
   add(

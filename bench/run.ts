@@ -101,7 +101,7 @@ async function makeColdPool(format: "signed" | "encrypted", size: number): Promi
     const session = await manager.load(undefined, { secure: false });
     session.set("user", "alice");
     session.set("n", i); // distinct data, so each cookie string is distinct even within one second
-    pool.push(cookieHeaderFrom(await manager.commit(session, { status: 200 })));
+    pool.push(cookieHeaderFrom((await manager.commit(session, { status: 200 })).setCookie));
   }
   return pool;
 }

@@ -10,10 +10,11 @@ import { join, relative } from "node:path";
 const roots = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const passThrough = process.argv.slice(2).filter((a) => a.startsWith("-"));
 
-function collect(path, out) {
+function collect(path, out, explicit = false) {
   const st = statSync(path);
   if (st.isFile()) {
-    if (path.endsWith(".test.ts")) out.push(path);
+    // A file named on the command line runs whatever its name; a folder contributes its *.test.ts.
+    if (explicit || path.endsWith(".test.ts")) out.push(path);
     return;
   }
   for (const name of readdirSync(path).sort()) {
@@ -23,7 +24,7 @@ function collect(path, out) {
 }
 
 const files = [];
-for (const root of roots.length ? roots : ["test"]) collect(root, files);
+for (const root of roots.length ? roots : ["test"]) collect(root, files, true);
 if (files.length === 0) {
   console.error("no test files found");
   process.exit(1);

@@ -1,10 +1,19 @@
-export { createSessions, SessionManager, type RequestContext, type CommitContext } from "./core/manager.js";
+export { createSessions, SessionManager, type RequestContext, type CommitContext, type CommitResult } from "./core/manager.js";
 export { Session, RESERVED_KEYS, type ConsumeFlashesOptions, type LoginOptions } from "./core/session.js";
-export type { SessionOptions, CookieOptions, ResolvedOptions, ResolvedCookieOptions } from "./core/options.js";
+export type { SessionOptions, CookieOptions, ResolvedOptions, ResolvedCookieOptions, RevocationOptions } from "./core/options.js";
 export type { Duration } from "./core/duration.js";
-export type { RevocationOptions } from "./core/revocation.js";
 export type { SessionEvent, RejectReason, EventHandler } from "./core/events.js";
-export { applyChangeSet, type Store, type StoreRecord, type ChangeSet, type ApplyResult, type StoredSessionInfo } from "./core/store.js";
+export {
+  applyChangeSet,
+  storeContext,
+  ttlSecondsUntil,
+  type Store,
+  type StoreContext,
+  type StoreRecord,
+  type ChangeSet,
+  type ApplyResult,
+  type StoredSessionInfo,
+} from "./core/store.js";
 export {
   SessionkitError,
   ConfigError,
@@ -15,7 +24,8 @@ export {
   HeadersSentError,
   type SessionkitErrorCode,
 } from "./core/errors.js";
-export { mergeVary, shouldVary, cacheControlFor, clearSiteDataFor } from "./core/headers.js";
+export { PayloadTooLargeError, UnserializableValueError, type PayloadLimit } from "./codec/index.js";
+export { mergeVary, cacheControlFor, type HeaderValue, type SessionHeader } from "./core/headers.js";
 export { findCookie } from "./core/cookie-header.js";
 export { cookieSalt } from "./core/cookie-mode.js";
 export { pathMatches } from "./core/manager.js";

@@ -9,13 +9,12 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { TLSSocket } from "node:tls";
-import { cacheControlFor, clearSiteDataFor, mergeVary, shouldVary } from "../core/headers.js";
-import type { SessionManager } from "../core/manager.js";
+import type { CommitResult, SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
 
 /** An alias: inside `declare module "fastify"` the name `Session` may be taken by another plugin's types. */
 type SessionkitSession<Data extends Record<string, unknown>> = Session<Data>;
-import { errorAnswer, isSecureRequest, markCommitted, type AdapterOptions, type ErrorAnswer } from "./shared.js";
+import { errorAnswer, isSecureRequest, type AdapterOptions, type ErrorAnswer } from "./shared.js";
 
 export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
 
@@ -73,9 +72,9 @@ export const fastifySessions: FastifyPluginAsync<FastifySessionsOptions> = async
     // Fastify runs onSend again for the error page when this hook throws: commit once.
     if (!session || request[COMMITTED] !== undefined) return payload;
     request[COMMITTED] = true;
-    let setCookie: string[];
+    let result: CommitResult;
     try {
-      setCookie = await sessions.commit(session, { status: reply.statusCode });
+      result = await sessions.commit(session, { status: reply.statusCode, vary: reply.getHeader("vary"), cacheControl: reply.getHeader("cache-control") });
     } catch (error) {
       const answer = errorAnswer(error, options);
       if (!answer) throw error;
@@ -85,14 +84,9 @@ export const fastifySessions: FastifyPluginAsync<FastifySessionsOptions> = async
       for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
       return answer.body;
     }
-    markCommitted(session);
-    // Fastify appends each set-cookie value as its own header line.
-    for (const value of setCookie) reply.header("set-cookie", value);
-    if (shouldVary(session, setCookie)) reply.header("vary", mergeVary(reply.getHeader("vary")));
-    const cacheControl = cacheControlFor(reply.getHeader("cache-control"), setCookie);
-    if (cacheControl) reply.header("cache-control", cacheControl);
-    const clearSiteData = clearSiteDataFor(session);
-    if (clearSiteData) reply.header("clear-site-data", clearSiteData);
+    // Fastify appends each set-cookie value as its own header line, and replaces any other header.
+    for (const value of result.setCookie) reply.header("set-cookie", value);
+    for (const [name, value] of result.headers) reply.header(name, value);
     return payload;
   });
 };

@@ -11,10 +11,9 @@
  * its store write: its issues #309, #360, #526, #1037).
  */
 import type { ServerResponse } from "node:http";
-import { cacheControlFor, clearSiteDataFor, mergeVary, shouldVary } from "../core/headers.js";
-import type { SessionManager } from "../core/manager.js";
+import type { CommitResult, SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
-import { markCommitted, type ErrorAnswer } from "./shared.js";
+import { logAdapterError, type ErrorAnswer } from "./shared.js";
 
 /**
  * What {@link holdResponse} calls.
@@ -78,8 +77,20 @@ export function holdResponse(res: ServerResponse, hooks: HoldHooks): Held {
   const release = (): void => {
     state = "open";
     restore();
-    if (headRequested && !res.headersSent) original.writeHead.call(res, res.statusCode);
-    for (const call of queue.splice(0)) call();
+    try {
+      if (headRequested && !res.headersSent) original.writeHead.call(res, res.statusCode);
+      for (const call of queue.splice(0)) call();
+    } catch (error) {
+      // The calls were checked as node checks them when the app made them, so this is a node
+      // refusal we did not foresee: never let it become an unhandled rejection (R-crash).
+      queue.length = 0;
+      if (!res.headersSent) hooks.onFailure(error);
+      else {
+        logAdapterError("node", error);
+        res.destroy();
+      }
+      return;
+    }
     // A writer told to wait (write returned false) waits for 'drain'; node emits it only if its own buffer filled.
     if (askedForDrain && !res.writableNeedDrain) res.emit("drain");
   };
@@ -129,6 +140,7 @@ export function holdResponse(res: ServerResponse, hooks: HoldHooks): Held {
   };
   target.write = function write(...args: unknown[]) {
     if (state === "open") return original.write.apply(res, args);
+    checkChunk(args[0], args[1], false);
     if (sync) return startSync() ? original.write.apply(res, args) : false;
     queue.push(() => original.write.apply(res, args));
     start();
@@ -137,6 +149,7 @@ export function holdResponse(res: ServerResponse, hooks: HoldHooks): Held {
   };
   target.end = function end(...args: unknown[]) {
     if (state === "open") return original.end.apply(res, args);
+    checkChunk(args[0], args[1], true);
     if (sync) return startSync() ? original.end.apply(res, args) : res;
     queue.push(() => original.end.apply(res, args));
     start();
@@ -174,15 +187,14 @@ function applyWriteHead(res: ServerResponse, args: unknown[]): void {
 }
 
 /**
- * Commit `session` and put its headers on `res`: each Set-Cookie appended as
- * its own line beside the app's, `Vary: Cookie` merged in, and
- * `Cache-Control: private` unless the app set one.
+ * Commit `session` and copy the result onto `res`: each Set-Cookie appended
+ * as its own line beside the app's, every other header set as core gives it.
  *
  * @example
  * await commitToResponse(sessions, req.session, res);
  */
 export async function commitToResponse(sessions: SessionManager<any>, session: Session<any>, res: ServerResponse): Promise<void> {
-  applyCommit(session, res, await sessions.commit(session, { status: res.statusCode }));
+  copyResult(res, await sessions.commit(session, commitContext(res)));
 }
 
 /**
@@ -192,7 +204,7 @@ export async function commitToResponse(sessions: SessionManager<any>, session: S
  * holdResponse(res, { beforeHead, beforeHeadSync: () => commitToResponseSync(sessions, session, res), onFailure });
  */
 export function commitToResponseSync(sessions: SessionManager<any>, session: Session<any>, res: ServerResponse): void {
-  applyCommit(session, res, sessions.commitSync(session, { status: res.statusCode }));
+  copyResult(res, sessions.commitSync(session, commitContext(res)));
 }
 
 /**
@@ -213,14 +225,35 @@ export function commitHooks(
   };
 }
 
-function applyCommit(session: Session<any>, res: ServerResponse, setCookie: string[]): void {
-  markCommitted(session);
-  for (const value of setCookie) res.appendHeader("Set-Cookie", value);
-  if (shouldVary(session, setCookie)) res.setHeader("Vary", mergeVary(res.getHeader("Vary")));
-  const clearSiteData = clearSiteDataFor(session);
-  if (clearSiteData) res.setHeader("Clear-Site-Data", clearSiteData);
-  const cacheControl = cacheControlFor(res.getHeader("Cache-Control"), setCookie);
-  if (cacheControl) res.setHeader("Cache-Control", cacheControl);
+function commitContext(res: ServerResponse) {
+  return { status: res.statusCode, vary: res.getHeader("Vary"), cacheControl: res.getHeader("Cache-Control") };
+}
+
+function copyResult(res: ServerResponse, result: CommitResult): void {
+  for (const value of result.setCookie) res.appendHeader("Set-Cookie", value);
+  for (const [name, value] of result.headers) res.setHeader(name, value);
+}
+
+/**
+ * Refuse what node's `write`/`end` refuse, at the app's own call, as node
+ * would: a held call is replayed later, where a throw could reach nobody
+ * (an app's `res.end(req.query.msg)` with a repeated query key hands an
+ * array). A chunk must be a string or bytes (or absent, for end), and an
+ * encoding one node knows.
+ */
+function checkChunk(chunk: unknown, encoding: unknown, ending: boolean): void {
+  if (ending && (chunk === undefined || chunk === null || typeof chunk === "function")) return;
+  if (chunk === null) throw nodeError(TypeError, "ERR_STREAM_NULL_VALUES", "May not write null values to stream");
+  if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) {
+    throw nodeError(TypeError, "ERR_INVALID_ARG_TYPE", 'The "chunk" argument must be of type string or an instance of Buffer or Uint8Array.');
+  }
+  if (typeof encoding === "string" && !Buffer.isEncoding(encoding)) throw nodeError(TypeError, "ERR_UNKNOWN_ENCODING", "Unknown encoding");
+}
+
+function nodeError(Kind: new (message: string) => Error, code: string, message: string): Error {
+  const error = new Kind(message);
+  (error as Error & { code: string }).code = code;
+  return error;
 }
 
 /**

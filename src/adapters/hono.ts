@@ -8,7 +8,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
-import { applySessionHeaders, errorAnswer, isSecureRequest, markCommitted, type AdapterOptions } from "./shared.js";
+import { applyCommitResult, errorAnswer, isSecureRequest, webCommitContext, type AdapterOptions } from "./shared.js";
 
 export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
 
@@ -46,15 +46,14 @@ export function sessionMiddleware<Data extends Record<string, unknown>>(
     }
     c.set("session", session);
     await next();
-    let setCookie: string[];
+    let result;
     try {
-      setCookie = await sessions.commit(session, { status: c.res.status });
+      result = await sessions.commit(session, webCommitContext(c.res));
     } catch (error) {
       return answer(c, error, options);
     }
-    markCommitted(session);
     try {
-      applySessionHeaders(c.res.headers, session, setCookie);
+      applyCommitResult(c.res.headers, result);
     } catch (error) {
       if (!(error instanceof TypeError)) throw error;
       // Immutable headers (a fetched Response, Response.redirect()): copy the
@@ -62,7 +61,7 @@ export function sessionMiddleware<Data extends Record<string, unknown>>(
       const old = c.res;
       c.res = undefined;
       c.res = new Response(old.body, old);
-      applySessionHeaders(c.res.headers, session, setCookie);
+      applyCommitResult(c.res.headers, result);
     }
     return undefined;
   };

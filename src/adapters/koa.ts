@@ -9,10 +9,9 @@
  */
 import type { Context, Middleware } from "koa";
 import type { TLSSocket } from "node:tls";
-import { cacheControlFor, clearSiteDataFor, mergeVary, shouldVary } from "../core/headers.js";
-import type { SessionManager } from "../core/manager.js";
+import type { CommitResult, SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
-import { errorAnswer, isSecureRequest, markCommitted, type AdapterOptions } from "./shared.js";
+import { errorAnswer, isSecureRequest, type AdapterOptions } from "./shared.js";
 
 export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
 
@@ -49,25 +48,28 @@ export function sessionMiddleware<Data extends Record<string, unknown>>(sessions
     } catch (error) {
       failure = { error };
     }
-    let setCookie: string[];
+    // On a throw, Koa's ctx.onerror drops every header and sets the error's own `headers`: commit
+    // against those, and put the result there so that a 4xx after a change keeps its cookie.
+    const errorHeaders = failure ? headersOf(failure.error) : undefined;
+    let result: CommitResult;
     try {
-      setCookie = await sessions.commit(session, { status: failure ? statusOf(failure.error) : ctx.status });
+      result = await sessions.commit(
+        session,
+        failure
+          ? { status: statusOf(failure.error), vary: errorHeaders?.Vary ?? errorHeaders?.vary, cacheControl: errorHeaders?.["Cache-Control"] ?? errorHeaders?.["cache-control"] }
+          : { status: ctx.status, vary: ctx.response.get("Vary") || undefined, cacheControl: ctx.response.get("Cache-Control") || undefined },
+      );
     } catch (error) {
       if (failure) throw failure.error;
       answerOrThrow(ctx, error, options);
       return;
     }
-    markCommitted(session);
     if (failure) {
-      carryHeaders(failure.error, session, setCookie);
+      if (errorHeaders) copyInto(errorHeaders, result);
       throw failure.error;
     }
-    for (const value of setCookie) ctx.append("Set-Cookie", value);
-    if (shouldVary(session, setCookie)) ctx.set("Vary", mergeVary(ctx.response.get("Vary") || undefined));
-    const cacheControl = cacheControlFor(ctx.response.get("Cache-Control") || undefined, setCookie);
-    if (cacheControl) ctx.set("Cache-Control", cacheControl);
-    const clearSiteData = clearSiteDataFor(session);
-    if (clearSiteData) ctx.set("Clear-Site-Data", clearSiteData);
+    for (const value of result.setCookie) ctx.append("Set-Cookie", value);
+    for (const [name, value] of result.headers) ctx.set(name, value);
   };
 }
 
@@ -79,25 +81,25 @@ function statusOf(error: unknown): number {
   return typeof status === "number" && status >= 400 && status <= 599 ? status : 500;
 }
 
-/**
- * Koa's `ctx.onerror` removes every header, then sets `error.headers`: put
- * the session's headers there, so that a 4xx after a change keeps its cookie.
- */
-function carryHeaders(error: unknown, session: Session<any>, setCookie: string[]): void {
-  if (typeof error !== "object" || error === null) return;
+/** The `headers` object of a thrown error, created when absent (undefined when the error is not an object). */
+function headersOf(error: unknown): Record<string, string | string[]> | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
   const e = error as { headers?: Record<string, string | string[]> };
-  const headers: Record<string, string | string[]> = { ...(e.headers ?? {}) };
-  if (setCookie.length > 0) {
+  e.headers = { ...(e.headers ?? {}) };
+  return e.headers;
+}
+
+/** Copy a commit's result into an error's `headers`, beside the error's own Set-Cookie values. */
+function copyInto(headers: Record<string, string | string[]>, result: CommitResult): void {
+  if (result.setCookie.length > 0) {
     const own = headers["Set-Cookie"] ?? headers["set-cookie"];
     delete headers["set-cookie"];
-    headers["Set-Cookie"] = [...(own === undefined ? [] : Array.isArray(own) ? own : [own]), ...setCookie];
+    headers["Set-Cookie"] = [...(own === undefined ? [] : Array.isArray(own) ? own : [own]), ...result.setCookie];
   }
-  if (shouldVary(session, setCookie)) headers.Vary = mergeVary(headers.Vary ?? headers.vary);
-  const cacheControl = cacheControlFor(headers["Cache-Control"] ?? headers["cache-control"], setCookie);
-  if (cacheControl) headers["Cache-Control"] = cacheControl;
-  const clearSiteData = clearSiteDataFor(session);
-  if (clearSiteData) headers["Clear-Site-Data"] = clearSiteData;
-  e.headers = headers;
+  for (const [name, value] of result.headers) {
+    delete headers[name.toLowerCase()];
+    headers[name] = value;
+  }
 }
 
 function answerOrThrow(ctx: Context, error: unknown, options: AdapterOptions): void {

@@ -5,8 +5,7 @@
  * Framework-free, so each adapter stays a few dozen lines.
  */
 import { SessionInterruptedError, SessionkitError, StoreError } from "../core/errors.js";
-import { cacheControlFor, clearSiteDataFor, mergeVary, shouldVary } from "../core/headers.js";
-import type { Session } from "../core/session.js";
+import type { CommitContext, CommitResult } from "../core/manager.js";
 
 /**
  * The answer an adapter sends instead of the app's response when a session error happens.
@@ -95,19 +94,6 @@ export function errorAnswer(error: unknown, options: AdapterOptions): ErrorAnswe
 }
 
 /**
- * After a commit, forget the committed changes. A change made once the
- * headers have left throws HeadersSentError at the call itself (the Session
- * refuses it once the manager has committed); this keeps `modified` honest
- * for code that reads it afterwards.
- *
- * @example
- * const setCookie = await sessions.commit(session, { status }); markCommitted(session);
- */
-export function markCommitted(session: Session<any>): void {
-  session.modified = false;
-}
-
-/**
  * Log an error the adapter has no framework to hand to (node:http, Web).
  * sessionkit's own errors have safe messages (no secret, cookie or id);
  * an app's own error is logged whole, as Node logs an uncaught one.
@@ -121,20 +107,30 @@ export function logAdapterError(adapter: string, error: unknown): void {
 }
 
 /**
- * Put a session's headers on Web `Headers`: each Set-Cookie appended beside
- * the app's own, `Vary: Cookie` merged, `Cache-Control: private, no-store`
- * unless the app's own value keeps shared caches away (see cacheControlFor). Immutable headers throw a TypeError on the first change, before
- * anything is applied.
+ * Copy a commit's result onto Web `Headers`: each Set-Cookie appended beside
+ * the app's own, every other header set as core gives it. Immutable headers
+ * (`Response.redirect`, a `fetch` result) throw a TypeError on the first
+ * change, before anything is applied.
  *
  * @example
- * applySessionHeaders(response.headers, session, setCookie);
+ * applyCommitResult(response.headers, await sessions.commit(session, webCommitContext(response)));
  */
-export function applySessionHeaders(headers: Headers, session: Session<any>, setCookie: readonly string[]): void {
-  const vary = shouldVary(session, setCookie);
-  const cacheControl = cacheControlFor(headers.get("Cache-Control"), setCookie);
-  for (const value of setCookie) headers.append("Set-Cookie", value);
-  if (vary) headers.set("Vary", mergeVary(headers.get("Vary")));
-  if (cacheControl) headers.set("Cache-Control", cacheControl);
-  const clearSiteData = clearSiteDataFor(session);
-  if (clearSiteData) headers.set("Clear-Site-Data", clearSiteData);
+export function applyCommitResult(headers: Headers, result: CommitResult): void {
+  if (result.setCookie.length === 0 && result.headers.length === 0) return;
+  const first = result.headers[0];
+  // Probe mutability with a no-op-safe first change so nothing is half-applied.
+  if (first !== undefined) headers.set(first[0], first[1]);
+  else headers.append("Set-Cookie", result.setCookie[0]!);
+  for (let i = first !== undefined ? 0 : 1; i < result.setCookie.length; i++) headers.append("Set-Cookie", result.setCookie[i]!);
+  for (let i = 1; i < result.headers.length; i++) headers.set(result.headers[i]![0], result.headers[i]![1]);
+}
+
+/**
+ * What core needs to know about a Web response to commit its session.
+ *
+ * @example
+ * await sessions.commit(session, webCommitContext(response));
+ */
+export function webCommitContext(response: Response): CommitContext {
+  return { status: response.status, vary: response.headers.get("Vary"), cacheControl: response.headers.get("Cache-Control") };
 }

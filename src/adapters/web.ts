@@ -6,36 +6,43 @@
  * then, before the runtime sends anything: the status and headers never
  * leave ahead of the store write.
  */
-import type { SessionManager } from "../core/manager.js";
+import type { CommitResult, SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
-import { applySessionHeaders, errorAnswer, isSecureRequest, markCommitted, type AdapterOptions, type ErrorAnswer } from "./shared.js";
+import { applyCommitResult, errorAnswer, isSecureRequest, logAdapterError, webCommitContext, type AdapterOptions } from "./shared.js";
 
 export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
 
 /**
- * A Web handler that receives the session beside the request.
+ * A Web handler that receives the session beside the request, and whatever
+ * else the runtime passes (Workers' `env` and `ctx`, a framework's route
+ * context).
  *
  * @example
  * const handler: WebSessionHandler<{ n?: number }> = (_request, session) => new Response(String(session.get("n") ?? 0));
  */
-export type WebSessionHandler<Data extends Record<string, unknown>> = (request: Request, session: Session<Data>) => Response | Promise<Response>;
+export type WebSessionHandler<Data extends Record<string, unknown>, Rest extends unknown[] = []> = (
+  request: Request,
+  session: Session<Data>,
+  ...rest: Rest
+) => Response | Promise<Response>;
 
 /**
- * Wrap a Web handler so that it gets the request's session.
+ * Wrap a Web handler so that it gets the request's session. Every argument
+ * after the request is passed through.
  *
  * @example
  * import { withSessions } from "sessionkit/web";
- * export default { fetch: withSessions(sessions, (request, session) => {
+ * export default { fetch: withSessions(sessions, (request, session, env: Env) => {
  *   session.set("seen", true);
  *   return new Response("hello");
  * }) };
  */
-export function withSessions<Data extends Record<string, unknown>>(
+export function withSessions<Data extends Record<string, unknown>, Rest extends unknown[] = []>(
   sessions: SessionManager<Data>,
-  handler: WebSessionHandler<Data>,
+  handler: WebSessionHandler<Data, Rest>,
   options: AdapterOptions = {},
-): (request: Request) => Promise<Response> {
-  return async function sessionFetch(request) {
+): (request: Request, ...rest: Rest) => Promise<Response> {
+  return async function sessionFetch(request, ...rest) {
     let session: Session<Data>;
     try {
       // Request URLs are absolute and normalized (lower-case scheme); the path is parsed only
@@ -49,47 +56,42 @@ export function withSessions<Data extends Record<string, unknown>>(
     }
     let response: Response;
     try {
-      response = await handler(request, session);
+      response = await handler(request, session, ...rest);
     } catch (error) {
-      // The runtime turns the throw into a 500; commit as for one, which saves no change.
-      await sessions.commit(session, { status: 500 }).catch((commitError: unknown) => {
-        if (errorAnswer(commitError, options) === undefined) throw commitError;
-      });
-      throw error;
+      // No framework here to turn the throw into a 500: answer it ourselves, with the commit
+      // (which saves no change on a 5xx, but still sends a logout's deletion cookie).
+      logAdapterError("web", error);
+      response = new Response("Internal Server Error", { status: 500, headers: { "Content-Type": "text/plain; charset=utf-8" } });
     }
-    let setCookie: string[];
     try {
-      setCookie = await sessions.commit(session, { status: response.status });
+      return withCommit(response, await sessions.commit(session, webCommitContext(response)));
     } catch (error) {
       return answerOrThrow(error, options);
     }
-    markCommitted(session);
-    return withSessionHeaders(response, session, setCookie);
   };
 }
 
 /**
- * Put the session's headers on a Response (see applySessionHeaders). A
- * Response with immutable headers (`Response.redirect`, a `fetch` result) is
- * copied first.
+ * Put a commit's result on a Response. A Response with immutable headers
+ * (`Response.redirect`, a `fetch` result) is copied first.
  *
  * @example
- * return withSessionHeaders(response, session, await sessions.commit(session, { status: response.status }));
+ * return withCommit(response, await sessions.commit(session, webCommitContext(response)));
  */
-export function withSessionHeaders(response: Response, session: Session<any>, setCookie: readonly string[]): Response {
+export function withCommit(response: Response, result: CommitResult): Response {
   try {
-    applySessionHeaders(response.headers, session, setCookie);
+    applyCommitResult(response.headers, result);
     return response;
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
   }
   const copy = new Response(response.body, { status: response.status, statusText: response.statusText, headers: new Headers(response.headers) });
-  applySessionHeaders(copy.headers, session, setCookie);
+  applyCommitResult(copy.headers, result);
   return copy;
 }
 
 function answerOrThrow(error: unknown, options: AdapterOptions): Response {
-  const answer: ErrorAnswer | undefined = errorAnswer(error, options);
+  const answer = errorAnswer(error, options);
   if (!answer) throw error;
   return new Response(answer.body, { status: answer.status, headers: answer.headers ?? {} });
 }

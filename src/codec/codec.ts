@@ -14,7 +14,7 @@
  * is decoded, inflated or parsed.
  */
 import { EncryptedBox } from "./encrypted.js";
-import { BadPayload, BadSignature, CodecConfigError, UnserializableValueError } from "./errors.js";
+import { BadPayload, BadSignature, CodecConfigError, PayloadTooLargeError, UnserializableValueError } from "./errors.js";
 import type { LoadsOptions } from "./tagged-json-parse.js";
 import { dumps, loads } from "./tagged-json.js";
 import { nowSeconds, TimestampSigner, type TimedUnsignOptions } from "./timed.js";
@@ -107,6 +107,23 @@ function checkData(data: unknown): void {
   if (proto !== Object.prototype && proto !== null) throw new UnserializableValueError(data.constructor?.name ?? "object", "is not a plain session object");
 }
 
+/**
+ * The serialized session, refused when `open` would refuse it: a payload
+ * that compresses into a cookie but inflates past the reader's cap would
+ * come back as a fresh session. Tagged JSON is ASCII, so its length is its
+ * size in bytes.
+ */
+function readable(json: string, maxBytes: number): string {
+  if (json.length > maxBytes) throw new PayloadTooLargeError("maxDecompressedBytes", maxBytes);
+  return json;
+}
+
+/** A cookie value `open` would refuse as too long is refused here first. */
+function fits(value: string, maxValueLength: number): string {
+  if (value.length > maxValueLength) throw new PayloadTooLargeError("maxValueLength", maxValueLength);
+  return value;
+}
+
 function checkValue(value: unknown, maxLength: number): asserts value is string {
   if (typeof value !== "string" || value.length === 0 || value.length > maxLength) {
     throw new BadSignature("sessionkit/codec: not a cookie value (empty, too long or not a string)", "malformed");
@@ -148,7 +165,7 @@ export function createCookieCodec(options: CookieCodecOptions): CookieCodec {
       format,
       encode(data: Record<string, unknown>, opts?: EncodeOptions): string {
         checkData(data);
-        return box.seal(dumps(data), opts?.nowSeconds ?? nowSeconds());
+        return fits(box.seal(readable(dumps(data), limits.maxLength!), opts?.nowSeconds ?? nowSeconds()), maxValueLength);
       },
       decode: (value: string, opts?: DecodeOptions) => open(value, opts).data,
       open,
@@ -166,7 +183,7 @@ export function createCookieCodec(options: CookieCodecOptions): CookieCodec {
     format,
     encode(data: Record<string, unknown>, opts?: EncodeOptions): string {
       checkData(data);
-      return signer.sign(encodePayload(dumps(data), compressFrom), opts?.nowSeconds ?? nowSeconds());
+      return fits(signer.sign(encodePayload(readable(dumps(data), limits.maxDecompressedBytes), compressFrom), opts?.nowSeconds ?? nowSeconds()), maxValueLength);
     },
     decode: (value: string, opts?: DecodeOptions) => open(value, opts).data,
     open,

@@ -28,7 +28,8 @@ export type CodecErrorCode =
   | "SIGNATURE_EXPIRED"
   | "BAD_PAYLOAD"
   | "CODEC_CONFIG_INVALID"
-  | "UNSERIALIZABLE_VALUE";
+  | "UNSERIALIZABLE_VALUE"
+  | "PAYLOAD_TOO_LARGE";
 
 /** Why a value was refused, finer than the class; safe to put in an event. */
 export type BadDataReason =
@@ -125,6 +126,40 @@ export class CodecConfigError extends Error {
   constructor(option: string, message: string) {
     super(`sessionkit/codec: invalid option \`${option}\`: ${message}`);
     this.option = option;
+    this.name = new.target.name;
+  }
+}
+
+/** The reader's limits a writer checks first, so that nothing is written that would be read back as garbage. */
+export type PayloadLimit = "maxDepth" | "maxKeys" | "maxDecompressedBytes" | "maxValueLength";
+
+/**
+ * Session data too big or too deep for the reader's limits: refused when it
+ * is written, since a cookie or record the reader refuses would silently
+ * come back as a fresh session (a logout the visitor never asked for). The
+ * message names the limit, never the data.
+ *
+ * @example
+ * assert.throws(() => dumps(Array.from({ length: 10_001 }, () => 0)), PayloadTooLargeError);
+ */
+export class PayloadTooLargeError extends RangeError {
+  readonly code: CodecErrorCode = "PAYLOAD_TOO_LARGE";
+  /** The limit that was exceeded. */
+  readonly limit: PayloadLimit;
+  /** Its value. */
+  readonly max: number;
+  constructor(limit: PayloadLimit, max: number) {
+    const what =
+      limit === "maxDepth"
+        ? "nested deeper than"
+        : limit === "maxKeys"
+          ? "made of more keys and list items than"
+          : limit === "maxValueLength"
+            ? "longer, as a cookie value, than"
+            : "longer, serialized, than";
+    super(`sessionkit/codec: the session data is ${what} ${max} (${limit}), which sessionkit would refuse to read back; store less, or split it.`);
+    this.limit = limit;
+    this.max = max;
     this.name = new.target.name;
   }
 }

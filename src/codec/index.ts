@@ -6,10 +6,11 @@ export {
   BadSignature,
   BadTimeSignature,
   CodecConfigError,
+  PayloadTooLargeError,
   SignatureExpired,
   UnserializableValueError,
 } from "./errors.js";
-export type { BadDataReason, CodecErrorCode } from "./errors.js";
+export type { BadDataReason, CodecErrorCode, PayloadLimit } from "./errors.js";
 export { base64Decode, base64Encode, bytesToInt, intToBytes, isCanonicalBase64 } from "./encoding.js";
 export { deriveKey, Signer, toItsdangerousOrder } from "./signer.js";
 export type { DigestName, SignerOptions, Unsigned } from "./signer.js";

@@ -21,7 +21,7 @@
  *   anything else (functions, symbols, Map, Set, class instances) throws
  *   {@link UnserializableValueError}, as Python raises `TypeError`.
  */
-import { UnserializableValueError } from "./errors.js";
+import { PayloadTooLargeError, UnserializableValueError } from "./errors.js";
 import { httpDate } from "./http-date.js";
 import { Tuple, UUID } from "./python-types.js";
 
@@ -30,8 +30,18 @@ export { loads, type LoadsOptions } from "./tagged-json-parse.js";
 /** The keys of Flask's default tags, in Flask's order. A 1-key dict with one of these is escaped with ` di`. */
 export const TAG_KEYS: ReadonlySet<string> = new Set([" di", " t", " b", " m", " u", " d"]);
 
-/** Deeper than this is a cycle or abuse; Python's own limit is ~1000 frames. */
-const MAX_DUMP_DEPTH = 256;
+/**
+ * The writer refuses what the reader (`loads`) would refuse, counting the
+ * same way: `level` is the number of JSON containers around a value (a
+ * tag's own `{" t": …}` included), and every object key and list item is
+ * one unit. Defaults are `loads`'s own.
+ */
+const maxLevel = 64;
+let unitsLeft = 10_000;
+
+function unit(): void {
+  if (--unitsLeft < 0) throw new PayloadTooLargeError("maxKeys", 10_000);
+}
 
 const HEX_DIGITS = "0123456789abcdef";
 
@@ -152,11 +162,15 @@ function writeDict(obj: Record<string, unknown>, depth: number): string {
   // Flask's TagDict: a dict with exactly one key that is a tag key gets escaped.
   if (keys.length === 1 && TAG_KEYS.has(keys[0]!)) {
     const k = keys[0]!;
-    return `{" di":{${quote(`${k}__`)}:${write(obj[k], depth + 1)}}}`;
+    unit();
+    unit();
+    level(depth + 1);
+    return `{" di":{${quote(`${k}__`)}:${write(obj[k], depth + 2)}}}`;
   }
   let out = "{";
   let first = true;
   for (const k of keys) {
+    unit();
     out += `${first ? "" : ","}${quote(k)}:${write(obj[k], depth + 1)}`;
     first = false;
   }
@@ -167,12 +181,25 @@ function writeList(items: readonly unknown[], depth: number): string {
   let out = "[";
   for (let i = 0; i < items.length; i++) {
     const v = items[i];
+    unit();
     out += `${i === 0 ? "" : ","}${v === undefined ? "null" : write(v, depth + 1)}`;
   }
   return `${out}]`;
 }
 
+/** A value at JSON nesting `depth`: refused past the reader's depth limit, as `loads` refuses it. */
+function level(depth: number): void {
+  if (depth > maxLevel) throw new PayloadTooLargeError("maxDepth", maxLevel);
+}
+
+/** A tag object (`{" b": "…"}` and the like) at `depth`: one key, its string one level down. */
+function tagged(depth: number): void {
+  unit();
+  level(depth + 1);
+}
+
 function write(value: unknown, depth: number): string {
+  level(depth);
   switch (typeof value) {
     case "string":
       return quote(value);
@@ -188,18 +215,29 @@ function write(value: unknown, depth: number): string {
       throw new UnserializableValueError(typeof value);
   }
   if (value === null) return "null";
-  if (depth > MAX_DUMP_DEPTH) throw new UnserializableValueError("object", "is nested too deeply (a cycle?)");
   if (isPlainObject(value)) return writeDict(value as Record<string, unknown>, depth);
-  if (value instanceof Tuple) return `{" t":${writeList(value, depth)}}`;
+  if (value instanceof Tuple) {
+    unit();
+    level(depth + 1);
+    return `{" t":${writeList(value, depth + 1)}}`;
+  }
   if (Array.isArray(value)) return writeList(value, depth);
   if (value instanceof Uint8Array) {
+    tagged(depth);
     return `{" b":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64")}"}`;
   }
   const html = (value as { __html__?: unknown }).__html__;
-  if (typeof html === "function") return `{" m":${quote(String(html.call(value)))}}`;
-  if (value instanceof UUID) return `{" u":"${value.hex}"}`;
+  if (typeof html === "function") {
+    tagged(depth);
+    return `{" m":${quote(String(html.call(value)))}}`;
+  }
+  if (value instanceof UUID) {
+    tagged(depth);
+    return `{" u":"${value.hex}"}`;
+  }
   if (value instanceof Date) {
     if (!Number.isFinite(value.getTime())) throw new UnserializableValueError("Date", "is an invalid Date");
+    tagged(depth);
     return `{" d":"${httpDate(value)}"}`;
   }
   throw new UnserializableValueError(value.constructor?.name ?? "object");
@@ -208,7 +246,10 @@ function write(value: unknown, depth: number): string {
 /**
  * Serialize one value to Flask's tagged JSON, byte for byte as Python writes
  * it. Used for the whole cookie session and, by server-side stores, for each
- * session value on its own.
+ * session value on its own. Throws PayloadTooLargeError for a value `loads`
+ * would refuse to read back (nested deeper than 64, or more than 10,000
+ * keys and list items), and UnserializableValueError for one with no
+ * tagged-JSON form.
  *
  * @example
  * dumps({ user: "Tom", cart: tuple(1, 2), at: new Date(0) });
@@ -216,5 +257,12 @@ function write(value: unknown, depth: number): string {
  */
 export function dumps(value: unknown): string {
   if (value === undefined) throw new UnserializableValueError("undefined");
-  return write(value, 0);
+  // Re-entrancy guard: a Markup's __html__() is app code and could call dumps.
+  const saved = unitsLeft;
+  unitsLeft = 10_000;
+  try {
+    return write(value, 0);
+  } finally {
+    unitsLeft = saved;
+  }
 }

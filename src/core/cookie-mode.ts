@@ -1,99 +1,89 @@
 /**
  * Cookie mode: the whole session lives in a signed (or encrypted) cookie, as
- * in Flask. Loading follows Flask's open_session and committing its
- * save_session (FLASK-FORMAT.md §3 and §5), with these differences: a
- * malformed payload under a valid signature is a fresh session (Flask
- * answers 500), a cookie signed with an older secret is re-signed at once,
- * and an oversized cookie is an error instead of a warning.
+ * in Flask. Loading follows Flask's open_session and saving its
+ * save_session (docs/flask-format.md), with these differences: a malformed
+ * payload under a valid signature is a fresh session (Flask answers 500), a
+ * cookie signed with an older secret is re-signed at once, an oversized
+ * cookie is an error instead of a warning, and with `idleTimeout` an active
+ * visitor's cookie is re-issued before it goes idle.
  */
 import { BadPayload, BadSignature, SignatureExpired, createCookieCodec, type CookieCodec, type CookieFormat } from "../codec/index.js";
 import type { EventHandler, RejectReason } from "./events.js";
-import type { ResolvedOptions } from "./options.js";
-import { RESERVED_KEYS, Session, isPermanent, sessionInternals, type SessionInternals } from "./session.js";
-import { cookieTemplate, deletionCookie, setCookieValue, type CookieTemplate } from "./set-cookie.js";
-import { VerifiedCache } from "./verified-cache.js";
 import { newSessionId } from "./ids.js";
-
-/** Per-session facts cookie mode keeps between load and commit. */
-export interface CookieFacts {
-  secure: boolean;
-  secretIndex: number;
-  /** With revocation on: the loaded cookie's denylist id, user and authentication time. */
-  jti?: string;
-  userId?: string;
-  authAtMs?: number;
-}
+import type { Mode } from "./mode.js";
+import type { ResolvedOptions } from "./options.js";
+import { RESERVED_KEYS } from "./session-data.js";
+import type { CookieState } from "./session-state.js";
+import { Session, sessionInternals, type SessionInternals } from "./session.js";
+import { CookieWriter } from "./set-cookie.js";
+import type { StoredSessionInfo } from "./store.js";
+import { ConfigError } from "./errors.js";
+import { VerifiedCache } from "./verified-cache.js";
 
 /**
- * Loads and commits sessions kept in the cookie itself.
+ * Loads and saves sessions kept in the cookie itself.
  *
  * @example
- * const mode = new CookieMode(resolveOptions({ secret }), emit);
+ * const mode = new CookieMode(resolveOptions({ secret }), emit, false);
  */
-export class CookieMode {
-  readonly #options: ResolvedOptions;
+export class CookieMode implements Mode {
+  readonly sync = true;
+  readonly #o: ResolvedOptions;
   readonly #codec: CookieCodec;
-  readonly #template: CookieTemplate;
+  readonly #writer: CookieWriter;
   readonly #cache = new VerifiedCache(10_000);
   readonly #maxAgeSeconds: number;
+  /** With `idleTimeout`: re-issue a cookie signed this long ago, so an active visitor never goes idle. */
+  readonly #idleRefreshSeconds: number | undefined;
   readonly #emit: EventHandler;
+  /** Stamp the denylist id and user into every cookie (revocation on). */
+  readonly #revocable: boolean;
 
-  constructor(options: ResolvedOptions, emit: EventHandler) {
-    this.#options = options;
+  constructor(options: ResolvedOptions, emit: EventHandler, revocable: boolean) {
+    this.#o = options;
     this.#codec = createCookieCodec({ format: options.format, secrets: options.secrets, salt: cookieSalt(options.format, options.cookie.name) });
-    this.#template = cookieTemplate(options.cookie);
+    this.#writer = new CookieWriter(options.cookie, options.lifetimeSeconds);
     this.#maxAgeSeconds = Math.min(options.lifetimeSeconds, options.idleTimeoutSeconds ?? Infinity);
+    const idle = options.idleTimeoutSeconds;
+    this.#idleRefreshSeconds = idle === undefined ? undefined : Math.floor(idle * options.touchAfter);
     this.#emit = emit;
+    this.#revocable = revocable;
   }
 
-  load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean): Session<Data> {
-    const nowSeconds = Math.floor(this.#options.now() / 1000);
-    let session: Session<Data> | undefined;
-    let secretIndex = 0;
-    if (value) {
-      let entry = this.#cache.get(value, nowSeconds, this.#maxAgeSeconds, this.#options.clockSkewSeconds);
-      if (entry === undefined) {
-        try {
-          entry = this.#codec.open(value, { maxAgeSeconds: this.#maxAgeSeconds, nowSeconds, clockSkewSeconds: this.#options.clockSkewSeconds });
-          this.#cache.set(value, entry);
-        } catch (error) {
-          this.#emit({ type: "cookie_rejected", reason: rejectReason(error, nowSeconds) });
-        }
-      }
-      if (entry !== undefined && !this.#pastAbsolute(entry.data, nowSeconds)) {
-        session = new Session<Data>(entry.data, false);
-        secretIndex = entry.secretIndex;
+  load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number): Session<Data> {
+    const nowSeconds = Math.floor(nowMs / 1000);
+    let entry = value ? this.#cache.get(value, nowSeconds, this.#maxAgeSeconds, this.#o.clockSkewSeconds) : undefined;
+    if (value && entry === undefined) {
+      try {
+        entry = this.#codec.open(value, { maxAgeSeconds: this.#maxAgeSeconds, nowSeconds, clockSkewSeconds: this.#o.clockSkewSeconds });
+        this.#cache.set(value, entry);
+      } catch (error) {
+        this.#emit({ type: "cookie_rejected", reason: rejectReason(error, nowSeconds) });
       }
     }
-    session ??= new Session<Data>(undefined, true);
-    sessionInternals(session).defaultPermanent = this.#options.permanent;
-    const facts: CookieFacts = { secure, secretIndex };
-    if (this.#options.revocationStore && !session.isNew) {
-      const values = sessionInternals(session).values;
-      const jti = values.get(RESERVED_KEYS.jti);
-      const user = values.get(RESERVED_KEYS.user);
-      const authAt = values.get(RESERVED_KEYS.authAt);
-      if (typeof jti === "string") facts.jti = jti;
-      if (typeof user === "string") facts.userId = user;
-      if (typeof authAt === "number") facts.authAtMs = authAt;
-    }
-    sessionInternals(session).backend.cookie = facts;
+    if (entry !== undefined && this.#pastAbsolute(entry.data, nowSeconds)) entry = undefined;
+    const session = entry ? new Session<Data>(entry.data, false) : new Session<Data>(undefined, true);
+    const internals = sessionInternals(session);
+    internals.defaultPermanent = this.#o.permanent;
+    const data = entry?.data;
+    const jti = data?.[RESERVED_KEYS.jti];
+    const user = data?.[RESERVED_KEYS.user];
+    const authAt = data?.[RESERVED_KEYS.authAt];
+    const state: CookieState = {
+      kind: "cookie",
+      secure,
+      secretIndex: entry?.secretIndex ?? 0,
+      signedAtSeconds: entry?.signedAtSeconds,
+      jti: typeof jti === "string" ? jti : undefined,
+      userId: typeof user === "string" ? user : undefined,
+      authAtMs: typeof authAt === "number" ? authAt : undefined,
+    };
+    internals.state = state;
     return session;
   }
 
-  /**
-   * Revocation on: every written cookie carries a denylist id (a new one after
-   * regenerate or login), and setUser() records the user and when they authenticated.
-   */
-  #stampRevocable(session: Session<any>, nowMs: number): void {
-    const internals = sessionInternals(session);
-    const values = internals.values;
-    if (!values.has(RESERVED_KEYS.jti) || internals.regenerate) values.set(RESERVED_KEYS.jti, newSessionId());
-    stampUser(internals, nowMs);
-  }
-
   #pastAbsolute(data: Record<string, unknown>, nowSeconds: number): boolean {
-    const limit = this.#options.absoluteTimeoutSeconds;
+    const limit = this.#o.absoluteTimeoutSeconds;
     if (limit === undefined) return false;
     const created = data[RESERVED_KEYS.createdAt];
     if (typeof created === "number" && nowSeconds - created <= limit) return false;
@@ -101,56 +91,93 @@ export class CookieMode {
     return true;
   }
 
-  commit(session: Session<any>): string[] {
+  save(session: Session<any>, nowMs: number): string[] {
     const internals = sessionInternals(session);
-    const facts = internals.backend.cookie as CookieFacts;
+    const state = cookieState(session);
+    const data = internals.data;
     Session.detectInPlaceChanges(session);
-    const t = this.#template;
-    // login() records the user (and a new jti) in the native formats with or without revocation,
-    // so the logged-in cookie never equals an earlier one (R8). The flask format writes only what Flask writes
-    // unless revocation is on: a Flask app sharing the cookie sees exactly its own keys.
-    if (internals.loggedIn && !internals.destroyed && this.#options.format !== "flask") {
-      stampUser(internals, this.#options.now());
-      // A fresh random jti: even a second login of the same user in the same millisecond gives a new cookie.
-      internals.values.set(RESERVED_KEYS.jti, newSessionId());
+    // The flask format writes only what Flask writes: options that would need a key of ours are refused at creation.
+    const native = this.#o.format !== "flask";
+    // A login's own keys come first: a login of an empty session still writes a cookie.
+    if (native && internals.loggedIn && !internals.destroyed) this.#stampUser(internals, state, nowMs);
+    if (internals.destroyed || data.values.size === 0) {
+      return session.modified || internals.destroyed ? [this.#writer.delete(state.secure)] : [];
     }
-    if (internals.destroyed || internals.values.size === 0) {
-      return session.modified || internals.destroyed ? [deletionCookie(t, facts.secure)] : [];
-    }
-    const permanent = isPermanent(internals);
-    const resign = facts.secretIndex > 0;
-    if (!(session.modified || (permanent && this.#options.refreshEachRequest) || resign)) return [];
-    if (resign) this.#emit({ type: "resigned", secretIndex: facts.secretIndex });
-    const nowMs = this.#options.now();
+    const permanent = data.isPermanent(internals.defaultPermanent);
+    const resign = state.secretIndex > 0;
     const nowSeconds = Math.floor(nowMs / 1000);
-    if (permanent && !internals.values.has(RESERVED_KEYS.permanent)) internals.values.set(RESERVED_KEYS.permanent, true);
-    if (this.#options.absoluteTimeoutSeconds !== undefined && !internals.values.has(RESERVED_KEYS.createdAt)) {
-      internals.values.set(RESERVED_KEYS.createdAt, nowSeconds);
+    const idleRefresh = this.#idleRefreshSeconds !== undefined && state.signedAtSeconds !== undefined && nowSeconds - state.signedAtSeconds >= this.#idleRefreshSeconds;
+    if (!(session.modified || (permanent && this.#o.refreshEachRequest) || resign || idleRefresh)) return [];
+    if (resign) this.#emit({ type: "resigned", secretIndex: state.secretIndex });
+    const values = data.values;
+    if (permanent && !values.has(RESERVED_KEYS.permanent)) values.set(RESERVED_KEYS.permanent, true);
+    if (native) this.#stamp(internals, state, nowMs);
+    const value = this.#codec.encode(data.plain(), { nowSeconds });
+    return [this.#writer.set(value, permanent, nowMs, state.secure)];
+  }
+
+  /**
+   * The native formats' own keys in a cookie being written. `_sk_created`
+   * anchors the absolute timeout (a login starts a new one). With revocation
+   * every cookie carries a `_sk_jti` (a new one after regenerate or login:
+   * the id the denylist knows it by) and its user.
+   */
+  #stamp(internals: SessionInternals, state: CookieState, nowMs: number): void {
+    const values = internals.data.values;
+    if (this.#o.absoluteTimeoutSeconds !== undefined && (internals.loggedIn || !values.has(RESERVED_KEYS.createdAt))) {
+      values.set(RESERVED_KEYS.createdAt, Math.floor(nowMs / 1000));
     }
-    if (this.#options.revocationStore) this.#stampRevocable(session, nowMs);
-    const value = this.#codec.encode(Session.plainData(session), { nowSeconds });
-    const expires = permanent ? nowMs + this.#options.lifetimeSeconds * 1000 : undefined;
-    return [setCookieValue(t, value, expires, facts.secure)];
+    if (!this.#revocable || internals.loggedIn) return; // a login was stamped already
+    if (internals.regenerate !== undefined || !values.has(RESERVED_KEYS.jti)) values.set(RESERVED_KEYS.jti, newSessionId());
+    this.#stampUser(internals, state, nowMs);
+  }
+
+  /**
+   * The user and when they authenticated. A login also gets a fresh random
+   * `_sk_jti`, so the logged-in cookie never equals an earlier one (R8),
+   * even for a second login of the same user in the same millisecond.
+   */
+  #stampUser(internals: SessionInternals, state: CookieState, nowMs: number): void {
+    const values = internals.data.values;
+    if (internals.loggedIn) values.set(RESERVED_KEYS.jti, newSessionId());
+    if (internals.userId === null) {
+      values.delete(RESERVED_KEYS.user);
+      values.delete(RESERVED_KEYS.authAt);
+    } else if (internals.userId !== undefined) {
+      values.set(RESERVED_KEYS.user, internals.userId);
+      // A new authentication (login, a different user, or a "log out everywhere" exception) counts from now;
+      // setUser() of the same user keeps the loaded time, so it cannot outlive a "log out everywhere".
+      const sameUser = internals.userId === state.userId && state.authAtMs !== undefined && !internals.loggedIn && !internals.reauthenticated;
+      values.set(RESERVED_KEYS.authAt, sameUser ? state.authAtMs! : nowMs);
+    }
+  }
+
+  async listForUser(): Promise<StoredSessionInfo[]> {
+    throw new ConfigError("store", "listing a user's sessions needs a server-side store; cookie sessions are not kept anywhere.");
+  }
+
+  async destroyAllForUser(): Promise<number> {
+    throw new ConfigError("store", "ending a user's sessions needs a server-side store, or `revocation` with cookie sessions.");
   }
 }
 
-/** The user (`_sk_user`) and when they authenticated (`_sk_auth`, ms), or neither after setUser(null). */
-function stampUser(internals: SessionInternals, nowMs: number): void {
-  const values = internals.values;
-  if (internals.userId === null) {
-    values.delete(RESERVED_KEYS.user);
-    values.delete(RESERVED_KEYS.authAt);
-  } else if (internals.userId !== undefined) {
-    values.set(RESERVED_KEYS.user, internals.userId);
-    values.set(RESERVED_KEYS.authAt, nowMs);
-  }
+/**
+ * A cookie-mode session's state; a session from another manager or mode is a programming error.
+ *
+ * @example
+ * const { secure } = cookieState(session);
+ */
+export function cookieState(session: Session<any>): CookieState {
+  const state = sessionInternals(session).state;
+  if (state?.kind !== "cookie") throw new TypeError("sessionkit: this session was not loaded by this cookie-mode manager.");
+  return state;
 }
 
 /**
  * The purpose a cookie's MAC is bound to. The native formats bind it to the
  * cookie name, so a value copied into another cookie of the same app (same
- * secret) is refused (SECURITY-REQUIREMENTS G.45, as Rails does); the `flask`
- * format keeps Flask's fixed salt `cookie-session`, which sharing with Flask needs.
+ * secret) is refused (as Rails does); the `flask` format keeps Flask's
+ * fixed salt `cookie-session`, which sharing with Flask needs.
  *
  * @example
  * cookieSalt("signed", "session"); // "cookie-session:session"

@@ -4,7 +4,13 @@
  * `Cache-Control: private, no-store` on a response that sets the cookie, so
  * no shared cache hands one visitor's cookie to another.
  */
-import { sessionInternals, type Session } from "./session.js";
+import { warnOnce } from "./warnings.js";
+
+/** A header value as frameworks hold it. */
+export type HeaderValue = string | readonly string[] | number | undefined | null;
+
+/** A header a commit asks the adapter to set (replacing the response's own value). */
+export type SessionHeader = readonly [name: "Vary" | "Cache-Control" | "Clear-Site-Data", value: string];
 
 /**
  * Add `Cookie` to a Vary header value exactly once.
@@ -12,7 +18,7 @@ import { sessionInternals, type Session } from "./session.js";
  * @example
  * mergeVary("Accept-Encoding"); // "Accept-Encoding, Cookie"
  */
-export function mergeVary(existing: string | readonly string[] | number | undefined | null): string {
+export function mergeVary(existing: HeaderValue): string {
   const text = Array.isArray(existing) ? existing.join(", ") : existing == null ? "" : String(existing);
   if (text.trim() === "") return "Cookie";
   for (const part of text.split(",")) {
@@ -20,16 +26,6 @@ export function mergeVary(existing: string | readonly string[] | number | undefi
     if (token === "cookie" || token === "*") return text;
   }
   return `${text}, Cookie`;
-}
-
-/**
- * Whether the response must carry `Vary: Cookie`.
- *
- * @example
- * if (shouldVary(session, setCookie)) res.setHeader("Vary", mergeVary(res.getHeader("Vary")));
- */
-export function shouldVary(session: Session<any> | undefined, setCookie: readonly string[]): boolean {
-  return setCookie.length > 0 || (session !== undefined && session.accessed);
 }
 
 /** What a response that sets the session cookie gets, unless the app already kept shared caches away. */
@@ -57,8 +53,6 @@ function keepsSetCookiePrivate(value: string): boolean {
   return false;
 }
 
-let replacedWarned = false;
-
 /**
  * The Cache-Control value to set, or undefined to leave the header alone.
  * A response without a session Set-Cookie is left alone (it stays
@@ -72,29 +66,41 @@ let replacedWarned = false;
  * @example
  * const cc = cacheControlFor(res.getHeader("Cache-Control"), setCookie); if (cc) res.setHeader("Cache-Control", cc);
  */
-export function cacheControlFor(existing: string | readonly string[] | number | undefined | null, setCookie: readonly string[]): string | undefined {
+export function cacheControlFor(existing: HeaderValue, setCookie: readonly string[]): string | undefined {
   if (setCookie.length === 0) return undefined;
   const text = Array.isArray(existing) ? existing.join(", ") : existing == null ? "" : String(existing);
   if (text.trim() === "") return SESSION_CACHE_CONTROL;
   if (keepsSetCookiePrivate(text)) return undefined;
-  if (!replacedWarned) {
-    replacedWarned = true;
-    // The app's value is not secret, but nothing from the response goes into the warning: only what to do.
-    process.emitWarning(
-      `sessionkit: a response setting the session cookie had a Cache-Control that lets shared caches store it (neither private nor no-store); it was replaced with "${SESSION_CACHE_CONTROL}". Send private or no-store yourself on responses that change the session.`,
-      { code: "SESSIONKIT_CACHE_CONTROL_REPLACED" },
-    );
-  }
+  // The app's value is not secret, but nothing from the response goes into the warning: only what to do.
+  warnOnce(
+    "SESSIONKIT_CACHE_CONTROL_REPLACED",
+    `sessionkit: a response setting the session cookie had a Cache-Control that lets shared caches store it (neither private nor no-store); it was replaced with "${SESSION_CACHE_CONTROL}". Send private or no-store yourself on responses that change the session.`,
+  );
   return SESSION_CACHE_CONTROL;
 }
 
 /**
- * The `Clear-Site-Data` value for a committed session: `"cookies"` when it was
- * destroyed and `clearSiteDataOnDestroy` is on, else undefined.
+ * Every header a committed session needs, besides its Set-Cookie values:
+ * `Vary: Cookie` merged into the response's Vary when the session was read
+ * or a cookie is sent, `Cache-Control` when a cookie is sent (see
+ * cacheControlFor), and `Clear-Site-Data: "cookies"` for a destroyed session
+ * when the app asked for it.
  *
  * @example
- * const csd = clearSiteDataFor(session); if (csd) res.setHeader("Clear-Site-Data", csd);
+ * sessionHeaders({ accessed: true, setCookie: [], clearSiteData: false, vary: "Accept-Encoding", cacheControl: undefined });
+ * // [["Vary", "Accept-Encoding, Cookie"]]
  */
-export function clearSiteDataFor(session: Session<any> | undefined): string | undefined {
-  return session !== undefined && sessionInternals(session).clearSiteData === true ? '"cookies"' : undefined;
+export function sessionHeaders(facts: {
+  accessed: boolean;
+  setCookie: readonly string[];
+  clearSiteData: boolean;
+  vary: HeaderValue;
+  cacheControl: HeaderValue;
+}): SessionHeader[] {
+  const headers: SessionHeader[] = [];
+  if (facts.accessed || facts.setCookie.length > 0) headers.push(["Vary", mergeVary(facts.vary)]);
+  const cacheControl = cacheControlFor(facts.cacheControl, facts.setCookie);
+  if (cacheControl !== undefined) headers.push(["Cache-Control", cacheControl]);
+  if (facts.clearSiteData) headers.push(["Clear-Site-Data", '"cookies"']);
+  return headers;
 }

@@ -50,6 +50,25 @@ export function isSessionIdSyntax(value: string): boolean {
 }
 
 /**
+ * Whether a cookie value has the shape of an id another implementation may
+ * have issued, for stores that share ids with one (`rawIds`: Flask-Session's
+ * `secrets.token_urlsafe(SESSION_ID_LENGTH)`, 16 to 128 base64url
+ * characters). The store, not the syntax, decides whether the id exists.
+ *
+ * @example
+ * isForeignIdSyntax("Jb3k_bqv2VEcGKrUnnD2gg"); // true (Flask-Session, SESSION_ID_LENGTH=16)
+ */
+export function isForeignIdSyntax(value: string): boolean {
+  if (value.length < 16 || value.length > 128) return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    const ok = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/**
  * The key a store sees for an id: base64url(SHA-256(id)).
  *
  * @example

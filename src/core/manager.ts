@@ -1,17 +1,26 @@
 /**
  * `createSessions()`: the manager every adapter calls. It speaks strings: the
- * Cookie header in, Set-Cookie values out. Cookie mode or server-side mode is
- * chosen by passing a `store`; the app code is the same either way.
+ * Cookie header in; out, everything the response needs (the Set-Cookie
+ * values and each other header with its exact value), so an adapter only
+ * copies a {@link CommitResult} into its framework's response.
+ *
+ * The manager owns what the modes share: the clock, the cookie's Path
+ * scope, the 5xx rule, the response headers and marking a session
+ * committed. Where sessions live is a {@link Mode}: cookie mode, revocable
+ * cookie mode, or store mode (chosen by the options).
  */
-import { ConfigError } from "./errors.js";
+import { CookieMode } from "./cookie-mode.js";
 import { findCookie } from "./cookie-header.js";
-import { CookieMode, type CookieFacts } from "./cookie-mode.js";
+import { ConfigError } from "./errors.js";
 import type { EventHandler, SessionEvent } from "./events.js";
-import { Revocation } from "./revocation.js";
+import { sessionHeaders, type HeaderValue, type SessionHeader } from "./headers.js";
+import type { Mode } from "./mode.js";
 import { resolveOptions, type ResolvedOptions, type SessionOptions } from "./options.js";
+import { RevocableMode } from "./revocable-mode.js";
 import { Session, sessionInternals } from "./session.js";
 import type { StoredSessionInfo } from "./store.js";
 import { StoreMode } from "./store-mode.js";
+import { warnOnce } from "./warnings.js";
 
 /** What an adapter knows about the request. */
 export interface RequestContext {
@@ -27,28 +36,44 @@ export interface RequestContext {
 
 /** What an adapter knows about the response when committing. */
 export interface CommitContext {
-  /** The response status: with 5xx, changes are not saved (unless `saveOnServerError`). */
+  /** The response status: with 5xx, changes are not saved (unless `saveOnServerError`); a logout still is. */
   status?: number;
+  /** The response's own `Vary` header, if any: the result's `Vary` merges `Cookie` into it. */
+  vary?: HeaderValue;
+  /** The response's own `Cache-Control` header, if any: the result keeps it when it already keeps shared caches away. */
+  cacheControl?: HeaderValue;
 }
 
-let insecureWarned = false;
+/**
+ * Everything a committed session needs on the response.
+ *
+ * @example
+ * const { setCookie, headers } = await sessions.commit(session, { status: res.statusCode, vary: res.getHeader("Vary") });
+ * for (const value of setCookie) res.appendHeader("Set-Cookie", value);
+ * for (const [name, value] of headers) res.setHeader(name, value);
+ */
+export interface CommitResult {
+  /** Set-Cookie values: append each as its own header line, beside the app's own cookies. */
+  readonly setCookie: string[];
+  /** Other headers, each with its exact value: set each, replacing the response's own. */
+  readonly headers: readonly SessionHeader[];
+}
+
 /** Read once: process.env is a slow getter, and NODE_ENV does not change while an app runs. */
-const PRODUCTION = process.env.NODE_ENV === "production";
+const PRODUCTION = typeof process !== "undefined" && process.env?.NODE_ENV === "production";
 
 /**
  * Loads and commits sessions. Create one per app with {@link createSessions}.
  *
  * @example
  * const session = await sessions.load(req.headers.cookie, { secure: false });
- * const setCookie = await sessions.commit(session, { status: 200 });
+ * const { setCookie, headers } = await sessions.commit(session, { status: 200 });
  */
 export class SessionManager<Data extends Record<string, unknown> = Record<string, unknown>> {
   /** The checked, frozen options. */
   readonly options: ResolvedOptions;
-  readonly #cookieMode: CookieMode | undefined;
-  readonly #storeMode: StoreMode | undefined;
+  readonly #mode: Mode;
   readonly #emit: EventHandler;
-  readonly #revocation: Revocation | undefined;
 
   constructor(options: SessionOptions) {
     this.options = resolveOptions(options);
@@ -59,23 +84,24 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
           try {
             onEvent(event);
           } catch (error) {
-            process.emitWarning(`sessionkit: the onEvent handler threw (${(error as Error)?.name ?? typeof error})`, { code: "SESSIONKIT_EVENT_HANDLER" });
+            warnOnce("SESSIONKIT_EVENT_HANDLER", `sessionkit: the onEvent handler threw (${(error as Error)?.name ?? typeof error})`);
           }
         }
       : () => {};
-    if (this.options.store) this.#storeMode = new StoreMode(this.options, this.#emit);
-    else this.#cookieMode = new CookieMode(this.options, this.#emit);
-    if (this.options.revocationStore) this.#revocation = new Revocation(this.options.revocationStore, this.options, this.#emit);
+    const { store, revocationStore } = this.options;
+    if (store) this.#mode = new StoreMode(this.options, store, this.#emit);
+    else if (revocationStore) this.#mode = new RevocableMode(this.options, revocationStore, this.#emit);
+    else this.#mode = new CookieMode(this.options, this.#emit, false);
   }
 
   /** Whether commitSync() may be used: cookie mode with nothing to wait for (no revocation store). */
   get canCommitSync(): boolean {
-    return this.#cookieMode !== undefined && this.#revocation === undefined;
+    return this.#mode.sync;
   }
 
   /** Whether sessions live in a store (true) or in the cookie (false). */
   get serverSide(): boolean {
-    return this.#storeMode !== undefined;
+    return this.options.store !== undefined;
   }
 
   /**
@@ -84,58 +110,45 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
    * store that is down gives a StoreError.
    */
   async load(cookieHeader: string | undefined | null, context: RequestContext = {}): Promise<Session<Data>> {
+    const nowMs = this.options.now();
+    const secure = this.#secure(context);
     if (context.path !== undefined && !pathMatches(context.path, this.options.cookie.path)) {
-      const outside = this.#cookieMode ? this.#cookieMode.load<Data>(undefined, false) : await this.#storeMode!.load<Data>(undefined, false);
+      const outside = await this.#mode.load<Data>(undefined, secure, nowMs);
       sessionInternals(outside).outOfScope = true;
       return outside;
     }
     const found = findCookie(cookieHeader, this.options.cookie.name);
     if (found.count > 1) this.#emit({ type: "duplicate_cookie", count: found.count });
-    const secure = this.#secure(context);
-    if (this.#cookieMode) {
-      const session = this.#cookieMode.load<Data>(found.value, secure);
-      if (this.#revocation === undefined || session.isNew) return session;
-      const facts = sessionInternals(session).backend.cookie as CookieFacts;
-      if (!(await this.#revocation.isRevoked(facts.jti, facts.userId, facts.authAtMs))) return session;
-      this.#emit({ type: "cookie_rejected", reason: "revoked" });
-      return this.#cookieMode.load<Data>(undefined, secure);
-    }
-    return this.#storeMode!.load<Data>(found.value, secure);
+    return this.#mode.load<Data>(found.value, secure, nowMs);
   }
 
   #secure(context: RequestContext): boolean {
     const setting = this.options.cookie.secure;
     if (setting !== "auto") return setting;
     const secure = context.secure === true;
-    if (!secure && !insecureWarned && PRODUCTION) {
-      insecureWarned = true;
-      process.emitWarning(
+    if (!secure && PRODUCTION) {
+      warnOnce(
+        "SESSIONKIT_INSECURE_COOKIE",
         "sessionkit: a session cookie was sent without Secure under NODE_ENV=production (the request was not HTTPS). Serve over HTTPS, or tell the adapter to trust your proxy's X-Forwarded-Proto.",
-        { code: "SESSIONKIT_INSECURE_COOKIE" },
       );
     }
     return secure;
   }
 
   /**
-   * Save what the request changed and return the Set-Cookie values to send
-   * (none when nothing needs sending). Throws CookieTooLargeError,
+   * Save what the request changed and return what the response needs: the
+   * Set-Cookie values and the other headers (`Vary`, `Cache-Control`,
+   * `Clear-Site-Data`) with their exact values. Throws CookieTooLargeError,
    * StoreError or SessionInterruptedError; never sends a partial write.
    * Once it has started, every change to the session throws
    * HeadersSentError (reads stay allowed), unless the commit throws.
    */
-  async commit(session: Session<Data>, context: CommitContext = {}): Promise<string[]> {
+  async commit(session: Session<Data>, context: CommitContext = {}): Promise<CommitResult> {
     const internals = sessionInternals(session);
     // From here on a change could reach neither the visitor nor the store: the Session refuses it (R23).
     internals.committed = true;
     try {
-      if (this.#cookieMode) {
-        if (this.#revocation) await this.#revokeOnCommit(session);
-        return this.#commitCookie(session, context);
-      }
-      if (internals.outOfScope) return [];
-      this.#markClearSiteData(session);
-      return await this.#storeMode!.commit(session, context.status);
+      return this.#result(session, await this.#save(session, context.status), context);
     } catch (error) {
       // Nothing was sent: a caller that handles the error (a cookie too large) may change the session and commit again.
       internals.committed = false;
@@ -146,70 +159,58 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
   /**
    * {@link commit} without a promise, for cookie mode only (nothing to wait
    * for): adapters use it to set the cookie in the same tick as the response
-   * head. Throws a ConfigError in server-side mode.
+   * head. Throws a ConfigError when the mode must wait (a store, revocation).
    */
-  commitSync(session: Session<Data>, context: CommitContext = {}): string[] {
-    if (!this.canCommitSync) {
-      throw new ConfigError(this.#cookieMode ? "revocation" : "store", "commitSync works in cookie mode without revocation only; await commit().");
+  commitSync(session: Session<Data>, context: CommitContext = {}): CommitResult {
+    if (!this.#mode.sync) {
+      throw new ConfigError(this.serverSide ? "store" : "revocation", "commitSync works in cookie mode without revocation only; await commit().");
     }
     const internals = sessionInternals(session);
     internals.committed = true;
     try {
-      return this.#commitCookie(session, context);
+      return this.#result(session, this.#save(session, context.status) as string[], context);
     } catch (error) {
       internals.committed = false;
       throw error;
     }
   }
 
-  /** Cookie mode with revocation: a destroyed or regenerated session's old cookie goes on the denylist. */
-  async #revokeOnCommit(session: Session<Data>): Promise<void> {
-    const internals = sessionInternals(session);
-    const jti = (internals.backend.cookie as CookieFacts).jti;
-    if (jti !== undefined && (internals.destroyed || internals.regenerate)) await this.#revocation!.revokeSession(jti);
-  }
-
-  #commitCookie(session: Session<Data>, context: CommitContext): string[] {
+  /** The one place deciding whether a session is saved: out of the cookie's Path, never; on a 5xx, only a logout. */
+  #save(session: Session<Data>, status: number | undefined): string[] | Promise<string[]> {
     const internals = sessionInternals(session);
     if (internals.outOfScope) return [];
-    this.#markClearSiteData(session);
-    if (context.status !== undefined && context.status >= 500 && !this.options.saveOnServerError && !internals.destroyed) {
+    if (status !== undefined && status >= 500 && !this.options.saveOnServerError && !internals.destroyed) {
       if (session.modified) this.#emit({ type: "not_saved", reason: "server_error_status" });
       return [];
     }
-    return this.#cookieMode!.commit(session);
+    return this.#mode.save(session, this.options.now());
   }
 
-  #markClearSiteData(session: Session<Data>): void {
+  #result(session: Session<Data>, setCookie: string[], context: CommitContext): CommitResult {
+    Session.markSaved(session);
     const internals = sessionInternals(session);
-    if (internals.destroyed && this.options.clearSiteDataOnDestroy) internals.clearSiteData = true;
+    const headers = sessionHeaders({
+      accessed: session.accessed,
+      setCookie,
+      clearSiteData: internals.destroyed && this.options.clearSiteDataOnDestroy && !internals.outOfScope,
+      vary: context.vary,
+      cacheControl: context.cacheControl,
+    });
+    return { setCookie, headers };
   }
 
-  /** The sessions indexed under `userId` (hashed ids and times only). */
+  /** The sessions indexed under `userId` (hashed ids and times only). Needs a store with a user index. */
   async listForUser(userId: string): Promise<StoredSessionInfo[]> {
-    const store = this.#userIndexStore("listForUser");
-    return this.#storeMode!.call("listForUser", (ctx) => store.listForUser!(userId, ctx));
+    return this.#mode.listForUser(userId, this.options.now());
   }
 
-  /** "Log out everywhere": destroy every session of `userId`, except `options.except`. Resolves how many ended. */
+  /**
+   * "Log out everywhere": end every session of `userId`, however many, except
+   * `options.except` (the current one, say). Resolves how many ended (0 with
+   * cookie revocation, which cannot count the cookies it refuses).
+   */
   async destroyAllForUser(userId: string, options: { except?: Session<Data> } = {}): Promise<number> {
-    if (this.#revocation) {
-      // Cookie mode keeps no list of a user's cookies: every one authenticated before now is refused.
-      // `except` is stamped as authenticated again, so its next cookie stays valid. The count is unknown: 0.
-      await this.#revocation.revokeUser(userId);
-      options.except?.setUser(userId);
-      return 0;
-    }
-    const store = this.#userIndexStore("destroyForUser");
-    const exceptHash = options.except ? (sessionInternals(options.except).backend.stored as { idHash?: string } | undefined)?.idHash : undefined;
-    return this.#storeMode!.call("destroyForUser", (ctx) => store.destroyForUser!(userId, exceptHash, ctx));
-  }
-
-  #userIndexStore(method: "listForUser" | "destroyForUser") {
-    const store = this.options.store;
-    if (!store) throw new ConfigError("store", "listing or ending a user's sessions needs a server-side store; cookie sessions cannot be revoked.");
-    if (typeof store[method] !== "function") throw new ConfigError("store", `the ${store.name} store has no user index (${method}); use a store that has one.`);
-    return store;
+    return this.#mode.destroyAllForUser(userId, options.except, this.options.now());
   }
 }
 

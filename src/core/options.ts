@@ -6,8 +6,14 @@ import type { CookieFormat } from "../codec/index.js";
 import { parseDurationSeconds, type Duration } from "./duration.js";
 import { ConfigError, SecretError } from "./errors.js";
 import type { EventHandler } from "./events.js";
-import type { RevocationOptions } from "./revocation.js";
 import type { Store } from "./store.js";
+import { warnOnce } from "./warnings.js";
+
+/** Options of cookie-mode revocation. */
+export interface RevocationOptions {
+  /** Where revocations are kept: any sessionkit Store (Redis to share them across instances). */
+  store: Store;
+}
 
 /** Cookie attributes. */
 export interface CookieOptions {
@@ -130,10 +136,10 @@ const ATTRIBUTE_VALUE = /^[\x21-\x3a\x3c-\x7e]+$/;
 /** Past a few minutes, "skew" is a broken clock: fix NTP rather than widen the window for replayed future cookies. */
 const MAX_CLOCK_SKEW_SECONDS = 300;
 
-let weakFlaskSecretWarned = false;
+const utf8 = new TextEncoder();
 
 function byteLength(secret: string | Uint8Array): number {
-  return typeof secret === "string" ? Buffer.byteLength(secret, "utf8") : secret.byteLength;
+  return typeof secret === "string" ? utf8.encode(secret).byteLength : secret.byteLength;
 }
 
 function resolveSecrets(options: SessionOptions, format: CookieFormat): (string | Uint8Array)[] {
@@ -152,13 +158,10 @@ function resolveSecrets(options: SessionOptions, format: CookieFormat): (string 
     if (!weak) continue;
     if (format === "flask") {
       // Flask apps in the wild use short keys, and sharing a login with them must work: warn, do not refuse.
-      if (!weakFlaskSecretWarned) {
-        weakFlaskSecretWarned = true;
-        process.emitWarning(
-          "sessionkit: a secret is shorter than 32 bytes or a well-known placeholder; anyone holding a cookie can try to guess it offline. Use 32 random bytes.",
-          { code: "SESSIONKIT_WEAK_SECRET" },
-        );
-      }
+      warnOnce(
+        "SESSIONKIT_WEAK_SECRET",
+        "sessionkit: a secret is shorter than 32 bytes or a well-known placeholder; anyone holding a cookie can try to guess it offline. Use 32 random bytes.",
+      );
     } else if (!options.allowWeakSecret) {
       throw new SecretError(
         "SECRET_WEAK",
@@ -216,6 +219,28 @@ function resolveRevocation(options: SessionOptions): Store | undefined {
   return store;
 }
 
+/**
+ * The `flask` format writes exactly what Flask writes, so that a Flask app
+ * sharing the cookie sees only its own keys and a cookie Flask wrote is never
+ * refused for lacking one of ours. Options that need a key of their own in
+ * the cookie cannot work there: refuse them now, with what to do instead.
+ */
+function checkFlaskFormat(options: SessionOptions, format: CookieFormat): void {
+  if (format !== "flask" || options.store !== undefined) return;
+  if (options.absoluteTimeout !== undefined) {
+    throw new ConfigError(
+      "absoluteTimeout",
+      "the flask cookie format cannot carry the session's creation time (Flask would see the key, and Flask's own cookies lack it); use `idleTimeout` and `lifetime`, or a server-side store (the flask-session store shares sessions with Flask-Session).",
+    );
+  }
+  if (options.revocation !== undefined) {
+    throw new ConfigError(
+      "revocation",
+      "the flask cookie format cannot carry the ids revocation needs (Flask would see the keys); share sessions through a server-side store instead (the flask-session store shares them with Flask-Session), where logout ends them everywhere.",
+    );
+  }
+}
+
 function optionalDuration(value: Duration | undefined, option: string): number | undefined {
   return value === undefined ? undefined : parseDurationSeconds(value, option);
 }
@@ -248,6 +273,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   }
   if (options.now !== undefined && typeof options.now !== "function") throw new ConfigError("now", "pass a function returning milliseconds.");
   if (options.onEvent !== undefined && typeof options.onEvent !== "function") throw new ConfigError("onEvent", "pass a function.");
+  checkFlaskFormat(options, format);
   return Object.freeze({
     secrets: Object.freeze(resolveSecrets(options, format)),
     format,

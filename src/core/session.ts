@@ -1,55 +1,40 @@
 /**
  * The session: Flask's `session` dictionary, with user data in a private Map
- * so that no key (`get`, `__proto__`, `save`) can shadow a method.
+ * (session-data.ts) so that no key (`get`, `__proto__`, `save`) can shadow a
+ * method.
  *
- * The Session does not know where it is stored. The manager hands it the
- * initial values (decoded cookie data, or a stored record's value strings,
- * parsed lazily) and reads back what changed through {@link sessionInternals}.
+ * The Session does not know where it is stored. A mode (cookie-mode.ts,
+ * store-mode.ts) builds it from what it loaded and reads back, through
+ * {@link sessionInternals}, what the request changed and asked for.
  */
-import { dumps, loads, tuple } from "../codec/index.js";
-import { clone, isCloneable } from "./clone.js";
+import { tuple } from "../codec/index.js";
 import { HeadersSentError } from "./errors.js";
+import { RESERVED, RESERVED_KEYS, SessionData } from "./session-data.js";
+import type { ModeState } from "./session-state.js";
 
-/** Keys sessionkit writes in the data itself (Flask's wire names), hidden from keys()/entries(). */
-export const RESERVED_KEYS = Object.freeze({
-  permanent: "_permanent",
-  flashes: "_flashes",
-  createdAt: "_sk_created",
-  jti: "_sk_jti",
-  user: "_sk_user",
-  authAt: "_sk_auth",
-} as const);
-const RESERVED = new Set<string>(Object.values(RESERVED_KEYS));
+export { RESERVED_KEYS } from "./session-data.js";
 
-/** A value read from a store and not parsed yet. */
-class Lazy {
-  constructor(readonly text: string) {}
-}
-
-/** What the manager needs to see inside a session. */
+/** What the manager and the modes see inside a session. */
 export interface SessionInternals {
-  values: Map<string, unknown>;
-  /** Keys set, deleted or popped by this request (user and reserved). */
-  dirty: Set<string>;
-  /** True when clear() ran. */
-  cleared: boolean;
-  /** Object values handed out by reads, with the original (value or stored text) to detect nested changes. */
-  handedOut: Map<string, unknown>;
+  readonly data: SessionData;
+  /** regenerate() or login() ran. */
   regenerate: { keepData: boolean } | undefined;
+  /** destroy() ran (and no login() after it). */
   destroyed: boolean;
+  /** setUser()/login(): a user id, null to remove it, undefined when unchanged. */
   userId: string | null | undefined;
-  /** login() ran: cookie mode then writes the user and login time into the cookie, with or without revocation. */
-  loggedIn?: boolean;
+  /** login() ran: a new authentication (new absolute-timeout origin, user stamped). */
+  loggedIn: boolean;
+  /** The session was spared by "log out everywhere" (`except`): its user's authentication time restarts now. */
+  reauthenticated: boolean;
   /** Permanence when the data has no `_permanent` key (the `permanent` option). */
   defaultPermanent: boolean;
   /** The request was outside the cookie's Path: nothing is loaded and nothing is sent. */
-  outOfScope?: boolean;
-  /** Set at commit when the session was destroyed and `clearSiteDataOnDestroy` is on. */
-  clearSiteData?: boolean;
+  outOfScope: boolean;
   /** Set when the manager starts committing: from then on every mutating call throws HeadersSentError (R23). */
-  committed?: boolean;
-  /** Anything the backend keeps per session (id, record metadata, cookie facts). */
-  backend: Record<string, unknown>;
+  committed: boolean;
+  /** The mode's per-session state (undefined for a session built by hand, as in unit tests). */
+  state: ModeState | undefined;
 }
 
 /** The key of a session's internals: a symbol, so no data key or app code can reach it by name. */
@@ -63,22 +48,6 @@ const INTERNALS: unique symbol = Symbol("sessionkit.internals");
  */
 export function sessionInternals(session: Session<any>): SessionInternals {
   return session[INTERNALS];
-}
-
-/**
- * Whether a session is permanent: its `_permanent` key, else the configured default.
- *
- * @example
- * if (isPermanent(sessionInternals(session))) expires = now + lifetime;
- */
-export function isPermanent(internals: SessionInternals): boolean {
-  let value = internals.values.get(RESERVED_KEYS.permanent);
-  if (value instanceof Lazy) {
-    // Loaded from a store and not parsed yet: parse it in place (a boolean needs no copy).
-    value = loads(value.text);
-    internals.values.set(RESERVED_KEYS.permanent, value);
-  }
-  return value === undefined ? internals.defaultPermanent : value === true;
 }
 
 /** Options of {@link Session.consumeFlashes}. */
@@ -109,6 +78,7 @@ function checkUserId(userId: unknown, method: string, nullable: boolean): void {
   }
 }
 
+
 /**
  * One visitor's session for one request, typed by the app's data.
  *
@@ -124,59 +94,36 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   /** @internal The manager's view (see sessionInternals); a symbol-keyed field is cheaper than a WeakMap entry per request. */
   readonly [INTERNALS]: SessionInternals;
 
-  /** @internal Built by the manager. `initial` is a null-prototype object; strings in `lazyText` mode are stored text. */
-  constructor(initial: Record<string, unknown> | undefined, isNew: boolean, lazyText = false) {
-    const values = new Map<string, unknown>();
-    if (initial) for (const key in initial) values.set(key, lazyText ? new Lazy(initial[key] as string) : initial[key]);
+  /**
+   * @internal Built by a mode. `initial` is a null-prototype object (never
+   * changed: it may be shared); `texts` are its values' stored texts, in
+   * store mode.
+   */
+  constructor(initial: Record<string, unknown> | undefined, isNew: boolean, texts?: Map<string, string>) {
     this.#isNew = isNew;
     this[INTERNALS] = {
-      values,
-      dirty: new Set(),
-      cleared: false,
-      handedOut: new Map(),
+      data: new SessionData(initial, texts),
       regenerate: undefined,
       destroyed: false,
       userId: undefined,
+      loggedIn: false,
+      reauthenticated: false,
       defaultPermanent: false,
-      backend: {},
+      outOfScope: false,
+      committed: false,
+      state: undefined,
     };
   }
 
-  /** Read a value, parsing or copying it so that the caller can change it and the change is saved. */
-  #read(key: string): unknown {
-    const values = this[INTERNALS].values;
-    const raw = values.get(key);
-    if (raw instanceof Lazy) {
-      const value = loads(raw.text);
-      values.set(key, value);
-      if (isCloneable(value)) this[INTERNALS].handedOut.set(key, raw);
-      return value;
-    }
-    if (isCloneable(raw) && !this[INTERNALS].dirty.has(key) && !this[INTERNALS].handedOut.has(key)) {
-      // The loaded value may be shared with other requests (verified-cookie cache): hand out a copy.
-      const copy = clone(raw);
-      values.set(key, copy);
-      this[INTERNALS].handedOut.set(key, raw);
-      return copy;
-    }
-    return raw;
-  }
-
   #write(key: string, value: unknown): void {
-    this[INTERNALS].values.set(key, value);
-    this[INTERNALS].dirty.add(key);
-    this[INTERNALS].handedOut.delete(key);
+    this[INTERNALS].data.write(key, value);
     this.#modified = true;
     this.#accessed = true;
   }
 
   #remove(key: string): boolean {
-    const had = this[INTERNALS].values.delete(key);
-    if (had) {
-      this[INTERNALS].dirty.add(key);
-      this[INTERNALS].handedOut.delete(key);
-      this.#modified = true;
-    }
+    const had = this[INTERNALS].data.remove(key);
+    if (had) this.#modified = true;
     this.#accessed = true;
     return had;
   }
@@ -190,40 +137,38 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
    * key happens to be set.
    */
   #assertOpen(): void {
-    if (this[INTERNALS].committed === true) throw new HeadersSentError();
+    if (this[INTERNALS].committed) throw new HeadersSentError();
   }
 
   /** The value under `key`, or undefined (Flask's `session.get(key)`). */
   get<K extends Key<Data>>(key: K): Data[K] | undefined {
     this.#accessed = true;
     if (RESERVED.has(key)) return undefined;
-    return this.#read(key) as Data[K] | undefined;
+    return this[INTERNALS].data.read(key) as Data[K] | undefined;
   }
 
   /** Store a value (Flask's `session[key] = value`). */
   set<K extends Key<Data>>(key: K, value: Data[K]): this {
     this.#assertOpen();
     if (RESERVED.has(key)) throw new TypeError(`sessionkit: "${key}" is reserved; use session.permanent or session.flash().`);
-    if (value === undefined) {
-      this.#remove(key);
-      return this;
-    }
-    this.#write(key, value);
+    if (value === undefined) this.#remove(key);
+    else this.#write(key, value);
     return this;
   }
 
   /** Whether `key` is set (Flask's `key in session`). */
   has(key: Key<Data> | (string & {})): boolean {
     this.#accessed = true;
-    return !RESERVED.has(key) && this[INTERNALS].values.has(key);
+    return !RESERVED.has(key) && this[INTERNALS].data.values.has(key);
   }
 
   /** Remove `key` and return its value, or `defaultValue` (Flask's `session.pop(key, default)`). */
   pop<K extends Key<Data>, D = undefined>(key: K, defaultValue?: D): Data[K] | D {
     this.#assertOpen();
     this.#accessed = true;
-    if (RESERVED.has(key) || !this[INTERNALS].values.has(key)) return defaultValue as D;
-    const value = this.#read(key);
+    const data = this[INTERNALS].data;
+    if (RESERVED.has(key) || !data.values.has(key)) return defaultValue as D;
+    const value = data.read(key);
     this.#remove(key);
     return value as Data[K];
   }
@@ -238,11 +183,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   /** Remove every key, `permanent` and flashes included; always counts as a change, as in Flask. */
   clear(): void {
     this.#assertOpen();
-    const internals = this[INTERNALS];
-    for (const key of internals.values.keys()) internals.dirty.add(key);
-    internals.values.clear();
-    internals.handedOut.clear();
-    internals.cleared = true;
+    this[INTERNALS].data.clear();
     this.#modified = true;
     this.#accessed = true;
   }
@@ -251,7 +192,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   setdefault<K extends Key<Data>>(key: K, value: Data[K]): Data[K] {
     this.#assertOpen();
     this.#accessed = true;
-    if (this[INTERNALS].values.has(key)) return this.#read(key) as Data[K];
+    if (this[INTERNALS].data.values.has(key)) return this[INTERNALS].data.read(key) as Data[K];
     this.set(key, value);
     return value;
   }
@@ -260,13 +201,13 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   keys(): Key<Data>[] {
     this.#accessed = true;
     const out: string[] = [];
-    for (const key of this[INTERNALS].values.keys()) if (!RESERVED.has(key)) out.push(key);
+    for (const key of this[INTERNALS].data.values.keys()) if (!RESERVED.has(key)) out.push(key);
     return out as Key<Data>[];
   }
 
   /** `[key, value]` pairs, values copied as by get(). */
   entries(): [Key<Data>, Data[Key<Data>]][] {
-    return this.keys().map((key) => [key, this.#read(key) as Data[Key<Data>]]);
+    return this.keys().map((key) => [key, this[INTERNALS].data.read(key) as Data[Key<Data>]]);
   }
 
   /** How many keys the app set. */
@@ -284,7 +225,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   /** Flask's `session.permanent`: a permanent cookie lasts `lifetime`; otherwise it ends with the browser. */
   get permanent(): boolean {
     this.#accessed = true;
-    return isPermanent(this[INTERNALS]);
+    return this[INTERNALS].data.isPermanent(this[INTERNALS].defaultPermanent);
   }
 
   set permanent(value: boolean) {
@@ -294,7 +235,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
 
   /**
    * Whether this request changed the session. Set it to true after changing a
-   * value in place, as in Flask (after the commit that throws HeadersSentError).
+   * value in place, as in Flask (before the commit, which throws HeadersSentError after).
    */
   get modified(): boolean {
     return this.#modified;
@@ -321,7 +262,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
    */
   flash(message: string, category = "message"): void {
     this.#assertOpen();
-    const list = (this.#read(RESERVED_KEYS.flashes) as unknown[] | undefined) ?? [];
+    const list = this[INTERNALS].data.read(RESERVED_KEYS.flashes) as unknown[] | undefined;
     const next = Array.isArray(list) ? [...list, tuple(category, message)] : [tuple(category, message)];
     this.#write(RESERVED_KEYS.flashes, next);
   }
@@ -332,8 +273,9 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   consumeFlashes(options: ConsumeFlashesOptions = {}): string[] | [string, string][] {
     this.#assertOpen();
     this.#accessed = true;
-    if (!this[INTERNALS].values.has(RESERVED_KEYS.flashes)) return [];
-    const list = this.#read(RESERVED_KEYS.flashes);
+    const data = this[INTERNALS].data;
+    if (!data.values.has(RESERVED_KEYS.flashes)) return [];
+    const list = data.read(RESERVED_KEYS.flashes);
     this.#remove(RESERVED_KEYS.flashes);
     const pairs: [string, string][] = [];
     if (Array.isArray(list)) {
@@ -348,9 +290,10 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   /**
    * Give the session a new id (server-side) or a new signature (cookie). The
    * low-level call: the data is kept unless `keepData: false` (Django's
-   * `cycle_key`, which issue #3 asked for). For a login use {@link login},
-   * which also drops pre-login data and records the user. In server-side mode
-   * the old id stays readable, read-only, for `regenerateGraceSeconds`.
+   * `cycle_key`). For a login use {@link login}, which also drops pre-login
+   * data and records the user. In server-side mode the old id stays
+   * readable, read-only, for `regenerateGraceSeconds`; the absolute timeout
+   * keeps its origin.
    *
    * @example
    * await session.regenerate(); // after a privilege change that keeps the data
@@ -370,22 +313,22 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
    *
    * - The session gets a new id (server-side; the old record is deleted, or
    *   read-only for `regenerateGraceSeconds`) or a new cookie (cookie mode;
-   *   with `revocation`, the old cookie's jti is revoked), so an id known
-   *   before the login is never a logged-in one (session fixation, R8).
+   *   with `revocation`, the old cookie is revoked), so an id known before
+   *   the login is never a logged-in one (session fixation, R8).
    * - Nothing from before the login is carried over (R11) except the keys
    *   named in `options.keep` and the queued flashes. Flashes are kept because
    *   they are messages the app itself wrote for this browser, shown once and
-   *   then gone, and grant nothing; dropping them would lose e.g. "your cart
-   *   was saved" queued on the way to the login form. `permanent` is not
-   *   carried: set it after login ("remember me").
+   *   then gone, and grant nothing. `permanent` is not carried: set it after
+   *   login ("remember me").
+   * - A login starts a new absolute timeout (`absoluteTimeout` counts from it).
    * - The user is recorded: in server-side mode in the store's user index
-   *   (`listForUser`, `destroyAllForUser`); in cookie mode as the hidden keys
-   *   `_sk_user` and `_sk_auth` (the login time, which "log out everywhere"
-   *   with `revocation` compares against), with a fresh random `_sk_jti`,
-   *   so the logged-in cookie differs from every earlier one. The `flask` format writes them only with
-   *   `revocation` on, so that a Flask app sharing the cookie sees only its
-   *   own keys; there the new cookie differs as soon as the app stores who
-   *   logged in (the only way a plain Flask cookie can say so).
+   *   (`listForUser`, `destroyAllForUser`); in cookie mode in the native
+   *   formats as the hidden keys `_sk_user` and `_sk_auth` (the login time,
+   *   which "log out everywhere" with `revocation` compares against), with a
+   *   fresh random `_sk_jti`, so the logged-in cookie differs from every
+   *   earlier one. The `flask` format writes no key of its own: a Flask app
+   *   sharing the cookie sees only its own keys, and the new cookie differs
+   *   as soon as the app stores who logged in.
    *
    * There is no `logout()`: {@link destroy} is the logout.
    *
@@ -402,9 +345,10 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
       throw new TypeError("sessionkit: login's `keep` lists data keys to carry over (strings, not reserved `_…` names).");
     }
     const internals = this[INTERNALS];
+    const data = internals.data;
     const carried: [string, unknown][] = [];
     for (const key of [...keep, RESERVED_KEYS.flashes]) {
-      if (internals.values.has(key)) carried.push([key, this.#read(key)]);
+      if (data.values.has(key)) carried.push([key, data.read(key)]);
     }
     this.clear();
     for (const [key, value] of carried) this.#write(key, value);
@@ -417,11 +361,11 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   }
 
   /**
-   * End the session (the logout): the commit removes the stored record and
-   * deletes the cookie. In cookie mode a copy of the old cookie stays valid
-   * until it expires unless `revocation` is on (nothing on the server knows
-   * it otherwise); use a store or `revocation` when logout must end it
-   * everywhere at once.
+   * End the session (the logout): the commit removes the stored record (under
+   * every id it had) and deletes the cookie. In cookie mode a copy of the old
+   * cookie stays valid until it expires unless `revocation` is on (nothing on
+   * the server knows it otherwise); use a store or `revocation` when logout
+   * must end it everywhere at once.
    *
    * @example
    * await session.destroy();
@@ -450,33 +394,18 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
   }
 
   /**
-   * Mark values changed in place (a pushed array item, a set nested field) as
-   * changed, by comparing each handed-out value with its original. Free when
-   * no object value was read.
+   * @internal Called by the manager once the commit succeeded: the changes
+   * are saved (or deliberately not), so `modified` reads false from here on.
+   */
+  static markSaved(session: Session<any>): void {
+    session.#modified = false;
+  }
+
+  /**
+   * @internal Notice values changed in place and count them as a change (the
+   * private field, not the setter: this runs inside the commit).
    */
   static detectInPlaceChanges(session: Session<any>): void {
-    const internals = sessionInternals(session);
-    for (const [key, original] of internals.handedOut) {
-      if (internals.dirty.has(key) || !internals.values.has(key)) continue;
-      const before = original instanceof Lazy ? original.text : dumps(original);
-      if (dumps(internals.values.get(key)) !== before) {
-        internals.dirty.add(key);
-        // The private field, not the setter: this runs inside the commit, after `committed` is set.
-        session.#modified = true;
-      }
-    }
-  }
-
-  /** The serialized form of a value for a store: stored text when it was never parsed. */
-  static storedText(session: Session<any>, key: string): string {
-    const value = sessionInternals(session).values.get(key);
-    return value instanceof Lazy ? value.text : dumps(value);
-  }
-
-  /** Every value, parsed, for writing a whole cookie. */
-  static plainData(session: Session<any>): Record<string, unknown> {
-    const out = Object.create(null) as Record<string, unknown>;
-    for (const [key, value] of sessionInternals(session).values) out[key] = value instanceof Lazy ? loads(value.text) : value;
-    return out;
+    if (session[INTERNALS].data.detectInPlaceChanges()) session.#modified = true;
   }
 }

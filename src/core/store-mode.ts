@@ -5,110 +5,104 @@
  * - only the keys a request changed are written, as one atomic change-set,
  *   so concurrent requests never lose each other's keys;
  * - a write never creates a record (`apply` on a missing record writes
- *   nothing), so a request in flight cannot bring back a destroyed session;
+ *   nothing), and regenerate is one atomic `rotate`, so a request in flight
+ *   cannot bring back a destroyed session nor leave two live successors;
  * - an id the server never issued is never adopted, and loading one writes nothing;
  * - idle and absolute timeouts are checked here on every load, whatever the
- *   store's TTL did;
+ *   store's TTL did; a record that cannot be parsed loads as a fresh session;
  * - the store sees only SHA-256 hashes of ids, and each call has a deadline.
  */
-import { SessionInterruptedError } from "./errors.js";
+import { BadPayload, loads } from "../codec/index.js";
+import { ConfigError, SessionInterruptedError } from "./errors.js";
 import type { EventHandler } from "./events.js";
-import { hashSessionId, isSessionIdSyntax, newSessionId } from "./ids.js";
+import { hashSessionId, isForeignIdSyntax, isSessionIdSyntax, newSessionId } from "./ids.js";
+import type { Mode } from "./mode.js";
 import type { ResolvedOptions } from "./options.js";
-import { RESERVED_KEYS, Session, isPermanent, sessionInternals } from "./session.js";
-import { cookieTemplate, deletionCookie, setCookieValue, type CookieTemplate } from "./set-cookie.js";
-import type { ChangeSet, Store, StoreContext, StoreRecord } from "./store.js";
+import { RESERVED_KEYS } from "./session-data.js";
+import type { LoadedRecord, StoreState } from "./session-state.js";
+import { Session, sessionInternals } from "./session.js";
+import { CookieWriter } from "./set-cookie.js";
+import type { ChangeSet, Store, StoreContext, StoredSessionInfo, StoreRecord } from "./store.js";
 import { callStore } from "./timeout.js";
-
-/** Per-session facts kept between load and commit. */
-interface StoredFacts {
-  secure: boolean;
-  /** Raw id: only ever written into the Set-Cookie value. */
-  id?: string;
-  idHash?: string;
-  createdAtMs?: number;
-  expiresAtMs?: number;
-  userId?: string;
-  frozen?: boolean;
-  /** A cookie came with the request (so an emptied session must delete it). */
-  hadCookie: boolean;
-}
-
-const prefix = (idHash: string | undefined): string | undefined => idHash?.slice(0, 8);
 
 /** How many id → hash results a manager keeps (about 100 bytes each). */
 const HASH_CACHE_ENTRIES = 4_096;
 
 /**
- * Loads and commits sessions kept in a {@link Store}.
+ * Loads and saves sessions kept in a {@link Store}.
  *
  * @example
  * const mode = new StoreMode(resolveOptions({ secret, store }), emit);
  */
-export class StoreMode {
+export class StoreMode implements Mode {
+  readonly sync = false;
   readonly #o: ResolvedOptions;
   readonly #store: Store;
   readonly #hashes = new Map<string, string>();
-  readonly #t: CookieTemplate;
+  readonly #writer: CookieWriter;
   readonly #idleMs: number;
   readonly #emit: EventHandler;
 
-  constructor(options: ResolvedOptions, emit: EventHandler) {
+  constructor(options: ResolvedOptions, store: Store, emit: EventHandler) {
     this.#o = options;
-    this.#store = options.store!;
-    this.#t = cookieTemplate(options.cookie);
+    this.#store = store;
+    this.#writer = new CookieWriter(options.cookie, options.lifetimeSeconds);
     this.#idleMs = (options.idleTimeoutSeconds ?? options.lifetimeSeconds) * 1000;
     this.#emit = emit;
   }
 
   /** A store call with core's clock, deadline, retry and event rules (see callStore). */
-  call<T>(operation: string, run: (ctx: StoreContext) => Promise<T>, nowMs: number = this.#o.now()): Promise<T> {
+  #call<T>(operation: string, nowMs: number, run: (ctx: StoreContext) => Promise<T>): Promise<T> {
     return callStore(this.#store, this.#o.storeTimeoutMs, this.#emit, operation, nowMs, run);
   }
 
-  async load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean): Promise<Session<Data>> {
-    const facts: StoredFacts = { secure, hadCookie: Boolean(value) };
-    const session = await this.#open<Data>(value, facts);
+  async load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number): Promise<Session<Data>> {
+    const opened = value ? await this.#open<Data>(value, nowMs) : undefined;
+    const session = opened?.session ?? new Session<Data>(undefined, true);
     const internals = sessionInternals(session);
     internals.defaultPermanent = this.#o.permanent;
-    internals.backend.stored = facts;
+    const state: StoreState = { kind: "store", secure, hadCookie: Boolean(value), record: opened?.record };
+    internals.state = state;
     return session;
   }
 
-  async #open<Data extends Record<string, unknown>>(value: string | undefined, facts: StoredFacts): Promise<Session<Data>> {
-    if (!value) return new Session<Data>(undefined, true);
-    if (!isSessionIdSyntax(value)) {
+  async #open<Data extends Record<string, unknown>>(value: string, nowMs: number): Promise<{ session: Session<Data>; record: LoadedRecord } | undefined> {
+    const raw = this.#store.rawIds === true;
+    if (raw ? !isForeignIdSyntax(value) : !isSessionIdSyntax(value)) {
       this.#emit({ type: "cookie_rejected", reason: "bad_id" });
-      return new Session<Data>(undefined, true);
+      return undefined;
     }
     const idHash = this.#key(value);
-    const nowMs = this.#o.now();
-    const record = await this.call("load", (ctx) => this.#store.load(idHash, ctx), nowMs);
+    const eventPrefix = (raw ? hashSessionId(value) : idHash).slice(0, 8);
+    const record = await this.#call("load", nowMs, (ctx) => this.#store.load(idHash, ctx));
     if (record === undefined) {
-      this.#emit({ type: "cookie_rejected", reason: "unknown_id", idHashPrefix: prefix(idHash) });
-      return new Session<Data>(undefined, true);
+      this.#emit({ type: "cookie_rejected", reason: "unknown_id", idHashPrefix: eventPrefix });
+      return undefined;
     }
-    if (!isValidRecord(record)) {
-      this.#emit({ type: "cookie_rejected", reason: "bad_payload", idHashPrefix: prefix(idHash) });
-      return new Session<Data>(undefined, true);
+    const parsed = isValidRecord(record) ? parseValues(record.data) : undefined;
+    if (parsed === undefined) {
+      // Written by something else (a Flask app, a hand edit, a corruption): never a 500, never the bad data.
+      this.#emit({ type: "cookie_rejected", reason: "bad_payload", idHashPrefix: eventPrefix });
+      return undefined;
     }
     const absolute = this.#o.absoluteTimeoutSeconds;
     const idleOver = nowMs >= record.expiresAtMs;
     const absoluteOver = absolute !== undefined && nowMs >= record.createdAtMs + absolute * 1000;
     if (idleOver || absoluteOver) {
-      this.#emit({ type: "cookie_rejected", reason: idleOver ? "idle_timeout" : "absolute_timeout", idHashPrefix: prefix(idHash) });
-      if (!record.frozen) await this.call("destroy", (ctx) => this.#store.destroy(idHash, ctx), nowMs);
-      return new Session<Data>(undefined, true);
+      this.#emit({ type: "cookie_rejected", reason: idleOver ? "idle_timeout" : "absolute_timeout", idHashPrefix: eventPrefix });
+      if (!record.frozen) await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(idHash, ctx));
+      return undefined;
     }
-    Object.assign(facts, {
+    const loaded: LoadedRecord = {
       id: value,
       idHash,
+      eventPrefix,
       createdAtMs: record.createdAtMs,
       expiresAtMs: record.expiresAtMs,
       userId: record.userId,
       frozen: record.frozen === true,
-    });
-    return new Session<Data>(record.data, false, true);
+    };
+    return { session: new Session<Data>(parsed.values, false, parsed.texts), record: loaded };
   }
 
   /**
@@ -128,121 +122,94 @@ export class StoreMode {
     return hash;
   }
 
-  #cookie(id: string, session: Session<any>, secure: boolean): string {
-    const permanent = isPermanent(sessionInternals(session));
-    return setCookieValue(this.#t, id, permanent ? this.#o.now() + this.#o.lifetimeSeconds * 1000 : undefined, secure);
-  }
-
-  /** Every value as stored text, for a new record. */
-  #allData(session: Session<any>): Record<string, string> {
-    const data = Object.create(null) as Record<string, string>;
-    for (const key of sessionInternals(session).values.keys()) data[key] = Session.storedText(session, key);
-    return data;
-  }
-
-  async #create(session: Session<any>, nowMs: number, createdAtMs: number, userId: string | undefined): Promise<string> {
-    const record: StoreRecord = {
-      data: this.#allData(session),
-      createdAtMs,
-      expiresAtMs: nowMs + this.#idleMs,
-      userId,
-    };
-    // 256 random bits never collide in practice; the loop only guards a broken random source.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const id = newSessionId();
-      const created = await this.call("create", (ctx) => this.#store.create(this.#key(id), record, ctx), nowMs);
-      if (created) return id;
-    }
-    throw new Error("sessionkit: could not create a session record with a fresh id three times; the random source or the store is broken.");
-  }
-
-  async commit(session: Session<any>, status: number | undefined): Promise<string[]> {
+  #cookie(id: string, session: Session<any>, nowMs: number, secure: boolean): string {
     const internals = sessionInternals(session);
-    const facts = internals.backend.stored as StoredFacts;
-    const { secure } = facts;
-    const deletion = (): string[] => (facts.hadCookie || session.modified ? [deletionCookie(this.#t, secure)] : []);
+    return this.#writer.set(id, internals.data.isPermanent(internals.defaultPermanent), nowMs, secure);
+  }
+
+  async save(session: Session<any>, nowMs: number): Promise<string[]> {
+    const internals = sessionInternals(session);
+    const state = storeState(session);
+    const { secure } = state;
+    const record = state.record;
+    const data = internals.data;
+    const deletion = (): string[] => (state.hadCookie || session.modified ? [this.#writer.delete(secure)] : []);
 
     if (internals.destroyed) {
-      if (facts.idHash) {
-        const idHash = facts.idHash;
-        await this.call("destroy", (ctx) => this.#store.destroy(idHash, ctx));
-        this.#emit({ type: "destroyed", idHashPrefix: prefix(idHash) });
+      if (record) {
+        await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(record.idHash, ctx));
+        this.#emit({ type: "destroyed", idHashPrefix: record.eventPrefix });
       }
-      return [deletionCookie(this.#t, secure)];
-    }
-    if (status !== undefined && status >= 500 && !this.#o.saveOnServerError) {
-      if (session.modified) this.#emit({ type: "not_saved", reason: "server_error_status" });
-      return [];
+      return [this.#writer.delete(secure)];
     }
     Session.detectInPlaceChanges(session);
-    const nowMs = this.#o.now();
-    const userId = internals.userId === undefined ? facts.userId : internals.userId ?? undefined;
-    if (isPermanent(internals) && internals.values.size > 0 && !internals.values.has(RESERVED_KEYS.permanent)) {
-      internals.values.set(RESERVED_KEYS.permanent, true);
+    const userId = internals.userId === undefined ? record?.userId : internals.userId ?? undefined;
+    if (data.isPermanent(internals.defaultPermanent) && data.values.size > 0 && !data.values.has(RESERVED_KEYS.permanent)) {
+      data.write(RESERVED_KEYS.permanent, true);
     }
 
     if (internals.regenerate) {
-      if (facts.frozen) throw this.#interrupted("regenerated", facts.idHash!);
-      const oldHash = facts.idHash;
-      if (oldHash === undefined) {
-        // Nothing stored yet: a plain create (a login from a fresh session).
-        if (internals.values.size === 0 && userId === undefined) return deletion();
-        const cookies = [this.#cookie(await this.#create(session, nowMs, nowMs, userId), session, secure)];
-        this.#emit({ type: "regenerated", idHashPrefix: undefined });
-        return cookies;
+      if (record === undefined) {
+        // Nothing stored yet (a login from a fresh session): a plain create.
+        if (data.values.size === 0 && userId === undefined) return deletion();
+        const id = await this.#create(session, nowMs, userId);
+        this.#emit({ type: "regenerated" });
+        return [this.#cookie(id, session, nowMs, secure)];
       }
-      if (internals.cleared && internals.values.size === 0 && userId === undefined) {
+      if (record.frozen) throw this.#interrupted("regenerated", record);
+      if (data.cleared && data.values.size === 0 && userId === undefined) {
         // regenerate({ keepData: false }) with nothing to keep: the session simply ends.
-        await this.call("destroy", (ctx) => this.#store.destroy(oldHash, ctx), nowMs);
+        await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(record.idHash, ctx));
         return deletion();
       }
-      return this.#rotate(session, facts, oldHash, nowMs);
+      return this.#rotate(session, record, nowMs, secure);
     }
 
-    if (!facts.idHash) {
-      if (internals.values.size === 0) return session.modified && facts.hadCookie ? deletion() : [];
+    if (record === undefined) {
+      if (data.values.size === 0) return session.modified && state.hadCookie ? deletion() : [];
       if (!session.modified) return [];
-      return [this.#cookie(await this.#create(session, nowMs, nowMs, userId), session, secure)];
+      return [this.#cookie(await this.#create(session, nowMs, userId), session, nowMs, secure)];
     }
-
-    const idHash = facts.idHash;
-    if (facts.frozen) {
-      if (session.modified) throw this.#interrupted("regenerated", idHash);
+    if (record.frozen) {
+      if (session.modified) throw this.#interrupted("regenerated", record);
       return [];
     }
     if (session.modified) {
-      if (internals.values.size === 0) {
-        await this.call("destroy", (ctx) => this.#store.destroy(idHash, ctx), nowMs);
+      if (data.values.size === 0) {
+        await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(record.idHash, ctx));
         return deletion();
       }
       const change = this.#changeSet(session, nowMs);
-      if (internals.userId !== undefined) change.userId = internals.userId;
-      const result = await this.call("apply", (ctx) => this.#store.apply(idHash, change, ctx), nowMs);
-      if (result !== "ok") throw this.#interrupted(result === "missing" ? "destroyed" : "regenerated", idHash);
-      return this.#refreshCookie(session, facts);
+      const result = await this.#call("apply", nowMs, (ctx) => this.#store.apply(record.idHash, change, ctx));
+      if (result !== "ok") throw this.#interrupted(result === "missing" ? "destroyed" : "regenerated", record);
+      return this.#refreshCookie(session, record, nowMs, secure);
     }
     // Lazy touch: only once `touchAfter` of the idle window has passed, so most read-only requests write nothing.
-    const expiresAtMs = facts.expiresAtMs!;
-    if (expiresAtMs - nowMs > this.#idleMs * (1 - this.#o.touchAfter)) return [];
+    if (record.expiresAtMs - nowMs > this.#idleMs * (1 - this.#o.touchAfter)) return [];
     const next = nowMs + this.#idleMs;
-    const touched = await this.call("touch", (ctx) => this.#store.touch(idHash, next, ctx), nowMs);
-    return touched ? this.#refreshCookie(session, facts) : [];
+    const touched = await this.#call("touch", nowMs, (ctx) => this.#store.touch(record.idHash, next, ctx));
+    return touched ? this.#refreshCookie(session, record, nowMs, secure) : [];
   }
 
-  #refreshCookie(session: Session<any>, facts: StoredFacts): string[] {
+  #refreshCookie(session: Session<any>, record: LoadedRecord, nowMs: number, secure: boolean): string[] {
     const internals = sessionInternals(session);
-    return isPermanent(internals) && this.#o.refreshEachRequest ? [this.#cookie(facts.id!, session, facts.secure)] : [];
+    const permanent = internals.data.isPermanent(internals.defaultPermanent);
+    return permanent && this.#o.refreshEachRequest ? [this.#writer.set(record.id, true, nowMs, secure)] : [];
   }
 
-  #changeSet(session: Session<any>, nowMs: number): ChangeSet {
-    const internals = sessionInternals(session);
-    const change: ChangeSet = { set: Object.create(null), delete: [], expiresAtMs: nowMs + this.#idleMs };
-    if (internals.cleared) change.clear = true;
-    for (const key of internals.dirty) {
-      if (internals.values.has(key)) change.set[key] = Session.storedText(session, key);
-      else if (!internals.cleared) change.delete.push(key);
+  /** A new record holding every value of the session; its new id. */
+  async #create(session: Session<any>, nowMs: number, userId: string | undefined): Promise<string> {
+    const data = sessionInternals(session).data;
+    const values = Object.create(null) as Record<string, string>;
+    for (const key of data.values.keys()) values[key] = data.storedText(key);
+    const record: StoreRecord = { data: values, createdAtMs: nowMs, expiresAtMs: nowMs + this.#idleMs, userId };
+    // 256 random bits never collide in practice; the loop only guards a broken random source.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const id = newSessionId();
+      const idHash = this.#key(id);
+      if (await this.#call("create", nowMs, (ctx) => this.#store.create(idHash, record, ctx))) return id;
     }
-    return change;
+    throw new Error("sessionkit: could not create a session record with a fresh id three times; the random source or the store is broken.");
   }
 
   /**
@@ -253,23 +220,61 @@ export class StoreMode {
    * grace window. A session destroyed meanwhile ("missing") or already
    * rotated by another request ("frozen") is not revived: the request is told.
    */
-  async #rotate(session: Session<any>, facts: StoredFacts, oldHash: string, nowMs: number): Promise<string[]> {
+  async #rotate(session: Session<any>, record: LoadedRecord, nowMs: number, secure: boolean): Promise<string[]> {
     const internals = sessionInternals(session);
     const change = this.#changeSet(session, nowMs);
-    if (internals.userId !== undefined) change.userId = internals.userId;
     if (internals.loggedIn) change.createdAtMs = nowMs;
     const graceUntilMs = nowMs + this.#o.regenerateGraceSeconds * 1000;
     const id = newSessionId();
-    const result = await this.call("rotate", (ctx) => this.#store.rotate(oldHash, this.#key(id), change, graceUntilMs, ctx), nowMs);
-    if (result !== "ok") throw this.#interrupted(result === "missing" ? "destroyed" : "regenerated", oldHash);
-    this.#emit({ type: "regenerated", idHashPrefix: prefix(oldHash) });
-    return [this.#cookie(id, session, facts.secure)];
+    const newHash = this.#key(id);
+    const result = await this.#call("rotate", nowMs, (ctx) => this.#store.rotate(record.idHash, newHash, change, graceUntilMs, ctx));
+    if (result !== "ok") throw this.#interrupted(result === "missing" ? "destroyed" : "regenerated", record);
+    this.#emit({ type: "regenerated", idHashPrefix: record.eventPrefix });
+    return [this.#cookie(id, session, nowMs, secure)];
   }
 
-  #interrupted(reason: "destroyed" | "regenerated", idHash: string): SessionInterruptedError {
-    this.#emit({ type: "interrupted", reason, idHashPrefix: prefix(idHash) });
+  #changeSet(session: Session<any>, nowMs: number): ChangeSet {
+    const internals = sessionInternals(session);
+    const data = internals.data;
+    const change: ChangeSet = { set: Object.create(null), delete: [], expiresAtMs: nowMs + this.#idleMs };
+    if (data.cleared) change.clear = true;
+    for (const key of data.dirty) {
+      if (data.values.has(key)) change.set[key] = data.storedText(key);
+      else if (!data.cleared) change.delete.push(key);
+    }
+    if (internals.userId !== undefined) change.userId = internals.userId;
+    return change;
+  }
+
+  #interrupted(reason: "destroyed" | "regenerated", record: LoadedRecord): SessionInterruptedError {
+    this.#emit({ type: "interrupted", reason, idHashPrefix: record.eventPrefix });
     return new SessionInterruptedError(reason);
   }
+
+  async listForUser(userId: string, nowMs: number): Promise<StoredSessionInfo[]> {
+    const store = this.#userIndex("listForUser");
+    return this.#call("listForUser", nowMs, (ctx) => store.listForUser!(userId, ctx));
+  }
+
+  async destroyAllForUser(userId: string, except: Session<any> | undefined, nowMs: number): Promise<number> {
+    const store = this.#userIndex("destroyForUser");
+    const exceptHash = except === undefined ? undefined : storeState(except).record?.idHash;
+    return this.#call("destroyForUser", nowMs, (ctx) => store.destroyForUser!(userId, exceptHash, ctx));
+  }
+
+  #userIndex(method: "listForUser" | "destroyForUser"): Store {
+    if (typeof this.#store[method] !== "function") {
+      throw new ConfigError("store", `the ${this.#store.name} store has no user index (${method}); use a store that has one.`);
+    }
+    return this.#store;
+  }
+}
+
+/** A store-mode session's state; a session from another manager or mode is a programming error. */
+function storeState(session: Session<any>): StoreState {
+  const state = sessionInternals(session).state;
+  if (state?.kind !== "store") throw new TypeError("sessionkit: this session was not loaded by this store-mode manager.");
+  return state;
 }
 
 /** A record read back from a store is untrusted: check its shape before use. */
@@ -280,4 +285,28 @@ function isValidRecord(record: unknown): record is StoreRecord {
   if (typeof r.data !== "object" || r.data === null) return false;
   for (const key in r.data) if (typeof r.data[key] !== "string") return false;
   return true;
+}
+
+/**
+ * Every stored value parsed at load, so that a value the parser refuses (a
+ * Flask app's 10,001-item list, a corruption) gives a fresh session here,
+ * once, instead of a 500 at the first `get()` (or at every commit, for
+ * `_permanent`). Undefined when one value cannot be parsed.
+ */
+function parseValues(data: Record<string, string>): { values: Record<string, unknown>; texts: Map<string, string> } | undefined {
+  const values = Object.create(null) as Record<string, unknown>;
+  const texts = new Map<string, string>();
+  for (const key in data) {
+    const text = data[key]!;
+    let value: unknown;
+    try {
+      value = loads(text);
+    } catch (error) {
+      if (error instanceof BadPayload) return undefined;
+      throw error;
+    }
+    values[key] = value;
+    texts.set(key, text);
+  }
+  return { values, texts };
 }

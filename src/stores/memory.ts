@@ -4,7 +4,8 @@
  * sessions cannot eat the heap: the least recently used record goes first.
  */
 import { ConfigError } from "../core/errors.js";
-import type { ApplyResult, ChangeSet, Store, StoredSessionInfo, StoreRecord } from "../core/store.js";
+import { refuseRemovedOptions } from "./shared/options.js";
+import type { ApplyResult, ChangeSet, Store, StoreContext, StoredSessionInfo, StoreRecord } from "../core/store.js";
 
 /**
  * Options of {@link MemoryStore}.
@@ -15,8 +16,6 @@ import type { ApplyResult, ChangeSet, Store, StoredSessionInfo, StoreRecord } fr
 export interface MemoryStoreOptions {
   /** Most records kept; the least recently used is evicted first. Default 10,000. */
   maxEntries?: number;
-  /** Clock in ms used to decide expiry (tests inject one). Default `Date.now`. */
-  now?: () => number;
 }
 
 interface Entry {
@@ -25,14 +24,17 @@ interface Entry {
   expiresAtMs: number;
   userId: string | undefined;
   frozen: boolean;
+  successor: string | undefined;
+  predecessor: string | undefined;
 }
 
 let warnedInProduction = false;
 
 /**
  * Sessions in a `Map` in this process. Every call is synchronous inside, so
- * each one is atomic; records are copied in and out, so nothing the caller
- * holds aliases stored state.
+ * each one is atomic (rotate included); records are copied in and out, so
+ * nothing the caller holds aliases stored state. Time comes from core
+ * (`ctx.nowMs`): the store has no clock.
  *
  * @example
  * import { MemoryStore } from "sessionkit/stores/memory";
@@ -43,15 +45,14 @@ export class MemoryStore implements Store {
   readonly #entries = new Map<string, Entry>();
   readonly #users = new Map<string, Set<string>>();
   readonly #maxEntries: number;
-  readonly #now: () => number;
 
   constructor(options: MemoryStoreOptions = {}) {
     const maxEntries = options.maxEntries ?? 10_000;
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
       throw new ConfigError("maxEntries", "must be a whole number of at least 1.");
     }
+    refuseRemovedOptions(options);
     this.#maxEntries = maxEntries;
-    this.#now = options.now ?? Date.now;
     // Production apps usually run several processes, where a memory store
     // logs visitors out at random; say so once, without failing.
     if (process.env.NODE_ENV === "production" && !warnedInProduction) {
@@ -68,45 +69,39 @@ export class MemoryStore implements Store {
     return this.#entries.size;
   }
 
-  async load(idHash: string): Promise<StoreRecord | undefined> {
-    const entry = this.#live(idHash);
+  async load(idHash: string, ctx: StoreContext): Promise<StoreRecord | undefined> {
+    const entry = this.#live(idHash, ctx.nowMs);
     if (!entry) return undefined;
     const data = Object.create(null) as Record<string, string>;
     for (const [key, value] of entry.data) data[key] = value;
     const out: StoreRecord = { data, createdAtMs: entry.createdAtMs, expiresAtMs: entry.expiresAtMs };
     if (entry.userId !== undefined) out.userId = entry.userId;
     if (entry.frozen) out.frozen = true;
+    if (entry.successor !== undefined) out.successor = entry.successor;
+    if (entry.predecessor !== undefined) out.predecessor = entry.predecessor;
     return out;
   }
 
-  async create(idHash: string, record: StoreRecord, _ttlSeconds: number): Promise<boolean> {
-    if (this.#live(idHash)) return false;
-    while (this.#entries.size >= this.#maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done) break;
-      this.#remove(oldest.value);
-    }
-    const entry: Entry = {
+  async create(idHash: string, record: StoreRecord, ctx: StoreContext): Promise<boolean> {
+    if (this.#live(idHash, ctx.nowMs)) return false;
+    this.#insert(idHash, {
       data: new Map(Object.entries(record.data)),
       createdAtMs: record.createdAtMs,
       expiresAtMs: record.expiresAtMs,
       userId: record.userId ?? undefined,
       frozen: record.frozen === true,
-    };
-    this.#entries.set(idHash, entry);
-    if (entry.userId !== undefined) this.#index(entry.userId, idHash);
+      successor: undefined,
+      predecessor: undefined,
+    });
     return true;
   }
 
-  async apply(idHash: string, change: ChangeSet, _ttlSeconds: number): Promise<ApplyResult> {
-    const entry = this.#live(idHash);
+  async apply(idHash: string, change: ChangeSet, ctx: StoreContext): Promise<ApplyResult> {
+    const entry = this.#live(idHash, ctx.nowMs);
     if (!entry) return "missing";
     if (entry.frozen) return "frozen";
-    if (change.clear) entry.data.clear();
-    for (const key of change.delete) entry.data.delete(key);
-    for (const [key, value] of Object.entries(change.set)) entry.data.set(key, value);
+    applyData(entry.data, change);
     if (change.expiresAtMs !== undefined) entry.expiresAtMs = change.expiresAtMs;
-    if (change.frozen) entry.frozen = true;
     if (change.userId !== undefined && change.userId !== entry.userId) {
       if (entry.userId !== undefined) this.#unindex(entry.userId, idHash);
       entry.userId = change.userId ?? undefined;
@@ -115,8 +110,8 @@ export class MemoryStore implements Store {
     return "ok";
   }
 
-  async touch(idHash: string, expiresAtMs: number, _ttlSeconds: number): Promise<boolean> {
-    const entry = this.#live(idHash);
+  async touch(idHash: string, expiresAtMs: number, ctx: StoreContext): Promise<boolean> {
+    const entry = this.#live(idHash, ctx.nowMs);
     // A frozen record's expiry is its grace window; extending it would keep a
     // replaced id alive, so a touch never moves it.
     if (!entry || entry.frozen) return false;
@@ -124,27 +119,69 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  async destroy(idHash: string): Promise<void> {
-    this.#remove(idHash);
+  async rotate(oldIdHash: string, newIdHash: string, change: ChangeSet, graceUntilMs: number, ctx: StoreContext): Promise<ApplyResult> {
+    const old = this.#live(oldIdHash, ctx.nowMs);
+    if (!old) return "missing";
+    if (old.frozen) return "frozen";
+    const data = new Map(old.data);
+    applyData(data, change);
+    const keepOld = graceUntilMs > ctx.nowMs;
+    const next: Entry = {
+      data,
+      createdAtMs: change.createdAtMs ?? old.createdAtMs,
+      expiresAtMs: change.expiresAtMs ?? old.expiresAtMs,
+      userId: change.userId === undefined ? old.userId : change.userId ?? undefined,
+      frozen: false,
+      successor: undefined,
+      predecessor: keepOld ? oldIdHash : undefined,
+    };
+    if (keepOld) {
+      if (old.userId !== undefined) this.#unindex(old.userId, oldIdHash);
+      old.frozen = true;
+      old.expiresAtMs = graceUntilMs;
+      old.successor = newIdHash;
+    } else {
+      // No grace: the old id ends now, and with it any older id still in its
+      // own grace window (the new record will have no predecessor to reach them by).
+      this.#removeLinked(oldIdHash, undefined);
+    }
+    this.#insert(newIdHash, next);
+    return "ok";
   }
 
-  async listForUser(userId: string): Promise<StoredSessionInfo[]> {
+  async destroy(idHash: string, _ctx: StoreContext): Promise<void> {
+    this.#removeLinked(idHash, undefined);
+  }
+
+  async listForUser(userId: string, ctx: StoreContext): Promise<StoredSessionInfo[]> {
     const out: StoredSessionInfo[] = [];
+    // A copy of the index entries: #live may drop an expired one while we walk.
     for (const idHash of [...(this.#users.get(userId) ?? [])]) {
-      const entry = this.#live(idHash, false);
+      const entry = this.#live(idHash, ctx.nowMs, false);
       if (entry) out.push({ idHash, createdAtMs: entry.createdAtMs, expiresAtMs: entry.expiresAtMs, userId });
     }
     return out;
   }
 
-  async destroyForUser(userId: string, exceptIdHash?: string): Promise<number> {
+  async destroyForUser(userId: string, exceptIdHash: string | undefined, ctx: StoreContext): Promise<number> {
     let removed = 0;
-    for (const idHash of [...(this.#users.get(userId) ?? [])]) {
-      if (idHash === exceptIdHash) continue;
-      if (this.#live(idHash, false)) removed += 1;
-      this.#remove(idHash);
+    // Each pass takes one indexed id that is not the excepted one; removing it
+    // drops it from the index, so the loop ends when only `exceptIdHash` is left.
+    for (;;) {
+      const set = this.#users.get(userId);
+      let target: string | undefined;
+      for (const idHash of set ?? []) {
+        if (idHash !== exceptIdHash) {
+          target = idHash;
+          break;
+        }
+      }
+      if (target === undefined) return removed;
+      const entry = this.#entries.get(target);
+      if (entry !== undefined && entry.expiresAtMs > ctx.nowMs) removed += 1;
+      this.#removeLinked(target, exceptIdHash);
+      set?.delete(target); // an index entry without a record would otherwise loop forever
     }
-    return removed;
   }
 
   async prune(nowMs: number, limit = Number.POSITIVE_INFINITY): Promise<number> {
@@ -159,12 +196,12 @@ export class MemoryStore implements Store {
     return removed;
   }
 
-  async list(options: { limit?: number; userId?: string } = {}): Promise<StoredSessionInfo[]> {
+  async list(options: { nowMs: number; limit?: number; userId?: string }): Promise<StoredSessionInfo[]> {
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const out: StoredSessionInfo[] = [];
     for (const [idHash, entry] of this.#entries) {
       if (out.length >= limit) break;
-      if (entry.expiresAtMs <= this.#now()) continue;
+      if (entry.expiresAtMs <= options.nowMs) continue;
       if (options.userId !== undefined && entry.userId !== options.userId) continue;
       const info: StoredSessionInfo = { idHash, createdAtMs: entry.createdAtMs, expiresAtMs: entry.expiresAtMs };
       if (entry.userId !== undefined) info.userId = entry.userId;
@@ -173,11 +210,11 @@ export class MemoryStore implements Store {
     return out;
   }
 
-  /** The entry if present and unexpired (an expired one is dropped); refreshes its recency when `use`. */
-  #live(idHash: string, use = true): Entry | undefined {
+  /** The entry if present and unexpired at `nowMs` (an expired one is dropped); refreshes its recency when `use`. */
+  #live(idHash: string, nowMs: number, use = true): Entry | undefined {
     const entry = this.#entries.get(idHash);
     if (!entry) return undefined;
-    if (entry.expiresAtMs <= this.#now()) {
+    if (entry.expiresAtMs <= nowMs) {
       this.#remove(idHash);
       return undefined;
     }
@@ -188,6 +225,34 @@ export class MemoryStore implements Store {
       this.#entries.set(idHash, entry);
     }
     return entry;
+  }
+
+  /** Store a new entry, evicting the least recently used ones first when full. */
+  #insert(idHash: string, entry: Entry): void {
+    while (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done) break;
+      this.#remove(oldest.value);
+    }
+    this.#entries.set(idHash, entry);
+    if (entry.userId !== undefined && !entry.frozen) this.#index(entry.userId, idHash);
+  }
+
+  /**
+   * Remove a record and every record linked to it by `successor` or
+   * `predecessor`, transitively (expired or not: a dead link costs nothing).
+   * `stopAt` is never removed nor crossed (the session destroyForUser keeps).
+   */
+  #removeLinked(idHash: string, stopAt: string | undefined): void {
+    const pending = [idHash];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      if (next === stopAt) continue;
+      const entry = this.#entries.get(next);
+      if (!entry) continue;
+      this.#remove(next);
+      if (entry.successor !== undefined) pending.push(entry.successor);
+      if (entry.predecessor !== undefined) pending.push(entry.predecessor);
+    }
   }
 
   #remove(idHash: string): void {
@@ -209,4 +274,11 @@ export class MemoryStore implements Store {
     set.delete(idHash);
     if (set.size === 0) this.#users.delete(userId);
   }
+}
+
+/** A change-set's keys applied in place: `clear`, then `delete`, then `set`. */
+function applyData(data: Map<string, string>, change: ChangeSet): void {
+  if (change.clear) data.clear();
+  for (const key of change.delete) data.delete(key);
+  for (const key of Object.keys(change.set)) data.set(key, change.set[key]!);
 }

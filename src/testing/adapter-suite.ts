@@ -14,7 +14,7 @@ import type { AdapterOptions } from "../adapters/shared.js";
 import { createSessions, type SessionManager } from "../core/manager.js";
 import type { SessionOptions } from "../core/options.js";
 import type { Session } from "../core/session.js";
-import type { Store } from "../core/store.js";
+import type { Store, StoreContext } from "../core/store.js";
 import { MemoryStore } from "../stores/memory.js";
 
 /**
@@ -182,27 +182,32 @@ class ControlledStore implements Store {
     // Bounded: the manager's deadline gives up long before this.
     if (this.mode === "hang") await delay(10_000, undefined, { ref: false });
   }
-  async load(idHash: string) {
+  async load(idHash: string, ctx: StoreContext) {
     await this.#gate();
-    return this.#inner.load(idHash);
+    return this.#inner.load(idHash, ctx);
   }
-  async create(idHash: string, record: Parameters<Store["create"]>[1], ttl: number) {
+  async create(idHash: string, record: Parameters<Store["create"]>[1], ctx: StoreContext) {
     await this.#gate();
     await delay(this.writeDelayMs);
-    return this.#inner.create(idHash, record, ttl);
+    return this.#inner.create(idHash, record, ctx);
   }
-  async apply(idHash: string, change: Parameters<Store["apply"]>[1], ttl: number) {
+  async apply(idHash: string, change: Parameters<Store["apply"]>[1], ctx: StoreContext) {
     await this.#gate();
     await delay(this.writeDelayMs);
-    return this.mode === "vanish" ? "missing" : this.#inner.apply(idHash, change, ttl);
+    return this.mode === "vanish" ? "missing" : this.#inner.apply(idHash, change, ctx);
   }
-  async touch(idHash: string, expiresAtMs: number, ttl: number) {
+  async touch(idHash: string, expiresAtMs: number, ctx: StoreContext) {
     await this.#gate();
-    return this.#inner.touch(idHash, expiresAtMs, ttl);
+    return this.#inner.touch(idHash, expiresAtMs, ctx);
   }
-  async destroy(idHash: string) {
+  async rotate(oldIdHash: string, newIdHash: string, change: Parameters<Store["rotate"]>[2], graceUntilMs: number, ctx: StoreContext) {
     await this.#gate();
-    return this.#inner.destroy(idHash);
+    await delay(this.writeDelayMs);
+    return this.mode === "vanish" ? "missing" : this.#inner.rotate(oldIdHash, newIdHash, change, graceUntilMs, ctx);
+  }
+  async destroy(idHash: string, ctx: StoreContext) {
+    await this.#gate();
+    return this.#inner.destroy(idHash, ctx);
   }
 }
 

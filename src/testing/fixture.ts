@@ -16,6 +16,13 @@ export interface StoreFixture {
   store: Store;
   cleanup(): Promise<void>;
   dump?(): Promise<string>;
+  /**
+   * The batch size the store was built with for user-wide work
+   * (`destroyForUser`, `listForUser`), when it has one: the suite then gives
+   * one user more sessions than three batches. Build the test store with a
+   * small one (a handful) so that the walk across batches is exercised.
+   */
+  userBatchSize?: number;
 }
 
 /**

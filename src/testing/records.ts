@@ -3,17 +3,27 @@
  * unicode strings, so that every store is tested with the same inputs.
  */
 import { randomBytes } from "node:crypto";
-import type { ChangeSet, StoreRecord } from "../core/store.js";
+import { storeContext, type ChangeSet, type StoreContext, type StoreRecord } from "../core/store.js";
 
 /**
  * A random id hash shaped like the ones core passes to a store
  * (base64url of 32 bytes: 43 characters).
  *
  * @example
- * await store.create(randomIdHash(), record({ a: "1" }), 60);
+ * await store.create(randomIdHash(), record({ a: "1" }), ctx());
  */
 export function randomIdHash(): string {
   return randomBytes(32).toString("base64url");
+}
+
+/**
+ * The context core would pass at `nowMs` (default: now), never abandoned.
+ *
+ * @example
+ * await store.load(idHash, ctx());
+ */
+export function ctx(nowMs: number = Date.now()): StoreContext {
+  return storeContext(nowMs);
 }
 
 /**
@@ -56,7 +66,7 @@ export function record(
  * A change-set with defaults filled in.
  *
  * @example
- * await store.apply(id, change({ set: { a: "2" } }), 60);
+ * await store.apply(id, change({ set: { a: "2" } }), ctx());
  */
 export function change(partial: Partial<Omit<ChangeSet, "set">> & { set?: Record<string, string> | Iterable<[string, string]> } = {}): ChangeSet {
   return { ...partial, set: nullData(partial.set ?? []), delete: partial.delete ?? [] };

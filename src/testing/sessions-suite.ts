@@ -6,72 +6,14 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { createSessions, hashSessionId, type SessionOptions } from "../index.js";
+import { hashSessionId } from "../index.js";
 import { SessionInterruptedError, StoreError } from "../core/errors.js";
-import type { Store } from "../core/store.js";
 import { withStore, type MakeStore, type SuiteOptions } from "./fixture.js";
+import { ctx } from "./records.js";
+import { cookieFrom, foreignId, idFrom, sessionsOn, storeKey } from "./sessions-helpers.js";
 import { serviceUnavailable } from "./service.js";
 import { slowStore, spyStore } from "./store-spies.js";
 import { registerSessionsTimeTests } from "./sessions-suite-time.js";
-
-/**
- * A strong throwaway secret per manager.
- *
- * @example
- * createSessions({ secret: testSecret(), store });
- */
-export const testSecret = (): string => randomBytes(32).toString("base64url");
-
-/**
- * The `name=value` pair a browser would send back for the first Set-Cookie.
- *
- * @example
- * const cookie = cookieFrom(await sessions.commit(session)); // "session=abc…"
- */
-export function cookieFrom(setCookie: string[]): string {
-  const first = setCookie[0];
-  assert.ok(first, "expected a Set-Cookie header");
-  return first.split(";")[0]!;
-}
-
-/**
- * The raw id inside a `session=<id>` pair.
- *
- * @example
- * idFrom("session=abc"); // "abc"
- */
-export function idFrom(cookie: string): string {
-  return cookie.slice(cookie.indexOf("=") + 1);
-}
-
-/**
- * A well-formed id the server never issued.
- *
- * @example
- * await sessions.load(`session=${foreignId()}`); // a fresh session
- */
-export const foreignId = (): string => randomBytes(32).toString("base64url");
-
-/**
- * createSessions on `store` with test defaults (a random strong secret).
- *
- * @example
- * const sessions = sessionsOn(store, { storeTimeoutMs: 100 });
- */
-/**
- * The key a store holds a session under: the id's SHA-256, or the raw id for a store with `rawIds` (Flask-Session).
- *
- * @example
- * await store.load(storeKey(store, idFrom(cookie)));
- */
-export function storeKey(store: Store, id: string): string {
-  return store.rawIds === true ? id : hashSessionId(id);
-}
-
-export function sessionsOn(store: Store, options: Partial<SessionOptions> = {}) {
-  return createSessions<Record<string, unknown>>({ secret: testSecret(), store, ...options } as SessionOptions);
-}
 
 /**
  * Register the end-to-end tests of `createSessions` on a store.
@@ -100,10 +42,10 @@ function registerIdTests(make: MakeStore, rawIds: boolean): void {
       assert.equal(session.isNew, true);
       assert.equal(session.get("user"), undefined);
       session.set("user", "mallory");
-      const issued = idFrom(cookieFrom(await sessions.commit(session, { status: 200 })));
+      const issued = idFrom(cookieFrom((await sessions.commit(session, { status: 200 })).setCookie));
       assert.notEqual(issued, sent);
-      assert.equal(await store.load(storeKey(store, sent)), undefined, "the sent id was not adopted");
-      assert.ok(await store.load(storeKey(store, issued)));
+      assert.equal(await store.load(storeKey(store, sent), ctx()), undefined, "the sent id was not adopted");
+      assert.ok(await store.load(storeKey(store, issued), ctx()));
     }));
 
   it("loading 1,000 random ids writes nothing", () =>
@@ -114,7 +56,7 @@ function registerIdTests(make: MakeStore, rawIds: boolean): void {
       for (let i = 0; i < 1_000; i += 1) {
         const session = await sessions.load(`session=${foreignId()}`);
         session.get("anything");
-        assert.deepEqual(await sessions.commit(session, { status: 200 }), []);
+        assert.deepEqual((await sessions.commit(session, { status: 200 })).setCookie, []);
       }
       assert.equal(spy.calls.filter((c) => c.method === "load").length, 1_000);
       assert.deepEqual(spy.calls.filter((c) => c.method !== "load"), [], "no create, apply, touch or destroy");
@@ -128,12 +70,12 @@ function registerIdTests(make: MakeStore, rawIds: boolean): void {
       const ids: string[] = [];
       let session = await sessions.load(undefined);
       session.set("n", 1);
-      let cookie = cookieFrom(await sessions.commit(session, { status: 200 }));
+      let cookie = cookieFrom((await sessions.commit(session, { status: 200 })).setCookie);
       ids.push(idFrom(cookie));
       session = await sessions.load(cookie);
       await session.regenerate();
       if (store.listForUser) session.setUser("user-raw-id-check");
-      cookie = cookieFrom(await sessions.commit(session, { status: 200 }));
+      cookie = cookieFrom((await sessions.commit(session, { status: 200 })).setCookie);
       ids.push(idFrom(cookie));
       session = await sessions.load(cookie);
       session.set("n", 2);
@@ -144,10 +86,10 @@ function registerIdTests(make: MakeStore, rawIds: boolean): void {
         for (const call of spy.calls) {
           assert.ok(!call.argsJson.includes(id) && !call.resultJson.includes(id), `raw id reached store.${call.method}`);
         }
-        assert.equal(await store.load(id), undefined, "nothing is stored under the raw id");
+        assert.equal(await store.load(id, ctx()), undefined, "nothing is stored under the raw id");
         if (dump) assert.ok(!(await dump()).includes(id), "a dump of the store holds no live cookie id");
       }
-      assert.ok(await store.load(hashSessionId(ids[1]!)), "the record is under the hash");
+      assert.ok(await store.load(hashSessionId(ids[1]!), ctx()), "the record is under the hash");
     }));
 }
 
@@ -157,7 +99,7 @@ function registerConcurrencyTests(make: MakeStore, options: SuiteOptions): void 
       const sessions = sessionsOn(store);
       const first = await sessions.load(undefined);
       first.set("base", true);
-      const cookie = cookieFrom(await sessions.commit(first, { status: 200 }));
+      const cookie = cookieFrom((await sessions.commit(first, { status: 200 })).setCookie);
       await Promise.all(
         Array.from({ length: requests }, async (_, i) => {
           const session = await sessions.load(cookie);
@@ -177,18 +119,18 @@ function registerConcurrencyTests(make: MakeStore, options: SuiteOptions): void 
       const sessions = sessionsOn(store);
       const login = await sessions.load(undefined);
       login.set("user", "alice");
-      const cookie = cookieFrom(await sessions.commit(login, { status: 200 }));
+      const cookie = cookieFrom((await sessions.commit(login, { status: 200 })).setCookie);
       const slow = await Promise.all(Array.from({ length: 5 }, () => sessions.load(cookie)));
       const logout = await sessions.load(cookie);
       await logout.destroy();
-      const deletion = await sessions.commit(logout, { status: 200 });
+      const deletion = (await sessions.commit(logout, { status: 200 })).setCookie;
       assert.match(deletion[0] ?? "", /^session=;/);
       for (const [i, session] of slow.entries()) {
         assert.equal(session.get("user"), "alice", "loaded before the logout");
         session.set(`late${i}`, true);
         await assert.rejects(sessions.commit(session, { status: 200 }), (e: unknown) => e instanceof SessionInterruptedError && e.code === "SESSION_INTERRUPTED");
       }
-      assert.equal(await store.load(storeKey(store, idFrom(cookie))), undefined, "no slow request brought the record back");
+      assert.equal(await store.load(storeKey(store, idFrom(cookie)), ctx()), undefined, "no slow request brought the record back");
       const after = await sessions.load(cookie);
       assert.equal(after.isNew, true);
       assert.equal(after.get("user"), undefined);
@@ -203,7 +145,7 @@ function registerConcurrencyTests(make: MakeStore, options: SuiteOptions): void 
         const s = await sessions.load(undefined);
         s.set("user", user);
         s.setUser(user);
-        cookies.push(cookieFrom(await sessions.commit(s, { status: 200 })));
+        cookies.push(cookieFrom((await sessions.commit(s, { status: 200 })).setCookie));
       }
       assert.equal((await sessions.listForUser("ivy")).length, 3);
       const current = await sessions.load(cookies[0]);
@@ -221,7 +163,7 @@ function registerConcurrencyTests(make: MakeStore, options: SuiteOptions): void 
       const sessions = sessionsOn(slowStore(store, () => delayMs), { storeTimeoutMs: 150 });
       const s = await sessions.load(undefined);
       s.set("a", 1);
-      const cookie = cookieFrom(await sessions.commit(s, { status: 200 }));
+      const cookie = cookieFrom((await sessions.commit(s, { status: 200 })).setCookie);
       delayMs = 1_000;
       const started = Date.now();
       await assert.rejects(

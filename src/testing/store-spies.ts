@@ -1,9 +1,10 @@
 /**
  * Wrappers around a real store for the sessions suite: one that records
  * every call (to prove what a store was and was not asked), one that is slow
- * (to prove deadlines). They forward to the real store; nothing is mocked.
+ * (to prove deadlines), one whose view of time lags core's (to prove core
+ * checks expiry itself). They forward to the real store; nothing is mocked.
  */
-import type { Store } from "../core/store.js";
+import type { Store, StoreContext } from "../core/store.js";
 
 /**
  * One recorded store call: its method, its arguments and what it resolved, as JSON text.
@@ -17,7 +18,7 @@ export interface StoreCall {
   resultJson: string;
 }
 
-const METHODS = ["load", "create", "apply", "touch", "destroy", "listForUser", "destroyForUser", "prune", "list"] as const;
+const METHODS = ["load", "create", "apply", "touch", "rotate", "destroy", "listForUser", "destroyForUser", "prune", "list"] as const;
 
 /** JSON with null-prototype objects and undefined kept visible. */
 function json(value: unknown): string {
@@ -55,9 +56,32 @@ export function slowStore(store: Store, delayMs: () => number): Store {
   });
 }
 
+/**
+ * A store that sees the time `nowMs()` gives instead of core's: every call's
+ * `ctx.nowMs` is replaced (the `abandoned` flag still follows core's). It
+ * stands for a store whose native TTL has not fired yet, so a test can prove
+ * that core, not the store, ends an expired session.
+ *
+ * @example
+ * const lagging = clockedStore(store, () => startMs); // the store's clock stands still
+ */
+export function clockedStore(store: Store, nowMs: () => number): Store {
+  return wrap(store, async (_method, run) => run(), (ctx) => ({
+    nowMs: nowMs(),
+    get abandoned() {
+      return ctx.abandoned;
+    },
+  }));
+}
+
+function isContext(value: unknown): value is StoreContext {
+  return typeof value === "object" && value !== null && typeof (value as StoreContext).nowMs === "number" && "abandoned" in value;
+}
+
 function wrap(
   store: Store,
   around: (method: string, run: () => Promise<unknown>, args: unknown[]) => Promise<unknown>,
+  mapContext?: (ctx: StoreContext) => StoreContext,
 ): Store {
   const out: Record<string, unknown> = { name: store.name };
   // Flask-Session-compatible stores ask core for raw ids; the wrapper must not hide that.
@@ -66,7 +90,11 @@ function wrap(
   for (const method of METHODS) {
     const fn = (store as unknown as Record<string, unknown>)[method];
     if (typeof fn !== "function") continue;
-    out[method] = (...args: unknown[]) => around(method, () => Promise.resolve(fn.apply(store, args)), args);
+    out[method] = (...given: unknown[]) => {
+      // The context is the last argument of every call core makes (prune and list take none).
+      const args = mapContext && isContext(given.at(-1)) ? [...given.slice(0, -1), mapContext(given.at(-1) as StoreContext)] : given;
+      return around(method, () => Promise.resolve(fn.apply(store, args)), args);
+    };
   }
   return out as unknown as Store;
 }

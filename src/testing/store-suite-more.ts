@@ -6,19 +6,17 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Store } from "../core/store.js";
 import { withStore, type MakeStore, type SuiteOptions } from "./fixture.js";
-import { change, randomIdHash, record } from "./records.js";
-
-const TTL = 3_600;
+import { change, ctx, randomIdHash, record } from "./records.js";
 
 /** Each of `writers` concurrent applies sets its own key; all must survive. */
 async function concurrentWriters(store: Store, writers: number): Promise<void> {
   const id = randomIdHash();
-  assert.equal(await store.create(id, record({ base: "0" }), TTL), true);
+  assert.equal(await store.create(id, record({ base: "0" }), ctx()), true);
   const results = await Promise.all(
-    Array.from({ length: writers }, (_, i) => store.apply(id, change({ set: { [`w${i}`]: String(i) } }), TTL)),
+    Array.from({ length: writers }, (_, i) => store.apply(id, change({ set: { [`w${i}`]: String(i) } }), ctx())),
   );
   assert.deepEqual(new Set(results), new Set(["ok"]));
-  const loaded = await store.load(id);
+  const loaded = await store.load(id, ctx());
   assert.ok(loaded);
   const keys = Object.keys(loaded.data);
   assert.equal(keys.length, writers + 1, `expected ${writers + 1} keys, got ${keys.length}: writes were lost`);
@@ -37,19 +35,19 @@ export function registerMoreStoreTests(make: MakeStore, options: SuiteOptions): 
     it("applies racing a destroy never bring the record back", () =>
       withStore(make, async ({ store }) => {
         const id = randomIdHash();
-        await store.create(id, record({ a: "1" }), TTL);
+        await store.create(id, record({ a: "1" }), ctx());
         const ops: Array<Promise<unknown>> = [];
         for (let i = 0; i < 30; i += 1) {
-          ops.push(store.apply(id, change({ set: { [`k${i}`]: "1" }, expiresAtMs: Date.now() + 60_000 }), 60));
-          if (i === 10) ops.push(store.destroy(id));
+          ops.push(store.apply(id, change({ set: { [`k${i}`]: "1" }, expiresAtMs: Date.now() + 60_000 }), ctx()));
+          if (i === 10) ops.push(store.destroy(id, ctx()));
         }
         const results = await Promise.all(ops);
         // Pooled stores may run these in any order, so only the outcome is fixed:
         // each apply either landed before the destroy or found nothing.
         assert.ok(results.every((r) => r === undefined || r === "ok" || r === "missing"));
-        assert.equal(await store.load(id), undefined, "a destroyed record stays destroyed");
-        assert.equal(await store.apply(id, change({ set: { late: "1" } }), TTL), "missing");
-        assert.equal(await store.load(id), undefined);
+        assert.equal(await store.load(id, ctx()), undefined, "a destroyed record stays destroyed");
+        assert.equal(await store.apply(id, change({ set: { late: "1" } }), ctx()), "missing");
+        assert.equal(await store.load(id, ctx()), undefined);
       }));
   });
 
@@ -59,18 +57,18 @@ export function registerMoreStoreTests(make: MakeStore, options: SuiteOptions): 
         if (!store.listForUser) return t.skip(`${store.name} declares no user index`);
         const [a1, a2, b1, plain] = [randomIdHash(), randomIdHash(), randomIdHash(), randomIdHash()];
         const r1 = record({ x: "1" }, { userId: "alice" });
-        await store.create(a1, r1, TTL);
-        await store.create(a2, record({}), TTL);
-        assert.equal(await store.apply(a2, change({ userId: "alice" }), TTL), "ok");
-        await store.create(b1, record({}, { userId: "bob" }), TTL);
-        await store.create(plain, record({}), TTL);
-        const list = await store.listForUser("alice");
+        await store.create(a1, r1, ctx());
+        await store.create(a2, record({}), ctx());
+        assert.equal(await store.apply(a2, change({ userId: "alice" }), ctx()), "ok");
+        await store.create(b1, record({}, { userId: "bob" }), ctx());
+        await store.create(plain, record({}), ctx());
+        const list = await store.listForUser("alice", ctx());
         assert.deepEqual(list.map((s) => s.idHash).sort(), [a1, a2].sort());
         const first = list.find((s) => s.idHash === a1);
         assert.equal(first?.createdAtMs, r1.createdAtMs);
         assert.equal(first?.expiresAtMs, r1.expiresAtMs);
-        assert.deepEqual((await store.listForUser("bob")).map((s) => s.idHash), [b1]);
-        assert.deepEqual(await store.listForUser("nobody"), []);
+        assert.deepEqual((await store.listForUser("bob", ctx())).map((s) => s.idHash), [b1]);
+        assert.deepEqual(await store.listForUser("nobody", ctx()), []);
       });
     });
 
@@ -78,14 +76,14 @@ export function registerMoreStoreTests(make: MakeStore, options: SuiteOptions): 
       await withStore(make, async ({ store }) => {
         if (!store.listForUser) return t.skip(`${store.name} declares no user index`);
         const [moved, unset, gone, expired] = [randomIdHash(), randomIdHash(), randomIdHash(), randomIdHash()];
-        for (const id of [moved, unset, gone]) await store.create(id, record({}, { userId: "carol" }), TTL);
+        for (const id of [moved, unset, gone]) await store.create(id, record({}, { userId: "carol" }), ctx());
         const nowMs = Date.now();
-        await store.create(expired, record({}, { userId: "carol", nowMs: nowMs - 10_000, expiresAtMs: nowMs - 1_000 }), 1);
-        assert.equal(await store.apply(moved, change({ userId: "dave" }), TTL), "ok");
-        assert.equal(await store.apply(unset, change({ userId: null }), TTL), "ok");
-        await store.destroy(gone);
-        assert.deepEqual(await store.listForUser("carol"), []);
-        assert.deepEqual((await store.listForUser("dave")).map((s) => s.idHash), [moved]);
+        await store.create(expired, record({}, { userId: "carol", nowMs: nowMs - 10_000, expiresAtMs: nowMs - 1_000 }), ctx());
+        assert.equal(await store.apply(moved, change({ userId: "dave" }), ctx()), "ok");
+        assert.equal(await store.apply(unset, change({ userId: null }), ctx()), "ok");
+        await store.destroy(gone, ctx());
+        assert.deepEqual(await store.listForUser("carol", ctx()), []);
+        assert.deepEqual((await store.listForUser("dave", ctx())).map((s) => s.idHash), [moved]);
       });
     });
 
@@ -94,21 +92,21 @@ export function registerMoreStoreTests(make: MakeStore, options: SuiteOptions): 
         if (!store.destroyForUser || !store.listForUser) return t.skip(`${store.name} declares no destroyForUser`);
         const mine = Array.from({ length: 5 }, () => randomIdHash());
         const theirs = randomIdHash();
-        for (const id of mine) await store.create(id, record({ a: "1" }, { userId: "erin" }), TTL);
-        await store.create(theirs, record({ a: "1" }, { userId: "frank" }), TTL);
+        for (const id of mine) await store.create(id, record({ a: "1" }, { userId: "erin" }), ctx());
+        await store.create(theirs, record({ a: "1" }, { userId: "frank" }), ctx());
         const keep = mine[2]!;
-        assert.equal(await store.destroyForUser("erin", keep), 4);
+        assert.equal(await store.destroyForUser("erin", keep, ctx()), 4);
         for (const id of mine) {
-          const loaded = await store.load(id);
+          const loaded = await store.load(id, ctx());
           if (id === keep) assert.ok(loaded, "the excepted session survives");
           else assert.equal(loaded, undefined);
         }
-        assert.ok(await store.load(theirs), "another user's session survives");
-        assert.equal(await store.apply(mine[0]!, change({ set: { a: "2" } }), TTL), "missing");
-        assert.deepEqual((await store.listForUser("erin")).map((s) => s.idHash), [keep]);
-        assert.equal(await store.destroyForUser("erin"), 1);
-        assert.equal(await store.load(keep), undefined);
-        assert.equal(await store.destroyForUser("erin"), 0);
+        assert.ok(await store.load(theirs, ctx()), "another user's session survives");
+        assert.equal(await store.apply(mine[0]!, change({ set: { a: "2" } }), ctx()), "missing");
+        assert.deepEqual((await store.listForUser("erin", ctx())).map((s) => s.idHash), [keep]);
+        assert.equal(await store.destroyForUser("erin", undefined, ctx()), 1);
+        assert.equal(await store.load(keep, ctx()), undefined);
+        assert.equal(await store.destroyForUser("erin", undefined, ctx()), 0);
       });
     });
 
@@ -117,10 +115,10 @@ export function registerMoreStoreTests(make: MakeStore, options: SuiteOptions): 
         if (!store.listForUser) return t.skip(`${store.name} declares no user index`);
         const users = ["u:1", "u", "{u}", "u}:{1", "ユーザー😀", "a b", "%2F"];
         const ids = new Map(users.map((u) => [u, randomIdHash()]));
-        for (const [u, id] of ids) await store.create(id, record({}, { userId: u }), TTL);
+        for (const [u, id] of ids) await store.create(id, record({}, { userId: u }), ctx());
         for (const [u, id] of ids) {
-          assert.deepEqual((await store.listForUser(u)).map((s) => s.idHash), [id], `user ${JSON.stringify(u)}`);
-          assert.equal((await store.load(id))?.userId, u);
+          assert.deepEqual((await store.listForUser(u, ctx())).map((s) => s.idHash), [id], `user ${JSON.stringify(u)}`);
+          assert.equal((await store.load(id, ctx()))?.userId, u);
         }
       });
     });
@@ -133,8 +131,8 @@ export function registerMoreStoreTests(make: MakeStore, options: SuiteOptions): 
         const nowMs = Date.now();
         const expired = Array.from({ length: 5 }, () => randomIdHash());
         const live = Array.from({ length: 3 }, () => randomIdHash());
-        for (const id of expired) await store.create(id, record({ a: "1" }, { nowMs: nowMs - 60_000, expiresAtMs: nowMs - 1_000 }), 1);
-        for (const id of live) await store.create(id, record({ a: "1" }, { userId: "pruned-user" }), TTL);
+        for (const id of expired) await store.create(id, record({ a: "1" }, { nowMs: nowMs - 60_000, expiresAtMs: nowMs - 1_000 }), ctx());
+        for (const id of live) await store.create(id, record({ a: "1" }, { userId: "pruned-user" }), ctx());
         const batches: number[] = [];
         for (let i = 0; i < 10; i += 1) {
           const removed = await store.prune(nowMs, 2);
@@ -142,11 +140,11 @@ export function registerMoreStoreTests(make: MakeStore, options: SuiteOptions): 
           if (removed === 0) break;
         }
         assert.deepEqual(batches, [2, 2, 1, 0]);
-        for (const id of live) assert.ok(await store.load(id), "live records survive");
+        for (const id of live) assert.ok(await store.load(id, ctx()), "live records survive");
         assert.equal(await store.prune(nowMs), 0);
-        if (store.listForUser) assert.equal((await store.listForUser("pruned-user")).length, 3);
+        if (store.listForUser) assert.equal((await store.listForUser("pruned-user", ctx())).length, 3);
         if (store.list) {
-          const all = (await store.list()).map((s) => s.idHash).sort();
+          const all = (await store.list({ nowMs: Date.now() })).map((s) => s.idHash).sort();
           assert.deepEqual(all, [...live].sort(), "list shows only live records after prune");
         }
       });
@@ -157,12 +155,12 @@ export function registerMoreStoreTests(make: MakeStore, options: SuiteOptions): 
         if (!store.prune) return assertExpiresNatively(store);
         const nowMs = Date.now();
         for (let i = 0; i < 7; i += 1) {
-          await store.create(randomIdHash(), record({}, { nowMs: nowMs - 60_000, expiresAtMs: nowMs - 1 - i }), 1);
+          await store.create(randomIdHash(), record({}, { nowMs: nowMs - 60_000, expiresAtMs: nowMs - 1 - i }), ctx());
         }
         const live = randomIdHash();
-        await store.create(live, record({}), TTL);
+        await store.create(live, record({}), ctx());
         assert.equal(await store.prune(nowMs), 7);
-        assert.ok(await store.load(live));
+        assert.ok(await store.load(live, ctx()));
       });
     });
   });
@@ -175,8 +173,8 @@ export function registerMoreStoreTests(make: MakeStore, options: SuiteOptions): 
 async function assertExpiresNatively(store: Store): Promise<void> {
   const id = randomIdHash();
   const nowMs = Date.now();
-  assert.equal(await store.create(id, record({ a: "1" }, { nowMs, expiresAtMs: nowMs + 1_000 }), 1), true);
-  assert.ok(await store.load(id), "the record exists before its TTL");
+  assert.equal(await store.create(id, record({ a: "1" }, { nowMs, expiresAtMs: nowMs + 1_000 }), ctx()), true);
+  assert.ok(await store.load(id, ctx()), "the record exists before its TTL");
   await new Promise((resolve) => setTimeout(resolve, 2_100));
-  assert.equal(await store.load(id), undefined, `${store.name} declares no prune, so it must expire records itself`);
+  assert.equal(await store.load(id, ctx()), undefined, `${store.name} declares no prune, so it must expire records itself`);
 }

@@ -61,7 +61,7 @@ async function newSession(store: Store, data: Record<string, unknown>, user?: st
   const s = await sessions.load(undefined);
   for (const [k, v] of Object.entries(data)) s.set(k, v);
   if (user !== undefined) s.setUser(user);
-  const cookie = (await sessions.commit(s, { status: 200 })).find((c) => c.startsWith("session="));
+  const cookie = ((await sessions.commit(s, { status: 200 })).setCookie).find((c) => c.startsWith("session="));
   assert.ok(cookie, "createSessions set a cookie");
   return cookie.split(";")[0]!.slice("session=".length);
 }

@@ -1,59 +1,82 @@
-// The layering rule of STYLE.md, enforced: codec imports nothing from the
-// package, core imports only codec, and neither imports an adapter, a store,
-// a framework or a driver (so `import "sessionkit"` loads no driver).
+// The layering of docs/architecture.md, enforced on the real tree: every
+// import under src/ and examples/ (static, type, side-effect, re-export,
+// dynamic, require) against the rules in test/helpers/boundaries.ts, and no
+// import cycle anywhere in src/. The checker's own tests, which feed it each
+// kind of forbidden import, are in boundaries-checker.test.ts.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative, sep } from "node:path";
 import { test } from "node:test";
+import { checkBoundaries, type Layer, unitOf } from "../helpers/boundaries.js";
+import { collectImports } from "../helpers/imports.js";
 
-const root = new URL("../../src/", import.meta.url).pathname;
+const repo = new URL("../../", import.meta.url).pathname;
 
 function sources(dir: string): string[] {
   const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...sources(path));
-    else if (path.endsWith(".ts")) out.push(path);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...sources(path));
+    else if (/\.[cm]?[jt]sx?$/.test(entry.name)) out.push(path);
   }
   return out;
 }
 
-function imports(file: string): string[] {
-  const text = readFileSync(file, "utf8");
-  const found: string[] = [];
-  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)[^"'`]*?from\s*["']([^"']+)["']/g)) found.push(m[1]!);
-  for (const m of text.matchAll(/import\(\s*["']([^"']+)["']\s*\)/g)) found.push(m[1]!);
-  for (const m of text.matchAll(/require\(\s*["']([^"']+)["']\s*\)/g)) found.push(m[1]!);
-  return found;
+const files = new Map<string, string>();
+for (const path of [...sources(join(repo, "src")), ...sources(join(repo, "examples"))]) {
+  files.set(relative(repo, path).split(sep).join("/"), readFileSync(path, "utf8"));
+}
+const manifest = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { name: string; exports: Record<string, unknown> };
+const publicEntries = Object.keys(manifest.exports)
+  .filter((key) => key !== "./package.json")
+  .map((key) => (key === "." ? manifest.name : `${manifest.name}/${key.slice(2)}`));
+const problems = checkBoundaries({ files, publicEntries });
+
+/** The problems reported for files of one layer. */
+function problemsOf(layer: Layer): string[] {
+  return problems.filter((p) => !p.startsWith("import cycle") && unitOf(p.slice(0, p.indexOf(":")))?.layer === layer);
 }
 
-test("codec imports only node builtins and its own modules", () => {
-  const files = sources(join(root, "codec"));
-  assert.ok(files.length > 0, "the codec has source files");
-  for (const file of files) {
-    for (const spec of imports(file)) {
-      const ok = spec.startsWith("node:") || (spec.startsWith("./") && !spec.includes(".."));
-      assert.ok(ok, `${relative(root, file)} imports ${spec}`);
-    }
+test("the checker sees the real tree: every layer has files, and their imports are parsed", () => {
+  const layers = new Set([...files.keys()].map((path) => unitOf(path)?.layer));
+  for (const layer of ["root", "codec", "core", "stores", "adapters", "testing", "cli", "examples"] as const) {
+    assert.ok(layers.has(layer), `no file of ${layer} was read`);
   }
+  const manager = collectImports("src/core/manager.ts", files.get("src/core/manager.ts")!);
+  assert.ok(manager.some((ref) => ref.specifier === "./store-mode.js" && ref.kind === "static"));
 });
 
-test("core imports only node builtins, itself and the codec", () => {
-  const files = [...sources(join(root, "core")), join(root, "index.ts")];
-  for (const file of files) {
-    for (const spec of imports(file)) {
-      const ok =
-        spec.startsWith("node:") ||
-        (spec.startsWith("./") && !spec.includes("/adapters") && !spec.includes("/stores")) ||
-        spec.startsWith("../codec/") ||
-        (file.endsWith("index.ts") && !file.includes("/core/") && (spec.startsWith("./core/") || spec.startsWith("./codec/")));
-      assert.ok(ok, `${relative(root, file)} imports ${spec}`);
-    }
-  }
+test("every file under src/ and examples/ belongs to a layer", () => {
+  assert.deepEqual(problems.filter((p) => p.includes("belongs to no layer")), []);
 });
 
-test("the boundary check itself notices a forbidden import", () => {
-  // Guards against a regex that silently matches nothing.
-  const probe = join(root, "core", "manager.ts");
-  assert.ok(imports(probe).includes("./store-mode.js"));
+test("codec imports only itself and its allowed built-ins", () => {
+  assert.deepEqual(problemsOf("codec"), []);
+});
+
+test("core and the root entry import only core, the codec and their allowed built-ins", () => {
+  assert.deepEqual([...problemsOf("core"), ...problemsOf("root")], []);
+});
+
+test("a store imports core, the codec, its own folder and stores/shared; its driver only as a type or lazily", () => {
+  assert.deepEqual(problemsOf("stores"), []);
+});
+
+test("an adapter imports core, the adapters' shared modules, and its own framework's types", () => {
+  assert.deepEqual(problemsOf("adapters"), []);
+});
+
+test("testing and the CLI import what they need, and nothing imports them back", () => {
+  assert.deepEqual([...problemsOf("testing"), ...problemsOf("cli")], []);
+});
+
+test("examples import sessionkit only through its public entry points", () => {
+  assert.deepEqual(problemsOf("examples"), []);
+});
+
+test("src/ has no import cycle", () => {
+  assert.deepEqual(
+    problems.filter((p) => p.startsWith("import cycle")),
+    [],
+  );
 });

@@ -20,7 +20,7 @@ function setup(extra: Partial<SessionOptions> = {}) {
     async request(cookie: string | undefined, handler: (s: Awaited<ReturnType<typeof sessions.load>>) => void, status = 200) {
       const session = await sessions.load(cookie === undefined ? undefined : `other=1; session=${cookie}`);
       handler(session);
-      return { session, setCookie: await sessions.commit(session, { status }) };
+      return { session, setCookie: (await sessions.commit(session, { status })).setCookie };
     },
   };
 }
@@ -169,11 +169,11 @@ describe("cookie mode commit rules", () => {
     const app = setup();
     const s1 = await app.sessions.load(undefined, { secure: true });
     s1.set("a", 1);
-    assert.match((await app.sessions.commit(s1))[0]!, /; Secure; HttpOnly;/);
+    assert.match(((await app.sessions.commit(s1)).setCookie)[0]!, /; Secure; HttpOnly;/);
     const host = setup({ cookie: { name: "__Host-sid" } });
     const s2 = await host.sessions.load(undefined, { secure: false });
     s2.set("a", 1);
-    assert.match((await host.sessions.commit(s2))[0]!, /^__Host-sid=[^;]+; Secure; HttpOnly; Path=\/; SameSite=Lax$/);
+    assert.match(((await host.sessions.commit(s2)).setCookie)[0]!, /^__Host-sid=[^;]+; Secure; HttpOnly; Path=\/; SameSite=Lax$/);
   });
 
   test("the flask and encrypted formats round-trip through load and commit", async () => {

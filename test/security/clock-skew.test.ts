@@ -20,7 +20,7 @@ async function cookieSignedAt(aheadSeconds: number, format: SessionOptions["form
   const minter = createSessions({ secret: SECRET, format, now: () => T0 + aheadSeconds * 1000 });
   const session = await minter.load(undefined);
   session.set("user", "ada");
-  const [setCookie] = await minter.commit(session);
+  const [setCookie] = (await minter.commit(session)).setCookie;
   return setCookie!.split(";")[0]!;
 }
 

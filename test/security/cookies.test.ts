@@ -57,7 +57,7 @@ for (const adapter of ADAPTERS) {
           const forger = createSessions({ secret: "an-attacker-guess-0123456789abcdefghij", ...(mode === "store" ? {} : { format: mode }) });
           const s = await forger.load(undefined);
           s.set("admin", true);
-          otherSecretCookie = (await forger.commit(s))[0]!.split(";")[0]!.slice("session=".length);
+          otherSecretCookie = ((await forger.commit(s)).setCookie)[0]!.split(";")[0]!.slice("session=".length);
         });
         after(() => app.close());
 
@@ -157,7 +157,7 @@ for (const adapter of ADAPTERS) {
       const mint = async (user: string): Promise<string> => {
         const s = await sessions.load(undefined);
         s.set("user", user);
-        return (await sessions.commit(s))[0]!.split(";")[0]!.slice("__Host-sid=".length);
+        return ((await sessions.commit(s)).setCookie)[0]!.split(";")[0]!.slice("__Host-sid=".length);
       };
       const attacker = await mint("attacker");
       const victim = await mint("victim");
@@ -300,7 +300,7 @@ describe("E. cookies: construction and core (no adapter involved)", () => {
         // Random bytes do not compress, so the cookie grows with the data.
         s.set("blob", randomBytes(bytes).toString("base64url").slice(0, bytes));
         try {
-          const [line] = await sessions.commit(s);
+          const [line] = (await sessions.commit(s)).setCookie;
           assert.ok(Buffer.byteLength(line!) <= 4093, `sent ${Buffer.byteLength(line!)} bytes`);
         } catch (error) {
           assert.ok(error instanceof CookieTooLargeError);

@@ -57,7 +57,7 @@ async function writeCookie(secret: string | Uint8Array, data: Record<string, unk
   const s = await sessions.load(undefined);
   for (const [k, v] of Object.entries(data)) s.set(k, v);
   if (permanent) s.permanent = true;
-  return only(await sessions.commit(s)).value;
+  return only((await sessions.commit(s)).setCookie).value;
 }
 
 /**
@@ -204,7 +204,7 @@ describe("K.72 tagged JSON round-trips unmodified", () => {
         assert.equal(s.isNew, false, v.name);
         if (readFirst) for (const k of s.keys()) s.get(k);
         s.set("~added", 1); // "~" sorts after every key of these vectors
-        const cookie = only(await sessions.commit(s)).value;
+        const cookie = only((await sessions.commit(s)).setCookie).value;
         // The text is Flask's, with only the new key appended: every tagged value kept its exact bytes.
         // (tag-di-top is the session {" t": …} itself, escaped with " di" only while " t" is its one key;
         // with a second key Flask writes it plain, and so do we.)
@@ -241,7 +241,7 @@ describe("K.73 Flask session semantics", () => {
     const s = await sessions.load(undefined);
     s.set("a", 1);
     s.permanent = true;
-    const { value: permanent, line } = only(await sessions.commit(s));
+    const { value: permanent, line } = only((await sessions.commit(s)).setCookie);
     assert.match(line, new RegExp(`; Expires=${new Date((NOW + LIFETIME) * 1000).toUTCString()}(;|$)`), "Expires = now + lifetime");
     assert.doesNotMatch(line, /Max-Age/i, "Flask sends Expires only");
     assert.doesNotMatch(`session=${plain}`, /Expires/, "a non-permanent cookie is a browser-session cookie");
@@ -260,20 +260,20 @@ describe("K.73 Flask session semantics", () => {
     const cookie = await writeCookie(SECRET, { a: 1 });
     const cleared = await sessions.load(`session=${cookie}`);
     cleared.clear();
-    const { value, line } = only(await sessions.commit(cleared));
+    const { value, line } = only((await sessions.commit(cleared)).setCookie);
     assert.equal(value, "");
     assert.match(line, /Expires=Thu, 01 Jan 1970 00:00:00 GMT/);
     // As in Flask, the deletion goes out even when the browser sent no cookie.
     const fresh = await sessions.load(undefined);
     fresh.set("a", 1);
     fresh.delete("a");
-    assert.equal(only(await sessions.commit(fresh)).value, "");
+    assert.equal(only((await sessions.commit(fresh)).setCookie).value, "");
 
     const untouched = await sessions.load(undefined);
-    assert.deepEqual(await sessions.commit(untouched), []);
+    assert.deepEqual((await sessions.commit(untouched)).setCookie, []);
     const readOnly = await sessions.load(undefined);
     assert.equal(readOnly.get("a"), undefined);
-    assert.deepEqual(await sessions.commit(readOnly), []);
+    assert.deepEqual((await sessions.commit(readOnly)).setCookie, []);
   });
 
   it("R73 refresh each request applies only to permanent sessions", async () => {
@@ -284,17 +284,17 @@ describe("K.73 Flask session semantics", () => {
     nowMs += 60_000;
     const p = await sessions.load(`session=${plain}`);
     assert.equal(p.get("a"), 1);
-    assert.deepEqual(await sessions.commit(p), [], "a non-permanent read-only session is not re-sent");
+    assert.deepEqual((await sessions.commit(p)).setCookie, [], "a non-permanent read-only session is not re-sent");
     const q = await sessions.load(`session=${permanent}`);
     assert.equal(q.get("a"), 1);
-    const refreshed = only(await sessions.commit(q));
+    const refreshed = only((await sessions.commit(q)).setCookie);
     assert.notEqual(refreshed.value, permanent, "re-signed now");
     assert.match(refreshed.line, new RegExp(`Expires=${new Date(nowMs + LIFETIME * 1000).toUTCString()}`), "the expiry moved");
 
     const noRefresh = flaskSessions(SECRET, () => nowMs, { refreshEachRequest: false });
     const r = await noRefresh.load(`session=${permanent}`);
     assert.equal(r.get("a"), 1);
-    assert.deepEqual(await noRefresh.commit(r), [], "SESSION_REFRESH_EACH_REQUEST = False");
+    assert.deepEqual((await noRefresh.commit(r)).setCookie, [], "SESSION_REFRESH_EACH_REQUEST = False");
   });
 
   it("R73 a bad signature gives an empty session, and nothing of the old cookie is written back", async () => {
@@ -308,10 +308,10 @@ describe("K.73 Flask session semantics", () => {
       assert.equal(s.isNew, true);
       assert.equal(s.size, 0);
       assert.equal(s.permanent, false);
-      assert.deepEqual(await sessions.commit(s), [], "an empty, unmodified session sends nothing");
+      assert.deepEqual((await sessions.commit(s)).setCookie, [], "an empty, unmodified session sends nothing");
       const w = await sessions.load(`session=${bad}`);
       w.set("n", 1);
-      assert.equal(payloadText(only(await sessions.commit(w)).value), '{"n":1}');
+      assert.equal(payloadText(only((await sessions.commit(w)).setCookie).value), '{"n":1}');
     }
   });
 });

@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
-import { CookieTooLargeError, HeadersSentError, createSessions, hashSessionId, type Session } from "../../src/index.js";
+import { CookieTooLargeError, HeadersSentError, createSessions, hashSessionId, storeContext, type Session } from "../../src/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { ADAPTERS, cookieValue, startApp } from "../helpers/security-server.js";
 
@@ -59,7 +59,7 @@ describe("R23 a change after the commit raises", () => {
     const cookieSessions = createSessions({ secret: SECRET });
     const viaSync = await cookieSessions.load(undefined);
     viaSync.set("a", 1);
-    const [line] = cookieSessions.commitSync(viaSync);
+    const [line] = cookieSessions.commitSync(viaSync).setCookie;
     assertRefusesEveryChange(viaSync);
     assert.deepEqual({ ...(await cookieSessions.load(line!.split(";")[0])).toJSON() }, { a: 1 }, "the committed cookie is what was set before");
 
@@ -75,8 +75,8 @@ describe("R23 a change after the commit raises", () => {
     const pending = stored.commit(session);
     // The store write is still in flight: a change now could not be part of it.
     assertRefusesEveryChange(session);
-    const cookie = (await pending)[0]!.split(";")[0]!;
-    const record = await store.load(hashSessionId(cookie.slice("session=".length)));
+    const cookie = (await pending).setCookie[0]!.split(";")[0]!;
+    const record = await store.load(hashSessionId(cookie.slice("session=".length)), storeContext());
     assert.deepEqual(Object.keys(record!.data), ["a"]);
   });
 
@@ -87,7 +87,7 @@ describe("R23 a change after the commit raises", () => {
     assert.throws(() => sessions.commitSync(session), CookieTooLargeError);
     session.delete("big");
     session.set("small", 1);
-    assert.equal(sessions.commitSync(session).length, 1);
+    assert.equal(sessions.commitSync(session).setCookie.length, 1);
     assert.throws(() => session.set("after", 1), HeadersSentError);
   });
 });

@@ -20,7 +20,7 @@ async function mint(options: Options, data: Record<string, unknown> = { user: "a
   const sessions = createSessions(options);
   const s = await sessions.load(undefined);
   for (const [k, v] of Object.entries(data)) s.set(k, v);
-  return (await sessions.commit(s))[0]!.split(";")[0]!;
+  return ((await sessions.commit(s)).setCookie)[0]!.split(";")[0]!;
 }
 
 /** Run `check` against an app on `adapter` that reports its session as JSON. */
@@ -102,7 +102,7 @@ for (const adapter of ADAPTERS) {
       const rotated = createSessions({ secrets: [SECRET, OLD_SECRET], onEvent: (e) => events.push(e) });
       const s = await rotated.load(old);
       assert.equal(s.get("user"), "alice");
-      const [resigned] = await rotated.commit(s);
+      const [resigned] = (await rotated.commit(s)).setCookie;
       assert.ok(resigned, "re-signed on the first request");
       assert.deepEqual(events, [{ type: "resigned", secretIndex: 1 }]);
       const currentOnly = createSessions({ secret: SECRET });
@@ -186,7 +186,7 @@ for (const adapter of ADAPTERS) {
       for (let i = 0; i < 10_000; i++) {
         const s = await sessions.load(undefined);
         s.set("user", "alice");
-        seen.add((await sessions.commit(s))[0]!.split(";")[0]!);
+        seen.add(((await sessions.commit(s)).setCookie)[0]!.split(";")[0]!);
       }
       assert.equal(seen.size, 10_000);
       const cookie = [...seen][0]!;

@@ -31,7 +31,7 @@ const pair = (setCookie: readonly string[]): string => {
 async function request(sessions: Sessions, cookie: string | undefined, handle: (s: Awaited<ReturnType<Sessions["load"]>>) => unknown): Promise<string> {
   const session = await sessions.load(cookie);
   await handle(session);
-  const setCookie = await sessions.commit(session, { status: 303 });
+  const setCookie = (await sessions.commit(session, { status: 303 })).setCookie;
   return setCookie.length === 0 ? cookie! : pair(setCookie);
 }
 
@@ -107,8 +107,8 @@ describe("R8 login() regenerates by itself", () => {
       } else {
         // A plain signed cookie cannot be revoked (R10); it still carries no login.
         assert.equal(old.get("tracking"), "attacker-planted");
-        assert.equal(sessionInternals(old).values.has(RESERVED_KEYS.user), false, "the old cookie names no user");
-        assert.equal(sessionInternals(logged).values.get(RESERVED_KEYS.user), "user-2");
+        assert.equal(sessionInternals(old).data.values.has(RESERVED_KEYS.user), false, "the old cookie names no user");
+        assert.equal(sessionInternals(logged).data.values.get(RESERVED_KEYS.user), "user-2");
       }
     });
   }
@@ -121,7 +121,7 @@ describe("R8 login() regenerates by itself", () => {
       s.set("username", "ada");
     });
     assert.notEqual(after, before);
-    const values = sessionInternals(await sessions.load(after)).values;
+    const values = sessionInternals(await sessions.load(after)).data.values;
     assert.deepEqual([...values.keys()].sort(), ["_flashes", "username"], "only keys Flask itself writes");
     const reread = await sessions.load(after);
     assert.equal(reread.get("username"), "ada");
@@ -188,7 +188,7 @@ for (const adapter of ADAPTERS) {
           assert.ok(after && after !== before, "a new id or cookie after login");
           assert.deepEqual(JSON.parse((await app.get("/me", { cookie: after })).body), ["cart"], "only the kept key crossed");
           const old = await sessions.load(before);
-          assert.equal(sessionInternals(old).values.has(RESERVED_KEYS.user), false, "the old cookie names no user");
+          assert.equal(sessionInternals(old).data.values.has(RESERVED_KEYS.user), false, "the old cookie names no user");
           if (store) {
             const live = hashSessionId(after.slice("session=".length));
             assert.ok((await store.listForUser("user-1")).some((u) => u.idHash === live), "the new id is indexed under the user");

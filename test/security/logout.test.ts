@@ -148,7 +148,7 @@ describe("D. logout and termination: core under a scheduler (no adapter involved
         const sessions = createSessions({ secret: SECRET, store });
         const s0 = await sessions.load(undefined);
         s0.set("user", "alice");
-        const cookie = (await sessions.commit(s0))[0]!.split(";")[0]!;
+        const cookie = ((await sessions.commit(s0)).setCookie)[0]!.split(";")[0]!;
         const step = <T>(label: string, run: () => Promise<T>): Promise<T> => s.schedule(Promise.resolve(label)).then(run);
         const writer = (async () => {
           const session = await step("writer load", () => sessions.load(cookie));

@@ -158,7 +158,7 @@ for (const adapter of ADAPTERS) {
       s.set("x", 1);
       assert.equal(s.modified, true);
       assert.equal(typeof s.toJSON, "function");
-      const [cookie] = await sessions.commit(s);
+      const [cookie] = (await sessions.commit(s)).setCookie;
       assert.equal((await sessions.load(cookie!.split(";")[0])).get("save"), "value of save");
       await onWire(adapter, undefined, async (app) => {
         const res = await app.get("/set", { cookie: signedCookie(Buffer.from(json)) });

@@ -103,7 +103,7 @@ describe("L. binding and retries (core, no adapter involved)", () => {
       const b = createSessions({ secret: SECRET, format, cookie: { name: "b" } });
       const s = await a.load(undefined);
       s.set("role", "admin");
-      const value = valueOf((await a.commit(s))[0]!);
+      const value = valueOf(((await a.commit(s)).setCookie)[0]!);
       assert.equal((await a.load(`a=${value}`)).get("role"), "admin", format);
       const copied = await b.load(`b=${value}`);
       assert.equal(copied.isNew, true, format);
@@ -113,7 +113,7 @@ describe("L. binding and retries (core, no adapter involved)", () => {
     const fb = createSessions({ secret: SECRET, format: "flask", cookie: { name: "b" } });
     const s = await fa.load(undefined);
     s.set("role", "admin");
-    assert.equal((await fb.load(`b=${valueOf((await fa.commit(s))[0]!)}`)).get("role"), "admin", "flask keeps Flask's salt");
+    assert.equal((await fb.load(`b=${valueOf(((await fa.commit(s)).setCookie)[0]!)}`)).get("role"), "admin", "flask keeps Flask's salt");
   });
 
   it("R60 a failed load is retried once within the deadline; a failed create is never retried", async () => {
@@ -121,7 +121,7 @@ describe("L. binding and retries (core, no adapter involved)", () => {
     const sessions = createSessions({ secret: SECRET, store: flaky.store, storeTimeoutMs: 1_000 });
     const s = await sessions.load(undefined);
     s.set("user", "alice");
-    const cookie = `session=${valueOf((await sessions.commit(s))[0]!)}`;
+    const cookie = `session=${valueOf(((await sessions.commit(s)).setCookie)[0]!)}`;
 
     flaky.calls.length = 0;
     flaky.failLoads = 1;
@@ -153,7 +153,7 @@ describe("C. revocable cookie sessions", () => {
       await s.regenerate();
       s.set("username", user);
       s.setUser(user);
-      return `session=${valueOf((await manager.commit(s))[0]!)}`;
+      return `session=${valueOf(((await manager.commit(s)).setCookie)[0]!)}`;
     };
     return { sessions, plain, login, tick: (ms = 1_000) => (nowMs += ms) };
   };
@@ -166,7 +166,7 @@ describe("C. revocable cookie sessions", () => {
       const s = await manager.load(cookie);
       assert.equal(s.get("username"), "alice");
       await s.destroy();
-      assert.match((await manager.commit(s))[0]!, /^session=; Expires=Thu, 01 Jan 1970/);
+      assert.match(((await manager.commit(s)).setCookie)[0]!, /^session=; Expires=Thu, 01 Jan 1970/);
       const replay = await manager.load(cookie);
       assert.equal(replay.isNew, revoked);
       assert.equal(replay.get("username"), revoked ? undefined : "alice");
@@ -181,7 +181,7 @@ describe("C. revocable cookie sessions", () => {
     tick();
     const current = await sessions.load(laptop);
     assert.equal(await sessions.destroyAllForUser("alice", { except: current }), 0);
-    const kept = `session=${valueOf((await sessions.commit(current))[0]!)}`;
+    const kept = `session=${valueOf(((await sessions.commit(current)).setCookie)[0]!)}`;
     tick();
     assert.equal((await sessions.load(phone)).isNew, true, "alice's other cookie is revoked");
     assert.equal((await sessions.load(laptop)).isNew, true, "so is the old copy of the current one");
@@ -196,7 +196,7 @@ describe("C. revocable cookie sessions", () => {
     tick();
     const s = await sessions.load(before);
     await s.regenerate();
-    const after = `session=${valueOf((await sessions.commit(s))[0]!)}`;
+    const after = `session=${valueOf(((await sessions.commit(s)).setCookie)[0]!)}`;
     assert.equal((await sessions.load(before)).isNew, true);
     assert.equal((await sessions.load(after)).get("username"), "alice");
     assert.equal(sessions.canCommitSync, false);
@@ -211,7 +211,7 @@ for (const adapter of ADAPTERS) {
       const a = createSessions({ secret: SECRET, cookie: { name: "a" } });
       const minted = await a.load(undefined);
       minted.set("role", "admin");
-      const copied = valueOf((await a.commit(minted))[0]!);
+      const copied = valueOf(((await a.commit(minted)).setCookie)[0]!);
       const b = createSessions({ secret: SECRET, cookie: { name: "b" } });
       const bApp = await startApp(b, ({ session }) => JSON.stringify({ role: session.get("role") ?? null, isNew: session.isNew }), { adapter });
       try {

@@ -77,7 +77,7 @@ for (const kind of kinds) {
       first.set("x", "old");
       first.set("y", "doomed");
       first.set("keep", 1);
-      const cookie = (await sessions.commit(first))[0]!.split(";")[0]!;
+      const cookie = ((await sessions.commit(first)).setCookie)[0]!.split(";")[0]!;
 
       nowMs += 60_000;
       const a = await sessions.load(cookie); // request A: reads, writes nothing

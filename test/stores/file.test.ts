@@ -156,7 +156,7 @@ describe("FileStore specifics", () => {
       const session = await sessions.load(undefined);
       session.set("user", user);
       session.setUser(user);
-      ids.push(idFrom(cookieFrom(await sessions.commit(session, { status: 200 }))));
+      ids.push(idFrom(cookieFrom((await sessions.commit(session, { status: 200 })).setCookie)));
     }
     const listing = dumpDir(directory);
     for (const id of ids) {

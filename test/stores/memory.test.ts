@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { ConfigError } from "../../src/core/errors.js";
-import { change, randomIdHash, record, testSessionsOnStore, testStore } from "../../src/testing/index.js";
+import { change, ctx, randomIdHash, record, testSessionsOnStore, testStore } from "../../src/testing/index.js";
 
 testStore("memory", async () => ({ store: new MemoryStore(), cleanup: async () => {} }), { heavy: true });
 
@@ -11,43 +11,48 @@ describe("MemoryStore specifics", () => {
   it("evicts the least recently used record first when full", async () => {
     const store = new MemoryStore({ maxEntries: 3 });
     const [a, b, c, d] = [randomIdHash(), randomIdHash(), randomIdHash(), randomIdHash()];
-    for (const id of [a, b, c]) assert.equal(await store.create(id, record({ id }), 60), true);
-    assert.ok(await store.load(a), "reading a makes b the least recently used");
-    assert.equal(await store.apply(c, change({ set: { x: "1" } }), 60), "ok");
-    assert.equal(await store.create(d, record({}), 60), true);
+    for (const id of [a, b, c]) assert.equal(await store.create(id, record({ id }), ctx()), true);
+    assert.ok(await store.load(a, ctx()), "reading a makes b the least recently used");
+    assert.equal(await store.apply(c, change({ set: { x: "1" } }), ctx()), "ok");
+    assert.equal(await store.create(d, record({}), ctx()), true);
     assert.equal(store.size, 3);
-    assert.equal(await store.load(b), undefined, "b was evicted");
-    for (const id of [a, c, d]) assert.ok(await store.load(id));
+    assert.equal(await store.load(b, ctx()), undefined, "b was evicted");
+    for (const id of [a, c, d]) assert.ok(await store.load(id, ctx()));
   });
 
   it("drops the evicted record from the user index", async () => {
     const store = new MemoryStore({ maxEntries: 2 });
     const [a, b, c] = [randomIdHash(), randomIdHash(), randomIdHash()];
-    await store.create(a, record({}, { userId: "u" }), 60);
-    await store.create(b, record({}, { userId: "u" }), 60);
-    await store.create(c, record({}), 60);
-    assert.deepEqual((await store.listForUser("u")).map((s) => s.idHash), [b]);
+    await store.create(a, record({}, { userId: "u" }), ctx());
+    await store.create(b, record({}, { userId: "u" }), ctx());
+    await store.create(c, record({}), ctx());
+    assert.deepEqual((await store.listForUser("u", ctx())).map((s) => s.idHash), [b]);
   });
 
-  it("checks expiry on load with its clock, and drops the expired record", async () => {
-    let nowMs = 1_000_000;
-    const store = new MemoryStore({ now: () => nowMs });
+  it("decides expiry by the context's time and drops the expired record", async () => {
+    const nowMs = 1_000_000;
+    const store = new MemoryStore();
     const id = randomIdHash();
-    await store.create(id, record({ a: "1" }, { nowMs, ttlSeconds: 10 }), 10);
-    nowMs += 9_999;
-    assert.ok(await store.load(id));
-    nowMs += 1;
-    assert.equal(await store.load(id), undefined, "expired exactly at expiresAtMs");
+    await store.create(id, record({ a: "1" }, { nowMs, ttlSeconds: 10 }), ctx(nowMs));
+    assert.ok(await store.load(id, ctx(nowMs + 9_999)));
+    assert.equal(await store.load(id, ctx(nowMs + 10_000)), undefined, "expired exactly at expiresAtMs");
     assert.equal(store.size, 0);
+  });
+
+  it("refuses a clock of its own with a ConfigError that names createSessions({ now })", () => {
+    assert.throws(
+      () => new MemoryStore({ now: () => 0 } as never),
+      (e: unknown) => e instanceof ConfigError && e.option === "now" && /createSessions\(\{ now \}\)/.test(e.message),
+    );
   });
 
   it("never extends a frozen record's grace window by touch", async () => {
     const store = new MemoryStore();
     const id = randomIdHash();
     const rec = record({ a: "1" }, { frozen: true, ttlSeconds: 10 });
-    await store.create(id, rec, 10);
-    assert.equal(await store.touch(id, rec.expiresAtMs + 3_600_000, 3_600), false);
-    assert.equal((await store.load(id))?.expiresAtMs, rec.expiresAtMs);
+    await store.create(id, rec, ctx());
+    assert.equal(await store.touch(id, rec.expiresAtMs + 3_600_000, ctx()), false);
+    assert.equal((await store.load(id, ctx()))?.expiresAtMs, rec.expiresAtMs);
   });
 
   it("rejects a maxEntries that is not a positive whole number", () => {
@@ -92,7 +97,7 @@ describe("store mode: the manager's id-hash cache", () => {
     for (let i = 0; i < 5_000; i++) {
       const s = await sessions.load(undefined);
       s.set("i", i);
-      cookies.push((await sessions.commit(s))[0]!.split(";")[0]!);
+      cookies.push(((await sessions.commit(s)).setCookie)[0]!.split(";")[0]!);
     }
     // Oldest first: each of these was evicted from the cache long ago, and is hashed again.
     for (const i of [0, 1, 2_500, 4_999, 0]) {
@@ -100,6 +105,6 @@ describe("store mode: the manager's id-hash cache", () => {
       assert.equal(s.get("i"), i);
     }
     const id = cookies[7]!.slice("session=".length);
-    assert.ok(await store.load(hashSessionId(id)), "the record is stored under the id's hash, not the id");
+    assert.ok(await store.load(hashSessionId(id), ctx()), "the record is stored under the id's hash, not the id");
   });
 });

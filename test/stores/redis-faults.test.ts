@@ -46,7 +46,7 @@ if (!haveRedisBinaries()) {
         const sessions = sessionsOn(new RedisStore({ client }), { storeTimeoutMs: 300 });
         const s = await sessions.load(undefined);
         s.set("user", "alice");
-        const cookie = cookieFrom(await sessions.commit(s, { status: 200 }));
+        const cookie = cookieFrom((await sessions.commit(s, { status: 200 })).setCookie);
         assert.equal((await sessions.load(cookie)).get("user"), "alice");
         await server.kill();
         const started = Date.now();

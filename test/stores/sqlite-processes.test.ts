@@ -72,7 +72,7 @@ async function seededSession(file: string): Promise<{ cookie: string; store: Sql
   const sessions = createSessions({ secret: SECRET, store });
   const session = await sessions.load(undefined);
   session.set("seed", 0);
-  const [line] = await sessions.commit(session);
+  const [line] = (await sessions.commit(session)).setCookie;
   return { cookie: line!.split(";")[0]!, store, db };
 }
 

@@ -1,0 +1,132 @@
+/**
+ * The data half of a session: the values, what this request changed, and
+ * the originals of values handed out to the app, so that a change made in
+ * place (a pushed array item) is noticed at commit. The `Session` class
+ * wraps it with Flask's dictionary API; the modes read it to save.
+ *
+ * Values are kept parsed. A value loaded from a store remembers its stored
+ * text until the app reads it: an untouched value is compared and written
+ * back as that exact text, and a value the app read is compared against it.
+ */
+import { dumps } from "../codec/index.js";
+import { clone, isCloneable } from "./clone.js";
+
+/** Keys sessionkit writes in the data itself (Flask's wire names), hidden from keys()/entries(). */
+export const RESERVED_KEYS = Object.freeze({
+  permanent: "_permanent",
+  flashes: "_flashes",
+  createdAt: "_sk_created",
+  jti: "_sk_jti",
+  user: "_sk_user",
+  authAt: "_sk_auth",
+} as const);
+
+/** Every reserved key, for fast membership tests. */
+export const RESERVED: ReadonlySet<string> = new Set<string>(Object.values(RESERVED_KEYS));
+
+/**
+ * A session's values and change tracking.
+ *
+ * @example
+ * const data = new SessionData(loaded, texts);
+ * data.write("n", 2);
+ * data.dirty; // Set { "n" }
+ */
+export class SessionData {
+  /** Key → value (parsed). */
+  readonly values = new Map<string, unknown>();
+  /** Keys set, deleted or popped by this request (user and reserved). */
+  readonly dirty = new Set<string>();
+  /** True once clear() ran. */
+  cleared = false;
+  /** Keys of object values handed out by reads → the original (a stored text, or the shared object), to detect in-place changes. */
+  readonly #handedOut = new Map<string, unknown>();
+  /** Stored text of each value loaded from a store, until it is changed. */
+  readonly #texts: Map<string, string> | undefined;
+
+  /**
+   * `initial`: the loaded values (a null-prototype object; may be shared with
+   * other requests through the verified-cookie cache, so never changed here).
+   * `texts`: their stored texts, in store mode.
+   */
+  constructor(initial?: Record<string, unknown>, texts?: Map<string, string>) {
+    if (initial) for (const key in initial) this.values.set(key, initial[key]);
+    this.#texts = texts;
+  }
+
+  /** Read a value, copying an object value the first time so that the app may change it in place. */
+  read(key: string): unknown {
+    const raw = this.values.get(key);
+    if (isCloneable(raw) && !this.dirty.has(key) && !this.#handedOut.has(key)) {
+      // The loaded value may be shared with other requests (verified-cookie cache): hand out a copy.
+      const copy = clone(raw);
+      this.values.set(key, copy);
+      this.#handedOut.set(key, this.#texts?.get(key) ?? raw);
+      return copy;
+    }
+    return raw;
+  }
+
+  write(key: string, value: unknown): void {
+    this.values.set(key, value);
+    this.dirty.add(key);
+    this.#handedOut.delete(key);
+  }
+
+  /** Remove `key`; whether it was there. */
+  remove(key: string): boolean {
+    const had = this.values.delete(key);
+    if (had) {
+      this.dirty.add(key);
+      this.#handedOut.delete(key);
+    }
+    return had;
+  }
+
+  clear(): void {
+    for (const key of this.values.keys()) this.dirty.add(key);
+    this.values.clear();
+    this.#handedOut.clear();
+    this.cleared = true;
+  }
+
+  /**
+   * Mark values changed in place as dirty, by comparing each handed-out value
+   * with its original. Free when no object value was read. Returns whether
+   * anything changed.
+   */
+  detectInPlaceChanges(): boolean {
+    let changed = false;
+    for (const [key, original] of this.#handedOut) {
+      if (this.dirty.has(key) || !this.values.has(key)) continue;
+      const before = typeof original === "string" ? original : dumps(original);
+      if (dumps(this.values.get(key)) !== before) {
+        this.dirty.add(key);
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** The serialized form of a value for a store: its stored text when it was never changed. */
+  storedText(key: string): string {
+    if (!this.dirty.has(key)) {
+      const text = this.#texts?.get(key);
+      if (text !== undefined) return text;
+    }
+    return dumps(this.values.get(key));
+  }
+
+  /** Every value, for writing a whole cookie (a null-prototype object). */
+  plain(): Record<string, unknown> {
+    const out = Object.create(null) as Record<string, unknown>;
+    for (const [key, value] of this.values) out[key] = value;
+    return out;
+  }
+
+  /** Permanence: the `_permanent` key, else `defaultPermanent`. */
+  isPermanent(defaultPermanent: boolean): boolean {
+    const value = this.values.get(RESERVED_KEYS.permanent);
+    return value === undefined ? defaultPermanent : value === true;
+  }
+}

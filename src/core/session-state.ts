@@ -1,0 +1,47 @@
+/**
+ * What each mode keeps about a session between load and commit, typed per
+ * mode (a discriminated union, so a mode reads its own state without a cast
+ * and a session loaded by one manager cannot be committed by another's mode).
+ */
+
+/** Cookie mode's per-session facts. */
+export interface CookieState {
+  readonly kind: "cookie";
+  /** The request was HTTPS (decides Secure when `cookie.secure` is "auto"). */
+  readonly secure: boolean;
+  /** Which secret verified the cookie (0: the current one; more: re-sign it). */
+  readonly secretIndex: number;
+  /** When the loaded cookie was signed (seconds), for the idle timeout's lazy refresh. */
+  readonly signedAtSeconds: number | undefined;
+  /** With revocation on: the loaded cookie's denylist id, user and authentication time. */
+  readonly jti: string | undefined;
+  readonly userId: string | undefined;
+  readonly authAtMs: number | undefined;
+}
+
+/** Store mode's per-session facts. */
+export interface StoreState {
+  readonly kind: "store";
+  readonly secure: boolean;
+  /** A cookie came with the request (so an emptied session must delete it). */
+  readonly hadCookie: boolean;
+  /** The loaded record, when there was one. */
+  readonly record: LoadedRecord | undefined;
+}
+
+/** A record store mode loaded. */
+export interface LoadedRecord {
+  /** Raw id: only ever written into the Set-Cookie value. */
+  readonly id: string;
+  /** The key the store knows it by. */
+  readonly idHash: string;
+  /** The id's hash prefix that events may carry (never the raw id, even for raw-id stores). */
+  readonly eventPrefix: string;
+  readonly createdAtMs: number;
+  readonly expiresAtMs: number;
+  readonly userId: string | undefined;
+  readonly frozen: boolean;
+}
+
+/** Either mode's state. */
+export type ModeState = CookieState | StoreState;
