@@ -29,7 +29,7 @@ export type KindName = (typeof KINDS)[number];
 /** A test secret (never a real one). */
 export const SECRET = "model-test-secret-0123456789abcdef-0123456789";
 /** Core's deadline per store call in the model test: short, so a paused store costs little real time. */
-export const STORE_TIMEOUT_MS = 100;
+export const STORE_TIMEOUT_MS = 50;
 /** Where every run's clock starts (a whole second, so cookie timestamps and the model agree). */
 export const CLOCK_START_MS = Date.UTC(2026, 11, 3, 12, 0, 0);
 
@@ -187,7 +187,7 @@ export function runSessions(mode: "server" | "cookie", config: ModelConfig, cloc
  * const setCookie = await commit(sessions, session);
  */
 export async function commit(sessions: SessionManager, session: Session): Promise<string[]> {
-  return sessions.commit(session, { status: 200 });
+  return (await sessions.commit(session, { status: 200 })).setCookie;
 }
 
 /** A fault-injecting wrapper with the model test's slowness threshold (80% of the deadline). */

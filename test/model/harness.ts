@@ -54,6 +54,8 @@ export class Harness<W extends BaseWorld> {
   readonly #suffix = `-${process.pid}-${++runs}`;
   /** How often each kind of outcome was observed (step kind and outcome), to see what a run exercised. */
   readonly counts = new Map<string, number>();
+  /** A pause ends by itself once this many store calls are held. */
+  #pauseCalls = 0;
   #n = 0;
   #v = 0;
   #placeholders = 0;
@@ -118,7 +120,8 @@ export class Harness<W extends BaseWorld> {
       }
       case "fault":
         this.f.store.mode = a.mode;
-        this.script.line(`store.mode = "${a.mode}";`);
+        this.#pauseCalls = a.calls;
+        this.script.line(`store.mode = "${a.mode}";${a.mode === "pause" ? ` // until ${a.calls} store call(s) are held` : ""}`);
         return;
       case "recover":
         return this.#recover();
@@ -193,6 +196,7 @@ export class Harness<W extends BaseWorld> {
       throw error;
     }
     this.script.steps(steps.map((s) => s.code()), tick);
+    if (store.mode === "pause" && store.heldCount >= this.#pauseCalls) await this.#recover();
   }
 
   #count(label: string, o: Outcome, burst: boolean): void {

@@ -51,8 +51,12 @@ export type Action =
   /** "Log out everywhere", optionally sparing an open request's session. */
   | { act: "destroyAll"; user: UserIx; except: number | null }
   | { act: "advance"; by: TimeStep }
-  /** From now on store calls reject ("fail") or hang past the deadline ("pause"). */
-  | { act: "fault"; mode: "fail" | "pause" }
+  /**
+   * From now on store calls reject ("fail", until `recover`) or hang past the
+   * deadline ("pause", until `recover` or until `calls` calls are held: each
+   * costs the deadline in real time).
+   */
+  | { act: "fault"; mode: "fail" | "pause"; calls: number }
   | { act: "recover" };
 
 /** The options a run gives createSessions (durations in seconds). */
@@ -60,8 +64,8 @@ export interface ModelConfig {
   idleSeconds: number;
   absoluteSeconds: number | undefined;
   graceSeconds: number;
-  /** Cookie mode only. */
-  format: "signed" | "encrypted" | "flask";
+  /** Cookie mode only (the flask format refuses `revocation`). */
+  format: "signed" | "encrypted";
 }
 
 /** A request run from start to end before the program, so that the browsers start with live sessions to race on. */
@@ -145,21 +149,23 @@ const sender: fc.Arbitrary<Sender> = fc.oneof(
 );
 
 const action: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 24, arbitrary: fc.record({ from: sender, ops: fc.array(op, { maxLength: 4 }).map(handlerOps) }).map((r) => ({ act: "request", ...r }) as const) },
-  { weight: 40, arbitrary: fc.nat(7).map((pick) => ({ act: "step", pick }) as const) },
+  { weight: 48, arbitrary: fc.record({ from: sender, ops: fc.array(op, { maxLength: 4 }).map(handlerOps) }).map((r) => ({ act: "request", ...r }) as const) },
+  { weight: 80, arbitrary: fc.nat(7).map((pick) => ({ act: "step", pick }) as const) },
   {
-    weight: 6,
+    weight: 12,
     arbitrary: fc
       .record({ picks: fc.uniqueArray(fc.nat(7), { minLength: 2, maxLength: 3 }), destroyAll: fc.option(user, { nil: null, freq: 4 }) })
       .map((b) => ({ act: "burst", ...b }) as const),
   },
-  { weight: 4, arbitrary: fc.record({ user, except: fc.option(fc.nat(7), { nil: null }) }).map((d) => ({ act: "destroyAll", ...d }) as const) },
+  { weight: 8, arbitrary: fc.record({ user, except: fc.option(fc.nat(7), { nil: null }) }).map((d) => ({ act: "destroyAll", ...d }) as const) },
   {
-    weight: 10,
+    weight: 20,
     arbitrary: fc.constantFrom<TimeStep>("second", "touch", "grace", "idle-", "idle", "absolute").map((by) => ({ act: "advance", by }) as const),
   },
-  { weight: 2, arbitrary: fc.constantFrom<"fail" | "pause">("fail", "fail", "pause").map((mode) => ({ act: "fault", mode }) as const) },
-  { weight: 3, arbitrary: fc.constant({ act: "recover" } as const) },
+  { weight: 3, arbitrary: fc.constant({ act: "fault", mode: "fail", calls: 0 } as const) },
+  // A pause costs the store deadline in real time per held call: rarer, and it ends by itself.
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }).map((calls) => ({ act: "fault", mode: "pause", calls }) as const) },
+  { weight: 5, arbitrary: fc.constant({ act: "recover" } as const) },
 );
 
 const setupOp: fc.Arbitrary<Op> = fc.oneof(
@@ -182,7 +188,7 @@ export const configArb: fc.Arbitrary<ModelConfig> = fc.record({
   idleSeconds: fc.constantFrom(600, 1_800),
   absoluteSeconds: fc.constantFrom<number | undefined>(undefined, 3_600),
   graceSeconds: fc.constantFrom(0, 60),
-  format: fc.constantFrom<ModelConfig["format"]>("signed", "encrypted", "flask"),
+  format: fc.constantFrom<ModelConfig["format"]>("signed", "encrypted"),
 });
 
 /**
