@@ -10,8 +10,9 @@
  * write wins). Timestamps are the format's whole seconds: a cookie is
  * refused once more than idleTimeout seconds have passed since it was signed
  * (itsdangerous's max_age), or more than absoluteTimeout since the session's
- * origin. A read-only request re-signs nothing, so the idle window runs from
- * the last write.
+ * origin. A request that changes nothing re-signs the cookie once a quarter
+ * of the idle window has passed since it was signed (lazy touch), so an
+ * active visitor never goes idle.
  */
 import { ANY, show } from "./outcome.js";
 import type { Alt, BaseWorld, Env, Rules } from "./rules.js";
@@ -42,6 +43,8 @@ export interface CookieWorld extends BaseWorld {
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1_000);
+/** The lazy-touch fraction (the `touchAfter` option's documented default). */
+const TOUCH_AFTER = 0.25;
 const interrupted = <W>(why: string): Alt<W> => ({ outcome: { ok: false, error: "SessionInterruptedError" }, why });
 
 function userRevoked(w: CookieWorld, userId: string | undefined, authAtMs: number | undefined): boolean {
@@ -85,7 +88,7 @@ function loadAlts(w: CookieWorld, n: number | undefined, sent: string | undefine
       outcome: { ok: true, isNew: false, data: userData(c.data), ...(check ? { flashes: flashesOf(c.data) } : {}) },
       why: "the data the cookie was issued with",
       apply: (x) => {
-        if (n !== undefined) x.views.set(n, newView(sent, "current", sent, c.sid, c.data, 0, c.userId, { gen: c.gen, authAtMs: c.authAtMs, createdAtS: c.createdAtS }));
+        if (n !== undefined) x.views.set(n, newView(sent, "current", sent, c.sid, c.data, 0, c.userId, { gen: c.gen, authAtMs: c.authAtMs, createdAtS: c.createdAtS, signedAtS: c.signedAtS }));
       },
     },
   ];
@@ -98,8 +101,10 @@ function loadAlts(w: CookieWorld, n: number | undefined, sent: string | undefine
  */
 function userFacts(v: View, env: Env): { userId: string | undefined; authAtMs: number | undefined } {
   if (v.userSet === null) return { userId: undefined, authAtMs: undefined };
-  if (v.userSet !== undefined) return { userId: v.userSet, authAtMs: env.nowMs };
-  return { userId: v.loadedUser, authAtMs: v.cookie?.authAtMs };
+  if (v.userSet === undefined) return { userId: v.loadedUser, authAtMs: v.cookie?.authAtMs };
+  // setUser() of the user already there keeps the login time, so it cannot outlive a "log out everywhere".
+  const same = v.userSet === v.loadedUser && v.cookie?.authAtMs !== undefined && v.login === undefined && v.reauthenticated !== true;
+  return { userId: v.userSet, authAtMs: same ? v.cookie!.authAtMs : env.nowMs };
 }
 
 function commitAlts(w: CookieWorld, n: number, env: Env): Alt<CookieWorld>[] {
@@ -130,23 +135,31 @@ function commitAlts(w: CookieWorld, n: number, env: Env): Alt<CookieWorld>[] {
 
   if (v.destroyed) return [ok("delete", "3 destroy: every cookie of the session is refused from now on", (x) => void (v.sid !== undefined && (x.sessions[v.sid]!.ended = true)))];
   if (v.regenerate !== undefined) {
+    const end = (x: CookieWorld) => void (v.sid !== undefined && (x.sessions[v.sid]!.ended = true));
+    if (v.cleared && v.values.size === 0 && v.login === undefined) {
+      return [ok("delete", "regenerate({ keepData: false }) with nothing to keep ends the session, as a logout", end)];
+    }
     if (stale) {
       const why = "3/4 a regenerate or login that lost to a destroy or another regenerate is refused or leaves nothing live";
       return [rejected(why), ok("delete", why), ok("new", why, (x, value) => write(x, value, () => "dead", origin))];
     }
-    const bump = (x: CookieWorld): number => (v.sid === undefined ? 0 : ++x.sessions[v.sid]!.gen);
     const rotated = (x: CookieWorld, value: string | undefined): boolean => {
-      const gen = bump(x);
+      const gen = v.sid === undefined ? 0 : ++x.sessions[v.sid]!.gen;
       return write(x, value, () => gen, v.login !== undefined ? nowS : origin);
     };
     if (v.login !== undefined) return [ok("new", "5 login: a new cookie with only `keep` and the flashes, the user recorded, a new absolute origin", rotated)];
     if (v.values.size === 0) {
-      const why = "regenerate of an empty session: the old cookies are refused, and no cookie (or one with no data) is sent";
-      return [ok("delete", why, (x) => void bump(x)), ok("new", why, rotated)];
+      const why = "regenerate of a session with no data: the old cookies are refused; no cookie, or a new one with no data, is sent";
+      return [ok("delete", why, end), ok("new", why, rotated)];
     }
     return [ok("new", "4 regenerate: a new cookie with the data; the older ones are refused; the absolute origin is kept", rotated)];
   }
-  if (!v.modified) return [ok("none", "nothing changed: no cookie is sent")];
+  if (!v.modified) {
+    // Lazy touch: a cookie signed touchAfter (a quarter) of the idle window ago is signed again, unchanged.
+    const c = v.cookie;
+    if (c === undefined || nowS - c.signedAtS < Math.floor(env.config.idleSeconds * TOUCH_AFTER)) return [ok("none", "nothing changed: no cookie is sent")];
+    return [ok("new", "7 lazy touch: an active visitor's cookie is signed again before it goes idle", (x, value) => write(x, value, () => c.gen, c.createdAtS))];
+  }
   const plain = (x: CookieWorld, value: string | undefined) => write(x, value, (sid) => (v.cookie?.gen ?? x.sessions[sid]!.gen), origin);
   if (v.values.size === 0) {
     const why = "an emptied cookie session: the cookie is deleted, or replaced by one with no data";
@@ -168,6 +181,7 @@ function destroyAllAlts(w: CookieWorld, user: string, except: number | undefined
         if (ex !== undefined) {
           ex.userSet = user;
           ex.modified = true;
+          ex.reauthenticated = true;
         }
       },
     },

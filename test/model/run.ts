@@ -25,6 +25,8 @@ export interface ModelRunOptions {
   path?: string | undefined;
   /** The cases to run (default: {@link caseArb} with `maxActions`). */
   cases?: fc.Arbitrary<ModelCase> | undefined;
+  /** Called after each run with how many have run (progress of long runs). */
+  onRun?: ((runs: number) => void) | undefined;
   /** Failures to pass over (by {@link signatureOf}), to look for others behind a known one. */
   ignore?: ((signature: string) => boolean) | undefined;
 }
@@ -64,6 +66,7 @@ export async function runModel(kind: OpenedKind, options: ModelRunOptions): Prom
       throw error;
     } finally {
       await h.dispose();
+      options.onRun?.(runs);
     }
   });
   const details = await fc.check(property, {

@@ -37,13 +37,16 @@ export interface View {
   loadedUser: string | undefined;
   /** Cookie mode: what the loaded cookie carried besides the data. */
   cookie: LoadedCookie | undefined;
+  /** Cookie mode: destroyAllForUser spared this session (its user counts as authenticated again). */
+  reauthenticated?: boolean;
 }
 
-/** Cookie mode: the loaded cookie's generation (see cookie-rules.ts), login time and absolute-timeout origin. */
+/** Cookie mode: the loaded cookie's generation (see cookie-rules.ts), login time, absolute-timeout origin and signing time. */
 export interface LoadedCookie {
   gen: number | "dead";
   authAtMs: number | undefined;
   createdAtS: number | undefined;
+  signedAtS: number;
 }
 
 /**
