@@ -86,7 +86,7 @@ function loadAlts(w: CookieWorld, n: number | undefined, sent: string | undefine
   return [
     {
       outcome: { ok: true, isNew: false, data: userData(c.data), ...(check ? { flashes: flashesOf(c.data) } : {}) },
-      why: "the data the cookie was issued with",
+      why: "1 the data the cookie was issued with",
       apply: (x) => {
         if (n !== undefined) x.views.set(n, newView(sent, "current", sent, c.sid, c.data, 0, c.userId, { gen: c.gen, authAtMs: c.authAtMs, createdAtS: c.createdAtS, signedAtS: c.signedAtS }));
       },

@@ -88,7 +88,8 @@ export function forgedId(pick: number): string {
 }
 
 /** An issued cookie with its middle character changed. */
-export function tamper(value: string): string {
+export function tamper(value: string | undefined): string {
+  if (value === undefined) assert.fail("tamper: this run issued no such cookie");
   const i = Math.floor(value.length / 2);
   return `${value.slice(0, i)}${value[i] === "A" ? "B" : "A"}${value.slice(i + 1)}`;
 }
@@ -130,7 +131,8 @@ export function countOutcome(settled: Settled<number>): DestroyAllOutcome {
 }
 
 /** A final check of one cookie: load it, read its data and flashes, never commit. */
-export async function checkOutcome(sessions: SessionManager, cookie: string): Promise<LoadOutcome> {
+export async function checkOutcome(sessions: SessionManager, cookie: string | undefined): Promise<LoadOutcome> {
+  if (cookie === undefined) assert.fail("checkOutcome: this run issued no such cookie");
   const settled = await settle(sessions.load(cookieHeader(cookie)));
   if (!settled.ok) return failed(settled.error);
   const session = settled.value;
@@ -146,10 +148,10 @@ export async function listOutcome(f: Fixture, user: string): Promise<ListOutcome
   return { ok: true, sessions: sessions.sort(byEntry) };
 }
 
-/** Assert that what happened is one of the outcomes the guarantees allow (`"*"` matches anything). */
-export function assertOneOf(observed: Outcome | Outcome[], allowed: (Outcome | Outcome[])[]): void {
+/** Assert that what happened is one of the outcomes the guarantees allow (`"*"` matches anything); `why` names the guarantee. */
+export function assertOneOf(observed: Outcome | Outcome[], allowed: (Outcome | Outcome[])[], why = ""): void {
   assert.ok(
     allowed.some((a) => matches(a, observed)),
-    `observed ${show(observed)}\nallowed:\n${allowed.map((a) => `  ${show(a)}`).join("\n")}`,
+    `${why ? `${why}\n` : ""}observed ${show(observed)}\nallowed:\n${allowed.map((a) => `  ${show(a)}`).join("\n")}`,
   );
 }

@@ -23,6 +23,8 @@ export interface StepCode {
 }
 
 const SERVICES: readonly KindName[] = ["redis", "postgres", "cookie-redis"];
+/** The kit's functions a printed test may call. */
+const KIT = ["arrive", "assertOneOf", "checkOutcome", "commitOutcome", "cookieHeader", "countOutcome", "forgedId", "handlerOutcome", "listOutcome", "loadOutcome", "openFixture", "settle", "tamper", "value"];
 
 /**
  * The script of one run.
@@ -63,9 +65,10 @@ export class Script {
     this.line(`const ${b} = await Promise.all([${codes.map((c) => c.expr).join(", ")}]);`);
     const observed = codes.map((c, i) => c.outcome(`${b}[${i}]`));
     const allowed = violation.expected.map((e) => `    ${show(e.outcomes)},`);
+    const why = [...new Set(violation.expected.flatMap((e) => e.why))].join("; ");
     this.line(`assertOneOf([${observed.join(", ")}], [`);
     for (const a of allowed) this.line(a);
-    this.line("]);");
+    this.line(`], ${JSON.stringify(why)});`);
   }
 
   /**
@@ -90,6 +93,7 @@ export class Script {
       "});",
     ];
     const indent = (lines: string[]) => lines.map((l) => (l ? `  ${l}` : l));
+    const used = (names: string[]) => names.filter((n) => body.some((l) => new RegExp(`\\b${n}\\(`).test(l)));
     return [
       "/**",
       ` * Found by the model test (test/model) on the ${this.kind} store: ${replay}.`,
@@ -98,7 +102,7 @@ export class Script {
       'import { it } from "node:test";',
       ...(service ? ['import { serviceUnavailable } from "../../../src/testing/index.js";', 'import { kindUnavailable } from "../fixture.js";'] : []),
       'import { commit } from "../fixture.js";',
-      'import { arrive, assertOneOf, checkOutcome, commitOutcome, cookieHeader, countOutcome, forgedId, handlerOutcome, listOutcome, loadOutcome, openFixture, settle, tamper, value } from "../kit.js";',
+      `import { ${used(KIT).join(", ")} } from "../kit.js";`,
       "",
       ...(service
         ? [`const skip = await kindUnavailable("${this.kind}");`, `if (skip) serviceUnavailable(${JSON.stringify(title)}, skip);`, "else {", ...indent(body), "}"]

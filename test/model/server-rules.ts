@@ -83,7 +83,7 @@ function loadAlts(w: ServerWorld, n: number | undefined, sent: string | undefine
   if (s.currentId === sent) {
     if (env.nowMs >= s.expiresAtMs) return [fresh("7 idle timeout: no request for idleTimeout", end)];
     if (pastAbsolute(s.createdAtMs, env)) return [fresh("7 absolute timeout since creation or the last login", end)];
-    return [shown("the session as committed", s.data, () => newView(sent, "current", sent, entry.sid, s.data, s.expiresAtMs, s.userId))];
+    return [shown("1/2 the session as committed: every change a resolved commit made is there", s.data, () => newView(sent, "current", sent, entry.sid, s.data, s.expiresAtMs, s.userId))];
   }
   const f = entry.frozen;
   if (f === undefined) return [fresh("4 regenerate (no grace window): the old id loads fresh")];
