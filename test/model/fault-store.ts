@@ -31,6 +31,8 @@ export class FaultyStore implements Store {
   mode: FaultMode = "ok";
   /** Set when a real call took `slowMs` or more (the harness resets it per step). */
   slow = false;
+  /** The writing calls that reached the real store since the harness last cleared it. */
+  readonly writes: string[] = [];
   readonly #real: Store;
   readonly #slowMs: number;
   readonly #held: (() => Promise<unknown>)[] = [];
@@ -82,6 +84,11 @@ export class FaultyStore implements Store {
     return work;
   }
 
+  #write<T>(method: string, run: () => Promise<T>): Promise<T> {
+    this.writes.push(method);
+    return run();
+  }
+
   /** True when a call still running started `slowMs` or more ago. */
   get slowInFlight(): boolean {
     const now = performance.now();
@@ -106,23 +113,23 @@ export class FaultyStore implements Store {
   }
 
   create(idHash: string, record: StoreRecord, ctx: StoreContext): Promise<boolean> {
-    return this.#call(() => this.#real.create(idHash, record, ctx));
+    return this.#call(() => this.#write("create", () => this.#real.create(idHash, record, ctx)));
   }
 
   apply(idHash: string, change: ChangeSet, ctx: StoreContext): Promise<ApplyResult> {
-    return this.#call(() => this.#real.apply(idHash, change, ctx));
+    return this.#call(() => this.#write("apply", () => this.#real.apply(idHash, change, ctx)));
   }
 
   touch(idHash: string, expiresAtMs: number, ctx: StoreContext): Promise<boolean> {
-    return this.#call(() => this.#real.touch(idHash, expiresAtMs, ctx));
+    return this.#call(() => this.#write("touch", () => this.#real.touch(idHash, expiresAtMs, ctx)));
   }
 
   rotate(oldIdHash: string, newIdHash: string, change: ChangeSet, graceUntilMs: number, ctx: StoreContext): Promise<ApplyResult> {
-    return this.#call(() => this.#real.rotate(oldIdHash, newIdHash, change, graceUntilMs, ctx));
+    return this.#call(() => this.#write("rotate", () => this.#real.rotate(oldIdHash, newIdHash, change, graceUntilMs, ctx)));
   }
 
   destroy(idHash: string, ctx: StoreContext): Promise<void> {
-    return this.#call(() => this.#real.destroy(idHash, ctx));
+    return this.#call(() => this.#write("destroy", () => this.#real.destroy(idHash, ctx)));
   }
 
   listForUser(userId: string, ctx: StoreContext): Promise<StoredSessionInfo[]> {
@@ -130,6 +137,6 @@ export class FaultyStore implements Store {
   }
 
   destroyForUser(userId: string, exceptIdHash: string | undefined, ctx: StoreContext): Promise<number> {
-    return this.#call(() => this.#real.destroyForUser!(userId, exceptIdHash, ctx));
+    return this.#call(() => this.#write("destroyForUser", () => this.#real.destroyForUser!(userId, exceptIdHash, ctx)));
   }
 }

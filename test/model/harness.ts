@@ -37,6 +37,11 @@ export class LeakViolation extends Error {
   override name = "LeakViolation";
 }
 
+/** A store write a step must not make: a load that writes, a commit of an unchanged session that writes data (8, R68). */
+export class WriteViolation extends Error {
+  override name = "WriteViolation";
+}
+
 /**
  * One run.
  *
@@ -173,11 +178,13 @@ export class Harness<W extends BaseWorld> {
     const tick = steps.some((s) => s.tick);
     if (tick) this.f.clock.tick();
     const env: Env = { nowMs: this.f.clock.nowMs, config: this.config };
+    store.writes.length = 0;
     const results = await Promise.all(steps.map((s) => s.run()));
     // A real call slower than the deadline (a busy machine) is a timeout the model must accept; let it land first.
     const slow = store.slow || store.slowInFlight;
     await store.settled();
     store.slow = false;
+    this.#checkWrites(steps, store.writes);
     const observed = steps.map((s, i) => s.observe(results[i]));
     for (let i = this.#open.length - 1; i >= 0; i--) if (this.#open[i]!.stage === "done") this.#open.splice(i, 1);
     for (const [i, s] of steps.entries()) this.#count(s.label, observed[i]!.outcome, steps.length > 1);
@@ -203,6 +210,20 @@ export class Harness<W extends BaseWorld> {
     const step = label.replace(/^r\d+ /, "").replace(/\(.*$/, "");
     const what = o.ok ? ("cookie" in o ? o.cookie : "isNew" in o ? (o.isNew ? "fresh" : "live") : "ok") : o.error;
     for (const key of [`${step}:${what}`, ...(burst ? ["burst"] : [])]) this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  /** 8 and R68: loads write nothing (but the removal of an expired record), a commit of an unchanged session nothing but a touch. */
+  #checkWrites(steps: Step<W>[], writes: readonly string[]): void {
+    const allowed = new Set<string>();
+    for (const s of steps) {
+      const mine = s.writes?.();
+      if (mine === undefined) return;
+      for (const w of mine) allowed.add(w);
+    }
+    const wrong = writes.filter((w) => !allowed.has(w));
+    if (wrong.length > 0) {
+      throw new WriteViolation(`${steps.map((s) => s.label).join(" ‖ ")} called the store's ${[...new Set(wrong)].join(", ")}; a load writes nothing and an unchanged session is at most touched (8, R68)`);
+    }
   }
 
   /** R6: no event and no error message holds the secret, a cookie value or an id. */

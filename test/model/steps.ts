@@ -46,6 +46,12 @@ export interface Step<W extends BaseWorld> {
   observe(result: unknown): { outcome: Outcome; value?: string; detail?: string };
   predict(w: W, env: Env): Alt<W>[];
   code(): StepCode;
+  /**
+   * The store writes this step may make, known once it has run (8 and R68:
+   * a load writes nothing but the removal of an expired record, a commit of
+   * an unchanged session nothing but a touch); undefined: any.
+   */
+  writes?(): readonly string[] | undefined;
 }
 
 const USER_CODE = ['"alice"', '"bob"'] as const;
@@ -77,6 +83,7 @@ export function loadStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenReques
       return { outcome: loadOutcome(settled) };
     },
     predict: (w, env) => ctx.rules.load(w, r.n, sent, env),
+    writes: () => ["destroy"],
     code: () => ({
       expr,
       outcome: (x) => `loadOutcome(${x})`,
@@ -159,6 +166,7 @@ export function handlerStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenReq
       return { outcome: handlerOutcome(result as Settled<unknown[]>) };
     },
     predict: (w) => handlerAlts(w, r.n, r.ops, r.values, ctx.userName),
+    writes: () => [],
     code: () => ({
       expr: `settle((async () => [${calls.join(", ")}])())`,
       outcome: (x) => `handlerOutcome(${x})`,
@@ -172,10 +180,15 @@ export function handlerStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenReq
 export function commitStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenRequest): Step<W> {
   const client = r.client === undefined ? "undefined" : String(r.client);
   const expr = `settle(commit(sessions, r${r.n}))`;
+  let unchanged = false;
   return {
     label: `r${r.n} commit`,
     tick: true,
-    run: () => settle(commit(ctx.f.sessions, r.session!)),
+    run: () => {
+      unchanged = !r.session!.modified;
+      return settle(commit(ctx.f.sessions, r.session!));
+    },
+    writes: () => (unchanged ? ["touch"] : undefined),
     observe: (result) => {
       noted(ctx, result as Settled<unknown>);
       r.stage = "done";
@@ -216,6 +229,7 @@ export function checkStep<W extends BaseWorld>(ctx: StepContext<W>, cookie: stri
     run: () => checkOutcome(ctx.f.sessions, cookie),
     observe: (result) => ({ outcome: result as Outcome }),
     predict: (w, env) => ctx.rules.load(w, undefined, cookie, env),
+    writes: () => ["destroy"],
     code: () => ({ expr, outcome: (x) => x, after: () => [], statements: [`await ${expr};`] }),
   };
 }
