@@ -21,7 +21,8 @@ const SEED = process.env.MODEL_SEED !== undefined ? Number(process.env.MODEL_SEE
 const chosen = (process.env.MODEL_STORE ?? "").split(",").filter(Boolean);
 const kinds: KindName[] = chosen.length > 0 ? KINDS.filter((k) => chosen.includes(k)) : [...KINDS];
 
-describe(`session lifecycle model (${RUNS} runs of up to ${ACTIONS} actions per kind of storage)`, async () => {
+// The kinds run concurrently: most of a run on Redis or PostgreSQL is waiting for the server.
+describe(`session lifecycle model (${RUNS} runs of up to ${ACTIONS} actions per kind of storage)`, { concurrency: true }, async () => {
   for (const name of kinds) {
     const skip = await kindUnavailable(name);
     if (skip !== undefined) {
