@@ -1,5 +1,6 @@
 export { createSessions, SessionManager, type RequestContext, type CommitContext, type CommitResult } from "./core/manager.js";
 export { Session, RESERVED_KEYS, type ConsumeFlashesOptions, type LoginOptions } from "./core/session.js";
+export type { SessionData, AppSessionData, SessionDataShape } from "./core/app-data.js";
 export type { SessionOptions, CookieOptions, ResolvedOptions, ResolvedCookieOptions, RevocationOptions } from "./core/options.js";
 export type { Duration } from "./core/duration.js";
 export type { SessionEvent, RejectReason, EventHandler } from "./core/events.js";

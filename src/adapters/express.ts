@@ -10,19 +10,22 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { TLSSocket } from "node:tls";
-import type { SessionManager } from "../core/manager.js";
+import type { AppSessionData } from "../core/app-data.js";
 import type { Session } from "../core/session.js";
 import { commitHooks, holdResponse, sendAnswer } from "./hold-response.js";
-import { errorAnswer, isSecureRequest, type AdapterOptions } from "./shared.js";
+import { errorAnswer, isSecureRequest, type AdapterOptions, type AppSessionManager } from "./shared.js";
 
-export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
+export type { AdapterOptions, AnsweredError, AppSessionManager, ErrorAnswer } from "./shared.js";
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** The visitor's session (sessionkit). Type your data with `req.session as Session<MyData>` or a typed helper. */
-      session: Session<any>;
+      /**
+       * The visitor's session (sessionkit), typed by the app's `SessionData`:
+       * `declare module "sessionkit" { interface SessionData { username?: string } }`.
+       */
+      session: Session<AppSessionData>;
     }
   }
 }
@@ -35,10 +38,7 @@ declare global {
  * app.use(sessionMiddleware(sessions));
  * app.get("/", (req, res) => { res.send(`hello ${req.session.get("username") ?? "stranger"}`); });
  */
-export function sessionMiddleware<Data extends Record<string, unknown>>(
-  sessions: SessionManager<Data>,
-  options: AdapterOptions = {},
-): RequestHandler {
+export function sessionMiddleware(sessions: AppSessionManager, options: AdapterOptions = {}): RequestHandler {
   return function sessionkit(req: Request, res: Response, next: NextFunction): void {
     const fail = (error: unknown): void => {
       const answer = errorAnswer(error, options);

@@ -9,19 +9,23 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { TLSSocket } from "node:tls";
-import type { CommitResult, SessionManager } from "../core/manager.js";
+import type { AppSessionData, SessionDataShape } from "../core/app-data.js";
+import type { CommitResult } from "../core/manager.js";
 import type { Session } from "../core/session.js";
 
 /** An alias: inside `declare module "fastify"` the name `Session` may be taken by another plugin's types. */
-type SessionkitSession<Data extends Record<string, unknown>> = Session<Data>;
-import { errorAnswer, isSecureRequest, type AdapterOptions, type ErrorAnswer } from "./shared.js";
+type SessionkitSession<Data extends SessionDataShape> = Session<Data>;
+import { errorAnswer, isSecureRequest, type AdapterOptions, type AppSessionManager, type ErrorAnswer } from "./shared.js";
 
-export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
+export type { AdapterOptions, AnsweredError, AppSessionManager, ErrorAnswer } from "./shared.js";
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** The visitor's session (sessionkit). */
-    session: SessionkitSession<any>;
+    /**
+     * The visitor's session (sessionkit), typed by the app's `SessionData`:
+     * `declare module "sessionkit" { interface SessionData { username?: string } }`.
+     */
+    session: SessionkitSession<AppSessionData>;
   }
 }
 
@@ -32,7 +36,8 @@ declare module "fastify" {
  * await app.register(fastifySessions, { sessions, trustProxy: true });
  */
 export interface FastifySessionsOptions extends AdapterOptions {
-  sessions: SessionManager<any>;
+  /** The app's manager; its data type is the one `request.session` has (the app's `SessionData`). */
+  sessions: AppSessionManager;
 }
 
 /** Per-request state kept beside the session. */
@@ -52,7 +57,7 @@ export const fastifySessions: FastifyPluginAsync<FastifySessionsOptions> = async
   options: FastifySessionsOptions,
 ) {
   const { sessions } = options;
-  app.decorateRequest("session", null as unknown as Session<any>);
+  app.decorateRequest("session", null as unknown as Session<AppSessionData>);
 
   app.addHook("onRequest", async (request, reply) => {
     try {

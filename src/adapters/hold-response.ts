@@ -34,7 +34,7 @@ export interface HoldHooks {
    * beforeHead in the same tick as the first write, and the response goes out
    * unheld: no queue, no replay, one write for head and body as node does.
    */
-  beforeHeadSync?: (status: number) => void;
+  beforeHeadSync?: ((status: number) => void) | undefined;
 }
 
 /**

@@ -6,19 +6,36 @@
  * hands the response to the runtime.
  */
 import type { Context, MiddlewareHandler } from "hono";
+import type { AppSessionData, SessionDataShape } from "../core/app-data.js";
 import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
 import { applyCommitResult, errorAnswer, isSecureRequest, webCommitContext, type AdapterOptions } from "./shared.js";
 
 export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
 
+/** An alias: inside `declare module "hono"` the name `Session` may be taken by another package's types. */
+type SessionkitSession<Data extends SessionDataShape> = Session<Data>;
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /**
+     * The visitor's session (sessionkit), typed by the app's `SessionData`:
+     * `declare module "sessionkit" { interface SessionData { username?: string } }`.
+     * An app's own `Variables` type (see {@link SessionVariables}) takes precedence.
+     */
+    session: SessionkitSession<AppSessionData>;
+  }
+}
+
 /**
- * The context variables the middleware sets; pass them to `new Hono<{ Variables: SessionVariables<Data> }>()`.
+ * The context variables the middleware sets, for an app that types its
+ * `Variables` itself: `new Hono<{ Variables: SessionVariables<Data> }>()`.
+ * Without a type argument, the app's `SessionData`.
  *
  * @example
  * const app = new Hono<{ Variables: SessionVariables<{ username?: string }> }>();
  */
-export type SessionVariables<Data extends Record<string, unknown> = Record<string, unknown>> = {
+export type SessionVariables<Data extends SessionDataShape = AppSessionData> = {
   session: Session<Data>;
 };
 
@@ -31,7 +48,7 @@ export type SessionVariables<Data extends Record<string, unknown> = Record<strin
  * app.use(sessionMiddleware(sessions));
  * app.get("/", (c) => c.text(`hello ${c.get("session").get("username") ?? "stranger"}`));
  */
-export function sessionMiddleware<Data extends Record<string, unknown>>(
+export function sessionMiddleware<Data extends SessionDataShape = AppSessionData>(
   sessions: SessionManager<Data>,
   options: AdapterOptions = {},
 ): MiddlewareHandler<{ Variables: SessionVariables<Data> }> {

@@ -9,16 +9,20 @@
  */
 import type { Context, Middleware } from "koa";
 import type { TLSSocket } from "node:tls";
-import type { CommitResult, SessionManager } from "../core/manager.js";
+import type { AppSessionData } from "../core/app-data.js";
+import type { CommitResult } from "../core/manager.js";
 import type { Session } from "../core/session.js";
-import { errorAnswer, isSecureRequest, type AdapterOptions } from "./shared.js";
+import { errorAnswer, isSecureRequest, type AdapterOptions, type AppSessionManager } from "./shared.js";
 
-export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
+export type { AdapterOptions, AnsweredError, AppSessionManager, ErrorAnswer } from "./shared.js";
 
 declare module "koa" {
   interface DefaultContext {
-    /** The visitor's session (sessionkit). */
-    session: Session<any>;
+    /**
+     * The visitor's session (sessionkit), typed by the app's `SessionData`:
+     * `declare module "sessionkit" { interface SessionData { username?: string } }`.
+     */
+    session: Session<AppSessionData>;
   }
 }
 
@@ -30,9 +34,9 @@ declare module "koa" {
  * app.use(sessionMiddleware(sessions));
  * app.use((ctx) => { ctx.body = `hello ${ctx.session.get("username") ?? "stranger"}`; });
  */
-export function sessionMiddleware<Data extends Record<string, unknown>>(sessions: SessionManager<Data>, options: AdapterOptions = {}): Middleware {
+export function sessionMiddleware(sessions: AppSessionManager, options: AdapterOptions = {}): Middleware {
   return async function sessionkit(ctx: Context, next) {
-    let session: Session<Data>;
+    let session: Session<AppSessionData>;
     try {
       const tls = (ctx.req.socket as TLSSocket).encrypted === true;
       const forwardedProto = ctx.get("x-forwarded-proto") || undefined;

@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
+import type { AppSessionData, SessionDataShape } from "../core/app-data.js";
 import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
 import { INTERNAL_ERROR, commitHooks, holdResponse, sendAnswer } from "./hold-response.js";
@@ -21,7 +22,7 @@ export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
  * @example
  * const user = (req as SessionRequest<{ user?: string }>).session.get("user");
  */
-export type SessionRequest<Data extends Record<string, unknown> = Record<string, unknown>> = IncomingMessage & {
+export type SessionRequest<Data extends SessionDataShape = AppSessionData> = IncomingMessage & {
   session: Session<Data>;
 };
 
@@ -31,7 +32,7 @@ export type SessionRequest<Data extends Record<string, unknown> = Record<string,
  * @example
  * const handler: SessionHandler<{ n?: number }> = (req, res) => res.end(String(req.session.get("n") ?? 0));
  */
-export type SessionHandler<Data extends Record<string, unknown>> = (req: SessionRequest<Data>, res: ServerResponse) => unknown;
+export type SessionHandler<Data extends SessionDataShape = AppSessionData> = (req: SessionRequest<Data>, res: ServerResponse) => unknown;
 
 /**
  * Wrap a node:http handler so that it gets `req.session`.
@@ -44,7 +45,7 @@ export type SessionHandler<Data extends Record<string, unknown>> = (req: Session
  *   res.end("hello");
  * })).listen(3000);
  */
-export function withSessions<Data extends Record<string, unknown>>(
+export function withSessions<Data extends SessionDataShape>(
   sessions: SessionManager<Data>,
   handler: SessionHandler<Data>,
   options: AdapterOptions = {},
@@ -54,7 +55,7 @@ export function withSessions<Data extends Record<string, unknown>>(
   };
 }
 
-async function serve<Data extends Record<string, unknown>>(
+async function serve<Data extends SessionDataShape>(
   sessions: SessionManager<Data>,
   handler: SessionHandler<Data>,
   options: AdapterOptions,

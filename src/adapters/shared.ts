@@ -4,8 +4,9 @@
  * told about (a store that is down, a session ended by another request).
  * Framework-free, so each adapter stays a few dozen lines.
  */
+import type { AppSessionData, SessionData } from "../core/app-data.js";
 import { SessionInterruptedError, SessionkitError, StoreError } from "../core/errors.js";
-import type { CommitContext, CommitResult } from "../core/manager.js";
+import type { CommitContext, CommitResult, SessionManager } from "../core/manager.js";
 
 /**
  * The answer an adapter sends instead of the app's response when a session error happens.
@@ -26,6 +27,18 @@ export interface ErrorAnswer {
  * const onError = (error: AnsweredError) => (error instanceof StoreError ? { status: 503, body: "later" } : undefined);
  */
 export type AnsweredError = StoreError | SessionInterruptedError;
+
+/**
+ * The manager an adapter that types the session globally (Express, Fastify,
+ * Koa) accepts. Once the app declares `SessionData`, only a manager of that
+ * data: `req.session` is typed by it and would lie about any other. Before,
+ * any manager, whose session values then read as `unknown`.
+ *
+ * @example
+ * export function sessionMiddleware(sessions: AppSessionManager, options: AdapterOptions = {}): RequestHandler;
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any data until the app names its own
+export type AppSessionManager = keyof SessionData extends never ? SessionManager<any> : SessionManager<AppSessionData>;
 
 /**
  * Options common to every adapter.

@@ -6,6 +6,7 @@
  * then, before the runtime sends anything: the status and headers never
  * leave ahead of the store write.
  */
+import type { AppSessionData, SessionDataShape } from "../core/app-data.js";
 import type { CommitResult, SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
 import { applyCommitResult, errorAnswer, isSecureRequest, logAdapterError, webCommitContext, type AdapterOptions } from "./shared.js";
@@ -20,7 +21,7 @@ export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
  * @example
  * const handler: WebSessionHandler<{ n?: number }> = (_request, session) => new Response(String(session.get("n") ?? 0));
  */
-export type WebSessionHandler<Data extends Record<string, unknown>, Rest extends unknown[] = []> = (
+export type WebSessionHandler<Data extends SessionDataShape = AppSessionData, Rest extends unknown[] = []> = (
   request: Request,
   session: Session<Data>,
   ...rest: Rest
@@ -37,7 +38,7 @@ export type WebSessionHandler<Data extends Record<string, unknown>, Rest extends
  *   return new Response("hello");
  * }) };
  */
-export function withSessions<Data extends Record<string, unknown>, Rest extends unknown[] = []>(
+export function withSessions<Data extends SessionDataShape, Rest extends unknown[] = []>(
   sessions: SessionManager<Data>,
   handler: WebSessionHandler<Data, Rest>,
   options: AdapterOptions = {},

@@ -100,7 +100,7 @@ export class CookieMode implements Mode {
     const native = this.#o.format !== "flask";
     // A login's own keys come first: a login of an empty session still writes a cookie.
     if (native && internals.loggedIn && !internals.destroyed) this.#stampUser(internals, state, nowMs);
-    if (internals.destroyed || data.values.size === 0) {
+    if (internals.destroyed || data.isEmpty()) {
       return session.modified || internals.destroyed ? [this.#writer.delete(state.secure)] : [];
     }
     const permanent = data.isPermanent(internals.defaultPermanent);

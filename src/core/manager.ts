@@ -9,6 +9,7 @@
  * committed. Where sessions live is a {@link Mode}: cookie mode, revocable
  * cookie mode, or store mode (chosen by the options).
  */
+import type { AppSessionData, SessionDataShape } from "./app-data.js";
 import { CookieMode } from "./cookie-mode.js";
 import { findCookie } from "./cookie-header.js";
 import { ConfigError } from "./errors.js";
@@ -25,19 +26,19 @@ import { warnOnce } from "./warnings.js";
 /** What an adapter knows about the request. */
 export interface RequestContext {
   /** The request arrived over HTTPS (decides Secure when `cookie.secure` is "auto"). */
-  secure?: boolean;
+  secure?: boolean | undefined;
   /**
    * The request path (a query string is ignored). When the cookie has a Path
    * other than "/", a request outside it gets no session and sends no cookie
    * (RFC 6265 §5.1.4 path-match), whatever a hand-made Cookie header says.
    */
-  path?: string;
+  path?: string | undefined;
 }
 
 /** What an adapter knows about the response when committing. */
 export interface CommitContext {
   /** The response status: with 5xx, changes are not saved (unless `saveOnServerError`); a logout still is. */
-  status?: number;
+  status?: number | undefined;
   /** The response's own `Vary` header, if any: the result's `Vary` merges `Cookie` into it. */
   vary?: HeaderValue;
   /** The response's own `Cache-Control` header, if any: the result keeps it when it already keeps shared caches away. */
@@ -69,7 +70,7 @@ const PRODUCTION = typeof process !== "undefined" && process.env?.NODE_ENV === "
  * const session = await sessions.load(req.headers.cookie, { secure: false });
  * const { setCookie, headers } = await sessions.commit(session, { status: 200 });
  */
-export class SessionManager<Data extends Record<string, unknown> = Record<string, unknown>> {
+export class SessionManager<Data extends SessionDataShape = AppSessionData> {
   /** The checked, frozen options. */
   readonly options: ResolvedOptions;
   readonly #mode: Mode;
@@ -230,11 +231,15 @@ export function pathMatches(requestUrl: string, cookiePath: string): boolean {
 }
 
 /**
- * Create the session manager of an app.
+ * Create the session manager of an app. Without a type argument its data is
+ * the app's `SessionData` (declared once, seen by every adapter); with one,
+ * that type.
  *
  * @example
- * const sessions = createSessions<{ username?: string }>({ secret: process.env.SECRET_KEY! });
+ * declare module "sessionkit" { interface SessionData { username?: string } }
+ * const sessions = createSessions({ secret: process.env.SECRET_KEY! });
+ * const typed = createSessions<{ cart?: string[] }>({ secret: process.env.SECRET_KEY! });
  */
-export function createSessions<Data extends Record<string, unknown> = Record<string, unknown>>(options: SessionOptions): SessionManager<Data> {
+export function createSessions<Data extends SessionDataShape = AppSessionData>(options: SessionOptions): SessionManager<Data> {
   return new SessionManager<Data>(options);
 }

@@ -25,6 +25,16 @@ export const RESERVED_KEYS = Object.freeze({
 export const RESERVED: ReadonlySet<string> = new Set<string>(Object.values(RESERVED_KEYS));
 
 /**
+ * sessionkit's own keys (cookie mode, native formats): who the session
+ * belongs to, when it was created and its denylist id. They are machinery,
+ * not data: `clear()` keeps them (a cleared session is still the same
+ * session, so a later logout, "log out everywhere" and the absolute timeout
+ * still reach it), and they do not make a session non-empty. `login()`
+ * replaces them; `destroy()` ends the cookie.
+ */
+const MACHINERY: ReadonlySet<string> = new Set<string>([RESERVED_KEYS.createdAt, RESERVED_KEYS.jti, RESERVED_KEYS.user, RESERVED_KEYS.authAt]);
+
+/**
  * A session's values and change tracking.
  *
  * @example
@@ -83,11 +93,22 @@ export class SessionData {
     return had;
   }
 
+  /** Remove every key but sessionkit's machinery (see MACHINERY). */
   clear(): void {
-    for (const key of this.values.keys()) this.dirty.add(key);
-    this.values.clear();
+    for (const key of [...this.values.keys()]) {
+      if (MACHINERY.has(key)) continue;
+      this.values.delete(key);
+      this.dirty.add(key);
+    }
     this.#handedOut.clear();
     this.cleared = true;
+  }
+
+  /** Whether the session holds nothing but machinery (Flask's `not session`: `_permanent` and flashes count). */
+  isEmpty(): boolean {
+    if (this.values.size === 0) return true;
+    for (const key of this.values.keys()) if (!MACHINERY.has(key)) return false;
+    return true;
   }
 
   /**

@@ -41,6 +41,8 @@ export interface LoadedRecord {
   readonly expiresAtMs: number;
   readonly userId: string | undefined;
   readonly frozen: boolean;
+  /** On a frozen record: the id hash it was rotated into. */
+  readonly successor: string | undefined;
 }
 
 /** Either mode's state. */

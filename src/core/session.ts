@@ -8,6 +8,7 @@
  * {@link sessionInternals}, what the request changed and asked for.
  */
 import { tuple } from "../codec/index.js";
+import type { AppSessionData, SessionDataShape } from "./app-data.js";
 import { HeadersSentError } from "./errors.js";
 import { RESERVED, RESERVED_KEYS, SessionData } from "./session-data.js";
 import type { ModeState } from "./session-state.js";
@@ -87,7 +88,7 @@ function checkUserId(userId: unknown, method: string, nullable: boolean): void {
  * session.set("username", "admin");
  * session.pop("username");
  */
-export class Session<Data extends Record<string, unknown> = Record<string, unknown>> {
+export class Session<Data extends SessionDataShape = AppSessionData> {
   #modified = false;
   #accessed = false;
   readonly #isNew: boolean;

@@ -85,6 +85,11 @@ export class StoreMode implements Mode {
       this.#emit({ type: "cookie_rejected", reason: "bad_payload", idHashPrefix: eventPrefix });
       return undefined;
     }
+    if (record.frozen === true && record.readableUntilMs !== undefined && nowMs >= record.readableUntilMs) {
+      // Regenerated, and past its grace window: kept by the store only as the link a logout follows.
+      this.#emit({ type: "cookie_rejected", reason: "unknown_id", idHashPrefix: eventPrefix });
+      return undefined;
+    }
     const absolute = this.#o.absoluteTimeoutSeconds;
     const idleOver = nowMs >= record.expiresAtMs;
     const absoluteOver = absolute !== undefined && nowMs >= record.createdAtMs + absolute * 1000;
@@ -101,6 +106,7 @@ export class StoreMode implements Mode {
       expiresAtMs: record.expiresAtMs,
       userId: record.userId,
       frozen: record.frozen === true,
+      successor: record.successor,
     };
     return { session: new Session<Data>(parsed.values, false, parsed.texts), record: loaded };
   }
@@ -157,12 +163,8 @@ export class StoreMode implements Mode {
         return [this.#cookie(id, session, nowMs, secure)];
       }
       if (record.frozen) throw this.#interrupted("regenerated", record);
-      if (data.cleared && data.values.size === 0 && userId === undefined) {
-        // regenerate({ keepData: false }) with nothing to keep: the session simply ends.
-        await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(record.idHash, ctx));
-        return deletion();
-      }
-      return this.#rotate(session, record, nowMs, secure);
+      // regenerate({ keepData: false }) with nothing to keep empties the session: see below.
+      if (!(data.cleared && data.values.size === 0 && userId === undefined)) return this.#rotate(session, record, nowMs, secure);
     }
 
     if (record === undefined) {
@@ -175,14 +177,15 @@ export class StoreMode implements Mode {
       return [];
     }
     if (session.modified) {
-      if (data.values.size === 0) {
-        await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(record.idHash, ctx));
-        return deletion();
-      }
+      // An emptied view is a change-set like any other (never a destroy, which would end a session
+      // another request just logged in, or drop a key another request just set): the record keeps
+      // what others wrote, and the cookie is deleted as Flask deletes an emptied session's.
+      const emptied = data.values.size === 0;
       const change = this.#changeSet(session, nowMs);
+      if (emptied && internals.userId === undefined) change.userId = null;
       const result = await this.#call("apply", nowMs, (ctx) => this.#store.apply(record.idHash, change, ctx));
       if (result !== "ok") throw this.#interrupted(result === "missing" ? "destroyed" : "regenerated", record);
-      return this.#refreshCookie(session, record, nowMs, secure);
+      return emptied ? [this.#writer.delete(secure)] : this.#refreshCookie(session, record, nowMs, secure);
     }
     // Lazy touch: only once `touchAfter` of the idle window has passed, so most read-only requests write nothing.
     if (record.expiresAtMs - nowMs > this.#idleMs * (1 - this.#o.touchAfter)) return [];
@@ -258,7 +261,9 @@ export class StoreMode implements Mode {
 
   async destroyAllForUser(userId: string, except: Session<any> | undefined, nowMs: number): Promise<number> {
     const store = this.#userIndex("destroyForUser");
-    const exceptHash = except === undefined ? undefined : storeState(except).record?.idHash;
+    // A request that came with an old id (in its grace window) means the session that id moved to.
+    const record = except === undefined ? undefined : storeState(except).record;
+    const exceptHash = record?.frozen && record.successor !== undefined ? record.successor : record?.idHash;
     return this.#call("destroyForUser", nowMs, (ctx) => store.destroyForUser!(userId, exceptHash, ctx));
   }
 

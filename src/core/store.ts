@@ -36,11 +36,15 @@ export interface StoreRecord {
   userId?: string | undefined;
   /**
    * Set when the session was regenerated ({@link Store.rotate}): the record
-   * is kept read-only until `expiresAtMs` (the grace window) so that requests
-   * already in flight with the old id still see the data. `apply` on a frozen
-   * record returns `"frozen"`, `touch` returns false.
+   * is read-only from then on. `apply` on a frozen record returns
+   * `"frozen"`, `touch` returns false. Core lets requests read it until
+   * `readableUntilMs` (the grace window, so requests already in flight with
+   * the old id keep the user); after that it is kept only as a link, until
+   * `expiresAtMs`, so that a logout sent with the old id still ends the session.
    */
   frozen?: boolean | undefined;
+  /** On a frozen record: until when core serves it to requests (the grace window); a store only keeps it. */
+  readableUntilMs?: number | undefined;
   /**
    * On a frozen record: the `idHash` of the record it was rotated into
    * (set by {@link Store.rotate}).
@@ -176,9 +180,11 @@ export interface Store {
    * `newIdHash` is created from it with `change` applied (its `createdAtMs`
    * kept unless `change.createdAtMs` is given, its user index entry moved or
    * set by `change.userId`, `predecessor: oldIdHash`), and the old record is
-   * frozen until `graceUntilMs` with `successor: newIdHash`, out of the user
-   * index (or removed, when `graceUntilMs <= ctx.nowMs`, and then the new
-   * record has no predecessor). Otherwise nothing is written and the result
+   * frozen with `successor: newIdHash` and `readableUntilMs: graceUntilMs`,
+   * out of the user index, and kept until the later of its own `expiresAtMs`
+   * and `graceUntilMs` (never removed at once, even without a grace window:
+   * it is the link a logout sent with the old id follows to the new record).
+   * Otherwise nothing is written and the result
    * says why: `"missing"` (destroyed or expired: a logout won) or `"frozen"`
    * (another request rotated it first: one session has at most one live
    * successor). `newIdHash` is fresh (256 random bits): no check is needed.

@@ -1,5 +1,5 @@
-// Compile-time checks (run by test/core/types.test.ts through tsc): a typed
-// session refuses unknown keys and wrong value types.
+// No SessionData declared: a session typed by createSessions<Data>() refuses
+// unknown keys and wrong value types (checked by test/types/types.test.ts).
 import { createSessions } from "sessionkit";
 
 const sessions = createSessions<{ username?: string; visits?: number }>({ secret: "x".repeat(40) });
