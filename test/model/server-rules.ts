@@ -127,6 +127,14 @@ function commitAlts(w: ServerWorld, n: number, env: Env): Alt<ServerWorld>[] {
   const create = (why: string) => ok("new", why, (x, value) => value !== undefined && newSession(x, value, v.values, env, userOf(v)));
   const rejected = (why: string) => ({ ...interrupted<ServerWorld>(why), apply: done });
 
+  /** Regenerate or login of a live session: a new id with what is stored plus this request's changes. */
+  const rotation = (view: View, t: ServerSession): Alt<ServerWorld>[] => {
+    const alts: Alt<ServerWorld>[] = [ok("new", "4/5 regenerate or login: a new id holding what is stored plus this request's changes", (x, value) => rotate(x, view, value, env))];
+    // The absolute timeout is documented for loads; a rotation committed after it may also be refused.
+    if (pastAbsolute(t.createdAtMs, env)) alts.push(rejected("7 the absolute timeout passed while the request ran"));
+    return alts;
+  };
+
   if (v.destroyed) return [ok("delete", "3 destroy: the session ends under every id it ever had", endIt)];
   if (v.regenerate !== undefined) {
     if (v.loaded === "frozen") return [rejected("4 the old id is read-only: a regenerate through it is refused")];
@@ -134,13 +142,11 @@ function commitAlts(w: ServerWorld, n: number, env: Env): Alt<ServerWorld>[] {
       if (v.values.size === 0 && userOf(v) === undefined) return [ok("delete", "regenerate of an empty fresh session stores nothing")];
       return [create("5 login / regenerate of a fresh session creates one under a new id")];
     }
-    if (v.cleared && v.values.size === 0 && userOf(v) === undefined) return [ok("delete", "regenerate({ keepData: false }) with nothing to keep ends the session", endIt)];
-    if (!live(s!, env)) return [rejected("3 a destroyed or expired session is not revived by a regenerate or login in flight")];
-    if (s!.currentId !== v.id) return [rejected("4 of two regenerates of one session at most one succeeds")];
-    const alts: Alt<ServerWorld>[] = [ok("new", "4/5 regenerate or login: a new id holding what is stored plus this request's changes", (x, value) => rotate(x, v, value, env))];
-    // The absolute timeout is documented for loads; a rotation committed after it may also be refused.
-    if (pastAbsolute(s!.createdAtMs, env)) alts.push(rejected("7 the absolute timeout passed while the request ran"));
-    return alts;
+    // regenerate({ keepData: false }) with nothing to keep (no data, no user) is an emptied session: below.
+    const nothingToKeep = v.cleared && v.values.size === 0 && userOf(v) === undefined;
+    if (!nothingToKeep && !live(s!, env)) return [rejected("3 a destroyed or expired session is not revived by a regenerate or login in flight")];
+    if (!nothingToKeep && s!.currentId !== v.id) return [rejected("4 of two regenerates of one session at most one succeeds")];
+    if (!nothingToKeep) return rotation(v, s!);
   }
   if (v.loaded === "fresh") {
     if (v.values.size === 0) return [ok(v.modified && v.sent !== undefined ? "delete" : "none", "an empty fresh session stores nothing")];
@@ -156,20 +162,22 @@ function commitAlts(w: ServerWorld, n: number, env: Env): Alt<ServerWorld>[] {
       return alts;
     }
     if (s!.currentId !== v.id) return [rejected("4 the session was regenerated while this request ran: its old id is read-only")];
-    const lands = (x: ServerWorld, endIfEmpty: boolean): void => {
-      const t = x.sessions[v.sid!]!;
-      t.data = applyChanges(t.data, v);
-      t.expiresAtMs = env.nowMs + idleMs(env);
-      if (v.userSet !== undefined) t.userId = v.userSet ?? undefined;
-      if (endIfEmpty && t.data.size === 0) t.ended = true;
-    };
     const why = "1/2 the change-set lands; keys other requests changed survive";
-    const merged = applyChanges(s!.data, v);
-    if (merged.size > 0) return [ok(empty ? "delete" : "none", why, (x) => lands(x, false))];
-    // Emptied: the record is deleted (the documented rule), or kept empty when the emptiness came from a merge.
-    const alts = [ok(empty ? "delete" : "none", `${why}; an emptied session ends`, (x) => lands(x, true))];
-    if (!empty) alts.push(ok("none", `${why}; the merge left it empty`, (x) => lands(x, false)));
-    return alts;
+    // Undocumented, so either is allowed: a session left with no data may end or stay (empty); an emptied
+    // view that set no user may leave the session under its user or take it out of the index.
+    const users = v.userSet !== undefined ? [v.userSet ?? undefined] : empty ? [s!.userId, undefined] : [s!.userId];
+    const ends = applyChanges(s!.data, v).size === 0 ? [true, false] : [false];
+    return users.flatMap((userId) =>
+      ends.map((end) =>
+        ok(empty ? "delete" : "none", end ? `${why}; a session left empty ends` : why, (x) => {
+          const t = x.sessions[v.sid!]!;
+          t.data = applyChanges(t.data, v);
+          t.expiresAtMs = env.nowMs + idleMs(env);
+          t.userId = userId;
+          if (end) t.ended = true;
+        }),
+      ),
+    );
   }
   const touch = v.loadedExpiresAtMs - env.nowMs <= idleMs(env) * (1 - TOUCH_AFTER) && live(s!, env) && s!.currentId === v.id;
   return [

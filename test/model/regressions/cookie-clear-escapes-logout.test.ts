@@ -1,11 +1,12 @@
 /**
  * Found by the model test (test/model) on the cookie-memory store: a shrunk run,
- * rewritten by hand and rendered by the harness.
+ * rewritten by hand and rendered by the harness. Fixed on main by 2c0f82d
+ * (core); kept so that it stays fixed.
  *
  * Cookie mode with revocation: clear() drops the cookie's `_sk_jti`, so
  * the next cookie gets a new one that no denylist entry links to the old.
  * A later logout revokes only the new jti, and a copy of the cookie issued
- * before the clear() still loads with its data (guarantee 3). Fails until fixed.
+ * before the clear() still loads with its data (guarantee 3).
  *
  * What the harness saw:
  * ModelViolation: the model rejects what check issued[0] did

@@ -1,13 +1,13 @@
 /**
  * Found by the model test (test/model) on the cookie-memory store: a shrunk run,
- * rewritten by hand and rendered by the harness.
+ * rewritten by hand and rendered by the harness. Fixed on main by 2c0f82d
+ * (core); kept so that it stays fixed.
  *
  * Cookie mode with revocation: a request loads a logged-in cookie, then
  * "log out everywhere" runs for the user, then the request commits
  * regenerate({ keepData: false }) and a new key. clear() dropped `_sk_user`
  * and `_sk_auth`, so the new cookie names no user and escapes the per-user
- * revocation: the logged-out session lives on (guarantees 3 and 6). Fails
- * until fixed.
+ * revocation: the logged-out session lives on (guarantees 3 and 6).
  *
  * What the harness saw:
  * ModelViolation: the model rejects what check issued[1] did

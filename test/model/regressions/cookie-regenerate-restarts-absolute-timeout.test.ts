@@ -1,12 +1,12 @@
 /**
  * Found by the model test (test/model) on the cookie-memory store: a shrunk run,
- * rewritten by hand and rendered by the harness.
+ * rewritten by hand and rendered by the harness. Fixed on main by 2c0f82d
+ * (core); kept so that it stays fixed.
  *
  * Cookie mode with revocation and absoluteTimeout: regenerate({ keepData:
  * false }) drops `_sk_created`, so the next cookie starts a new absolute
  * timeout; an active session then outlives absoluteTimeout (guarantees 4
- * and 7: regenerate keeps the origin; only login starts a new one). Fails
- * until fixed.
+ * and 7: regenerate keeps the origin; only login starts a new one).
  *
  * What the harness saw:
  * ModelViolation: the model rejects what r4 load did

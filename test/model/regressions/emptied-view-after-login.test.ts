@@ -1,13 +1,14 @@
 /**
  * Found by the model test (test/model) on the memory store: a shrunk run,
- * rewritten by hand and rendered by the harness.
+ * rewritten by hand and rendered by the harness. Fixed on main by 2c0f82d
+ * (core); kept so that it stays fixed.
  *
  * A request loads the session, a concurrent login rotates it, then the
  * first request clears its view and commits. An emptied view is committed as
  * destroy() without the frozen/missing check a change-set gets, so the
  * write through the old id resolves (instead of SessionInterruptedError)
  * and, following the successor link, ends the freshly logged-in session
- * (guarantees 1 and 4). Fails until fixed.
+ * (guarantees 1 and 4).
  *
  * What the harness saw:
  * ModelViolation: the model rejects what r2 commit did

@@ -1,11 +1,12 @@
 /**
  * Found by the model test (test/model) on the memory store: a shrunk run,
- * rewritten by hand and rendered by the harness.
+ * rewritten by hand and rendered by the harness. Fixed on main by 2c0f82d
+ * (core); kept so that it stays fixed.
  *
  * Two requests on one session {a}: one sets b, the other pops a (its last
  * key). Core turns the second commit into destroy() because its own view is
  * empty, so b, committed by the first, is lost (guarantee 2: changes to
- * different keys all survive). Fails until fixed.
+ * different keys all survive).
  *
  * What the harness saw:
  * ModelViolation: the model rejects what check issued[0] did

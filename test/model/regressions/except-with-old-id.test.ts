@@ -1,13 +1,14 @@
 /**
  * Found by the model test (test/model) on the memory store: a shrunk run,
- * rewritten by hand and rendered by the harness.
+ * rewritten by hand and rendered by the harness. Fixed on main by 2c0f82d
+ * (core); kept so that it stays fixed.
  *
  * A user logs in (old id read-only for the grace window); a request that
  * still carries the old id calls destroyAllForUser(user, { except: session }).
  * `except` is matched by the id the request loaded, which is no longer the
  * indexed one, so the session it meant to spare is ended (guarantee 6), and
- * only its read-only old id survives. Fails until fixed (or until the
- * documentation says which session `except` spares).
+ * only its read-only old id survives. Until the documentation says
+ * otherwise, `except` spares the session, whichever id its request has.
  *
  * What the harness saw:
  * ModelViolation: the model rejects what destroyAllForUser("alice", except r3) did

@@ -6,7 +6,7 @@
  * commits after the window, once the old record has been dropped (here by a
  * request that loaded the old id after the window), so destroy(old id) no
  * longer reaches the successor and the logged-in session stays live
- * (guarantee 3). Fails until fixed.
+ * (guarantee 3).
  *
  * What the harness saw:
  * ModelViolation: the model rejects what check issued[1] did

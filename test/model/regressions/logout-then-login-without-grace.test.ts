@@ -6,7 +6,7 @@
  * session before either committed, and the login commits first. With no grace
  * window (regenerateGraceSeconds: 0) the old id is deleted at the login, so
  * the logout's destroy(old id) finds nothing and the logged-in successor
- * stays live: the logout did not stick (guarantee 3). Fails until fixed.
+ * stays live: the logout did not stick (guarantee 3).
  *
  * What the harness saw:
  * ModelViolation: the model rejects what check issued[1] did

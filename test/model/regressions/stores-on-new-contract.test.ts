@@ -10,7 +10,7 @@
  *   revives it) instead of the write being refused (guarantees 3 and 7).
  *
  * Shrunk runs, rewritten by hand in the harness's style: one set of three
- * tests per store. They fail until each store implements the new contract.
+ * tests per store.
  */
 import { describe, it } from "node:test";
 import { serviceUnavailable } from "../../../src/testing/index.js";
