@@ -184,8 +184,12 @@ export class Harness<W extends BaseWorld> {
     const slow = store.slow || store.slowInFlight;
     await store.settled();
     store.slow = false;
-    this.#checkWrites(steps, store.writes);
     const observed = steps.map((s, i) => s.observe(results[i]));
+    const wrongWrites = this.#wrongWrites(steps, store.writes);
+    if (wrongWrites !== undefined) {
+      this.script.writesFailing(steps.map((s) => s.code()), tick, wrongWrites.allowed);
+      throw new WriteViolation(wrongWrites.message);
+    }
     for (let i = this.#open.length - 1; i >= 0; i--) if (this.#open[i]!.stage === "done") this.#open.splice(i, 1);
     for (const [i, s] of steps.entries()) this.#count(s.label, observed[i]!.outcome, steps.length > 1);
     const subs: Sub<W>[] = steps.map((s, i) => ({
@@ -213,17 +217,17 @@ export class Harness<W extends BaseWorld> {
   }
 
   /** 8 and R68: loads write nothing (but the removal of an expired record), a commit of an unchanged session nothing but a touch. */
-  #checkWrites(steps: Step<W>[], writes: readonly string[]): void {
+  #wrongWrites(steps: Step<W>[], writes: readonly string[]): { allowed: string[]; message: string } | undefined {
     const allowed = new Set<string>();
     for (const s of steps) {
       const mine = s.writes?.();
-      if (mine === undefined) return;
+      if (mine === undefined) return undefined;
       for (const w of mine) allowed.add(w);
     }
     const wrong = writes.filter((w) => !allowed.has(w));
-    if (wrong.length > 0) {
-      throw new WriteViolation(`${steps.map((s) => s.label).join(" ‖ ")} called the store's ${[...new Set(wrong)].join(", ")}; a load writes nothing and an unchanged session is at most touched (8, R68)`);
-    }
+    if (wrong.length === 0) return undefined;
+    const message = `${steps.map((s) => s.label).join(" ‖ ")} called the store's ${[...new Set(wrong)].join(", ")}; a load writes nothing and an unchanged session is at most touched (8, R68)`;
+    return { allowed: [...allowed], message };
   }
 
   /** R6: no event and no error message holds the secret, a cookie value or an id. */
@@ -232,6 +236,7 @@ export class Harness<W extends BaseWorld> {
     const texts = [...this.f.events.map((e) => show(e)), ...this.#ctx.errors.map((e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)))];
     for (const text of texts) {
       const i = secrets.findIndex((s) => text.includes(s));
+      if (i >= 0) this.script.line("assertNoLeaks(f);");
       if (i >= 0) throw new LeakViolation(`R6: ${i === 0 ? "the secret" : "a cookie value"} appears in an event or error message: ${text.replace(secrets[i]!, "<redacted>")}`);
     }
   }

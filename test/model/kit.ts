@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { hashSessionId, type Session, type SessionEvent, type SessionManager } from "../../src/index.js";
-import { TestClock, faulty, openKind, runSessions, type KindName, type OpenedKind } from "./fixture.js";
+import { SECRET, TestClock, faulty, openKind, runSessions, type KindName, type OpenedKind } from "./fixture.js";
 import type { FaultyStore } from "./fault-store.js";
 import { byEntry } from "./server-rules.js";
 import { cookieOutcome, failed, matches, show, type CommitOutcome, type DestroyAllOutcome, type ListOutcome, type LoadOutcome, type Outcome } from "./outcome.js";
@@ -146,6 +146,23 @@ export async function listOutcome(f: Fixture, user: string): Promise<ListOutcome
   const names = new Map(f.issued.map((id, i) => [hashSessionId(id), `#${i}`]));
   const sessions = settled.value.map((s) => ({ id: names.get(s.idHash) ?? "?", createdAtMs: s.createdAtMs, expiresAtMs: s.expiresAtMs }));
   return { ok: true, sessions: sessions.sort(byEntry) };
+}
+
+/** Assert that the store saw only the allowed kinds of write since `store.writes` was last cleared. */
+export function assertWrites(store: FaultyStore, allowed: string[]): void {
+  assert.deepEqual(
+    store.writes.filter((w) => !allowed.includes(w)),
+    [],
+    "8, R68: a load writes nothing but the removal of an expired record; a commit of an unchanged session at most a touch",
+  );
+}
+
+/** R6: no event names the secret or a cookie value issued in this run. */
+export function assertNoLeaks(f: Fixture): void {
+  for (const event of f.events) {
+    const text = show(event);
+    assert.ok(![SECRET, ...f.issued].some((s) => text.includes(s)), `R6: an event holds the secret or a cookie value (${event.type})`);
+  }
 }
 
 /** Assert that what happened is one of the outcomes the guarantees allow (`"*"` matches anything); `why` names the guarantee. */

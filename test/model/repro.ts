@@ -24,7 +24,7 @@ export interface StepCode {
 
 const SERVICES: readonly KindName[] = ["redis", "postgres", "cookie-redis"];
 /** The kit's functions a printed test may call. */
-const KIT = ["arrive", "assertOneOf", "checkOutcome", "commitOutcome", "cookieHeader", "countOutcome", "forgedId", "handlerOutcome", "listOutcome", "loadOutcome", "openFixture", "settle", "tamper", "value"];
+const KIT = ["arrive", "assertNoLeaks", "assertOneOf", "assertWrites", "checkOutcome", "commitOutcome", "cookieHeader", "countOutcome", "forgedId", "handlerOutcome", "listOutcome", "loadOutcome", "openFixture", "settle", "tamper", "value"];
 
 /**
  * The script of one run.
@@ -69,6 +69,13 @@ export class Script {
     this.line(`assertOneOf([${observed.join(", ")}], [`);
     for (const a of allowed) this.line(a);
     this.line(`], ${JSON.stringify(why)});`);
+  }
+
+  /** A step or burst that wrote to the store when it may not have, asserted on the store's record of writes. */
+  writesFailing(codes: StepCode[], tick: boolean, allowed: string[]): void {
+    this.line("store.writes.length = 0;");
+    this.steps(codes, tick);
+    this.line(`assertWrites(store, ${JSON.stringify(allowed)});`);
   }
 
   /**
