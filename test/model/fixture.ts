@@ -190,7 +190,12 @@ export async function commit(sessions: SessionManager, session: Session): Promis
   return (await sessions.commit(session, { status: 200 })).setCookie;
 }
 
-/** A fault-injecting wrapper with the model test's slowness threshold (80% of the deadline). */
+/**
+ * A fault-injecting wrapper with the model test's slowness threshold (80% of the deadline).
+ *
+ * @example
+ * const store = faulty(new MemoryStore());
+ */
 export function faulty(store: Store): FaultyStore {
   return new FaultyStore(store, STORE_TIMEOUT_MS * 0.8);
 }

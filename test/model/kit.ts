@@ -62,7 +62,12 @@ export async function openFixture(name: KindName, config: ModelConfig): Promise<
 
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
-/** A promise's value or error, without throwing. */
+/**
+ * A promise's value or error, without throwing.
+ *
+ * @example
+ * const settled = await settle(commit(sessions, session)); // { ok: false, error } on a StoreError
+ */
 export async function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
   try {
     return { ok: true, value: await promise };
@@ -71,23 +76,43 @@ export async function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
   }
 }
 
-/** The value of a step that succeeded. */
+/**
+ * The value of a step that succeeded (rethrows its error otherwise).
+ *
+ * @example
+ * const session = value(await settle(sessions.load(header)));
+ */
 export function value<T>(settled: Settled<T>): T {
   if (!settled.ok) throw settled.error;
   return settled.value;
 }
 
-/** The Cookie header a browser sends with cookie `value`. */
+/**
+ * The Cookie header a browser sends with cookie `value`.
+ *
+ * @example
+ * cookieHeader("abc"); // "session=abc"
+ */
 export function cookieHeader(value: string | undefined): string | undefined {
   return value === undefined ? undefined : `session=${value}`;
 }
 
-/** A cookie the server never issued: a well-formed id (43 base64url characters) made from `pick`. */
+/**
+ * A cookie the server never issued: a well-formed id (43 base64url characters) made from `pick`.
+ *
+ * @example
+ * await sessions.load(cookieHeader(forgedId(5))); // fresh
+ */
 export function forgedId(pick: number): string {
   return createHash("sha256").update(`forged-${pick}`).digest("base64url");
 }
 
-/** An issued cookie with its middle character changed. */
+/**
+ * An issued cookie with its middle character changed.
+ *
+ * @example
+ * await sessions.load(cookieHeader(tamper(issued[0]))); // fresh
+ */
 export function tamper(value: string | undefined): string {
   if (value === undefined) assert.fail("tamper: this run issued no such cookie");
   const i = Math.floor(value.length / 2);
@@ -109,28 +134,53 @@ export function arrive(f: Fixture, client: number | undefined, settled: Settled<
   return seen;
 }
 
-/** A load as the model sees it: fresh or not, and the data. */
+/**
+ * A load as the model sees it: fresh or not, and the data.
+ *
+ * @example
+ * loadOutcome(await settle(sessions.load(header))); // { ok: true, isNew: false, data: { a: 1 } }
+ */
 export function loadOutcome(settled: Settled<Session>): LoadOutcome {
   if (!settled.ok) return failed(settled.error);
   return { ok: true, isNew: settled.value.isNew, data: { ...settled.value.toJSON() } as Record<string, never> };
 }
 
-/** A handler's results as the model sees them. */
+/**
+ * A handler's results as the model sees them.
+ *
+ * @example
+ * handlerOutcome(await settle((async () => [r1.get("a")])())); // { ok: true, results: [1] }
+ */
 export function handlerOutcome(settled: Settled<unknown[]>): Outcome {
   return settled.ok ? { ok: true, results: settled.value } : failed(settled.error);
 }
 
-/** A commit as the model sees it. */
+/**
+ * A commit as the model sees it.
+ *
+ * @example
+ * commitOutcome(await settle(commit(sessions, r1))); // { ok: true, cookie: "new" }
+ */
 export function commitOutcome(settled: Settled<string[]>): CommitOutcome {
   return settled.ok ? cookieOutcome(settled.value).outcome : failed(settled.error);
 }
 
-/** destroyAllForUser as the model sees it. */
+/**
+ * destroyAllForUser as the model sees it.
+ *
+ * @example
+ * countOutcome(await settle(sessions.destroyAllForUser("alice"))); // { ok: true, count: 2 }
+ */
 export function countOutcome(settled: Settled<number>): DestroyAllOutcome {
   return settled.ok ? { ok: true, count: settled.value } : failed(settled.error);
 }
 
-/** A final check of one cookie: load it, read its data and flashes, never commit. */
+/**
+ * A final check of one cookie: load it, read its data and flashes, never commit.
+ *
+ * @example
+ * await checkOutcome(sessions, issued[0]); // { ok: true, isNew: true, data: {}, flashes: [] }
+ */
 export async function checkOutcome(sessions: SessionManager, cookie: string | undefined): Promise<LoadOutcome> {
   if (cookie === undefined) assert.fail("checkOutcome: this run issued no such cookie");
   const settled = await settle(sessions.load(cookieHeader(cookie)));
@@ -139,7 +189,12 @@ export async function checkOutcome(sessions: SessionManager, cookie: string | un
   return { ok: true, isNew: session.isNew, data: { ...session.toJSON() } as Record<string, never>, flashes: session.consumeFlashes() };
 }
 
-/** listForUser, each id named by its issue number (`#3`), `?` for one never told to a client. */
+/**
+ * listForUser, each id named by its issue number (`#3`), `?` for one never told to a client.
+ *
+ * @example
+ * await listOutcome(f, "alice"); // { ok: true, sessions: [{ id: "#1", createdAtMs, expiresAtMs }] }
+ */
 export async function listOutcome(f: Fixture, user: string): Promise<ListOutcome> {
   const settled = await settle(f.sessions.listForUser(user));
   if (!settled.ok) return failed(settled.error);
@@ -148,7 +203,12 @@ export async function listOutcome(f: Fixture, user: string): Promise<ListOutcome
   return { ok: true, sessions: sessions.sort(byEntry) };
 }
 
-/** Assert that the store saw only the allowed kinds of write since `store.writes` was last cleared. */
+/**
+ * Assert that the store saw only the allowed kinds of write since `store.writes` was last cleared.
+ *
+ * @example
+ * store.writes.length = 0; await commit(sessions, readOnly); assertWrites(store, ["touch"]);
+ */
 export function assertWrites(store: FaultyStore, allowed: string[]): void {
   assert.deepEqual(
     store.writes.filter((w) => !allowed.includes(w)),
@@ -157,7 +217,12 @@ export function assertWrites(store: FaultyStore, allowed: string[]): void {
   );
 }
 
-/** R6: no event names the secret or a cookie value issued in this run. */
+/**
+ * R6: no event names the secret or a cookie value issued in this run.
+ *
+ * @example
+ * assertNoLeaks(f);
+ */
 export function assertNoLeaks(f: Fixture): void {
   for (const event of f.events) {
     const text = show(event);
@@ -165,7 +230,12 @@ export function assertNoLeaks(f: Fixture): void {
   }
 }
 
-/** Assert that what happened is one of the outcomes the guarantees allow (`"*"` matches anything); `why` names the guarantee. */
+/**
+ * Assert that what happened is one of the outcomes the guarantees allow (`"*"` matches anything); `why` names the guarantee.
+ *
+ * @example
+ * assertOneOf([commitOutcome(settled)], [[{ ok: false, error: "SessionInterruptedError" }]], "3 destroy wins");
+ */
 export function assertOneOf(observed: Outcome | Outcome[], allowed: (Outcome | Outcome[])[], why = ""): void {
   assert.ok(
     allowed.some((a) => matches(a, observed)),

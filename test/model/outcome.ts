@@ -77,7 +77,12 @@ export function matches(expected: unknown, observed: unknown): boolean {
   return Object.is(expected, observed);
 }
 
-/** A stable one-line rendering (keys sorted) for messages, dedup keys and generated code. */
+/**
+ * A stable one-line rendering (keys sorted) for messages, dedup keys and generated code.
+ *
+ * @example
+ * show({ b: 1, a: new Map([["x", 2]]) }); // '{"a":{"x":2},"b":1}'
+ */
 export function show(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => {
     if (v instanceof Map) return Object.fromEntries([...v].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1)));

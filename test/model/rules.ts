@@ -79,7 +79,12 @@ export function handlerAlts<W extends BaseWorld>(w: W, n: number, ops: Op[], val
   ];
 }
 
-/** Whether the absolute timeout has passed for a session created at `createdAtMs`. */
+/**
+ * Whether the absolute timeout has passed for a session created at `createdAtMs`.
+ *
+ * @example
+ * pastAbsolute(session.createdAtMs, env);
+ */
 export function pastAbsolute(createdAtMs: number, env: Env): boolean {
   const a = env.config.absoluteSeconds;
   return a !== undefined && env.nowMs >= createdAtMs + a * 1_000;

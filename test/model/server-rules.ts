@@ -223,7 +223,12 @@ function listAlts(w: ServerWorld, user: string, env: Env, nameOf: (id: string) =
   return alts;
 }
 
-/** Sort listForUser entries by name, then times (so `?` entries compare in a stable order). */
+/**
+ * Sort listForUser entries by name, then times (so `?` entries compare in a stable order).
+ *
+ * @example
+ * entries.sort(byEntry);
+ */
 export function byEntry(a: { id: string; createdAtMs: number; expiresAtMs: number }, b: { id: string; createdAtMs: number; expiresAtMs: number }): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : a.createdAtMs - b.createdAtMs || a.expiresAtMs - b.expiresAtMs;
 }

@@ -60,7 +60,12 @@ const noted = <W extends BaseWorld>(ctx: StepContext<W>, settled: Settled<unknow
   if (!settled.ok) ctx.errors.push(settled.error);
 };
 
-/** The load step: the browser's current cookie (or the attacker's). */
+/**
+ * The load step: the browser's current cookie (or the attacker's).
+ *
+ * @example
+ * const step = loadStep(ctx, request); step.observe(await step.run());
+ */
 export function loadStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenRequest): Step<W> {
   let sent: string | undefined;
   let ok = false;
@@ -146,7 +151,12 @@ function opCode(r: string, o: Op, v: number): string {
   }
 }
 
-/** The handler step: the request's session calls, in order. */
+/**
+ * The handler step: the request's session calls, in order.
+ *
+ * @example
+ * const step = handlerStep(ctx, request); step.observe(await step.run());
+ */
 export function handlerStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenRequest): Step<W> {
   const calls = r.ops.map((o, i) => opCode(`r${r.n}`, o, r.values[i]!));
   return {
@@ -176,7 +186,12 @@ export function handlerStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenReq
   };
 }
 
-/** The commit step; the response arrives at the browser that sent the request. */
+/**
+ * The commit step; the response arrives at the browser that sent the request.
+ *
+ * @example
+ * const step = commitStep(ctx, a); step.observe(await step.run());
+ */
 export function commitStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenRequest): Step<W> {
   const client = r.client === undefined ? "undefined" : String(r.client);
   const expr = `settle(commit(sessions, r${r.n}))`;
@@ -204,7 +219,12 @@ export function commitStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenRequ
   };
 }
 
-/** "Log out everywhere" for a user, optionally sparing an open request's session. */
+/**
+ * "Log out everywhere" for a user, optionally sparing an open request's session.
+ *
+ * @example
+ * const step = destroyAllStep(ctx, 0, request); step.observe(await step.run());
+ */
 export function destroyAllStep<W extends BaseWorld>(ctx: StepContext<W>, u: UserIx, except: OpenRequest | undefined): Step<W> {
   const expr = `settle(sessions.destroyAllForUser(${USER_CODE[u]}${except ? `, { except: r${except.n} }` : ""}))`;
   return {
@@ -220,7 +240,12 @@ export function destroyAllStep<W extends BaseWorld>(ctx: StepContext<W>, u: User
   };
 }
 
-/** A final check: load a cookie ever issued (or forged), read its data and flashes, commit nothing. */
+/**
+ * A final check: load a cookie ever issued (or forged), read its data and flashes, commit nothing.
+ *
+ * @example
+ * const step = checkStep(ctx, issued[0], "issued[0]"); step.observe(await step.run());
+ */
 export function checkStep<W extends BaseWorld>(ctx: StepContext<W>, cookie: string, cookieCode: string): Step<W> {
   const expr = `checkOutcome(sessions, ${cookieCode})`;
   return {
@@ -234,7 +259,12 @@ export function checkStep<W extends BaseWorld>(ctx: StepContext<W>, cookie: stri
   };
 }
 
-/** A final check of the user index (server-side). */
+/**
+ * A final check of the user index (server-side).
+ *
+ * @example
+ * const step = listStep(ctx, 0); step.observe(await step.run());
+ */
 export function listStep<W extends BaseWorld>(ctx: StepContext<W>, u: UserIx): Step<W> {
   const nameOf = (id: string): string => {
     const i = ctx.f.issued.indexOf(id);
