@@ -5,8 +5,10 @@
  *
  * The tutorial runs as its own process (`SESSION_STORE=redis://127.0.0.1:6379`,
  * a unique key prefix), so its RSS is measured alone, from /proc/<pid>/status.
- * Each autocannon connection is one visitor with its own cookie jar, looping
- * through log in → profile → set → get → del → inspect → home → log out.
+ * Each autocannon connection is one visitor with its own cookie jar and the
+ * CSRF token of the last page it saw, looping through the login form → log
+ * in → profile → set → get → del → inspect → home → log out, every change a
+ * form POST carrying its token, as a browser sends it.
  *
  * Prints one JSON line `SOAK_RESULT {...}` (the test parses it) and exits 1
  * when a limit is broken. Env: SOAK_SECONDS, SOAK_CONNECTIONS (default 16),
@@ -61,9 +63,9 @@ function rssKb(pid: number): number {
 }
 
 
-type Ctx = { cookie?: string };
-/** Keep the session cookie a response set (the jar of one visitor). */
-function keepCookie(_status: number, _body: string, context: Ctx, headers: Record<string, string | string[]>): void {
+type Ctx = { cookie?: string; token?: string };
+/** Keep the session cookie a response set (the jar of one visitor), and the CSRF token of a page's form. */
+function keepCookie(_status: number, body: string, context: Ctx, headers: Record<string, string | string[]>): void {
   for (const [name, value] of Object.entries(headers)) {
     if (name.toLowerCase() !== "set-cookie") continue;
     for (const line of Array.isArray(value) ? value : [value]) {
@@ -72,9 +74,21 @@ function keepCookie(_status: number, _body: string, context: Ctx, headers: Recor
       context.cookie = pair === "session=" ? undefined : pair;
     }
   }
+  const token = /name="csrf_token" value="([A-Za-z0-9_-]+)"/.exec(body ?? "")?.[1];
+  if (token) context.token = token;
 }
 const withCookie = (req: Record<string, unknown>, context: Ctx) => ({ ...req, headers: { ...(req.headers as object), ...(context.cookie ? { cookie: context.cookie } : {}) } });
-const step = (path: string, extra: Record<string, unknown> = {}) => ({ method: "GET", path, ...extra, setupRequest: withCookie, onResponse: keepCookie });
+const step = (path: string, extra: Record<string, unknown> = {}) => ({ method: "GET", path, setupRequest: withCookie, onResponse: keepCookie, ...extra });
+/** A form POST with the token of the page before it. */
+const submit = (path: string, fields = "") =>
+  step(path, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    setupRequest: (req: Record<string, unknown>, context: Ctx) => ({
+      ...withCookie(req, context),
+      body: `${fields}${fields ? "&" : ""}csrf_token=${context.token ?? ""}`,
+    }),
+  });
 
 async function main(): Promise<void> {
   const port = await sparePort();
@@ -97,7 +111,7 @@ async function main(): Promise<void> {
   let failed = false;
   try {
     await waitForPort(port, 60_000);
-    const body = "username=soak&password=soak-password";
+    const login = "username=soak&password=soak-password";
     const samples: { t: number; kb: number }[] = [];
     const started = Date.now();
     const sampler = setInterval(() => {
@@ -108,14 +122,15 @@ async function main(): Promise<void> {
       connections,
       duration: seconds,
       requests: [
-        step("/login", { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" } }),
+        step("/login"),
+        submit("/login", login),
         step("/profile"),
-        step("/set"),
+        submit("/set"),
         step("/get"),
-        step("/del"),
+        submit("/del"),
         step("/inspect"),
         step("/"),
-        step("/logout"),
+        submit("/logout"),
       ] as never,
     });
     clearInterval(sampler);

@@ -26,6 +26,17 @@ export {
   type SessionkitErrorCode,
 } from "./core/errors.js";
 export { PayloadTooLargeError, UnserializableValueError, type PayloadLimit } from "./codec/index.js";
+export {
+  checkCsrf,
+  resolveCsrfOptions,
+  requestOrigin,
+  isSafeMethod,
+  CsrfError,
+  type CsrfOptions,
+  type ResolvedCsrfOptions,
+  type CsrfRequest,
+  type CsrfRefusal,
+} from "./core/csrf.js";
 export { mergeVary, cacheControlFor, type HeaderValue, type SessionHeader } from "./core/headers.js";
 export { findCookie } from "./core/cookie-header.js";
 export { cookieSalt } from "./core/cookie-mode.js";

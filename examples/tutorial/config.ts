@@ -29,9 +29,9 @@ export interface TutorialConfig {
   secretGenerated: boolean;
   /** Cookie format (cookie mode): `signed`, `flask` or `encrypted`. */
   format: TutorialFormat;
-  /** Where sessions live: `sqlite`, `sqlite:path`, `memory`, `cookie`, `redis://…`, `postgres://…`, `file:dir`. */
+  /** Where sessions live: `sqlite`, `sqlite:path`, `memory`, `cookie`, `redis://…`, `flask-session+redis://…`, `postgres://…`, `file:dir`. */
   store: string;
-  /** Key prefix / table suffix for the store, so several apps (or test files) can share one server. */
+  /** Key prefix / table suffix for the store, so several apps (or test files) can share one server; Flask-Session's SESSION_KEY_PREFIX with `flask-session+redis://`. */
   storePrefix: string | undefined;
   /** Seconds a regenerated session id stays readable (sessionkit's default is 10). */
   regenerateGraceSeconds: number | undefined;

@@ -1,11 +1,12 @@
 /**
  * Errors as plain pages. A visitor never sees a stack trace: bad input is a
- * 400 page that says what to fix, a store that is down is a 503 page, and
+ * 400 page that says what to fix, a form without a valid CSRF token (or
+ * posted from another site) a 403 page, a store that is down is a 503 page, and
  * anything else is a 500 page while the details go to the server log —
  * without messages, which might hold a cookie or a connection string.
  */
 import type { ErrorRequestHandler } from "express";
-import { CookieTooLargeError, SessionInterruptedError, StoreError } from "sessionkit";
+import { CookieTooLargeError, CsrfError, SessionInterruptedError, StoreError } from "sessionkit";
 import type { AnsweredError, ErrorAnswer } from "sessionkit/express";
 import { html } from "./html.js";
 import { errorBody, layout } from "./views.js";
@@ -49,6 +50,13 @@ const PARSER_MESSAGES: Record<number, string> = {
 
 function describe(error: unknown): ErrorPage {
   if (error instanceof BadRequestError) return { status: 400, title: "Bad request", message: error.message, back: error.back };
+  if (error instanceof CsrfError) {
+    const stale = error.reason === "missing_token" || error.reason === "bad_token";
+    const message = stale
+      ? "This form has expired (you logged in or out since it was shown, or the session ended). Go back, reload the page and try again."
+      : "This request came from another site, so it was refused. Use the forms of this site.";
+    return { status: 403, title: "Request refused", message, back: "/" };
+  }
   if (error instanceof StoreError) {
     return { status: 503, title: "Sessions unavailable", message: `The ${error.storeName} session store is not answering. Try again in a moment.`, back: "/" };
   }

@@ -1,13 +1,23 @@
 /**
- * What `/inspect` shows: the session cookie taken apart. A Flask-style
- * cookie is three dot-separated base64url segments — payload, timestamp,
- * signature — and the payload is plain (or zlib-compressed) JSON: signed,
- * not secret. This module decodes those segments for display only; whether
- * the signature is good was already decided by sessionkit when it loaded
- * the session, so only an accepted payload is decoded (with
- * `sessionkit/codec`, the same code that reads it for the app).
+ * What `/inspect` shows: the session cookie taken apart, and nothing a
+ * script on the page could use as the cookie. The cookie is HttpOnly so
+ * that scripts cannot read it; printing it into a page would undo that. So
+ * the page shows:
+ *
+ * - a Flask-style cookie (the `signed` and `flask` formats: payload,
+ *   timestamp and signature, dot-separated) with its signature masked, and
+ *   its payload decoded (signed, not secret: anyone holding the cookie can
+ *   read it), with the CSRF secret masked too;
+ * - an encrypted cookie by its size alone;
+ * - a session id (server-side) by the start of its SHA-256 hash, what
+ *   sessionkit's events carry, never the id.
+ *
+ * Only a cookie sessionkit accepted is taken apart: whether it is genuine
+ * was decided when the session was loaded, and a refused one (forged,
+ * expired, a timestamp in the year 30000, not UTF-8, 15 KB of junk) is
+ * shown as refused, its bytes counted and never parsed.
  */
-import { findCookie, type Session } from "sessionkit";
+import { findCookie, hashSessionId, RESERVED_KEYS, type Session } from "sessionkit";
 import { BadPayload, base64Decode, bytesToInt, decodePayload } from "sessionkit/codec";
 import type { TutorialFormat } from "./config.js";
 
@@ -19,20 +29,24 @@ import type { TutorialFormat } from "./config.js";
  */
 export interface Inspection {
   cookieName: string;
-  /** The raw cookie value as the browser sent it (cookie mode), or the id cut short (server-side mode). */
-  shownValue: string | undefined;
+  /** Whether the browser sent the session cookie at all. */
+  present: boolean;
   /** Length of the raw value in bytes. */
   valueBytes: number;
   mode: "cookie" | "server";
   format: TutorialFormat;
-  /** The whole decoded payload, reserved keys (`_permanent`, `_flashes`) included; only for an accepted cookie. */
+  /** Whether sessionkit accepted the cookie (signature, age, store record). */
+  accepted: boolean;
+  /** An accepted signed cookie's segments, the signature replaced by its length. */
+  parts: { payload: string; timestamp: string; signatureChars: number } | undefined;
+  /** Server-side: the first characters of the id's SHA-256 (base64url). */
+  idHashPrefix: string | undefined;
+  /** The whole decoded payload, reserved keys (`_permanent`, `_flashes`) included, the CSRF secret masked. */
   payload: unknown;
   /** Whether the payload was zlib-compressed (a leading "."). */
   compressed: boolean;
   /** When the cookie was signed, from its timestamp segment. */
   signedAt: Date | undefined;
-  /** Whether sessionkit accepted the cookie (signature, age, store record). */
-  accepted: boolean;
   /** The session as the app sees it (reserved keys hidden). */
   data: Record<string, unknown>;
   permanent: boolean;
@@ -58,28 +72,42 @@ export interface InspectInput {
   nowMs: number;
 }
 
+/** What the page shows in place of the CSRF secret. */
+export const MASKED_CSRF_SECRET = "(the CSRF secret: hidden)";
+
+/** A date, or undefined when it is not one (`new Date(1e20)` is an Invalid Date, whose toISOString throws). */
+function validDate(ms: number): Date | undefined {
+  const date = new Date(ms);
+  return Number.isFinite(date.getTime()) ? date : undefined;
+}
+
 /** The timestamp segment: big-endian seconds, leading zero bytes stripped (itsdangerous). */
 function decodeTimestamp(segment: string): Date | undefined {
   const bytes = base64Decode(segment);
   const seconds = bytes === undefined ? undefined : bytesToInt(bytes);
-  return seconds === undefined ? undefined : new Date(seconds * 1000);
+  return seconds === undefined ? undefined : validDate(seconds * 1000);
 }
 
-/** The payload as sessionkit decodes it, reserved keys included; undefined when it cannot be decoded. */
+/** The payload as sessionkit decodes it, reserved keys included, the CSRF secret masked; undefined when it cannot be decoded. */
 function readPayload(segment: string): unknown {
+  let payload: unknown;
   try {
-    return decodePayload(segment);
+    payload = decodePayload(segment);
   } catch (error) {
     if (error instanceof BadPayload) return undefined;
     throw error;
   }
+  if (typeof payload === "object" && payload !== null && Object.hasOwn(payload, RESERVED_KEYS.csrf)) {
+    return { ...(payload as Record<string, unknown>), [RESERVED_KEYS.csrf]: MASKED_CSRF_SECRET };
+  }
+  return payload;
 }
 
-/** Split a cookie-mode value into payload and timestamp; a compressed payload starts with its own dot. */
-function splitSigned(value: string): { payload: string; timestamp: string } | undefined {
+/** Split a signed value into payload, timestamp and signature; a compressed payload starts with its own dot. */
+function splitSigned(value: string): { payload: string; timestamp: string; signature: string } | undefined {
   const parts = value.split(".");
-  if (value.startsWith(".") && parts.length === 4) return { payload: `.${parts[1]}`, timestamp: parts[2]! };
-  if (parts.length === 3) return { payload: parts[0]!, timestamp: parts[1]! };
+  if (value.startsWith(".") && parts.length === 4) return { payload: `.${parts[1]}`, timestamp: parts[2]!, signature: parts[3]! };
+  if (parts.length === 3) return { payload: parts[0]!, timestamp: parts[1]!, signature: parts[2]! };
   return undefined;
 }
 
@@ -97,37 +125,37 @@ export function inspectSession(input: InspectInput): Inspection {
   const permanent = session.permanent;
   const result: Inspection = {
     cookieName: input.cookieName,
-    shownValue: raw,
+    present: raw !== undefined,
     valueBytes: raw === undefined ? 0 : Buffer.byteLength(raw),
     mode: input.serverSide ? "server" : "cookie",
     format: input.format,
+    accepted: raw !== undefined && !session.isNew,
+    parts: undefined,
+    idHashPrefix: undefined,
     payload: undefined,
     compressed: false,
     signedAt: undefined,
-    accepted: raw !== undefined && !session.isNew,
     data: { ...session.toJSON() },
     permanent,
     expiresAt: undefined,
     refusedAfter: undefined,
   };
-  if (raw === undefined) return result;
+  if (raw === undefined || !result.accepted) return result;
   if (input.serverSide) {
-    // The id is the key to the session: show only enough to tell two sessions apart.
-    result.shownValue = `${raw.slice(0, 6)}… (${raw.length} characters, hidden)`;
-    result.expiresAt = permanent ? new Date(input.nowMs + lifetimeMs) : undefined;
+    // The id is the key to the session: show only what the events show, a prefix of its hash.
+    result.idHashPrefix = hashSessionId(raw).slice(0, 8);
+    result.expiresAt = permanent ? validDate(input.nowMs + lifetimeMs) : undefined;
     return result;
   }
-  if (input.format !== "encrypted") {
-    const parts = splitSigned(raw);
-    if (parts !== undefined) {
-      result.compressed = parts.payload.startsWith(".");
-      result.signedAt = decodeTimestamp(parts.timestamp);
-      // Decode only what sessionkit accepted: a forged payload is not worth parsing, and the codec asks for authenticated text.
-      if (result.accepted) result.payload = readPayload(parts.payload);
-    }
+  const parts = input.format === "encrypted" ? undefined : splitSigned(raw);
+  if (parts !== undefined) {
+    result.parts = { payload: parts.payload, timestamp: parts.timestamp, signatureChars: parts.signature.length };
+    result.compressed = parts.payload.startsWith(".");
+    result.signedAt = decodeTimestamp(parts.timestamp);
+    result.payload = readPayload(parts.payload);
   }
   const anchorMs = result.signedAt?.getTime() ?? input.nowMs;
-  result.refusedAfter = new Date(anchorMs + lifetimeMs);
-  result.expiresAt = permanent ? new Date(anchorMs + lifetimeMs) : undefined;
+  result.refusedAfter = validDate(anchorMs + lifetimeMs);
+  result.expiresAt = permanent ? result.refusedAfter : undefined;
   return result;
 }

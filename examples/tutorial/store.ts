@@ -31,7 +31,7 @@ export class UnknownStoreError extends Error {
   readonly code = "TUTORIAL_UNKNOWN_STORE";
   constructor() {
     super(
-      "tutorial: SESSION_STORE: use sqlite, sqlite:PATH, memory, cookie, redis://HOST:PORT, postgres://USER@HOST/DB or file:DIRECTORY.",
+      "tutorial: SESSION_STORE: use sqlite, sqlite:PATH, memory, cookie, redis://HOST:PORT, flask-session+redis://HOST:PORT, postgres://USER@HOST/DB or file:DIRECTORY.",
     );
     this.name = "UnknownStoreError";
   }
@@ -41,7 +41,9 @@ const DEFAULT_SQLITE_FILE = "./sessionkit-tutorial.db";
 
 /**
  * Open the store `spec` names. `prefix` keeps apps sharing one server apart
- * (a Redis key prefix, a PostgreSQL or SQLite table name).
+ * (a Redis key prefix, a PostgreSQL or SQLite table name). With
+ * `flask-session+redis://…` the sessions are Flask-Session's own Redis
+ * records, shared with a Flask app, and `prefix` is its `SESSION_KEY_PREFIX`.
  *
  * @example
  * const { store, close } = await openStore("sqlite:./sessions.db");
@@ -60,6 +62,9 @@ export async function openStore(spec: string, prefix?: string): Promise<OpenedSt
     return { store: new FileStore({ directory }), label: `file (${directory})`, close: async () => {} };
   }
   if (spec.startsWith("redis://") || spec.startsWith("rediss://")) return openRedis(spec, prefix);
+  if (spec.startsWith("flask-session+redis://") || spec.startsWith("flask-session+rediss://")) {
+    return openFlaskSession(spec.slice("flask-session+".length), prefix);
+  }
   if (spec.startsWith("postgres://") || spec.startsWith("postgresql://")) return openPostgres(spec, prefix);
   throw new UnknownStoreError();
 }
@@ -85,14 +90,31 @@ function safeHost(url: string): string {
 }
 
 async function openRedis(url: string, prefix: string | undefined): Promise<OpenedStore> {
-  const [{ createClient }, { RedisStore }] = await Promise.all([import("redis"), import("sessionkit/stores/redis")]);
+  const [client, { RedisStore }] = await Promise.all([connectRedis(url), import("sessionkit/stores/redis")]);
+  const store = new RedisStore(prefix === undefined ? { client } : { client, prefix: `${prefix}:sess:`, userPrefix: `${prefix}:user:` });
+  return { store, label: `redis (${safeHost(url)})`, close: async () => void (await client.close()) };
+}
+
+/** A node-redis client for the tutorial: connected, and with the error listener node-redis needs. */
+async function connectRedis(url: string) {
+  const { createClient } = await import("redis");
   const client = createClient({ url });
   // Without a listener node-redis turns a dropped connection into an uncaught 'error' and kills the process;
   // the store reports failures per request (503) instead. Only the class is printed: messages may hold the URL.
   client.on("error", (error: unknown) => console.error(`tutorial: redis connection problem (${(error as Error)?.name ?? typeof error})`));
   await client.connect();
-  const store = new RedisStore(prefix === undefined ? { client } : { client, prefix: `${prefix}:sess:`, userPrefix: `${prefix}:user:` });
-  return { store, label: `redis (${safeHost(url)})`, close: async () => void (await client.close()) };
+  return client;
+}
+
+/**
+ * Flask-Session 0.8's records (`SESSION_TYPE = "redis"`): a Flask app using
+ * Flask-Session on the same Redis, with the same SECRET_KEY, cookie name and
+ * key prefix (default `session:`), shares its logins with the tutorial.
+ */
+async function openFlaskSession(url: string, prefix: string | undefined): Promise<OpenedStore> {
+  const [client, { FlaskSessionRedisStore }] = await Promise.all([connectRedis(url), import("sessionkit/stores/flask-session")]);
+  const store = new FlaskSessionRedisStore({ client, keyPrefix: prefix ?? "session:" });
+  return { store, label: `flask-session (redis ${safeHost(url)})`, close: async () => void (await client.close()) };
 }
 
 async function openPostgres(url: string, prefix: string | undefined): Promise<OpenedStore> {

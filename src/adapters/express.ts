@@ -13,9 +13,18 @@ import type { TLSSocket } from "node:tls";
 import type { AppSessionData } from "../core/app-data.js";
 import type { Session } from "../core/session.js";
 import { commitHooks, holdResponse, sendAnswer } from "./hold-response.js";
-import { errorAnswer, isSecureRequest, type AdapterOptions, type AppSessionManager } from "./shared.js";
+import {
+  csrfRefusal,
+  errorAnswer,
+  formField,
+  isSecureRequest,
+  resolveCsrfProtection,
+  type AdapterOptions,
+  type AppSessionManager,
+  type CsrfProtectionOptions,
+} from "./shared.js";
 
-export type { AdapterOptions, AnsweredError, AppSessionManager, ErrorAnswer } from "./shared.js";
+export type { AdapterOptions, AnsweredError, AppSessionManager, ErrorAnswer, CsrfProtectionOptions } from "./shared.js";
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -52,4 +61,46 @@ export function sessionMiddleware(sessions: AppSessionManager, options: AdapterO
       next();
     }, fail);
   };
+}
+
+/**
+ * CSRF protection for Express: refuses a POST, PUT, PATCH or DELETE (any
+ * method but GET, HEAD, OPTIONS and TRACE) that does not prove it comes from
+ * this site, with a {@link CsrfError} on Express's error path: `next(error)`,
+ * which Express answers 403 (`error.status`); handle it in your own error
+ * middleware to show a page. Mount it after `sessionMiddleware`, and after
+ * `express.urlencoded()` for the token to be read from the `csrf_token`
+ * form field; the `X-CSRF-Token` header is read either way.
+ *
+ * @example
+ * import { csrfProtection, sessionMiddleware } from "sessionkit/express";
+ * app.use(sessionMiddleware(sessions));
+ * app.use(express.urlencoded({ extended: false }));
+ * app.use(csrfProtection());
+ * // in a form: <input type="hidden" name="csrf_token" value="${req.session.csrfToken()}">
+ */
+export function csrfProtection(options: CsrfProtectionOptions = {}): RequestHandler {
+  const resolved = resolveCsrfProtection(options);
+  return function sessionkitCsrf(req: Request, _res: Response, next: NextFunction): void {
+    if (req.session === undefined) {
+      next(new TypeError("sessionkit: csrfProtection needs req.session: mount sessionMiddleware(sessions) before it."));
+      return;
+    }
+    const refused = csrfRefusal(
+      req.session,
+      {
+        method: req.method,
+        tls: (req.socket as TLSSocket).encrypted === true,
+        host: req.headers.host ?? single(req.headers[":authority"]),
+        header: (name) => req.headers[name],
+        formToken: formField(req.body, resolved.fieldName),
+      },
+      resolved,
+    );
+    next(refused);
+  };
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -15,9 +15,19 @@ import type { Session } from "../core/session.js";
 
 /** An alias: inside `declare module "fastify"` the name `Session` may be taken by another plugin's types. */
 type SessionkitSession<Data extends SessionDataShape> = Session<Data>;
-import { errorAnswer, isSecureRequest, type AdapterOptions, type AppSessionManager, type ErrorAnswer } from "./shared.js";
+import {
+  csrfRefusal,
+  errorAnswer,
+  formField,
+  isSecureRequest,
+  resolveCsrfProtection,
+  type AdapterOptions,
+  type AppSessionManager,
+  type CsrfProtectionOptions,
+  type ErrorAnswer,
+} from "./shared.js";
 
-export type { AdapterOptions, AnsweredError, AppSessionManager, ErrorAnswer } from "./shared.js";
+export type { AdapterOptions, AnsweredError, AppSessionManager, ErrorAnswer, CsrfProtectionOptions } from "./shared.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -108,4 +118,44 @@ function sendAnswer(reply: FastifyReply, answer: ErrorAnswer): FastifyReply {
 function destroyStream(payload: unknown): void {
   const stream = payload as { pipe?: unknown; destroy?: () => void } | null;
   if (stream && typeof stream.pipe === "function" && typeof stream.destroy === "function") stream.destroy();
+}
+
+/**
+ * CSRF protection for Fastify, as a `preHandler` hook (it runs after the
+ * body is parsed): refuses a POST, PUT, PATCH or DELETE (any method but
+ * GET, HEAD, OPTIONS and TRACE) that does not prove it comes from this site
+ * by throwing a {@link CsrfError}, which Fastify's error handler answers 403
+ * (`statusCode`); a `setErrorHandler` of yours can answer it your own way.
+ * The token is read from the `X-CSRF-Token` header, or from the
+ * `csrf_token` field of `request.body` when a form parser
+ * (@fastify/formbody, or @fastify/multipart with `attachFieldsToBody: "keyValues"`)
+ * made one.
+ *
+ * @example
+ * import { csrfProtection, fastifySessions } from "sessionkit/fastify";
+ * await app.register(fastifySessions, { sessions });
+ * app.addHook("preHandler", csrfProtection()); // every route; or { preHandler: csrfProtection() } on one
+ */
+export function csrfProtection(options: CsrfProtectionOptions = {}): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  const resolved = resolveCsrfProtection(options);
+  return async function sessionkitCsrf(request: FastifyRequest): Promise<void> {
+    const session = request.session as Session<any> | null;
+    if (!session) throw new TypeError("sessionkit: csrfProtection needs request.session: register fastifySessions before it.");
+    const refused = csrfRefusal(
+      session,
+      {
+        method: request.method,
+        tls: (request.raw.socket as TLSSocket).encrypted === true,
+        host: request.headers.host ?? headerText(request.headers[":authority"]),
+        header: (name) => request.headers[name],
+        formToken: formField(request.body, resolved.fieldName),
+      },
+      resolved,
+    );
+    if (refused) throw refused;
+  };
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

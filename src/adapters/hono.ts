@@ -8,10 +8,24 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppSessionData, SessionDataShape } from "../core/app-data.js";
 import type { SessionManager } from "../core/manager.js";
+import { isSafeMethod } from "../core/csrf.js";
 import type { Session } from "../core/session.js";
-import { applyCommitResult, errorAnswer, isSecureRequest, webCommitContext, type AdapterOptions } from "./shared.js";
+import {
+  applyCommitResult,
+  csrfRefusal,
+  csrfResponse,
+  errorAnswer,
+  formValue,
+  isSecureRequest,
+  readableForm,
+  resolveCsrfProtection,
+  resolveMaxFormBytes,
+  webCommitContext,
+  type AdapterOptions,
+  type WebCsrfProtectionOptions,
+} from "./shared.js";
 
-export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
+export type { AdapterOptions, AnsweredError, ErrorAnswer, WebCsrfProtectionOptions } from "./shared.js";
 
 /** An alias: inside `declare module "hono"` the name `Session` may be taken by another package's types. */
 type SessionkitSession<Data extends SessionDataShape> = Session<Data>;
@@ -91,4 +105,38 @@ function answer(c: Context, error: unknown, options: AdapterOptions): Response {
   c.res = undefined;
   c.res = new Response(a.body, { status: a.status, headers: a.headers ?? {} });
   return c.res;
+}
+
+/**
+ * CSRF protection for Hono: refuses a POST, PUT, PATCH or DELETE (any
+ * method but GET, HEAD, OPTIONS and TRACE) that does not prove it comes
+ * from this site by throwing a {@link CsrfError} that Hono's default error
+ * handler answers 403 (it has `getResponse`, as HTTPException); in
+ * `app.onError`, test `error instanceof CsrfError` to answer your own way.
+ * The token is read from the `X-CSRF-Token` header, else from the
+ * `csrf_token` field of a form body, parsed with `c.req.parseBody()` (so
+ * the route's own `parseBody()` reuses it).
+ *
+ * @example
+ * import { csrfProtection, sessionMiddleware } from "sessionkit/hono";
+ * app.use(sessionMiddleware(sessions));
+ * app.use(csrfProtection());
+ */
+export function csrfProtection(options: WebCsrfProtectionOptions = {}): MiddlewareHandler<{ Variables: SessionVariables<any> }> {
+  const resolved = resolveCsrfProtection(options);
+  const maxFormBytes = resolveMaxFormBytes(options.maxFormBytes);
+  return async function sessionkitCsrf(c, next) {
+    const session = c.get("session") as Session<any> | undefined;
+    if (session === undefined) throw new TypeError("sessionkit: csrfProtection needs the session: use sessionMiddleware(sessions) before it.");
+    const raw = c.req.raw;
+    const header = (name: string): string | null => raw.headers.get(name);
+    let formToken: unknown;
+    if (!isSafeMethod(raw.method) && !header(resolved.headerKey) && readableForm(raw.headers, maxFormBytes)) {
+      formToken = await formValue(() => c.req.parseBody({ all: true }), resolved.fieldName);
+    }
+    const url = new URL(raw.url);
+    const refused = csrfRefusal(session, { method: raw.method, tls: url.protocol === "https:", host: url.host, header, formToken }, resolved);
+    if (refused) throw Object.assign(refused, { getResponse: () => csrfResponse(refused) });
+    await next();
+  };
 }

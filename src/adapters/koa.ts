@@ -12,9 +12,18 @@ import type { TLSSocket } from "node:tls";
 import type { AppSessionData } from "../core/app-data.js";
 import type { CommitResult } from "../core/manager.js";
 import type { Session } from "../core/session.js";
-import { errorAnswer, isSecureRequest, type AdapterOptions, type AppSessionManager } from "./shared.js";
+import {
+  csrfRefusal,
+  errorAnswer,
+  formField,
+  isSecureRequest,
+  resolveCsrfProtection,
+  type AdapterOptions,
+  type AppSessionManager,
+  type CsrfProtectionOptions,
+} from "./shared.js";
 
-export type { AdapterOptions, AnsweredError, AppSessionManager, ErrorAnswer } from "./shared.js";
+export type { AdapterOptions, AnsweredError, AppSessionManager, ErrorAnswer, CsrfProtectionOptions } from "./shared.js";
 
 declare module "koa" {
   interface DefaultContext {
@@ -113,4 +122,40 @@ function answerOrThrow(ctx: Context, error: unknown, options: AdapterOptions): v
   ctx.status = answer.status;
   ctx.set(answer.headers ?? {});
   ctx.body = answer.body;
+}
+
+/**
+ * CSRF protection for Koa: refuses a POST, PUT, PATCH or DELETE (any method
+ * but GET, HEAD, OPTIONS and TRACE) that does not prove it comes from this
+ * site by throwing a {@link CsrfError}, which Koa answers 403 with its
+ * message (`status` and `expose` are set); catch it in an earlier middleware
+ * to answer your own way. Use it after `sessionMiddleware`; the token is
+ * read from the `X-CSRF-Token` header, or from the `csrf_token` field of
+ * `ctx.request.body` when a body parser (@koa/bodyparser) ran before it.
+ *
+ * @example
+ * import { csrfProtection, sessionMiddleware } from "sessionkit/koa";
+ * app.use(sessionMiddleware(sessions));
+ * app.use(bodyParser());
+ * app.use(csrfProtection());
+ */
+export function csrfProtection(options: CsrfProtectionOptions = {}): Middleware {
+  const resolved = resolveCsrfProtection(options);
+  return async function sessionkitCsrf(ctx: Context, next) {
+    const session = ctx.session as Session<any> | undefined;
+    if (session === undefined) throw new TypeError("sessionkit: csrfProtection needs ctx.session: use sessionMiddleware(sessions) before it.");
+    const refused = csrfRefusal(
+      session,
+      {
+        method: ctx.method,
+        tls: (ctx.req.socket as TLSSocket).encrypted === true,
+        host: ctx.get("host") || ctx.get(":authority") || undefined,
+        header: (name) => ctx.req.headers[name],
+        formToken: formField((ctx.request as { body?: unknown }).body, resolved.fieldName),
+      },
+      resolved,
+    );
+    if (refused) throw refused;
+    await next();
+  };
 }

@@ -12,9 +12,10 @@ import type { AppSessionData, SessionDataShape } from "../core/app-data.js";
 import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
 import { INTERNAL_ERROR, commitHooks, holdResponse, sendAnswer } from "./hold-response.js";
-import { errorAnswer, isSecureRequest, logAdapterError, type AdapterOptions } from "./shared.js";
+import type { CsrfError } from "../core/csrf.js";
+import { csrfAnswer, csrfRefusal, errorAnswer, isSecureRequest, logAdapterError, resolveCsrfProtection, type AdapterOptions, type CsrfProtectionOptions } from "./shared.js";
 
-export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
+export type { AdapterOptions, AnsweredError, ErrorAnswer, CsrfProtectionOptions } from "./shared.js";
 
 /**
  * A request carrying its session.
@@ -101,4 +102,47 @@ function answerError(res: ServerResponse, error: unknown, options: AdapterOption
   }
   logAdapterError("node", error);
   sendAnswer(res, INTERNAL_ERROR);
+}
+
+/**
+ * A CSRF check for node:http handlers: `csrfProtection(options)` gives a
+ * function that returns true when the request may go on, and otherwise
+ * answers it (a plain 403 by default, or `onRefused`) and returns false.
+ * Safe methods (GET, HEAD, OPTIONS, TRACE) always go on. node:http does not
+ * parse bodies: the token is read from the `X-CSRF-Token` header, or pass
+ * the `csrf_token` field of the form your handler parsed.
+ *
+ * @example
+ * import { csrfProtection, withSessions } from "sessionkit/node";
+ * const csrf = csrfProtection();
+ * createServer(withSessions(sessions, async (req, res) => {
+ *   const form = new URLSearchParams(await readBody(req)); // your body reader, with a size limit
+ *   if (!csrf(req, res, form.get("csrf_token"))) return; // answered 403
+ *   req.session.set("saved", true);
+ *   res.end("saved");
+ * }));
+ */
+export function csrfProtection(
+  options: CsrfProtectionOptions & { onRefused?: (error: CsrfError, req: SessionRequest<any>, res: ServerResponse) => void } = {},
+): (req: SessionRequest<any>, res: ServerResponse, formToken?: unknown) => boolean {
+  const resolved = resolveCsrfProtection(options);
+  const onRefused = options.onRefused ?? ((error, _req, res) => sendAnswer(res, csrfAnswer(error)));
+  return function sessionkitCsrf(req, res, formToken) {
+    if (req.session === undefined) throw new TypeError("sessionkit: csrfProtection needs req.session: wrap the handler with withSessions(sessions, handler).");
+    const host = req.headers.host ?? req.headers[":authority"];
+    const refused = csrfRefusal(
+      req.session,
+      {
+        method: req.method ?? "GET",
+        tls: (req.socket as TLSSocket).encrypted === true,
+        host: Array.isArray(host) ? host[0] : host,
+        header: (name) => req.headers[name],
+        formToken,
+      },
+      resolved,
+    );
+    if (refused === undefined) return true;
+    onRefused(refused, req, res);
+    return false;
+  };
 }

@@ -1,12 +1,16 @@
 /**
  * What every adapter shares: its options, how it decides that a request is
  * HTTPS, and the default answers to the two session errors a visitor can be
- * told about (a store that is down, a session ended by another request).
+ * told about (a store that is down, a session ended by another request),
+ * and what every `csrfProtection` does but read its framework's request:
+ * working out this site's origin, running core's check, reading a Web form.
  * Framework-free, so each adapter stays a few dozen lines.
  */
 import type { AppSessionData, SessionData } from "../core/app-data.js";
-import { SessionInterruptedError, SessionkitError, StoreError } from "../core/errors.js";
+import { CsrfError, checkCsrf, isSafeMethod, requestOrigin, resolveCsrfOptions, type CsrfOptions, type ResolvedCsrfOptions } from "../core/csrf.js";
+import { ConfigError, SessionInterruptedError, SessionkitError, StoreError } from "../core/errors.js";
 import type { CommitContext, CommitResult, SessionManager } from "../core/manager.js";
+import type { Session } from "../core/session.js";
 
 /**
  * The answer an adapter sends instead of the app's response when a session error happens.
@@ -146,4 +150,175 @@ export function applyCommitResult(headers: Headers, result: CommitResult): void 
  */
 export function webCommitContext(response: Response): CommitContext {
   return { status: response.status, vary: response.headers.get("Vary"), cacheControl: response.headers.get("Cache-Control") };
+}
+
+/**
+ * Options of every adapter's `csrfProtection`: the check's own (header and
+ * field names, other allowed origins, `allowMissingOrigin`), and
+ * `trustProxy`, which also lets `X-Forwarded-Host` name this site's host.
+ *
+ * @example
+ * app.use(csrfProtection({ trustProxy: true, allowedOrigins: ["https://admin.example.com"] }));
+ */
+export interface CsrfProtectionOptions extends CsrfOptions {
+  /** Believe `X-Forwarded-Proto` and `X-Forwarded-Host` when working out this site's origin (only behind a proxy you run). */
+  trustProxy?: boolean;
+}
+
+/** {@link CsrfProtectionOptions}, checked and frozen once, when the protection is created. */
+export interface ResolvedCsrfProtection extends ResolvedCsrfOptions {
+  readonly trustProxy: boolean;
+}
+
+/**
+ * Check the options of a `csrfProtection` (a ConfigError names the one at fault).
+ *
+ * @example
+ * const resolved = resolveCsrfProtection({ trustProxy: true });
+ */
+export function resolveCsrfProtection(options: CsrfProtectionOptions = {}): ResolvedCsrfProtection {
+  const trustProxy = options?.trustProxy ?? false;
+  return Object.freeze({ ...resolveCsrfOptions(options), trustProxy: trustProxy === true });
+}
+
+/**
+ * What an adapter reads off a request for the CSRF check.
+ *
+ * @example
+ * const input: CsrfInput = { method: req.method, tls: false, host: req.headers.host, header: (n) => req.headers[n], formToken: req.body?.csrf_token };
+ */
+export interface CsrfInput {
+  method: string;
+  /** The request arrived over TLS (or its URL is `https:`). */
+  tls: boolean;
+  /** The Host header, or the host of the request's URL. */
+  host: string | undefined;
+  /** A request header by lower-case name. */
+  header(name: string): string | readonly string[] | null | undefined;
+  /** The form field's value, when the body was parsed. */
+  formToken?: unknown;
+}
+
+function single(value: string | readonly string[] | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  return typeof value === "string" ? value : value.join(", ");
+}
+
+/**
+ * The CSRF verdict on a request, as the error to raise: undefined when it may go on.
+ *
+ * @example
+ * const refused = csrfRefusal(req.session, input, resolved); if (refused) throw refused;
+ */
+export function csrfRefusal(session: Session<any>, input: CsrfInput, options: ResolvedCsrfProtection): CsrfError | undefined {
+  if (isSafeMethod(input.method)) return undefined;
+  const secure = isSecureRequest({ tls: input.tls, forwardedProto: input.header("x-forwarded-proto") }, options);
+  const forwardedHost = options.trustProxy ? single(input.header("x-forwarded-host"))?.split(",")[0]!.trim() : undefined;
+  const reason = checkCsrf(
+    session,
+    {
+      method: input.method,
+      origin: single(input.header("origin")),
+      secFetchSite: single(input.header("sec-fetch-site")),
+      ownOrigin: requestOrigin(secure, forwardedHost || input.host),
+      headerToken: single(input.header(options.headerKey)),
+      formToken: input.formToken,
+    },
+    options,
+  );
+  return reason === undefined ? undefined : new CsrfError(reason, options);
+}
+
+/**
+ * A field of a body a parser already made (`express.urlencoded`, a Koa or
+ * Fastify form parser): undefined when there is no such body or field.
+ *
+ * @example
+ * formField(req.body, "csrf_token");
+ */
+export function formField(body: unknown, name: string): unknown {
+  if (typeof body !== "object" || body === null || !Object.hasOwn(body, name)) return undefined;
+  return (body as Record<string, unknown>)[name];
+}
+
+/**
+ * Whether a Web request's body is a form small enough to read for its
+ * token: `application/x-www-form-urlencoded` or `multipart/form-data`, with
+ * a `Content-Length` of at most `maxBytes` (a body of unknown length is not
+ * buffered: send the token in the header instead).
+ *
+ * @example
+ * if (readableForm(request.headers, 1_048_576)) form = await request.clone().formData();
+ */
+export function readableForm(headers: Headers, maxBytes: number): boolean {
+  const type = headers.get("content-type")?.split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded" && type !== "multipart/form-data") return false;
+  const length = headers.get("content-length");
+  return length !== null && /^\d{1,15}$/.test(length) && Number(length) <= maxBytes;
+}
+
+/**
+ * The default answer to a CSRF refusal where there is no framework error
+ * path (sessionkit/node and sessionkit/web): a plain 403 with the reason.
+ *
+ * @example
+ * sendAnswer(res, csrfAnswer(error));
+ */
+export function csrfAnswer(error: CsrfError): ErrorAnswer {
+  return { status: 403, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" }, body: error.message };
+}
+
+/**
+ * Options of the Hono and Web `csrfProtection`, which read a form body
+ * themselves.
+ *
+ * @example
+ * app.use(csrfProtection({ maxFormBytes: 65_536 }));
+ */
+export interface WebCsrfProtectionOptions extends CsrfProtectionOptions {
+  /**
+   * Largest form body (by `Content-Length`) read for its `csrf_token`
+   * field; a larger one, or one of unknown length, must send the token in
+   * the header. Default 1 MiB.
+   */
+  maxFormBytes?: number;
+}
+
+/**
+ * The 1 MiB default of `maxFormBytes`, or the checked option.
+ *
+ * @example
+ * resolveMaxFormBytes(undefined); // 1048576
+ */
+export function resolveMaxFormBytes(value: number | undefined): number {
+  if (value === undefined) return 1_048_576;
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError("csrf.maxFormBytes", "use a whole number of bytes.");
+  return value;
+}
+
+/**
+ * One field of a form parsed by `parse`; a body that does not parse has none.
+ *
+ * @example
+ * const token = await formValue(() => request.clone().formData().then(Object.fromEntries), "csrf_token");
+ */
+export async function formValue(parse: () => Promise<unknown>, name: string): Promise<unknown> {
+  try {
+    return formField(await parse(), name);
+  } catch (error) {
+    // A malformed or already-read body is a TypeError in every Web runtime: no token, so a 403, never a 500.
+    if (error instanceof TypeError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * {@link csrfAnswer} as a Web Response.
+ *
+ * @example
+ * return csrfResponse(error);
+ */
+export function csrfResponse(error: CsrfError): Response {
+  const answer = csrfAnswer(error);
+  return new Response(answer.body, { status: answer.status, headers: answer.headers ?? {} });
 }

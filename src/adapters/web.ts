@@ -9,9 +9,24 @@
 import type { AppSessionData, SessionDataShape } from "../core/app-data.js";
 import type { CommitResult, SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
-import { applyCommitResult, errorAnswer, isSecureRequest, logAdapterError, webCommitContext, type AdapterOptions } from "./shared.js";
+import { isSafeMethod, type CsrfError } from "../core/csrf.js";
+import {
+  applyCommitResult,
+  csrfRefusal,
+  csrfResponse,
+  errorAnswer,
+  formValue,
+  isSecureRequest,
+  logAdapterError,
+  readableForm,
+  resolveCsrfProtection,
+  resolveMaxFormBytes,
+  webCommitContext,
+  type AdapterOptions,
+  type WebCsrfProtectionOptions,
+} from "./shared.js";
 
-export type { AdapterOptions, AnsweredError, ErrorAnswer } from "./shared.js";
+export type { AdapterOptions, AnsweredError, ErrorAnswer, WebCsrfProtectionOptions } from "./shared.js";
 
 /**
  * A Web handler that receives the session beside the request, and whatever
@@ -95,4 +110,51 @@ function answerOrThrow(error: unknown, options: AdapterOptions): Response {
   const answer = errorAnswer(error, options);
   if (!answer) throw error;
   return new Response(answer.body, { status: answer.status, headers: answer.headers ?? {} });
+}
+
+/**
+ * A CSRF check for Web handlers: `csrfProtection(options)` gives a function
+ * that resolves undefined when the request may go on, or the Response to
+ * send instead (a plain 403 by default, or `onRefused`'s). Safe methods
+ * (GET, HEAD, OPTIONS, TRACE) always go on. The token is read from the
+ * `X-CSRF-Token` header, else from the `csrf_token` field of a form body
+ * (urlencoded or multipart, up to `maxFormBytes`), read from a clone of
+ * the request so the handler can still read it.
+ *
+ * @example
+ * import { csrfProtection, withSessions } from "sessionkit/web";
+ * const csrf = csrfProtection();
+ * export default { fetch: withSessions(sessions, async (request, session) => {
+ *   const refused = await csrf(request, session);
+ *   if (refused) return refused;
+ *   // … change state
+ * }) };
+ */
+export function csrfProtection(
+  options: WebCsrfProtectionOptions & { onRefused?: (error: CsrfError, request: Request) => Response } = {},
+): (request: Request, session: Session<any>) => Promise<Response | undefined> {
+  const resolved = resolveCsrfProtection(options);
+  const maxFormBytes = resolveMaxFormBytes(options.maxFormBytes);
+  const onRefused = options.onRefused ?? csrfResponse;
+  return async function sessionkitCsrf(request, session) {
+    if (isSafeMethod(request.method)) return undefined;
+    const header = (name: string): string | null => request.headers.get(name);
+    let formToken: unknown;
+    if (!header(resolved.headerKey) && readableForm(request.headers, maxFormBytes)) {
+      formToken = await formValue(async () => formObject(await request.clone().formData()), resolved.fieldName);
+    }
+    const url = new URL(request.url);
+    const refused = csrfRefusal(session, { method: request.method, tls: url.protocol === "https:", host: url.host, header, formToken }, resolved);
+    return refused ? onRefused(refused, request) : undefined;
+  };
+}
+
+/** FormData as a null-prototype object; a field sent twice becomes an array (and is refused as a token). */
+function formObject(form: FormData): Record<string, unknown> {
+  const out = Object.create(null) as Record<string, unknown>;
+  form.forEach((value, key) => {
+    const before = out[key];
+    out[key] = before === undefined ? value : [before, value].flat();
+  });
+  return out;
 }

@@ -49,6 +49,12 @@ export interface CookieCodecOptions {
 export interface EncodeOptions {
   /** The signing time, in Unix seconds (default: the clock). */
   nowSeconds?: number;
+  /**
+   * The data the session was read from (`OpenedCookie.data`): top-level
+   * values the app did not change are written with the exact text they were
+   * read with, so a Python float `1.0` stays a float (see `dumps`).
+   */
+  original?: Record<string, unknown>;
 }
 
 /** Per-call options of `decode` and `open`. */
@@ -165,7 +171,7 @@ export function createCookieCodec(options: CookieCodecOptions): CookieCodec {
       format,
       encode(data: Record<string, unknown>, opts?: EncodeOptions): string {
         checkData(data);
-        return fits(box.seal(readable(dumps(data), limits.maxLength!), opts?.nowSeconds ?? nowSeconds()), maxValueLength);
+        return fits(box.seal(readable(dumps(data, opts), limits.maxLength!), opts?.nowSeconds ?? nowSeconds()), maxValueLength);
       },
       decode: (value: string, opts?: DecodeOptions) => open(value, opts).data,
       open,
@@ -183,7 +189,7 @@ export function createCookieCodec(options: CookieCodecOptions): CookieCodec {
     format,
     encode(data: Record<string, unknown>, opts?: EncodeOptions): string {
       checkData(data);
-      return fits(signer.sign(encodePayload(readable(dumps(data), limits.maxDecompressedBytes), compressFrom), opts?.nowSeconds ?? nowSeconds()), maxValueLength);
+      return fits(signer.sign(encodePayload(readable(dumps(data, opts), limits.maxDecompressedBytes), compressFrom), opts?.nowSeconds ?? nowSeconds()), maxValueLength);
     },
     decode: (value: string, opts?: DecodeOptions) => open(value, opts).data,
     open,

@@ -19,6 +19,6 @@ export type { TimedUnsigned, TimedUnsignOptions } from "./timed.js";
 export { decodePayload, DEFAULT_MAX_DECOMPRESSED_BYTES, encodePayload } from "./url-safe.js";
 export { EncryptedBox } from "./encrypted.js";
 export { dumps, loads, pyFloatRepr, quote, TAG_KEYS } from "./tagged-json.js";
-export type { LoadsOptions } from "./tagged-json.js";
-export { isTuple, Markup, Tuple, tuple, UUID } from "./python-types.js";
+export type { DumpsOptions, LoadsOptions } from "./tagged-json.js";
+export { isTuple, Markup, PyFloat, Tuple, tuple, UUID } from "./python-types.js";
 export { httpDate, parseHttpDate } from "./http-date.js";

@@ -36,6 +36,32 @@ export function isTuple(value: unknown): value is Tuple {
 }
 
 /**
+ * A Python float whose value JavaScript holds as an integer (`1.0`,
+ * `-3.0`, `100.0`): a plain number 1 is written as the int `1`, a
+ * `PyFloat` as Python's `1.0`. `loads(text, { exactFloats: true })` gives
+ * these for such floats; `valueOf()` makes it work in arithmetic.
+ *
+ * @example
+ * dumps({ ratio: new PyFloat(1) }); // '{"ratio":1.0}'
+ */
+export class PyFloat {
+  readonly value: number;
+  constructor(value: number) {
+    this.value = Number(value);
+  }
+  valueOf(): number {
+    return this.value;
+  }
+  /** The number's own text (`"1"`), as the number it stands for prints in JavaScript. */
+  toString(): string {
+    return String(this.value);
+  }
+  toJSON(): number {
+    return this.value;
+  }
+}
+
+/**
  * markupsafe's `Markup`: a string already safe to put in HTML. Tagged JSON
  * writes it as `{" m": html}`; any object with an `__html__()` method is
  * written the same way, as in Flask.

@@ -12,7 +12,8 @@
  */
 import { BadPayload } from "./errors.js";
 import { parseHttpDate } from "./http-date.js";
-import { Markup, Tuple, UUID } from "./python-types.js";
+import { Markup, PyFloat, Tuple, UUID } from "./python-types.js";
+import { rememberExactValues, type ExactValue } from "./tagged-json-exact.js";
 
 /** Caps for {@link loads}. */
 export interface LoadsOptions {
@@ -22,12 +23,21 @@ export interface LoadsOptions {
   maxKeys?: number;
   /** Longest text accepted, in UTF-16 units (default 1 MiB). */
   maxLength?: number;
+  /**
+   * Give a float that JavaScript would hold as an integer (`1.0`) as a
+   * {@link PyFloat}, so that `dumps` writes it back as a float. Default
+   * false: it is the number 1.
+   */
+  exactFloats?: boolean;
 }
 
 let text = "";
 let pos = 0;
 let keysLeft = 0;
 let maxDepth = 64;
+let exactFloats = false;
+/** Set when a float JavaScript holds as an integer was parsed (cleared per top-level member). */
+let lossy = false;
 
 function fail(what: string): never {
   throw new BadPayload(`sessionkit/codec: could not decode the payload: ${what} at offset ${pos}`);
@@ -108,7 +118,7 @@ function isDigit(c: number): boolean {
 }
 
 /** Python's NUMBER_RE: `-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?`; ints stay exact (BigInt past 2^53). */
-function parseNumber(): number | bigint {
+function parseNumber(): number | bigint | PyFloat {
   const start = pos;
   if (text.charCodeAt(pos) === 0x2d) pos++;
   if (text.charCodeAt(pos) === 0x30) pos++;
@@ -132,7 +142,15 @@ function parseNumber(): number | bigint {
     }
   }
   const literalText = text.slice(start, pos);
-  if (isFloat) return Number(literalText);
+  if (isFloat) {
+    const n = Number(literalText);
+    // 1.0 would print back as the int 1: the one float whose text JavaScript loses (-0.0 prints as -0.0).
+    if (Number.isSafeInteger(n) && !Object.is(n, -0)) {
+      lossy = true;
+      if (exactFloats) return new PyFloat(n);
+    }
+    return n;
+  }
   if (pos - start <= 15) return Number(literalText) + 0; // + 0: Python's int "-0" is 0, not -0
   const big = BigInt(literalText);
   return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
@@ -167,6 +185,8 @@ function parseObject(depth: number): unknown {
   }
   let firstKey = "";
   let members = 0;
+  // The session dict itself: remember the text of each value holding a float 1.0 (tagged-json-exact.ts).
+  let exact: Map<string, ExactValue> | undefined;
   for (;;) {
     if (text.charCodeAt(pos) !== 0x22) fail("expected a key");
     if (--keysLeft < 0) fail("too many keys");
@@ -174,7 +194,15 @@ function parseObject(depth: number): unknown {
     skipWs();
     if (text.charCodeAt(pos++) !== 0x3a) fail("expected ':'");
     skipWs();
+    const start = pos;
+    const lossyBefore = lossy;
+    lossy = false;
     obj[key] = parseValue(depth + 1); // null prototype: "__proto__" is an ordinary own key here
+    if (depth === 0) {
+      if (lossy) (exact ??= new Map()).set(key, { source: text.slice(start, pos) });
+      else exact?.delete(key); // a duplicate key: the last one wins, as in a dict
+    }
+    lossy ||= lossyBefore;
     if (members++ === 0) firstKey = key;
     skipWs();
     const c = text.charCodeAt(pos++);
@@ -184,8 +212,15 @@ function parseObject(depth: number): unknown {
   }
   // Flask untags a dict with exactly one key that is a tag key (duplicates collapse first, as in a dict).
   if (firstKey.length > 0 && firstKey.charCodeAt(0) === 0x20 && (members === 1 || Object.keys(obj).length === 1)) {
-    return untag(firstKey, obj[firstKey], obj);
+    const untagged = untag(firstKey, obj[firstKey], obj);
+    const escaped = exact?.get(" di");
+    if (escaped !== undefined && firstKey === " di") {
+      const key = Object.keys(untagged as object)[0]!;
+      rememberExactValues(untagged as object, new Map([[key, { source: escaped.source, escaped: true }]]));
+    }
+    return untagged;
   }
+  if (exact !== undefined && exact.size > 0) rememberExactValues(obj, exact);
   return obj;
 }
 
@@ -266,7 +301,10 @@ function parseValue(depth: number): unknown {
  * Parse Flask's tagged JSON (anything Python's `json.loads` reads) into
  * JavaScript values: dicts become null-prototype objects, tags become
  * `Tuple`, `Uint8Array`, `Markup`, `UUID`, `Date` (or `null` for an
- * unparsable date, as Werkzeug), ints past ±2^53 become `BigInt`.
+ * unparsable date, as Werkzeug), ints past ±2^53 become `BigInt`, and a
+ * float such as `1.0` the number 1 (a {@link PyFloat} with `exactFloats`).
+ * A top-level dict remembers the text of each value holding such a float,
+ * so that `dumps(data, { original })` writes it back unchanged.
  * Throws `BadPayload` on anything else.
  *
  * @example
@@ -278,11 +316,13 @@ export function loads(source: string, options?: LoadsOptions): unknown {
   if (source.length > (options?.maxLength ?? 1 << 20)) {
     throw new BadPayload("sessionkit/codec: could not decode the payload: longer than maxLength");
   }
-  const saved = { text, pos, keysLeft, maxDepth }; // re-entrancy guard (a cheap object; loads never calls out)
+  const saved = { text, pos, keysLeft, maxDepth, exactFloats, lossy }; // re-entrancy guard (a cheap object; loads never calls out)
   text = source;
   pos = 0;
   keysLeft = options?.maxKeys ?? 10_000;
   maxDepth = options?.maxDepth ?? 64;
+  exactFloats = options?.exactFloats === true;
+  lossy = false;
   try {
     const value = parseValue(0);
     skipWs();
@@ -293,5 +333,7 @@ export function loads(source: string, options?: LoadsOptions): unknown {
     pos = saved.pos;
     keysLeft = saved.keysLeft;
     maxDepth = saved.maxDepth;
+    exactFloats = saved.exactFloats;
+    lossy = saved.lossy;
   }
 }

@@ -11,8 +11,10 @@
  *
  * Value mapping (JavaScript → Python):
  * - safe integers and BigInt → int; other numbers → float (so `1e16` is the
- *   float `1e+16`, and an integral Python float `1.0` read back as `1` is
- *   written as the int `1`: the one lossy corner, Python compares them equal);
+ *   float `1e+16`); a `PyFloat` → float (`1.0`). A Python float `1.0` reads
+ *   as the number 1, which alone would be written as the int `1`: given the
+ *   dict it was read from (`original`), `dumps` writes every top-level value
+ *   the app did not change from its original text, so the float stays a float;
  * - `Tuple` → ` t`, `Uint8Array` → ` b`, `Markup` (or any `__html__()`) → ` m`,
  *   `UUID` → ` u`, `Date` → ` d` (whole seconds);
  * - plain objects (prototype `Object.prototype` or `null`) → dict; a dict
@@ -23,7 +25,9 @@
  */
 import { PayloadTooLargeError, UnserializableValueError } from "./errors.js";
 import { httpDate } from "./http-date.js";
-import { Tuple, UUID } from "./python-types.js";
+import { PyFloat, Tuple, UUID } from "./python-types.js";
+import { exactValues } from "./tagged-json-exact.js";
+import { loads } from "./tagged-json-parse.js";
 
 export { loads, type LoadsOptions } from "./tagged-json-parse.js";
 
@@ -113,16 +117,25 @@ export function pyFloatRepr(x: number): string {
   return `${sign}${mantissa}e${exponent < 0 ? "-" : "+"}${abs < 10 ? "0" : ""}${abs}`;
 }
 
-/** Python sorts str keys by code point; JS `sort()` by UTF-16 unit. They differ only past U+D7FF. */
+/**
+ * Python sorts str keys by code point; JS `sort()` by UTF-16 unit. They
+ * differ only past U+D7FF: a surrogate pair (an astral code point) sorts
+ * after U+E000–U+FFFF, while a lone surrogate (which a Python str can hold)
+ * is its own code point, below U+E000.
+ */
 function codePointCompare(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (astral code points) must sort after U+E000–U+FFFF.
-    x = x >= 0xe000 ? x - 0x800 : x >= 0xd800 ? x + 0x2000 : x;
-    y = y >= 0xe000 ? y - 0x800 : y >= 0xd800 ? y + 0x2000 : y;
+    if (a.charCodeAt(i) === b.charCodeAt(i)) continue;
+    // The code points that hold position i: a low surrogate pairs with the (shared) high one before it.
+    const high = i > 0 && (a.charCodeAt(i - 1) & 0xfc00) === 0xd800;
+    let x = a.codePointAt(high ? i - 1 : i)!;
+    let y = b.codePointAt(high ? i - 1 : i)!;
+    if (x === y) {
+      // The same lone high surrogate before i in both: the code points start at i.
+      x = a.codePointAt(i)!;
+      y = b.codePointAt(i)!;
+    }
     return x - y;
   }
   return a.length - b.length;
@@ -150,7 +163,37 @@ function writeNumber(x: number): string {
   return pyFloatRepr(x);
 }
 
-function writeDict(obj: Record<string, unknown>, depth: number): string {
+/**
+ * The text to write for `original[key]` when `current` (already written as
+ * `currentText`) is unchanged from it: Python's text of the value as it was
+ * read, floats `1.0` included. Undefined when the app changed the value.
+ */
+function originalText(exact: ReturnType<typeof exactValues>, original: Record<string, unknown>, key: string, depth: number, currentText: string): string | undefined {
+  const entry = exact?.get(key);
+  if (entry === undefined) return undefined;
+  // The current value's units were counted already: these two writes of the same data count nothing.
+  const saved = unitsLeft;
+  try {
+    entry.js ??= write(original[key], depth);
+    if (entry.js !== currentText) return undefined;
+    if (entry.python === undefined) {
+      // The text passed the codec's caps when it was read: no caps again here.
+      const parsed = loads(entry.source, { exactFloats: true, maxDepth: 10_000, maxKeys: Infinity, maxLength: Infinity });
+      entry.python = write(entry.escaped ? Object.values(parsed as object)[0] : parsed, depth);
+    }
+    return entry.python;
+  } finally {
+    unitsLeft = saved;
+  }
+}
+
+/** One member of a dict at `depth` (its value one level down), from its original text when unchanged. */
+function writeMember(obj: Record<string, unknown>, k: string, depth: number, exact: ReturnType<typeof exactValues>, original: Record<string, unknown> | undefined): string {
+  const value = write(obj[k], depth);
+  return exact === undefined ? value : (originalText(exact, original!, k, depth, value) ?? value);
+}
+
+function writeDict(obj: Record<string, unknown>, depth: number, original?: Record<string, unknown>): string {
   let keys = sortedKeys(obj);
   for (const k of keys) {
     // Skipped `undefined` values must not count toward the 1-key escape check below.
@@ -159,19 +202,20 @@ function writeDict(obj: Record<string, unknown>, depth: number): string {
       break;
     }
   }
+  const exact = original === undefined ? undefined : exactValues(original);
   // Flask's TagDict: a dict with exactly one key that is a tag key gets escaped.
   if (keys.length === 1 && TAG_KEYS.has(keys[0]!)) {
     const k = keys[0]!;
     unit();
     unit();
     level(depth + 1);
-    return `{" di":{${quote(`${k}__`)}:${write(obj[k], depth + 2)}}}`;
+    return `{" di":{${quote(`${k}__`)}:${writeMember(obj, k, depth + 2, exact, original)}}}`;
   }
   let out = "{";
   let first = true;
   for (const k of keys) {
     unit();
-    out += `${first ? "" : ","}${quote(k)}:${write(obj[k], depth + 1)}`;
+    out += `${first ? "" : ","}${quote(k)}:${writeMember(obj, k, depth + 1, exact, original)}`;
     first = false;
   }
   return `${out}}`;
@@ -235,12 +279,23 @@ function write(value: unknown, depth: number): string {
     tagged(depth);
     return `{" u":"${value.hex}"}`;
   }
+  if (value instanceof PyFloat) return pyFloatRepr(value.value);
   if (value instanceof Date) {
     if (!Number.isFinite(value.getTime())) throw new UnserializableValueError("Date", "is an invalid Date");
     tagged(depth);
     return `{" d":"${httpDate(value)}"}`;
   }
   throw new UnserializableValueError(value.constructor?.name ?? "object");
+}
+
+/** Options of {@link dumps}. */
+export interface DumpsOptions {
+  /**
+   * The dict `loads` gave when the session was read. A top-level value the
+   * app left unchanged is written from the text it was read from, so that a
+   * Python float `1.0` (the number 1 in JavaScript) is written `1.0` again.
+   */
+  original?: Record<string, unknown>;
 }
 
 /**
@@ -254,13 +309,20 @@ function write(value: unknown, depth: number): string {
  * @example
  * dumps({ user: "Tom", cart: tuple(1, 2), at: new Date(0) });
  * // '{"at":{" d":"Thu, 01 Jan 1970 00:00:00 GMT"},"cart":{" t":[1,2]},"user":"Tom"}'
+ * const read = loads('{"ratio":1.0,"n":1}'); // { ratio: 1, n: 1 }
+ * dumps({ ...read, n: 2 }, { original: read }); // '{"n":2,"ratio":1.0}'
  */
-export function dumps(value: unknown): string {
+export function dumps(value: unknown, options?: DumpsOptions): string {
   if (value === undefined) throw new UnserializableValueError("undefined");
   // Re-entrancy guard: a Markup's __html__() is app code and could call dumps.
   const saved = unitsLeft;
   unitsLeft = 10_000;
   try {
+    const original = options?.original;
+    if (original !== undefined && typeof value === "object" && value !== null && isPlainObject(value)) {
+      level(0);
+      return writeDict(value as Record<string, unknown>, 0, original);
+    }
     return write(value, 0);
   } finally {
     unitsLeft = saved;

@@ -14,7 +14,8 @@ export type SessionkitErrorCode =
   | "STORE_UNAVAILABLE"
   | "SESSION_INTERRUPTED"
   | "HEADERS_SENT"
-  | "SESSION_DESTROYED";
+  | "SESSION_DESTROYED"
+  | "CSRF_REFUSED";
 
 /**
  * Base class of every sessionkit error.

@@ -11,10 +11,16 @@
 import { dumps } from "../codec/index.js";
 import { clone, isCloneable } from "./clone.js";
 
-/** Keys sessionkit writes in the data itself (Flask's wire names), hidden from keys()/entries(). */
+/**
+ * Keys sessionkit writes in the data itself, hidden from keys()/entries().
+ * Flask's wire names where Flask has one: `csrf_token` is Flask-WTF's, so a
+ * Flask app sharing the session sees the CSRF secret where Flask-WTF keeps
+ * its own (and Flask-WTF adopts it), and no key of sessionkit's.
+ */
 export const RESERVED_KEYS = Object.freeze({
   permanent: "_permanent",
   flashes: "_flashes",
+  csrf: "csrf_token",
   createdAt: "_sk_created",
   jti: "_sk_jti",
   user: "_sk_user",
@@ -104,10 +110,14 @@ export class SessionData {
     this.cleared = true;
   }
 
-  /** Whether the session holds nothing but machinery (Flask's `not session`: `_permanent` and flashes count). */
+  /**
+   * Whether the session holds nothing (Flask's `not session`: `_permanent`
+   * and flashes count). The creation time and the denylist id do not count;
+   * the user does: a logged-in session is not empty, even with no data.
+   */
   isEmpty(): boolean {
     if (this.values.size === 0) return true;
-    for (const key of this.values.keys()) if (!MACHINERY.has(key)) return false;
+    for (const key of this.values.keys()) if (key === RESERVED_KEYS.user || !MACHINERY.has(key)) return false;
     return true;
   }
 

@@ -9,6 +9,7 @@
  */
 import { tuple } from "../codec/index.js";
 import type { AppSessionData, SessionDataShape } from "./app-data.js";
+import { isCsrfSecret, maskCsrfToken, newCsrfSecret } from "./csrf-token.js";
 import { HeadersSentError } from "./errors.js";
 import { RESERVED, RESERVED_KEYS, SessionData } from "./session-data.js";
 import type { ModeState } from "./session-state.js";
@@ -151,7 +152,7 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
   /** Store a value (Flask's `session[key] = value`). */
   set<K extends Key<Data>>(key: K, value: Data[K]): this {
     this.#assertOpen();
-    if (RESERVED.has(key)) throw new TypeError(`sessionkit: "${key}" is reserved; use session.permanent or session.flash().`);
+    if (RESERVED.has(key)) throw new TypeError(`sessionkit: "${key}" is reserved; use session.permanent, session.flash() or session.csrfToken().`);
     if (value === undefined) this.#remove(key);
     else this.#write(key, value);
     return this;
@@ -258,6 +259,13 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
   }
 
   /**
+   * The flashes this request took out of the session (Flask's
+   * `request_ctx.flashes`): set by the first consumeFlashes() call, returned
+   * again by every later call of the same request.
+   */
+  #flashesTaken: [string, string][] | undefined;
+
+  /**
    * Queue a message for the next page (Flask's `flash`), stored as Flask
    * stores it so flashes cross between Flask and sessionkit.
    */
@@ -268,24 +276,40 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
     this.#write(RESERVED_KEYS.flashes, next);
   }
 
-  /** Take the queued flashes out of the session (Flask's `get_flashed_messages`). */
+  /**
+   * The queued flashes (Flask's `get_flashed_messages`). As in Flask, the
+   * first call of a request takes them out of the session, and every later
+   * call of the same request returns those same flashes again, whatever its
+   * filter; a message flashed after that first call waits for the next
+   * request. `categoryFilter` keeps only those categories (an empty list
+   * filters nothing, as in Flask).
+   *
+   * @example
+   * session.consumeFlashes({ categoryFilter: ["error"] }); // ["bad input"]
+   * session.consumeFlashes({ withCategories: true }); // [["info", "saved"], ["error", "bad input"]]
+   */
   consumeFlashes(options: ConsumeFlashesOptions & { withCategories: true }): [string, string][];
   consumeFlashes(options?: ConsumeFlashesOptions): string[];
   consumeFlashes(options: ConsumeFlashesOptions = {}): string[] | [string, string][] {
     this.#assertOpen();
     this.#accessed = true;
-    const data = this[INTERNALS].data;
-    if (!data.values.has(RESERVED_KEYS.flashes)) return [];
-    const list = data.read(RESERVED_KEYS.flashes);
-    this.#remove(RESERVED_KEYS.flashes);
-    const pairs: [string, string][] = [];
-    if (Array.isArray(list)) {
-      for (const item of list) {
-        if (Array.isArray(item) && item.length === 2) pairs.push([String(item[0]), String(item[1])]);
+    if (this.#flashesTaken === undefined) {
+      const taken: [string, string][] = [];
+      const data = this[INTERNALS].data;
+      if (data.values.has(RESERVED_KEYS.flashes)) {
+        const list = data.read(RESERVED_KEYS.flashes);
+        this.#remove(RESERVED_KEYS.flashes);
+        if (Array.isArray(list)) {
+          for (const item of list) {
+            if (Array.isArray(item) && item.length === 2) taken.push([String(item[0]), String(item[1])]);
+          }
+        }
       }
+      this.#flashesTaken = taken;
     }
-    const filtered = options.categoryFilter ? pairs.filter(([c]) => options.categoryFilter!.includes(c)) : pairs;
-    return options.withCategories ? filtered : filtered.map(([, message]) => message);
+    const filter = options.categoryFilter;
+    const pairs = filter && filter.length > 0 ? this.#flashesTaken.filter(([c]) => filter.includes(c)) : this.#flashesTaken;
+    return options.withCategories ? pairs.map(([c, m]): [string, string] => [c, m]) : pairs.map(([, m]) => m);
   }
 
   /**
@@ -294,7 +318,8 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
    * `cycle_key`). For a login use {@link login}, which also drops pre-login
    * data and records the user. In server-side mode the old id stays
    * readable, read-only, for `regenerateGraceSeconds`; the absolute timeout
-   * keeps its origin.
+   * keeps its origin. The CSRF secret is not kept: tokens issued before are
+   * refused, as after a login.
    *
    * @example
    * await session.regenerate(); // after a privilege change that keeps the data
@@ -303,6 +328,8 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
     this.#assertOpen();
     const keepData = options.keepData ?? true;
     if (!keepData) this.clear();
+    // A token known before the change (say, to whoever planted this session) must not be valid after it.
+    else this[INTERNALS].data.remove(RESERVED_KEYS.csrf);
     this[INTERNALS].regenerate = { keepData };
     this.#modified = true;
     this.#accessed = true;
@@ -359,6 +386,31 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
     internals.loggedIn = true;
     this.#modified = true;
     return Promise.resolve();
+  }
+
+  /**
+   * A CSRF token for a form or a request header: each call returns a new
+   * masked token (so a compressed page cannot leak it, BREACH), and every
+   * one verifies against the session's CSRF secret until that secret
+   * changes. The secret is made on the first call and kept in the session
+   * (under `csrf_token`, Flask-WTF's key, hidden from {@link keys});
+   * {@link login}, {@link regenerate}, {@link destroy} and {@link clear}
+   * drop it, so a token from before them is refused. Verify with the
+   * adapter's `csrfProtection`. Once the session is committed, a session
+   * that has a secret still gives tokens; making the secret throws
+   * HeadersSentError.
+   *
+   * @example
+   * res.send(`<form method="post"><input type="hidden" name="csrf_token" value="${req.session.csrfToken()}">…</form>`);
+   */
+  csrfToken(): string {
+    this.#accessed = true;
+    const stored = this[INTERNALS].data.values.get(RESERVED_KEYS.csrf);
+    if (isCsrfSecret(stored)) return maskCsrfToken(stored);
+    this.#assertOpen();
+    const secret = newCsrfSecret();
+    this.#write(RESERVED_KEYS.csrf, secret);
+    return maskCsrfToken(secret);
   }
 
   /**

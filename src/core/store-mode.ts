@@ -179,10 +179,10 @@ export class StoreMode implements Mode {
     if (session.modified) {
       // An emptied view is a change-set like any other (never a destroy, which would end a session
       // another request just logged in, or drop a key another request just set): the record keeps
-      // what others wrote, and the cookie is deleted as Flask deletes an emptied session's.
-      const emptied = data.values.size === 0;
+      // what others wrote, and the cookie is deleted as Flask deletes an emptied session's. A session
+      // that still has its user is not empty: only destroy() (or setUser(null)) ends a login.
+      const emptied = data.values.size === 0 && userId === undefined;
       const change = this.#changeSet(session, nowMs);
-      if (emptied && internals.userId === undefined) change.userId = null;
       const result = await this.#call("apply", nowMs, (ctx) => this.#store.apply(record.idHash, change, ctx));
       if (result !== "ok") throw this.#interrupted(result === "missing" ? "destroyed" : "regenerated", record);
       return emptied ? [this.#writer.delete(secure)] : this.#refreshCookie(session, record, nowMs, secure);
@@ -261,10 +261,25 @@ export class StoreMode implements Mode {
 
   async destroyAllForUser(userId: string, except: Session<any> | undefined, nowMs: number): Promise<number> {
     const store = this.#userIndex("destroyForUser");
-    // A request that came with an old id (in its grace window) means the session that id moved to.
     const record = except === undefined ? undefined : storeState(except).record;
-    const exceptHash = record?.frozen && record.successor !== undefined ? record.successor : record?.idHash;
+    const exceptHash = record === undefined ? undefined : await this.#current(record, nowMs);
     return this.#call("destroyForUser", nowMs, (ctx) => store.destroyForUser!(userId, exceptHash, ctx));
+  }
+
+  /**
+   * The id hash a loaded session lives under now: a request that came with an
+   * old id (in its grace window), or whose session another request rotated
+   * since it loaded, means the session that id moved to.
+   */
+  async #current(record: LoadedRecord, nowMs: number): Promise<string> {
+    let idHash = record.idHash;
+    for (let hop = 0; hop < 16; hop++) {
+      const current = idHash;
+      const stored = await this.#call("load", nowMs, (ctx) => this.#store.load(current, ctx));
+      if (stored?.frozen !== true || stored.successor === undefined) break;
+      idHash = stored.successor;
+    }
+    return idHash;
   }
 
   #userIndex(method: "listForUser" | "destroyForUser"): Store {

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Session } from "sessionkit";
+import { tuple } from "sessionkit/codec";
 
 function loaded(data: Record<string, unknown>): Session {
   return new Session(Object.assign(Object.create(null), data), false);
@@ -96,11 +97,27 @@ describe("Session as a dictionary", () => {
       ["message", "Hello"],
       ["success", "Saved"],
     ]);
-    assert.deepEqual(s.consumeFlashes(), []);
-    s.flash("a", "error");
-    s.flash("b", "info");
-    assert.deepEqual(s.consumeFlashes({ categoryFilter: ["info"] }), ["b"]);
     assert.equal(s.modified, true);
+  });
+
+  test("consumeFlashes takes the flashes once per request and returns them again, as get_flashed_messages (issue #16)", () => {
+    const s = new Session({ _flashes: [tuple("info", "saved"), tuple("error", "bad input")] }, false);
+    assert.deepEqual(s.consumeFlashes({ categoryFilter: ["error"] }), ["bad input"]);
+    assert.deepEqual(s.consumeFlashes({ categoryFilter: ["info"] }), ["saved"]);
+    assert.deepEqual(s.consumeFlashes(), ["saved", "bad input"]);
+    assert.deepEqual(s.consumeFlashes({ categoryFilter: [] }), ["saved", "bad input"], "an empty filter filters nothing");
+    assert.equal(s.has("_flashes"), false);
+    assert.equal(s.modified, true, "taking the flashes out changed the session");
+    // A flash queued after the first call waits for the next request.
+    s.flash("later", "info");
+    assert.deepEqual(s.consumeFlashes({ withCategories: true }), [
+      ["info", "saved"],
+      ["error", "bad input"],
+    ]);
+    const fresh = new Session(undefined, true);
+    assert.deepEqual(fresh.consumeFlashes(), []);
+    fresh.flash("queued after an empty read");
+    assert.deepEqual(fresh.consumeFlashes(), [], "the first call's (empty) answer holds for the whole request");
   });
 
   test("setUser validates its argument", () => {

@@ -66,6 +66,8 @@ class Visitor {
     const headers: Record<string, string> = {};
     if (this.#cookies.size > 0) headers.cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join("; ");
     if (form) headers["content-type"] = "application/x-www-form-urlencoded";
+    // A browser names the page's origin on every POST; csrfProtection() lets this site's through.
+    if (method !== "GET") headers.origin = new URL(this.url).origin;
     const response = await fetch(this.url + path, { method, headers, body: form ? new URLSearchParams(form).toString() : undefined, redirect: "manual" });
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(";");
@@ -96,6 +98,16 @@ export const SCENARIOS: Readonly<Record<string, (url: string) => Promise<void>>>
     const anonymous = await visitor.request("GET", "/");
     assert.equal(anonymous.status, 200);
     assert.match(await anonymous.text(), /not logged in/);
+
+    // Another site's form (login CSRF) is refused before the route runs, even with the right password.
+    const forged = await fetch(url + "/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://attacker.example" },
+      body: new URLSearchParams({ username: "ada", password: "correct horse battery staple" }).toString(),
+      redirect: "manual",
+    });
+    assert.equal(forged.status, 403);
+    assert.deepEqual(forged.headers.getSetCookie(), [], "no session for the attacker's login");
 
     const wrong = await visitor.request("POST", "/login", { username: "ada", password: "wrong" });
     assert.equal(wrong.status, 401);

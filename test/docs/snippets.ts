@@ -31,6 +31,7 @@ export const DOCUMENTS = [
   "docs/adapters.md",
   "docs/architecture.md",
   "docs/cli.md",
+  "docs/csrf.md",
   "docs/flask-format.md",
   "docs/flask-session.md",
   "docs/security-model.md",

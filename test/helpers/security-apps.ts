@@ -17,13 +17,13 @@ import { Hono } from "hono";
 import Koa from "koa";
 import { getRequestListener } from "@hono/node-server";
 import type { Session, SessionManager } from "../../src/index.js";
-import type { AdapterOptions } from "../../src/adapters/shared.js";
-import { withSessions as nodeSessions } from "../../src/adapters/node.js";
-import { withSessions as webSessions } from "../../src/adapters/web.js";
-import { sessionMiddleware as expressSessions } from "../../src/adapters/express.js";
-import { fastifySessions } from "../../src/adapters/fastify.js";
-import { sessionMiddleware as honoSessions, type SessionVariables } from "../../src/adapters/hono.js";
-import { sessionMiddleware as koaSessions } from "../../src/adapters/koa.js";
+import type { AdapterOptions, WebCsrfProtectionOptions } from "../../src/adapters/shared.js";
+import { csrfProtection as nodeCsrf, withSessions as nodeSessions } from "../../src/adapters/node.js";
+import { csrfProtection as webCsrf, withSessions as webSessions } from "../../src/adapters/web.js";
+import { csrfProtection as expressCsrf, sessionMiddleware as expressSessions } from "../../src/adapters/express.js";
+import { csrfProtection as fastifyCsrf, fastifySessions } from "../../src/adapters/fastify.js";
+import { csrfProtection as honoCsrf, sessionMiddleware as honoSessions, type SessionVariables } from "../../src/adapters/hono.js";
+import { csrfProtection as koaCsrf, sessionMiddleware as koaSessions } from "../../src/adapters/koa.js";
 
 const ALL = ["node", "web", "express", "fastify", "hono", "koa"] as const;
 
@@ -97,6 +97,14 @@ export interface MountOptions extends AdapterOptions {
   errors: unknown[];
   /** Let the framework print the errors it handles (off: they are only recorded). */
   logErrors?: boolean;
+  /**
+   * Mount the adapter's own `csrfProtection` (with these options) before the
+   * handler, after the framework's usual urlencoded form parser: Express's
+   * `express.urlencoded`, a Fastify content-type parser, a Koa body parser
+   * (what @fastify/formbody and @koa/bodyparser do); Hono and Web read the
+   * form themselves; node gets the field its handler parsed.
+   */
+  csrf?: WebCsrfProtectionOptions;
 }
 
 /** A node:http server (listening already when the framework listens itself), and how to close it when `server.close()` is not enough. */
@@ -115,24 +123,24 @@ const SERVER_OPTIONS: ServerOptions = { maxHeaderSize: 262_144 };
  * const { server } = await mount("fastify", sessions, () => "ok", { errors: [] });
  */
 export async function mount(adapter: AdapterName, sessions: SessionManager<any>, handler: AppHandler, options: MountOptions): Promise<Mounted> {
-  const { errors, logErrors = false, ...adapterOptions } = options;
+  const { errors, logErrors = false, csrf, ...adapterOptions } = options;
   const record = (error: unknown): void => {
     errors.push(error);
     if (logErrors) console.error(error);
   };
   switch (adapter) {
     case "node":
-      return { server: createServer(SERVER_OPTIONS, nodeApp(sessions, handler, adapterOptions)) };
+      return { server: createServer(SERVER_OPTIONS, nodeApp(sessions, handler, adapterOptions, csrf)) };
     case "web":
-      return { server: createServer(SERVER_OPTIONS, getRequestListener(webApp(sessions, handler, adapterOptions, record))) };
+      return { server: createServer(SERVER_OPTIONS, getRequestListener(webApp(sessions, handler, adapterOptions, record, csrf))) };
     case "express":
-      return { server: createServer(SERVER_OPTIONS, expressApp(sessions, handler, adapterOptions, errors, logErrors)) };
+      return { server: createServer(SERVER_OPTIONS, expressApp(sessions, handler, adapterOptions, errors, logErrors, csrf)) };
     case "fastify":
-      return fastifyApp(sessions, handler, adapterOptions, errors, logErrors);
+      return fastifyApp(sessions, handler, adapterOptions, errors, logErrors, csrf);
     case "hono":
-      return { server: createServer(SERVER_OPTIONS, getRequestListener(honoApp(sessions, handler, adapterOptions, record).fetch)) };
+      return { server: createServer(SERVER_OPTIONS, getRequestListener(honoApp(sessions, handler, adapterOptions, record, csrf).fetch)) };
     case "koa":
-      return { server: createServer(SERVER_OPTIONS, koaApp(sessions, handler, adapterOptions, errors, logErrors).callback()) };
+      return { server: createServer(SERVER_OPTIONS, koaApp(sessions, handler, adapterOptions, errors, logErrors, csrf).callback()) };
   }
 }
 
@@ -145,6 +153,18 @@ function normalize(answer: AppResponse | string): Answer {
   for (const [name, value] of Object.entries(answer.headers ?? {})) if (value !== undefined) headers[name] = value;
   return { ...answer, headers };
 }
+
+/** An urlencoded body as a body parser gives it: a null-prototype object, a field sent twice as an array. */
+function parseForm(text: string): Record<string, string | string[]> {
+  const out = Object.create(null) as Record<string, string | string[]>;
+  for (const [key, value] of new URLSearchParams(text)) {
+    const before = out[key];
+    out[key] = before === undefined ? value : [before, value].flat();
+  }
+  return out;
+}
+
+const isForm = (contentType: string | undefined): boolean => /^application\/x-www-form-urlencoded\b/i.test(contentType ?? "");
 
 function nodeHeaders(headers: IncomingMessage["headers"]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -194,11 +214,13 @@ function webBody(answer: Answer): BodyInit {
   });
 }
 
-function nodeApp(sessions: SessionManager<any>, handler: AppHandler, options: AdapterOptions) {
+function nodeApp(sessions: SessionManager<any>, handler: AppHandler, options: AdapterOptions, csrfOptions: WebCsrfProtectionOptions | undefined) {
+  const csrf = csrfOptions ? nodeCsrf(csrfOptions) : undefined;
   return nodeSessions(
     sessions,
     async (req, res) => {
       const body = await readBody(req);
+      if (csrf && !csrf(req, res, isForm(req.headers["content-type"]) ? parseForm(body).csrf_token : undefined)) return;
       const answer = normalize(await handler(requestOf("node", req.session, req.method ?? "GET", req.url ?? "/", nodeHeaders(req.headers), body)));
       res.statusCode = answer.status ?? 200;
       for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
@@ -210,10 +232,13 @@ function nodeApp(sessions: SessionManager<any>, handler: AppHandler, options: Ad
 }
 
 /** What a runtime (Bun, Deno, Workers) does with a handler that throws: log it, answer a bare 500. */
-function webApp(sessions: SessionManager<any>, handler: AppHandler, options: AdapterOptions, record: (error: unknown) => void) {
+function webApp(sessions: SessionManager<any>, handler: AppHandler, options: AdapterOptions, record: (error: unknown) => void, csrfOptions?: WebCsrfProtectionOptions) {
+  const csrf = csrfOptions ? webCsrf(csrfOptions) : undefined;
   const fetch = webSessions(
     sessions,
     async (request, session) => {
+      const refused = csrf ? await csrf(request, session) : undefined;
+      if (refused) return refused;
       const answer = normalize(await handler(requestOf("web", session, request.method, pathOf(request.url), webHeaders(request.headers), await request.text())));
       const headers = new Headers();
       for (const [name, value] of headerPairs(answer)) headers.append(name, value);
@@ -231,11 +256,12 @@ function webApp(sessions: SessionManager<any>, handler: AppHandler, options: Ada
   };
 }
 
-function expressApp(sessions: SessionManager<any>, handler: AppHandler, options: AdapterOptions, errors: unknown[], logErrors: boolean) {
+function expressApp(sessions: SessionManager<any>, handler: AppHandler, options: AdapterOptions, errors: unknown[], logErrors: boolean, csrf?: WebCsrfProtectionOptions) {
   const app = express();
   // Express's final handler prints every error unless env is "test".
   if (!logErrors) app.set("env", "test");
   app.use(expressSessions(sessions, options));
+  if (csrf) app.use(express.urlencoded({ extended: false }), expressCsrf(csrf));
   app.all(/.*/, async (req, res) => {
     const body = await readBody(req);
     const answer = normalize(await handler(requestOf("express", req.session, req.method, req.originalUrl, nodeHeaders(req.headers), body)));
@@ -252,7 +278,14 @@ function expressApp(sessions: SessionManager<any>, handler: AppHandler, options:
   return app;
 }
 
-async function fastifyApp(sessions: SessionManager<any>, handler: AppHandler, options: AdapterOptions, errors: unknown[], logErrors: boolean): Promise<Mounted> {
+async function fastifyApp(
+  sessions: SessionManager<any>,
+  handler: AppHandler,
+  options: AdapterOptions,
+  errors: unknown[],
+  logErrors: boolean,
+  csrf?: WebCsrfProtectionOptions,
+): Promise<Mounted> {
   // Fastify's own pino logger at level error, into a stream that records each line.
   const stream = {
     write(line: string): void {
@@ -267,7 +300,9 @@ async function fastifyApp(sessions: SessionManager<any>, handler: AppHandler, op
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
+  if (csrf) app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => done(null, parseForm(body as string)));
   await app.register(fastifySessions, { sessions, ...options });
+  if (csrf) app.addHook("preHandler", fastifyCsrf(csrf));
   app.all("*", async (request, reply) => {
     const body = typeof request.body === "string" ? request.body : "";
     const answer = normalize(await handler(requestOf("fastify", request.session, request.method, request.url, nodeHeaders(request.headers), body)));
@@ -280,9 +315,10 @@ async function fastifyApp(sessions: SessionManager<any>, handler: AppHandler, op
   return { server: app.server, close: () => app.close() };
 }
 
-function honoApp(sessions: SessionManager<any>, handler: AppHandler, options: AdapterOptions, record: (error: unknown) => void) {
+function honoApp(sessions: SessionManager<any>, handler: AppHandler, options: AdapterOptions, record: (error: unknown) => void, csrf?: WebCsrfProtectionOptions) {
   const app = new Hono<{ Variables: SessionVariables }>();
   app.use(honoSessions(sessions, options));
+  if (csrf) app.use(honoCsrf(csrf));
   app.all("*", async (c) => {
     const body = await c.req.text();
     const answer = normalize(await handler(requestOf("hono", c.get("session"), c.req.method, pathOf(c.req.url), c.req.header(), body)));
@@ -290,15 +326,16 @@ function honoApp(sessions: SessionManager<any>, handler: AppHandler, options: Ad
     for (const [name, value] of headerPairs(answer)) c.header(name, value, { append: true });
     return c.body(webBody(answer) as string);
   });
-  // Hono's default error handler, plus a record of the error.
+  // Hono's default error handler (an error with getResponse, as HTTPException, answers itself), plus a record of the error.
   app.onError((error, c) => {
     record(error);
+    if ("getResponse" in error && typeof error.getResponse === "function") return (error.getResponse as () => Response)();
     return c.text("Internal Server Error", 500);
   });
   return app;
 }
 
-function koaApp(sessions: SessionManager<any>, handler: AppHandler, options: AdapterOptions, errors: unknown[], logErrors: boolean) {
+function koaApp(sessions: SessionManager<any>, handler: AppHandler, options: AdapterOptions, errors: unknown[], logErrors: boolean, csrf?: WebCsrfProtectionOptions) {
   const app = new Koa();
   app.silent = !logErrors;
   // A listener replaces Koa's default logger; call it ourselves so `silent` still decides.
@@ -307,6 +344,14 @@ function koaApp(sessions: SessionManager<any>, handler: AppHandler, options: Ada
     app.onerror(error);
   });
   app.use(koaSessions(sessions, options));
+  if (csrf) {
+    // What @koa/bodyparser does for a form: the parsed fields on ctx.request.body.
+    app.use(async (ctx, next) => {
+      if (isForm(ctx.get("content-type"))) (ctx.request as { body?: unknown }).body = parseForm(await readBody(ctx.req));
+      await next();
+    });
+    app.use(koaCsrf(csrf));
+  }
   app.use(async (ctx) => {
     const body = await readBody(ctx.req);
     const answer = normalize(await handler(requestOf("koa", ctx.session, ctx.method, ctx.url, nodeHeaders(ctx.req.headers), body)));

@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import type { SessionManager } from "../../src/index.js";
 import type { Store } from "../../src/core/store.js";
 import { withSessions, type AdapterOptions, type SessionRequest } from "../../src/adapters/node.js";
+import type { WebCsrfProtectionOptions } from "../../src/adapters/shared.js";
 import { mount, type AdapterName, type AppHandler, type Mounted } from "./security-apps.js";
 
 export { ADAPTERS, type AdapterName, type AppHandler, type AppRequest, type AppResponse } from "./security-apps.js";
@@ -59,6 +60,8 @@ export interface TestApp {
 export interface StartOptions extends AdapterOptions {
   adapter?: AdapterName;
   logErrors?: boolean;
+  /** Mount the adapter's own csrfProtection with these options (see security-apps.ts). */
+  csrf?: WebCsrfProtectionOptions;
 }
 
 /**

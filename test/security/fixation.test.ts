@@ -99,10 +99,12 @@ describe("B. fixation: the tutorial and the documentation (no adapter choice)", 
     after(() => tutorial.close());
 
     it("R8 POST /login answers with a different id than the one the visitor had, and the old id is not logged in", async () => {
-      const anon = await send(tutorial.port, "/set");
+      // The login form: its CSRF token starts a session, the id the visitor has before logging in.
+      const anon = await send(tutorial.port, "/login");
       const before = cookieOf(anon)!;
-      assert.ok(before, "the demo route set a session");
-      const body = "username=alice&password=secret-pass";
+      assert.ok(before, "the login form set a session");
+      const token = /name="csrf_token" value="([A-Za-z0-9_-]+)"/.exec(anon.body)![1]!;
+      const body = `username=alice&password=secret-pass&csrf_token=${token}`;
       const login = await send(tutorial.port, "/login", {
         method: "POST",
         cookie: before,

@@ -36,7 +36,7 @@ async function isLive(sessions: SessionManager, cookie: string): Promise<boolean
 }
 
 function lifecycleTests(label: string, open: () => Promise<{ store: Store; close(): Promise<void> }>): void {
-  const withSessions = async (run: (sessions: SessionManager, store: Store) => Promise<void>, options: { now?: () => number; absoluteTimeout?: string } = {}) => {
+  const withManager = async (run: (sessions: SessionManager, store: Store) => Promise<void>, options: { now?: () => number; absoluteTimeout?: string } = {}) => {
     const { store, close } = await open();
     try {
       await run(createSessions({ secret: SECRET, store, ...options }), store);
@@ -46,7 +46,7 @@ function lifecycleTests(label: string, open: () => Promise<{ store: Store; close
   };
 
   it(`R20 a regenerate or login that loaded before a logout is refused and leaves no live session (${label})`, () =>
-    withSessions(async (sessions) => {
+    withManager(async (sessions) => {
       for (const call of ["regenerate", "login"] as const) {
         const cookie = await loggedIn(sessions);
         const inFlight = await sessions.load(cookie);
@@ -62,7 +62,7 @@ function lifecycleTests(label: string, open: () => Promise<{ store: Store; close
     }));
 
   it(`R69 two regenerates of one session leave one live successor, and a logout with the old id ends it (${label})`, () =>
-    withSessions(async (sessions) => {
+    withManager(async (sessions) => {
       const cookie = await loggedIn(sessions);
       const a = await sessions.load(cookie);
       const b = await sessions.load(cookie);
@@ -82,7 +82,7 @@ function lifecycleTests(label: string, open: () => Promise<{ store: Store; close
     }));
 
   it(`R67 a key another request deleted stays deleted after a regenerate that loaded it (${label})`, () =>
-    withSessions(async (sessions) => {
+    withManager(async (sessions) => {
       const cookie = await loggedIn(sessions, { sudo: true });
       const regenerating = await sessions.load(cookie);
       assert.equal(regenerating.get("sudo"), true);
@@ -100,7 +100,7 @@ function lifecycleTests(label: string, open: () => Promise<{ store: Store; close
 
   it(`R13 regenerate keeps the absolute timeout's origin; a login starts a new one (${label})`, () => {
     let nowMs = Date.UTC(2026, 0, 1);
-    return withSessions(
+    return withManager(
       async (sessions) => {
         let cookie = await loggedIn(sessions);
         // Regenerate every 20 minutes: the session still ends one hour after it began.

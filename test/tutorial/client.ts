@@ -40,6 +40,22 @@ export class Visitor {
     return this.send(path, { method: "POST", body, headers: { "content-type": contentType } });
   }
 
+  /**
+   * Submit a form as a browser does: GET `page` (by default `path` itself),
+   * take the CSRF token of its form, and POST it with `fields` to `path`,
+   * with this site's Origin.
+   */
+  async submit(path: string, fields: Record<string, string | string[]> = {}, page = path): Promise<Reply> {
+    const shown = await this.get(page);
+    const token = csrfTokenOf(shown.body);
+    if (token === undefined) throw new Error(`no form with a CSRF token on ${page} (status ${shown.status})`);
+    return this.send(path, {
+      method: "POST",
+      body: form({ ...fields, csrf_token: token }),
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(this.baseUrl).origin },
+    });
+  }
+
   async send(path: string, init: RequestInit): Promise<Reply> {
     const headers = new Headers(init.headers);
     if (this.cookie !== undefined) headers.set("cookie", this.cookie);
@@ -61,6 +77,16 @@ export class Visitor {
   get value(): string | undefined {
     return this.cookie?.slice(this.cookieName.length + 1);
   }
+}
+
+/**
+ * The CSRF token of the first form on a page, or undefined.
+ *
+ * @example
+ * const token = csrfTokenOf((await visitor.get("/login")).body);
+ */
+export function csrfTokenOf(body: string): string | undefined {
+  return /<input type="hidden" name="csrf_token" value="([A-Za-z0-9_-]+)">/.exec(body)?.[1];
 }
 
 /**
