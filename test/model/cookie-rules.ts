@@ -134,25 +134,27 @@ function commitAlts(w: CookieWorld, n: number, env: Env): Alt<CookieWorld>[] {
   const origin = v.cookie?.createdAtS ?? nowS;
 
   if (v.destroyed) return [ok("delete", "3 destroy: every cookie of the session is refused from now on", (x) => void (v.sid !== undefined && (x.sessions[v.sid]!.ended = true)))];
+  // Empty: no data and no user (a logged-in session is never empty: only destroy() or setUser(null) ends a login).
+  const empty = v.values.size === 0 && userFacts(v, env).userId === undefined;
+  // No data, and a user only from this request's setUser (no login, none loaded): undocumented, so the session
+  // may be written with its user (as a login would be) or count as empty (as a server-side plain write does).
+  const userOnly = v.values.size === 0 && v.login === undefined && v.loadedUser === undefined && typeof v.userSet === "string";
   if (v.regenerate !== undefined) {
     const end = (x: CookieWorld) => void (v.sid !== undefined && (x.sessions[v.sid]!.ended = true));
-    if (v.cleared && v.values.size === 0 && v.login === undefined) {
-      return [ok("delete", "regenerate({ keepData: false }) with nothing to keep ends the session, as a logout", end)];
-    }
+    if (v.cleared && empty) return [ok("delete", "regenerate({ keepData: false }) with nothing to keep ends the session, as a logout", end)];
+    // With nothing but a user set by setUser, the session may count as empty: then the regenerate ends it, as a logout.
+    const asEmpty = userOnly ? [ok("delete", "regenerate of a session with nothing but a user set by setUser: it may count as empty", end)] : [];
     if (stale) {
       const why = "3/4 a regenerate or login that lost to a destroy or another regenerate is refused or leaves nothing live";
-      return [rejected(why), ok("delete", why), ok("new", why, (x, value) => write(x, value, () => "dead", origin))];
+      return [...asEmpty, rejected(why), ok("delete", why), ok("new", why, (x, value) => write(x, value, () => "dead", origin))];
     }
     const rotated = (x: CookieWorld, value: string | undefined): boolean => {
       const gen = v.sid === undefined ? 0 : ++x.sessions[v.sid]!.gen;
       return write(x, value, () => gen, v.login !== undefined ? nowS : origin);
     };
     if (v.login !== undefined) return [ok("new", "5 login: a new cookie with only `keep` and the flashes, the user recorded, a new absolute origin", rotated)];
-    if (v.values.size === 0) {
-      const why = "regenerate of a session with no data: the old cookies are refused; no cookie, or a new one with no data, is sent";
-      return [ok("delete", why, end), ok("new", why, rotated)];
-    }
-    return [ok("new", "4 regenerate: a new cookie with the data; the older ones are refused; the absolute origin is kept", rotated)];
+    if (empty) return [ok("delete", "regenerate of an empty session: the old cookies are refused and no cookie is sent", end)];
+    return [...asEmpty, ok("new", "4 regenerate: a new cookie with the data; the older ones are refused; the absolute origin is kept", rotated)];
   }
   if (!v.modified) {
     // Lazy touch: a cookie signed touchAfter (a quarter) of the idle window ago is signed again, unchanged.
@@ -161,11 +163,10 @@ function commitAlts(w: CookieWorld, n: number, env: Env): Alt<CookieWorld>[] {
     return [ok("new", "7 lazy touch: an active visitor's cookie is signed again before it goes idle", (x, value) => write(x, value, () => c.gen, c.createdAtS))];
   }
   const plain = (x: CookieWorld, value: string | undefined) => write(x, value, (sid) => (v.cookie?.gen ?? x.sessions[sid]!.gen), origin);
-  if (v.values.size === 0) {
-    const why = "an emptied cookie session: the cookie is deleted, or replaced by one with no data";
-    return [ok("delete", why), ok("new", why, plain)];
-  }
-  return [ok("new", "1 a write is a new cookie with the request's data (the last cookie the browser keeps wins)", plain)];
+  if (empty) return [ok("delete", "an emptied cookie session (no data, no user): its cookie is deleted")];
+  const alts = [ok("new", "1 a write is a new cookie with the request's data (the last cookie the browser keeps wins)", plain)];
+  if (userOnly) alts.push(ok("delete", "a session with nothing but a user set by setUser may count as empty"));
+  return alts;
 }
 
 function destroyAllAlts(w: CookieWorld, user: string, except: number | undefined, env: Env): Alt<CookieWorld>[] {

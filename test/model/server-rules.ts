@@ -155,7 +155,8 @@ function commitAlts(w: ServerWorld, n: number, env: Env): Alt<ServerWorld>[] {
   }
   if (v.loaded === "frozen") return v.modified ? [rejected("4 the old id is read-only in its grace window")] : [ok("none", "a read through an old id writes nothing")];
   if (v.modified) {
-    const empty = v.values.size === 0;
+    // Empty: no data and no user (a logged-in session is never empty: only destroy() or setUser(null) ends a login).
+    const empty = v.values.size === 0 && userOf(v) === undefined;
     if (!live(s!, env)) {
       const alts: Alt<ServerWorld>[] = [rejected("3 a write cannot revive a destroyed or expired session")];
       if (empty) alts.push(ok("delete", "emptying a session that is already gone"));
@@ -163,20 +164,17 @@ function commitAlts(w: ServerWorld, n: number, env: Env): Alt<ServerWorld>[] {
     }
     if (s!.currentId !== v.id) return [rejected("4 the session was regenerated while this request ran: its old id is read-only")];
     const why = "1/2 the change-set lands; keys other requests changed survive";
-    // Undocumented, so either is allowed: a session left with no data may end or stay (empty); an emptied
-    // view that set no user may leave the session under its user or take it out of the index.
-    const users = v.userSet !== undefined ? [v.userSet ?? undefined] : empty ? [s!.userId, undefined] : [s!.userId];
-    const ends = applyChanges(s!.data, v).size === 0 ? [true, false] : [false];
-    return users.flatMap((userId) =>
-      ends.map((end) =>
-        ok(empty ? "delete" : "none", end ? `${why}; a session left empty ends` : why, (x) => {
-          const t = x.sessions[v.sid!]!;
-          t.data = applyChanges(t.data, v);
-          t.expiresAtMs = env.nowMs + idleMs(env);
-          t.userId = userId;
-          if (end) t.ended = true;
-        }),
-      ),
+    const userAfter = v.userSet !== undefined ? v.userSet ?? undefined : s!.userId;
+    // Undocumented, so either is allowed: a session left with no data and no user may end, or stay empty.
+    const ends = applyChanges(s!.data, v).size === 0 && userAfter === undefined ? [true, false] : [false];
+    return ends.map((end) =>
+      ok(empty ? "delete" : "none", end ? `${why}; a session left empty ends` : why, (x) => {
+        const t = x.sessions[v.sid!]!;
+        t.data = applyChanges(t.data, v);
+        t.expiresAtMs = env.nowMs + idleMs(env);
+        t.userId = userAfter;
+        if (end) t.ended = true;
+      }),
     );
   }
   const touch = v.loadedExpiresAtMs - env.nowMs <= idleMs(env) * (1 - TOUCH_AFTER) && live(s!, env) && s!.currentId === v.id;

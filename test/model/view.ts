@@ -39,6 +39,8 @@ export interface View {
   cookie: LoadedCookie | undefined;
   /** Cookie mode: destroyAllForUser spared this session (its user counts as authenticated again). */
   reauthenticated?: boolean;
+  /** The flashes the first consumeFlashes() of this request took out (Flask returns them again to every later call). */
+  flashesTaken?: string[];
 }
 
 /** Cookie mode: the loaded cookie's generation (see cookie-rules.ts), login time, absolute-timeout origin and signing time. */
@@ -93,7 +95,14 @@ export function copyData(data: Map<string, Value>): Map<string, Value> {
 
 /** A deep copy of a view. */
 export function copyView(v: View): View {
-  return { ...v, values: copyData(v.values), dirty: new Set(v.dirty), regenerate: v.regenerate && { ...v.regenerate }, cookie: v.cookie && { ...v.cookie } };
+  return {
+    ...v,
+    values: copyData(v.values),
+    dirty: new Set(v.dirty),
+    regenerate: v.regenerate && { ...v.regenerate },
+    cookie: v.cookie && { ...v.cookie },
+    flashesTaken: v.flashesTaken && [...v.flashesTaken],
+  };
 }
 
 function write(v: View, key: string, value: Value): void {
@@ -147,9 +156,11 @@ export function applyOp(v: View, o: Op, value: number, userName: (u: 0 | 1) => s
       write(v, FLASHES, [...((v.values.get(FLASHES) as string[] | undefined) ?? []), `m${value}`]);
       return undefined;
     case "consumeFlashes": {
-      const list = v.values.get(FLASHES) as string[] | undefined;
-      remove(v, FLASHES);
-      return list ? [...list] : [];
+      if (v.flashesTaken === undefined) {
+        v.flashesTaken = [...((v.values.get(FLASHES) as string[] | undefined) ?? [])];
+        remove(v, FLASHES);
+      }
+      return [...v.flashesTaken];
     }
     case "setUser":
       v.userSet = o.user === null ? null : userName(o.user);
