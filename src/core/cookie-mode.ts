@@ -77,6 +77,7 @@ export class CookieMode implements Mode {
       jti: typeof jti === "string" ? jti : undefined,
       userId: typeof user === "string" ? user : undefined,
       authAtMs: typeof authAt === "number" ? authAt : undefined,
+      original: data,
     };
     internals.state = state;
     return session;
@@ -101,18 +102,18 @@ export class CookieMode implements Mode {
     // A login's own keys come first: a login of an empty session still writes a cookie.
     if (native && internals.loggedIn && !internals.destroyed) this.#stampUser(internals, state, nowMs);
     if (internals.destroyed || data.isEmpty()) {
-      return session.modified || internals.destroyed ? [this.#writer.delete(state.secure)] : [];
+      return Session.isModified(session) || internals.destroyed ? [this.#writer.delete(state.secure)] : [];
     }
     const permanent = data.isPermanent(internals.defaultPermanent);
     const resign = state.secretIndex > 0;
     const nowSeconds = Math.floor(nowMs / 1000);
     const idleRefresh = this.#idleRefreshSeconds !== undefined && state.signedAtSeconds !== undefined && nowSeconds - state.signedAtSeconds >= this.#idleRefreshSeconds;
-    if (!(session.modified || (permanent && this.#o.refreshEachRequest) || resign || idleRefresh)) return [];
+    if (!(Session.isModified(session) || (permanent && this.#o.refreshEachRequest) || resign || idleRefresh)) return [];
     if (resign) this.#emit({ type: "resigned", secretIndex: state.secretIndex });
     const values = data.values;
     if (permanent && !values.has(RESERVED_KEYS.permanent)) values.set(RESERVED_KEYS.permanent, true);
     if (native) this.#stamp(internals, state, nowMs);
-    const value = this.#codec.encode(data.plain(), { nowSeconds });
+    const value = this.#codec.encode(data.plain(), { nowSeconds, original: state.original });
     return [this.#writer.set(value, permanent, nowMs, state.secure)];
   }
 

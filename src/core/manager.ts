@@ -181,7 +181,7 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
     const internals = sessionInternals(session);
     if (internals.outOfScope) return [];
     if (status !== undefined && status >= 500 && !this.options.saveOnServerError && !internals.destroyed) {
-      if (session.modified) this.#emit({ type: "not_saved", reason: "server_error_status" });
+      if (Session.isModified(session)) this.#emit({ type: "not_saved", reason: "server_error_status" });
       return [];
     }
     return this.#mode.save(session, this.options.now());

@@ -17,6 +17,8 @@ export interface CookieState {
   readonly jti: string | undefined;
   readonly userId: string | undefined;
   readonly authAtMs: number | undefined;
+  /** The decoded cookie as the codec returned it: values the app did not change are written back from it exactly (a Python float 1.0 stays 1.0). */
+  readonly original: Record<string, unknown> | undefined;
 }
 
 /** Store mode's per-session facts. */

@@ -240,6 +240,8 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
    * value in place, as in Flask (before the commit, which throws HeadersSentError after).
    */
   get modified(): boolean {
+    // Reading it is reading the session, as in Flask (the response varies by cookie).
+    this.#accessed = true;
     return this.#modified;
   }
 
@@ -444,6 +446,11 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
     this[INTERNALS].userId = userId;
     this.#modified = true;
     this.#accessed = true;
+  }
+
+  /** @internal Whether the request changed the session, for the modes (not a read: no `Vary`). */
+  static isModified(session: Session<any>): boolean {
+    return session.#modified;
   }
 
   /**

@@ -139,7 +139,7 @@ export class StoreMode implements Mode {
     const { secure } = state;
     const record = state.record;
     const data = internals.data;
-    const deletion = (): string[] => (state.hadCookie || session.modified ? [this.#writer.delete(secure)] : []);
+    const deletion = (): string[] => (state.hadCookie || Session.isModified(session) ? [this.#writer.delete(secure)] : []);
 
     if (internals.destroyed) {
       if (record) {
@@ -157,7 +157,7 @@ export class StoreMode implements Mode {
     if (internals.regenerate) {
       if (record === undefined) {
         // Nothing stored yet (a login from a fresh session): a plain create.
-        if (data.values.size === 0 && userId === undefined) return deletion();
+        if (data.values.size === 0 && userId === undefined) return state.hadCookie ? [this.#writer.delete(secure)] : [];
         const id = await this.#create(session, nowMs, userId);
         this.#emit({ type: "regenerated" });
         return [this.#cookie(id, session, nowMs, secure)];
@@ -168,20 +168,20 @@ export class StoreMode implements Mode {
     }
 
     if (record === undefined) {
-      if (data.values.size === 0) return session.modified && state.hadCookie ? deletion() : [];
-      if (!session.modified) return [];
+      if (data.values.size === 0) return Session.isModified(session) && state.hadCookie ? deletion() : [];
+      if (!Session.isModified(session)) return [];
       return [this.#cookie(await this.#create(session, nowMs, userId), session, nowMs, secure)];
     }
     if (record.frozen) {
-      if (session.modified) throw this.#interrupted("regenerated", record);
+      if (Session.isModified(session)) throw this.#interrupted("regenerated", record);
       return [];
     }
-    if (session.modified) {
+    if (Session.isModified(session)) {
       // An emptied view is a change-set like any other (never a destroy, which would end a session
       // another request just logged in, or drop a key another request just set): the record keeps
       // what others wrote, and the cookie is deleted as Flask deletes an emptied session's. A session
       // that still has its user is not empty: only destroy() (or setUser(null)) ends a login.
-      const emptied = data.values.size === 0 && userId === undefined;
+      const emptied = onlyPermanence(data.values) && userId === undefined;
       const change = this.#changeSet(session, nowMs);
       const result = await this.#call("apply", nowMs, (ctx) => this.#store.apply(record.idHash, change, ctx));
       if (result !== "ok") throw this.#interrupted(result === "missing" ? "destroyed" : "regenerated", record);
@@ -288,6 +288,15 @@ export class StoreMode implements Mode {
     }
     return this.#store;
   }
+}
+
+/**
+ * Whether a session holds nothing but its permanence: Flask-Session deletes
+ * such a session (its `_permanent` is machinery written for every session
+ * when SESSION_PERMANENT is on), and so does store mode.
+ */
+function onlyPermanence(values: ReadonlyMap<string, unknown>): boolean {
+  return values.size === 0 || (values.size === 1 && values.has(RESERVED_KEYS.permanent));
 }
 
 /** A store-mode session's state; a session from another manager or mode is a programming error. */

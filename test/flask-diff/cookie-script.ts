@@ -87,7 +87,7 @@ export interface ScriptOptions extends OpOptions {
 }
 
 /** The options that keep the generator on what sessionkit and Flask agree on. */
-export const AGREED: ScriptOptions = { integralFloats: false, modifiedAlone: false, nonCanonicalSignature: false };
+export const AGREED: ScriptOptions = { integralFloats: true, modifiedAlone: true, nonCanonicalSignature: false };
 
 const T0 = 1_700_000_000_000;
 const SECRET = "diff-secret-0123456789abcdef-0123456789";
