@@ -141,7 +141,11 @@ function commitAlts(w: CookieWorld, n: number, env: Env): Alt<CookieWorld>[] {
   const userOnly = v.values.size === 0 && v.login === undefined && v.loadedUser === undefined && typeof v.userSet === "string";
   if (v.regenerate !== undefined) {
     const end = (x: CookieWorld) => void (v.sid !== undefined && (x.sessions[v.sid]!.ended = true));
-    if (v.cleared && empty) return [ok("delete", "regenerate({ keepData: false }) with nothing to keep ends the session, as a logout", end)];
+    if (v.cleared && empty) {
+      const logout = ok("delete", "regenerate({ keepData: false }) with nothing to keep ends the session, as a logout", end);
+      // A session another request already ended or regenerated may also refuse it.
+      return stale ? [logout, rejected("3/4 the session was already ended or regenerated")] : [logout];
+    }
     // With nothing but a user set by setUser, the session may count as empty: then the regenerate ends it, as a logout.
     const asEmpty = userOnly ? [ok("delete", "regenerate of a session with nothing but a user set by setUser: it may count as empty", end)] : [];
     if (stale) {

@@ -139,7 +139,7 @@ function commitAlts(w: ServerWorld, n: number, env: Env): Alt<ServerWorld>[] {
   if (v.regenerate !== undefined) {
     if (v.loaded === "frozen") return [rejected("4 the old id is read-only: a regenerate through it is refused")];
     if (v.loaded === "fresh") {
-      if (v.values.size === 0 && userOf(v) === undefined) return [ok("delete", "regenerate of an empty fresh session stores nothing")];
+      if (v.values.size === 0 && userOf(v) === undefined) return [ok(v.sent !== undefined ? "delete" : "none", "regenerate of an empty fresh session stores nothing")];
       return [create("5 login / regenerate of a fresh session creates one under a new id")];
     }
     // regenerate({ keepData: false }) with nothing to keep (no data, no user) is an emptied session: below.
