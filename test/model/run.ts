@@ -77,7 +77,7 @@ export async function runModel(kind: OpenedKind, options: ModelRunOptions): Prom
   });
   if (!details.failed || last === undefined) return { runs, seed };
   const path = details.counterexamplePath ?? "";
-  const replay = `seed ${seed}, path "${path}" (MODEL_SEED=${seed} MODEL_PATH="${path}" MODEL_STORE=${kind.name})`;
+  const replay = `seed ${seed}, path "${path}" (MODEL_SEED=${seed} MODEL_PATH="${path}" MODEL_STORE=${kind.name} MODEL_ACTIONS=${options.maxActions})`;
   return { runs, seed, failure: { message: last.message, signature: last.signature, path, repro: last.script.render(last.title, last.message, replay) } };
 }
 
