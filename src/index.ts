@@ -25,6 +25,7 @@ export {
   HeadersSentError,
   type SessionkitErrorCode,
 } from "./core/errors.js";
+export { describeStoreCause, errorClassName, type StoreCause } from "./core/store-cause.js";
 export { PayloadTooLargeError, UnserializableValueError, type PayloadLimit } from "./codec/index.js";
 export {
   checkCsrf,

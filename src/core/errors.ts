@@ -4,6 +4,7 @@
  * Messages say what to change. They never contain a secret, a cookie value or
  * a session id: the constructor takes only what is safe to print.
  */
+import { describeStoreCause, type StoreCause } from "./store-cause.js";
 
 /** Stable codes: match on these (or on the class), never on the message. */
 export type SessionkitErrorCode =
@@ -111,7 +112,7 @@ export class StoreError extends SessionkitError {
       "STORE_UNAVAILABLE",
       timedOut
         ? `sessionkit: the ${storeName} store did not answer \`${operation}\` in time${mayHaveApplied ? " (the write may or may not have been applied)" : ""}; check that it is up and reachable, or raise \`storeTimeoutMs\`.`
-        : `sessionkit: the ${storeName} store failed on \`${operation}\`: ${describeCause(cause)}. Check that it is up and reachable.`,
+        : failedMessage(storeName, operation, describeStoreCause(cause)),
       { cause },
     );
     this.storeName = storeName;
@@ -159,11 +160,8 @@ export class HeadersSentError extends SessionkitError {
   }
 }
 
-/** A short, safe description of a cause: its class and code, never its message (which may hold a key or id). */
-function describeCause(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return typeof code === "string" ? `${cause.name} (${code})` : cause.name;
-  }
-  return typeof cause;
+/** The message of a failed call: the cause in words (never a driver's message, which may hold a key or id). */
+function failedMessage(storeName: string, operation: string, cause: StoreCause): string {
+  const advice = cause.known ? "" : " Check that it is up and reachable.";
+  return `sessionkit: the ${storeName} store failed on \`${operation}\`: ${cause.text}.${advice}`;
 }

@@ -6,7 +6,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -32,7 +32,7 @@ interface Run {
 /** Run the CLI (bounded: killed after 30 s). */
 function cli(args: string[]): Promise<Run> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SESSION_STORE: "" } });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SESSION_STORE: "", SESSION_STORE_PREFIX: "", SECRET_KEY: "", SESSION_FORMAT: "" } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -221,10 +221,12 @@ describe("sessions CLI: usage", () => {
     assert.ok(!badUrl.stderr.includes("secret-password"), "the URL is never echoed");
   });
 
-  it("a store that cannot be opened is exit 70, naming the error class only", async () => {
-    const r = await cli(["sessions", "list", "--store", `sqlite:${join(dir, "missing.db")}`]);
-    assert.equal(r.code, 70);
-    assert.match(r.stderr, /could not open the store: SqliteError \(SQLITE_CANTOPEN\)/);
+  it("a store that cannot be opened is exit 69, with the cause in words, and nothing is created", async () => {
+    const missing = join(dir, "missing.db");
+    const r = await cli(["sessions", "list", "--store", `sqlite:${missing}`]);
+    assert.equal(r.code, 69);
+    assert.equal(r.stderr.trim(), `sessionkit sessions: could not open the sqlite store at ${missing} (table sessionkit_sessions): no such file or folder (ENOENT): create it, or correct the path`);
+    assert.equal(existsSync(missing), false, "no empty database was made");
   });
 
   it("the prune progress frame moves its marker and shows count and rate", () => {
