@@ -55,7 +55,11 @@ export class TestClock {
 export interface OpenedKind {
   name: KindName;
   mode: "server" | "cookie";
-  /** The real store of a run (a fresh one, or the shared one: ids are random and user names carry a per-run suffix). */
+  /**
+   * The real store of a run: a fresh one (memory), one under a fresh key
+   * prefix (Redis), or the shared one (a SQLite file, a PostgreSQL table, a
+   * directory: ids are random and user names carry a per-run suffix).
+   */
   storeForRun(): Store;
   close(): Promise<void>;
 }
@@ -92,14 +96,17 @@ export async function kindUnavailable(name: KindName): Promise<string | undefine
 
 const label = (): string => `sk_model_${process.pid}_${randomBytes(4).toString("hex")}`;
 
-async function openRedis(): Promise<{ store: Store; close(): Promise<void> }> {
+/** The shared Redis, each run under its own random key prefix (all under one prefix per opening, removed on close). */
+async function openRedis(): Promise<{ storeForRun(): Store; close(): Promise<void> }> {
   const client = createClient({ url: "redis://127.0.0.1:6379", socket: { connectTimeout: 2_000 } });
   client.on("error", () => {});
   await client.connect();
   const prefix = `${label()}:`;
-  const store = new RedisStore({ client, prefix: `${prefix}s:`, userPrefix: `${prefix}u:` });
   return {
-    store,
+    storeForRun: () => {
+      const run = `${prefix}${randomBytes(4).toString("hex")}:`;
+      return new RedisStore({ client, prefix: `${run}s:`, userPrefix: `${run}u:` });
+    },
     close: async () => {
       const keys: string[] = [];
       for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...(Array.isArray(batch) ? batch : [batch]));
@@ -134,14 +141,10 @@ export async function openKind(name: KindName): Promise<OpenedKind> {
       const dir = mkdtempSync(join(tmpdir(), "sk-model-files-"));
       return shared(new FileStore({ directory: dir, fsync: false }), async () => rmSync(dir, { recursive: true, force: true }));
     }
-    case "redis": {
-      const { store, close } = await openRedis();
-      return shared(store, close);
-    }
-    case "cookie-redis": {
-      const { store, close } = await openRedis();
-      return shared(store, close, "cookie");
-    }
+    case "redis":
+      return { name, mode: "server", ...(await openRedis()) };
+    case "cookie-redis":
+      return { name, mode: "cookie", ...(await openRedis()) };
     case "postgres": {
       const pool = new pg.Pool({ host: "127.0.0.1", port: 5432, user: "postgres", database: "test", max: 4 });
       pool.on("error", () => {});
