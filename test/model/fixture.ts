@@ -30,6 +30,11 @@ export type KindName = (typeof KINDS)[number];
 export const SECRET = "model-test-secret-0123456789abcdef-0123456789";
 /** Core's deadline per store call in the model test: short, so a paused store costs little real time. */
 export const STORE_TIMEOUT_MS = 50;
+/**
+ * The deadline of a printed regression test: long, since it has no model to
+ * tell a slow machine's timeout from a bug (a pause there costs this much).
+ */
+export const REPRO_STORE_TIMEOUT_MS = 1_000;
 /** Where every run's clock starts (a whole second, so cookie timestamps and the model agree). */
 export const CLOCK_START_MS = Date.UTC(2026, 11, 3, 12, 0, 0);
 
@@ -167,7 +172,14 @@ export async function openKind(name: KindName): Promise<OpenedKind> {
  * @example
  * const sessions = runSessions("memory", "server", config, clock, new FaultyStore(new MemoryStore(), 160), events.push.bind(events));
  */
-export function runSessions(mode: "server" | "cookie", config: ModelConfig, clock: TestClock, store: Store, onEvent: (e: SessionEvent) => void): SessionManager {
+export function runSessions(
+  mode: "server" | "cookie",
+  config: ModelConfig,
+  clock: TestClock,
+  store: Store,
+  onEvent: (e: SessionEvent) => void,
+  storeTimeoutMs: number = STORE_TIMEOUT_MS,
+): SessionManager {
   return createSessions({
     secret: SECRET,
     ...(mode === "server" ? { store } : { revocation: { store }, format: config.format }),
@@ -176,7 +188,7 @@ export function runSessions(mode: "server" | "cookie", config: ModelConfig, cloc
     idleTimeout: config.idleSeconds,
     ...(config.absoluteSeconds !== undefined ? { absoluteTimeout: config.absoluteSeconds } : {}),
     regenerateGraceSeconds: config.graceSeconds,
-    storeTimeoutMs: STORE_TIMEOUT_MS,
+    storeTimeoutMs,
     onEvent,
   });
 }
@@ -199,6 +211,6 @@ export async function commit(sessions: SessionManager, session: Session): Promis
  * @example
  * const store = faulty(new MemoryStore());
  */
-export function faulty(store: Store): FaultyStore {
-  return new FaultyStore(store, STORE_TIMEOUT_MS * 0.8);
+export function faulty(store: Store, storeTimeoutMs: number = STORE_TIMEOUT_MS): FaultyStore {
+  return new FaultyStore(store, storeTimeoutMs * 0.8);
 }

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { hashSessionId, type Session, type SessionEvent, type SessionManager } from "../../src/index.js";
-import { SECRET, TestClock, faulty, openKind, runSessions, type KindName, type OpenedKind } from "./fixture.js";
+import { REPRO_STORE_TIMEOUT_MS, SECRET, STORE_TIMEOUT_MS, TestClock, faulty, openKind, runSessions, type KindName, type OpenedKind } from "./fixture.js";
 import type { FaultyStore } from "./fault-store.js";
 import { byEntry } from "./server-rules.js";
 import { cookieOutcome, failed, matches, show, type CommitOutcome, type DestroyAllOutcome, type ListOutcome, type LoadOutcome, type Outcome } from "./outcome.js";
@@ -34,23 +34,24 @@ export interface Fixture {
  * @example
  * const f = runFixture(await openKind("memory"), config);
  */
-export function runFixture(kind: OpenedKind, config: ModelConfig): Fixture {
+export function runFixture(kind: OpenedKind, config: ModelConfig, storeTimeoutMs: number = STORE_TIMEOUT_MS): Fixture {
   const clock = new TestClock();
-  const store = faulty(kind.storeForRun());
+  const store = faulty(kind.storeForRun(), storeTimeoutMs);
   const events: SessionEvent[] = [];
-  const sessions = runSessions(kind.mode, config, clock, store, (e) => events.push(e));
+  const sessions = runSessions(kind.mode, config, clock, store, (e) => events.push(e), storeTimeoutMs);
   return { kind, sessions, clock, store, jar: [undefined, undefined, undefined], issued: [], events, close: () => store.recover() };
 }
 
 /**
- * A run on a kind of storage of its own (what a regression test opens).
+ * A run on a kind of storage of its own (what a regression test opens), with
+ * a long store deadline: a regression test has no model to excuse a slow call.
  *
  * @example
  * const f = await openFixture("memory", { idleSeconds: 600, absoluteSeconds: undefined, graceSeconds: 60, format: "signed" });
  */
 export async function openFixture(name: KindName, config: ModelConfig): Promise<Fixture> {
   const kind = await openKind(name);
-  const f = runFixture(kind, config);
+  const f = runFixture(kind, config, REPRO_STORE_TIMEOUT_MS);
   return {
     ...f,
     close: async () => {
