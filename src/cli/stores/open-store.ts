@@ -1,7 +1,7 @@
 /**
  * Turn a `--store` URL into a store for the CLI's `sessions` commands:
- * `sqlite:path`, `redis://…` (or `rediss://`), `postgres://…` (or
- * `postgresql://`), `file:path`. Each driver is imported only when its URL is
+ * `sqlite:path`, `redis://…` (or `rediss://`), `flask-session+redis://…`,
+ * `postgres://…` (or `postgresql://`), `file:path`. Each driver is imported only when its URL is
  * used, so the CLI needs none of them installed to run the others.
  *
  * Never print the URL: it may hold a password. Errors name the scheme only.
@@ -75,6 +75,8 @@ export interface StoreUrlOptions {
   prefix?: string | undefined;
   /** Redis key prefix of the user index (RedisStore `userPrefix`). */
   userPrefix?: string | undefined;
+  /** FlaskSessionRedisStore `metaPrefix` (sessionkit's metadata beside Flask-Session's records). */
+  metaPrefix?: string | undefined;
 }
 
 /**
@@ -83,8 +85,9 @@ export interface StoreUrlOptions {
  * @example
  * storeKind("postgresql://localhost/app"); // "postgres"
  */
-export function storeKind(url: string): "sqlite" | "redis" | "postgres" | "file" | undefined {
+export function storeKind(url: string): "sqlite" | "redis" | "flask-session" | "postgres" | "file" | undefined {
   if (url.startsWith("sqlite:")) return "sqlite";
+  if (url.startsWith("flask-session+redis://") || url.startsWith("flask-session+rediss://")) return "flask-session";
   if (url.startsWith("redis://") || url.startsWith("rediss://")) return "redis";
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return "postgres";
   if (url.startsWith("file:")) return "file";
@@ -132,9 +135,9 @@ function notAStore(url: string): UsageError | undefined {
 export function storeWhere(url: string): string {
   const kind = storeKind(url);
   if (kind === "sqlite" || kind === "file") return url.slice(kind.length + 1).replace(/^\/\//, "");
-  if (kind === "redis" || kind === "postgres") {
-    const parsed = serverUrl(url);
-    return `${parsed.hostname}:${parsed.port || (kind === "redis" ? 6379 : 5432)}`;
+  if (kind === "redis" || kind === "flask-session" || kind === "postgres") {
+    const parsed = serverUrl(kind === "flask-session" ? url.slice("flask-session+".length) : url);
+    return `${parsed.hostname}:${parsed.port || (kind === "postgres" ? 5432 : 6379)}`;
   }
   return "?";
 }
@@ -173,13 +176,14 @@ async function importDriver<T>(name: string, load: () => Promise<T>): Promise<T>
  *
  * @example
  * const { store, close } = await openStore("sqlite:./sessions.db");
- * try { console.log(await store.list?.({ limit: 10 })); } finally { await close(); }
+ * try { console.log(await store.list?.({ nowMs: Date.now(), limit: 10 })); } finally { await close(); }
  */
 export async function openStore(url: string, options: StoreUrlOptions = {}): Promise<OpenedStore> {
   const refused = notAStore(url);
   if (refused) throw refused;
   const kind = storeKind(url);
   if (kind === "redis" || kind === "postgres") serverUrl(url);
+  if (kind === "flask-session") serverUrl(url.slice("flask-session+".length));
   const table = options.table === undefined ? {} : { table: options.table };
   switch (kind) {
     case "sqlite": {
@@ -208,6 +212,15 @@ export async function openStore(url: string, options: StoreUrlOptions = {}): Pro
       const prefixes = { ...(options.prefix === undefined ? {} : { prefix: options.prefix }), ...(options.userPrefix === undefined ? {} : { userPrefix: options.userPrefix }) };
       return { store: guarded(new RedisStore({ client, ...prefixes })), kind, close: async () => void client.destroy() };
     }
+    case "flask-session": {
+      const { createClient } = await importDriver("redis", () => import("redis"));
+      const { FlaskSessionRedisStore } = await import("../../stores/flask-session.js");
+      const client = createClient({ url: url.slice("flask-session+".length), socket: { reconnectStrategy: false, connectTimeout: 5_000 } });
+      client.on("error", () => {}); // surfaced by the commands themselves, class and code only
+      await client.connect();
+      const prefixes = { ...(options.prefix === undefined ? {} : { keyPrefix: options.prefix }), ...(options.metaPrefix === undefined ? {} : { metaPrefix: options.metaPrefix }) };
+      return { store: guarded(new FlaskSessionRedisStore({ client, ...prefixes })), kind, close: async () => void client.destroy() };
+    }
     case "postgres": {
       const { default: pg } = await importDriver("pg", () => import("pg"));
       const { PostgresStore } = await import("../../stores/postgres.js");
@@ -224,6 +237,6 @@ export async function openStore(url: string, options: StoreUrlOptions = {}): Pro
       return { store: guarded(new FileStore({ directory })), kind, close: async () => {} };
     }
     default:
-      throw new UsageError("--store must be sqlite:PATH, redis://…, postgres://… or file:DIR");
+      throw new UsageError("--store must be sqlite:PATH, redis://…, flask-session+redis://…, postgres://… or file:DIR");
   }
 }
