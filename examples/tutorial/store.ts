@@ -35,7 +35,7 @@ export class UnknownStoreError extends Error {
   readonly code = "TUTORIAL_UNKNOWN_STORE";
   constructor() {
     super(
-      "tutorial: SESSION_STORE: use sqlite, sqlite:PATH, memory, cookie, redis://HOST:PORT, flask-session+redis://HOST:PORT, postgres://USER@HOST/DB or file:DIRECTORY.",
+      "tutorial: SESSION_STORE: use sqlite, sqlite:PATH, memory, cookie, redis://HOST:PORT, flask-session+redis://HOST:PORT, postgres://USER@HOST/DB, mysql://USER@HOST/DB, memcached://HOST:PORT or file:DIRECTORY.",
     );
     this.name = "UnknownStoreError";
   }
@@ -70,6 +70,8 @@ export async function openStore(spec: string, prefix?: string): Promise<OpenedSt
   if (spec.startsWith("redis://") || spec.startsWith("rediss://")) return openRedis(spec, prefix);
   if (spec.startsWith("flask-session+redis://") || spec.startsWith("flask-session+rediss://")) return openFlaskSession(spec, prefix);
   if (spec.startsWith("postgres://") || spec.startsWith("postgresql://")) return openPostgres(spec, prefix);
+  if (spec.startsWith("mysql://")) return openMysql(spec, prefix);
+  if (spec.startsWith("memcached://")) return openMemcached(spec, prefix);
   throw new UnknownStoreError();
 }
 
@@ -92,6 +94,8 @@ export function storeLabel(spec: string): string {
     return `flask-session (redis ${safeHost(spec.slice(FLASK_SESSION_SCHEME.length), 6379)})`;
   }
   if (spec.startsWith("postgres://") || spec.startsWith("postgresql://")) return `postgres (${safeHost(spec, 5432)})`;
+  if (spec.startsWith("mysql://")) return `mysql (${safeHost(spec, 3306)})`;
+  if (spec.startsWith("memcached://")) return `memcached (${safeHost(spec, 11211)})`;
   throw new UnknownStoreError();
 }
 
@@ -165,4 +169,22 @@ async function openPostgres(url: string, prefix: string | undefined): Promise<Op
   const table = tableName(prefix);
   const store = new PostgresStore(table === undefined ? { pool } : { pool, table });
   return { store, label, close: () => pool.end() };
+}
+
+async function openMysql(url: string, prefix: string | undefined): Promise<OpenedStore> {
+  const label = storeLabel(url);
+  const [{ default: mysql }, { MysqlStore }] = await Promise.all([import("mysql2/promise"), import("sessionkit/stores/mysql")]);
+  // connectTimeout: a server that never answers fails the connection instead of queueing requests forever.
+  const pool = mysql.createPool({ uri: url, connectionLimit: 5, connectTimeout: 2_000 });
+  const table = tableName(prefix);
+  const store = new MysqlStore(table === undefined ? { pool } : { pool, table });
+  return { store, label, close: () => pool.end() };
+}
+
+async function openMemcached(url: string, prefix: string | undefined): Promise<OpenedStore> {
+  const label = storeLabel(url);
+  const [{ MemcacheClient }, { MemcachedStore }] = await Promise.all([import("memcache-client"), import("sessionkit/stores/memcached")]);
+  const client = new MemcacheClient({ server: label.slice("memcached (".length, -1), connectTimeout: 2_000, cmdTimeout: 5_000 });
+  const store = new MemcachedStore(prefix === undefined ? { client } : { client, prefix: `${prefix}:` });
+  return { store, label, close: async () => client.shutdown() };
 }

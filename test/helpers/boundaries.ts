@@ -38,6 +38,8 @@ export const DRIVERS: Readonly<Record<string, readonly string[]>> = {
   sqlite: ["better-sqlite3"],
   redis: ["redis", "ioredis"],
   postgres: ["pg"],
+  mysql: ["mysql2"],
+  memcached: ["memcache-client"],
   "flask-session": ["redis", "ioredis"],
 };
 

@@ -1,7 +1,7 @@
 /**
  * Turn a `--store` URL into a store for the CLI's `sessions` commands:
  * `sqlite:path`, `redis://…` (or `rediss://`), `flask-session+redis://…`,
- * `postgres://…` (or `postgresql://`), `file:path`. Each driver is imported only when its URL is
+ * `postgres://…` (or `postgresql://`), `mysql://…`, `memcached://HOST:PORT`, `file:path`. Each driver is imported only when its URL is
  * used, so the CLI needs none of them installed to run the others.
  *
  * Never print the URL: it may hold a password. Errors name the scheme only.
@@ -85,11 +85,13 @@ export interface StoreUrlOptions {
  * @example
  * storeKind("postgresql://localhost/app"); // "postgres"
  */
-export function storeKind(url: string): "sqlite" | "redis" | "flask-session" | "postgres" | "file" | undefined {
+export function storeKind(url: string): "sqlite" | "redis" | "flask-session" | "postgres" | "mysql" | "memcached" | "file" | undefined {
   if (url.startsWith("sqlite:")) return "sqlite";
   if (url.startsWith("flask-session+redis://") || url.startsWith("flask-session+rediss://")) return "flask-session";
   if (url.startsWith("redis://") || url.startsWith("rediss://")) return "redis";
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return "postgres";
+  if (url.startsWith("mysql://")) return "mysql";
+  if (url.startsWith("memcached://")) return "memcached";
   if (url.startsWith("file:")) return "file";
   return undefined;
 }
@@ -109,6 +111,7 @@ export function withStorePrefix(options: StoreUrlOptions, storePrefix: string | 
   if (storePrefix === undefined || storePrefix === "") return options;
   if (!/^[A-Za-z0-9_:-]{1,64}$/.test(storePrefix)) throw new UsageError("SESSION_STORE_PREFIX: use 1 to 64 letters, digits, `_`, `-` or `:`");
   if (kind === "flask-session") return { ...options, prefix: options.prefix ?? storePrefix };
+  if (kind === "memcached") return { ...options, prefix: options.prefix ?? `${storePrefix}:` };
   return {
     ...options,
     table: options.table ?? `sessionkit_${storePrefix.replace(/[^A-Za-z0-9_]/g, "_")}`,
@@ -135,12 +138,14 @@ function notAStore(url: string): UsageError | undefined {
 export function storeWhere(url: string): string {
   const kind = storeKind(url);
   if (kind === "sqlite" || kind === "file") return url.slice(kind.length + 1).replace(/^\/\//, "");
-  if (kind === "redis" || kind === "flask-session" || kind === "postgres") {
+  if (kind === "redis" || kind === "flask-session" || kind === "postgres" || kind === "mysql" || kind === "memcached") {
     const parsed = serverUrl(kind === "flask-session" ? url.slice("flask-session+".length) : url);
-    return `${parsed.hostname}:${parsed.port || (kind === "postgres" ? 5432 : 6379)}`;
+    return `${parsed.hostname}:${parsed.port || DEFAULT_PORTS[kind]}`;
   }
   return "?";
 }
+
+const DEFAULT_PORTS = { redis: 6379, "flask-session": 6379, postgres: 5432, mysql: 3306, memcached: 11211 } as const;
 
 /** A server URL, parsed; a malformed one is a usage error that never repeats it. */
 function serverUrl(url: string): URL {
@@ -182,7 +187,7 @@ export async function openStore(url: string, options: StoreUrlOptions = {}): Pro
   const refused = notAStore(url);
   if (refused) throw refused;
   const kind = storeKind(url);
-  if (kind === "redis" || kind === "postgres") serverUrl(url);
+  if (kind === "redis" || kind === "postgres" || kind === "mysql" || kind === "memcached") serverUrl(url);
   if (kind === "flask-session") serverUrl(url.slice("flask-session+".length));
   const table = options.table === undefined ? {} : { table: options.table };
   switch (kind) {
@@ -229,6 +234,20 @@ export async function openStore(url: string, options: StoreUrlOptions = {}): Pro
       // autoMigrate off: a wrong URL or table must fail, not create an empty table and report "no sessions".
       return { store: guarded(new PostgresStore({ pool, autoMigrate: false, ...table })), kind, close: () => pool.end() };
     }
+    case "mysql": {
+      const { default: mysql } = await importDriver("mysql2", () => import("mysql2/promise"));
+      const { MysqlStore } = await import("../../stores/mysql.js");
+      const pool = mysql.createPool({ uri: url, connectionLimit: 2, connectTimeout: 5_000 });
+      // autoMigrate off: a wrong URL or table must fail, not create an empty table and report "no sessions".
+      return { store: guarded(new MysqlStore({ pool, autoMigrate: false, ...table })), kind, close: () => pool.end() };
+    }
+    case "memcached": {
+      const { MemcacheClient } = await importDriver("memcache-client", () => import("memcache-client"));
+      const { MemcachedStore } = await import("../../stores/memcached.js");
+      const client = new MemcacheClient({ server: storeWhere(url), connectTimeout: 5_000, cmdTimeout: 5_000 });
+      const prefix = options.prefix === undefined ? {} : { prefix: options.prefix };
+      return { store: guarded(new MemcachedStore({ client, ...prefix })), kind, close: async () => client.shutdown() };
+    }
     case "file": {
       const { FileStore } = await import("../../stores/file.js");
       const directory = pathPart(url, "file");
@@ -237,6 +256,6 @@ export async function openStore(url: string, options: StoreUrlOptions = {}): Pro
       return { store: guarded(new FileStore({ directory })), kind, close: async () => {} };
     }
     default:
-      throw new UsageError("--store must be sqlite:PATH, redis://…, flask-session+redis://…, postgres://… or file:DIR");
+      throw new UsageError("--store must be sqlite:PATH, redis://…, flask-session+redis://…, postgres://…, mysql://…, memcached://HOST:PORT or file:DIR");
   }
 }
