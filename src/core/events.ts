@@ -32,6 +32,8 @@ export type SessionEvent =
   | { type: "destroyed"; idHashPrefix?: string }
   | { type: "interrupted"; reason: "destroyed" | "regenerated"; idHashPrefix?: string }
   | { type: "store_error"; store: string; operation: string; timedOut: boolean }
+  | { type: "pruned"; store: string; removed: number }
+  | { type: "prune_skipped"; store: string }
   | { type: "not_saved"; reason: "server_error_status" };
 
 /** The `onEvent` option's type. */

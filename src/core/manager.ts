@@ -13,6 +13,7 @@ import type { AppSessionData, SessionDataShape } from "./app-data.js";
 import { CookieMode } from "./cookie-mode.js";
 import { findCookie } from "./cookie-header.js";
 import { ConfigError } from "./errors.js";
+import { AutoPruner } from "./auto-prune.js";
 import type { EventHandler, SessionEvent } from "./events.js";
 import { sessionHeaders, type HeaderValue, type SessionHeader } from "./headers.js";
 import type { Mode } from "./mode.js";
@@ -76,6 +77,7 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
   readonly options: ResolvedOptions;
   readonly #mode: Mode;
   readonly #emit: EventHandler;
+  readonly #pruner: AutoPruner | undefined;
 
   constructor(options: SessionOptions) {
     this.options = resolveOptions(options);
@@ -94,6 +96,19 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
     if (store) this.#mode = new StoreMode(this.options, store, this.#emit);
     else if (revocationStore) this.#mode = new RevocableMode(this.options, revocationStore, this.#emit);
     else this.#mode = new CookieMode(this.options, this.#emit, false);
+    const { autoPrune } = this.options;
+    this.#pruner = store && autoPrune ? new AutoPruner(store, autoPrune, this.options.now, this.#emit) : undefined;
+  }
+
+  /**
+   * Stop what the manager runs on its own (the `autoPrune` timer), and wait
+   * for a prune already running to finish. Never closes the store or its client.
+   *
+   * @example
+   * process.on("SIGTERM", async () => { server.close(); await sessions.close(); await pool.end(); });
+   */
+  async close(): Promise<void> {
+    await this.#pruner?.close();
   }
 
   /** Whether commitSync() may be used: cookie mode with nothing to wait for (no revocation store). */
@@ -133,6 +148,7 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
       sessionInternals(outside).outOfScope = true;
       return outside;
     }
+    this.#pruner?.request();
     const found = findCookie(cookieHeader, this.options.cookie.name);
     if (found.count > 1) this.#emit({ type: "duplicate_cookie", count: found.count });
     return this.#mode.load<Data>(found.value, secure, nowMs);

@@ -3,6 +3,7 @@
  * ConfigError at creation that names the option and says what to change.
  */
 import type { CookieFormat } from "../codec/index.js";
+import { resolveAutoPrune, type AutoPruneOptions, type ResolvedAutoPrune } from "./auto-prune.js";
 import { parseDurationSeconds, type Duration } from "./duration.js";
 import { ConfigError, SecretError } from "./errors.js";
 import type { EventHandler } from "./events.js";
@@ -60,6 +61,12 @@ export interface SessionOptions {
   regenerateGraceSeconds?: number;
   /** Deadline of each store call. Default 2000. */
   storeTimeoutMs?: number;
+  /**
+   * Prune the store's expired records on a timer and/or every N requests, off
+   * the request path, one process at a time (stores without native expiry:
+   * SQLite, PostgreSQL, MySQL, files). Default: off. `close()` stops it.
+   */
+  autoPrune?: AutoPruneOptions;
   /** Lazy touch: extend a stored session's expiry only after this fraction of the idle window has passed. Default 0.25. */
   touchAfter?: number;
   /** Save changes even when the response status is 5xx. Default false (Django's rule). */
@@ -111,6 +118,7 @@ export interface ResolvedOptions {
   readonly absoluteTimeoutSeconds: number | undefined;
   readonly regenerateGraceSeconds: number;
   readonly storeTimeoutMs: number;
+  readonly autoPrune: ResolvedAutoPrune | undefined;
   readonly touchAfter: number;
   readonly saveOnServerError: boolean;
   readonly clearSiteDataOnDestroy: boolean;
@@ -286,6 +294,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     absoluteTimeoutSeconds: optionalDuration(options.absoluteTimeout, "absoluteTimeout"),
     regenerateGraceSeconds: grace,
     storeTimeoutMs,
+    autoPrune: resolveAutoPrune(options.autoPrune, store),
     touchAfter,
     saveOnServerError: options.saveOnServerError ?? false,
     clearSiteDataOnDestroy: options.clearSiteDataOnDestroy ?? false,

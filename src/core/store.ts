@@ -221,6 +221,14 @@ export interface Store {
   destroyForUser?(userId: string, exceptIdHash: string | undefined, ctx: StoreContext): Promise<number>;
   /** Optional: remove records that expired before `nowMs`, at most `limit` of them; resolves how many. Apps call it from a timer. */
   prune?(nowMs: number, limit?: number): Promise<number>;
+  /**
+   * Optional: `prune(nowMs)`, but only while no other process or store
+   * object prunes the same records (an advisory lock, a lock file): resolves
+   * `undefined`, having removed nothing, when one does. Automatic cleanup
+   * (`createSessions({ autoPrune })`) calls it, so that many processes never
+   * prune at once.
+   */
+  pruneExclusive?(nowMs: number): Promise<number | undefined>;
   /** Optional: live sessions' summaries, named as {@link StoredSessionInfo} says, for the CLI's `list` (may be slow on large stores). */
   list?(options: { nowMs: number; limit?: number; userId?: string }): Promise<StoredSessionInfo[]>;
   /** Optional: release what the store itself opened (never the client the user passed in). */

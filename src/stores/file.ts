@@ -18,11 +18,15 @@ import { ConfigError } from "../core/errors.js";
 import { applyChangeSet, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
 import { FileStoreError } from "./file/errors.js";
 import { codeOf } from "./file/fs-util.js";
+import { withLock } from "./file/lock.js";
 import { prune, type PruneReport } from "./file/prune.js";
 import { encodeRecord, readRecord } from "./file/record-file.js";
 import { ID_HASH, SessionFiles, abandoned } from "./file/session-files.js";
 import { FileUserIndex } from "./file/user-index.js";
 import { batchSize, refuseRemovedOptions } from "./shared/options.js";
+
+/** The prune lock outlives any prune of a live holder; a dead holder's is broken at once. */
+const PRUNE_LOCK_STALE_MS = 10 * 60 * 1000;
 
 export { FileStoreError } from "./file/errors.js";
 export type { PruneReport } from "./file/prune.js";
@@ -232,6 +236,29 @@ export class FileStore implements Store {
    */
   async prune(nowMs: number, limit = Number.POSITIVE_INFINITY): Promise<number> {
     return (await this.pruneReport(nowMs, limit)).removed;
+  }
+
+  /**
+   * `prune`, unless another process (or store object) is pruning this folder:
+   * then `undefined`, nothing removed. The lock is the lock file
+   * `<directory>/.prune.lock`, taken without waiting, as the session locks
+   * are (a holder that died is seen at once; any older than 10 minutes is stale).
+   *
+   * @example
+   * const removed = await store.pruneExclusive(Date.now()); // undefined: another process is pruning
+   */
+  async pruneExclusive(nowMs: number): Promise<number | undefined> {
+    await this.#files.ensureDirectory();
+    let started = false;
+    try {
+      return await withLock(join(this.#files.dir, ".prune.lock"), { waitMs: 0, staleMs: PRUNE_LOCK_STALE_MS }, () => {
+        started = true;
+        return this.prune(nowMs);
+      });
+    } catch (error) {
+      if (!started && error instanceof FileStoreError && error.code === "SESSIONKIT_LOCK_TIMEOUT") return undefined;
+      throw error;
+    }
   }
 
   /**

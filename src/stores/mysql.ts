@@ -8,7 +8,7 @@ import { applyChangeSet, type ApplyResult, type ChangeSet, type Store, type Stor
 import { batchSize, refuseRemovedOptions } from "./shared/options.js";
 import { ER, MysqlStoreError, serverErrno } from "./mysql/errors.js";
 import { encodeData, encodeUser, insertValues, toInfo, toMs, toRecord, userHash } from "./mysql/rows.js";
-import { detectFlavor, transaction, withConnection, type Flavor, type MysqlPoolLike, type Rows, type Tx } from "./mysql/runner.js";
+import { detectFlavor, limits, transaction, withConnection, type Flavor, type MysqlPoolLike, type Rows, type Tx } from "./mysql/runner.js";
 import { buildStatements, type MysqlStatements } from "./mysql/sql.js";
 
 export { MysqlBusyError, MysqlStoreError } from "./mysql/errors.js";
@@ -225,6 +225,39 @@ export class MysqlStore implements Store {
       if (deleted < batch) break;
     }
     return removed;
+  }
+
+  /**
+   * `prune`, unless another process (or store object) is pruning this table:
+   * then `undefined`, nothing removed. The lock is MySQL's `GET_LOCK` (named
+   * per database and table, taken without waiting, released at the end or
+   * when the connection drops); the batches run on the connection that holds it.
+   *
+   * @example
+   * const removed = await store.pruneExclusive(Date.now()); // undefined: another process is pruning
+   */
+  async pruneExclusive(nowMs: number): Promise<number | undefined> {
+    const flavor = await this.#setup();
+    const lock = this.#sql.pruneLock;
+    const limit = limits(flavor, this.#options.timeoutMs);
+    return withConnection(this.#options.pool, async (c) => {
+      const [got] = await c.query("SELECT GET_LOCK(?, 0) AS got", [lock]);
+      if (Number((got as Rows)[0]?.got) !== 1) return undefined;
+      try {
+        if (limit) await c.query(limit.apply);
+        let removed = 0;
+        // Each DELETE commits on its own (autocommit): a batch's row locks are held only while it runs.
+        for (let deleted = this.#options.pruneBatchSize; deleted === this.#options.pruneBatchSize; removed += deleted) {
+          const [header] = await c.execute(this.#sql.prune(this.#options.pruneBatchSize), [nowMs]);
+          deleted = Number((header as { affectedRows?: unknown }).affectedRows ?? 0);
+        }
+        return removed;
+      } finally {
+        // The pool gets the connection back with its own limits and without the lock.
+        if (limit) await c.query(limit.restore);
+        await c.query("SELECT RELEASE_LOCK(?)", [lock]);
+      }
+    });
   }
 
   async list(options: { nowMs: number; limit?: number; userId?: string }): Promise<StoredSessionInfo[]> {

@@ -264,6 +264,51 @@ export class PostgresStore implements Store {
   }
 
   /**
+   * `prune`, unless another process (or store object) is pruning this table:
+   * then `undefined`, nothing removed. The lock is a session-level advisory
+   * lock (`pg_try_advisory_lock`, named per schema and table, never waited
+   * for), held by one client on which every batch runs, released at the end
+   * or when that connection drops.
+   *
+   * @example
+   * const removed = await store.pruneExclusive(Date.now()); // undefined: another process is pruning
+   */
+  async pruneExclusive(nowMs: number): Promise<number | undefined> {
+    if (this.#options.autoMigrate) await this.#ensureMigrated();
+    const key = `${this.#sql.lockKey}:prune`;
+    const client = await this.#options.pool.connect();
+    let broken: Error | undefined;
+    const onError = (err: Error): void => {
+      broken = err;
+    };
+    client.on("error", onError);
+    try {
+      const { rows } = await client.query("SELECT pg_try_advisory_lock(hashtext($1)) AS got", [key]);
+      if (rows[0]?.got !== true) return undefined;
+      try {
+        const held: PgPoolLike = {
+          connect: async () => ({ query: (text, values) => client.query(text, values), release: () => {}, on: () => undefined, removeListener: () => undefined }),
+        };
+        const batch = this.#options.pruneBatchSize;
+        let removed = 0;
+        for (let deleted = batch; deleted === batch; removed += deleted) {
+          deleted = (await runStatements(held, [{ text: this.#sql.prune, values: [nowMs, batch] }], this.#options.statementTimeoutMs)).rowCount;
+        }
+        return removed;
+      } finally {
+        await client.query("SELECT pg_advisory_unlock(hashtext($1))", [key]);
+      }
+    } catch (err) {
+      // A client whose statement failed may hold the lock or a broken transaction: never reuse it.
+      broken ??= err instanceof Error ? err : new Error("prune failed");
+      throw err;
+    } finally {
+      client.removeListener("error", onError);
+      client.release(broken);
+    }
+  }
+
+  /**
    * Summaries of live sessions (all of them unless `limit`), for the CLI.
    *
    * @example

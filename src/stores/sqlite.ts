@@ -3,11 +3,13 @@
  * better-sqlite3 `Database` the app opened. One row per session, keyed by the
  * hashed id; the data is a JSON object of serialized values.
  */
+import { randomBytes } from "node:crypto";
 import type BetterSqlite3 from "better-sqlite3";
 import { ConfigError } from "../core/errors.js";
 import type { ApplyResult, ChangeSet, Store, StoreContext, StoredSessionInfo, StoreRecord } from "../core/store.js";
 import { batchSize, refuseRemovedOptions } from "./shared/options.js";
 import { SqliteBusyError, isBusy } from "./sqlite/errors.js";
+import { pruneLock, type PruneLock } from "./sqlite/prune-lock.js";
 import { prepareStatements, type Row, type SqliteStatements } from "./sqlite/statements.js";
 import { parseData, transactions, type Transactions } from "./sqlite/transactions.js";
 
@@ -69,6 +71,9 @@ export class SqliteStore implements Store {
   readonly #userBatchSize: number;
   readonly #busyTimeoutMs: number;
   readonly #tx: Transactions;
+  readonly #db: BetterSqlite3.Database;
+  readonly #table: string;
+  #pruneLock: PruneLock | undefined;
 
   constructor(options: SqliteStoreOptions) {
     const db = options?.db;
@@ -88,7 +93,9 @@ export class SqliteStore implements Store {
     if (!(current >= busyTimeoutMs)) db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     this.#busyTimeoutMs = Math.max(current, busyTimeoutMs);
     if (options.wal !== false && !db.memory) db.pragma("journal_mode = WAL");
-    this.#sql = prepareStatements(db, options.table ?? "sessionkit_sessions");
+    this.#db = db;
+    this.#table = options.table ?? "sessionkit_sessions";
+    this.#sql = prepareStatements(db, this.#table);
     this.#tx = transactions(db, this.#sql);
   }
 
@@ -154,6 +161,32 @@ export class SqliteStore implements Store {
       if (changes < batch) break;
     }
     return removed;
+  }
+
+  /**
+   * `prune`, unless another process (or store object) is pruning this table:
+   * then `undefined`, nothing removed. The lock is a lease row in
+   * `<table>_locks`, taken in a `BEGIN IMMEDIATE` transaction (see
+   * ./sqlite/prune-lock.ts). Between batches the event loop runs other work:
+   * each batch blocks it only while SQLite deletes `pruneBatchSize` rows.
+   *
+   * @example
+   * const removed = await store.pruneExclusive(Date.now()); // undefined: another process is pruning
+   */
+  async pruneExclusive(nowMs: number): Promise<number | undefined> {
+    const lock = (this.#pruneLock ??= this.#run(() => pruneLock(this.#db, this.#table)));
+    const token = randomBytes(12).toString("base64url");
+    if (!this.#run(() => lock.tryTake(token, nowMs))) return undefined;
+    try {
+      let removed = 0;
+      for (let deleted = this.#pruneBatchSize; deleted === this.#pruneBatchSize; removed += deleted) {
+        deleted = this.#run(() => this.#sql.prune.run(nowMs, this.#pruneBatchSize).changes);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return removed;
+    } finally {
+      this.#run(() => lock.release(token));
+    }
   }
 
   async list(options: { nowMs: number; limit?: number; userId?: string }): Promise<StoredSessionInfo[]> {

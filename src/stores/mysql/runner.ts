@@ -79,8 +79,13 @@ export async function withConnection<T>(pool: MysqlPoolLike, fn: (c: MysqlConnec
   }
 }
 
-/** The SET statements that apply and restore the time limits, or none when `timeoutMs` is 0. */
-function limits(flavor: Flavor, timeoutMs: number): { apply: string; restore: string } | undefined {
+/**
+ * The SET statements that apply and restore the time limits, or none when `timeoutMs` is 0.
+ *
+ * @example
+ * const limit = limits("mariadb", 2000); if (limit) await c.query(limit.apply);
+ */
+export function limits(flavor: Flavor, timeoutMs: number): { apply: string; restore: string } | undefined {
   if (timeoutMs === 0) return undefined;
   // Validated whole numbers from the options, never request input.
   const lockSeconds = Math.max(1, Math.ceil(timeoutMs / 1000));

@@ -1,0 +1,162 @@
+/**
+ * createSessions({ autoPrune }): expired records go away on a timer or every
+ * N requests, without a request waiting on it, one pruner at a time, and
+ * close() stops it. On real SQLite files (two connections to one file stand
+ * for two processes; test/stores/prune-exclusive.test.ts has real ones).
+ */
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { ConfigError, createSessions, type SessionEvent, type Store } from "../../src/index.js";
+import { SqliteStore } from "../../src/stores/sqlite.js";
+import { ctx, randomIdHash, record, testSecret } from "../../src/testing/index.js";
+
+const dir = mkdtempSync(join(tmpdir(), "sk-autoprune-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+/** A store on a fresh SQLite file, and a second connection to the same file. */
+function sqliteFile(pruneBatchSize = 1000): { store: SqliteStore; other: () => SqliteStore; db: Database.Database } {
+  const path = join(dir, `s${(files += 1)}.db`);
+  const db = new Database(path);
+  after(() => db.close());
+  return {
+    db,
+    store: new SqliteStore({ db, pruneBatchSize }),
+    other: () => {
+      const second = new Database(path);
+      after(() => second.close());
+      return new SqliteStore({ db: second, pruneBatchSize });
+    },
+  };
+}
+
+async function addExpired(store: Store, count: number): Promise<string[]> {
+  const nowMs = Date.now();
+  const ids = Array.from({ length: count }, () => randomIdHash());
+  for (const id of ids) await store.create(id, record({ a: "1" }, { nowMs: nowMs - 60_000, expiresAtMs: nowMs - 1_000 }), ctx(nowMs - 60_000));
+  return ids;
+}
+
+const rows = (db: Database.Database): number => (db.prepare("SELECT count(*) AS n FROM sessionkit_sessions").get() as { n: number }).n;
+
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** `store`, with its pruneExclusive held `delayMs` before it runs (the real store then prunes). */
+function slowPrune(store: SqliteStore, delayMs: number): Store {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === "pruneExclusive") {
+        return async (nowMs: number) => {
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          return target.pruneExclusive(nowMs);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+describe("autoPrune", () => {
+  it("is refused without a store, on a store that expires records itself, and with nothing or too little to go on", () => {
+    const secret = testSecret();
+    const { store } = sqliteFile();
+    const noPrune = { name: "native", load: store.load.bind(store), apply: store.apply.bind(store) } as unknown as Store;
+    for (const [options, option] of [
+      [{ secret, autoPrune: { every: 60 } }, "autoPrune"],
+      [{ secret, store: noPrune, autoPrune: { every: 60 } }, "autoPrune"],
+      [{ secret, store, autoPrune: {} }, "autoPrune"],
+      [{ secret, store, autoPrune: { every: 0.5 } }, "autoPrune.every"],
+      [{ secret, store, autoPrune: { everyRequests: 0 } }, "autoPrune.everyRequests"],
+      [{ secret, store, autoPrune: { everyRequests: 2.5 } }, "autoPrune.everyRequests"],
+    ] as const) {
+      assert.throws(() => createSessions(options as never), (e: unknown) => e instanceof ConfigError && e.option === option, JSON.stringify(options.autoPrune));
+    }
+  });
+
+  it("every N requests: expired records go away after the Nth load, and no load waits for the prune", async () => {
+    const { store, db } = sqliteFile();
+    await addExpired(store, 50);
+    const live = randomIdHash();
+    await store.create(live, record({ a: "1" }), ctx());
+    const events: SessionEvent[] = [];
+    const sessions = createSessions({ secret: testSecret(), store: slowPrune(store, 400), autoPrune: { everyRequests: 3 }, onEvent: (e) => events.push(e) });
+    for (let i = 0; i < 3; i += 1) {
+      const started = Date.now();
+      await sessions.load(undefined);
+      assert.ok(Date.now() - started < 200, `load ${i} took ${Date.now() - started} ms: it waited for the prune`);
+    }
+    assert.equal(rows(db), 51, "the prune has not run yet: it is off the request path");
+    await until(() => rows(db) === 1, 3_000, "the prune");
+    assert.ok(await store.load(live, ctx()), "the live record stays");
+    await until(() => events.some((e) => e.type === "pruned"), 1_000, "the event");
+    assert.deepEqual(events.filter((e) => e.type === "pruned"), [{ type: "pruned", store: "sqlite", removed: 50 }]);
+    await sessions.close();
+  });
+
+  it("on a timer, with no request at all; close() stops it", async () => {
+    const { store, db } = sqliteFile();
+    await addExpired(store, 20);
+    const sessions = createSessions({ secret: testSecret(), store, autoPrune: { every: 1 } });
+    await until(() => rows(db) === 0, 3_000, "the timed prune");
+    await sessions.close();
+    await addExpired(store, 5);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal(rows(db), 5, "no prune after close()");
+  });
+
+  it("close() waits for a prune already running, and a closed manager starts none", async () => {
+    const { store, db } = sqliteFile();
+    await addExpired(store, 10);
+    const sessions = createSessions({ secret: testSecret(), store: slowPrune(store, 300), autoPrune: { everyRequests: 1 } });
+    await sessions.load(undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    await sessions.close();
+    assert.equal(rows(db), 0, "the running prune finished before close() resolved");
+    await addExpired(store, 3);
+    await sessions.load(undefined);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(rows(db), 3);
+  });
+
+  it("two managers on one database never prune at once: the second skips its turn while the first holds the lock", async () => {
+    const { store, other, db } = sqliteFile(10);
+    await addExpired(store, 1_000);
+    const spans: Array<{ who: string; startMs: number; endMs: number; removed: number | undefined }> = [];
+    const timed = (who: string, inner: SqliteStore): Store =>
+      new Proxy(inner, {
+        get(target, property) {
+          if (property === "pruneExclusive") {
+            return async (nowMs: number) => {
+              const startMs = performance.now();
+              const removed = await target.pruneExclusive(nowMs);
+              spans.push({ who, startMs, endMs: performance.now(), removed });
+              return removed;
+            };
+          }
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+    const events: SessionEvent[] = [];
+    const managers = [timed("a", store), timed("b", other())].map((s) => createSessions({ secret: testSecret(), store: s, autoPrune: { everyRequests: 1 }, onEvent: (e) => events.push(e) }));
+    for (let round = 0; round < 5; round += 1) await Promise.all(managers.map((m) => m.load(undefined)));
+    await until(() => rows(db) === 0, 5_000, "the prune");
+    await Promise.all(managers.map((m) => m.close()));
+    const ran = spans.filter((s) => s.removed !== undefined).sort((x, y) => x.startMs - y.startMs);
+    for (let i = 1; i < ran.length; i += 1) assert.ok(ran[i]!.startMs >= ran[i - 1]!.endMs, `prunes ${i - 1} and ${i} overlapped`);
+    assert.ok(spans.some((s) => s.removed === undefined), "a manager found the lock taken and skipped");
+    assert.ok(events.some((e) => e.type === "prune_skipped"), "and said so");
+    assert.equal(ran.reduce((n, s) => n + (s.removed ?? 0), 0), 1_000, "every record was removed exactly once");
+  });
+});
