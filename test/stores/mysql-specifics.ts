@@ -160,6 +160,20 @@ export function registerMysqlSpecifics(pool: Pool, server: SpawnedServer): void 
       assert.deepEqual({ ...(await store.load(id, ctx()))?.data }, { a: "1" }, "neither write landed");
     });
 
+    it("pruneExclusive: two stores on separate connections, one prunes (GET_LOCK) and the other skips; every record removed once", async () => {
+      const name = table();
+      const [a, b] = [new MysqlStore({ pool, table: name, pruneBatchSize: 20 }), new MysqlStore({ pool, table: name, pruneBatchSize: 20 })];
+      await a.migrate();
+      await pool.query(`INSERT INTO \`${name}\` (id_hash, data, created_at_ms, expires_at_ms)
+        SELECT SHA2(CONCAT(RAND(), seq), 256), '{}', 0, 1 FROM seq_1_to_3000`);
+      const live = randomIdHash();
+      await a.create(live, record({ a: "1" }), ctx());
+      const results = await Promise.all([a.pruneExclusive(Date.now()), new Promise((r) => setTimeout(r, 20)).then(() => b.pruneExclusive(Date.now()))]);
+      assert.deepEqual(results, [3000, undefined]);
+      assert.equal(await b.pruneExclusive(Date.now()), 0, "the lock was released");
+      assert.ok(await a.load(live, ctx()), "the live record stays");
+    });
+
     it("stores bytes: 4-byte characters survive a pool whose connection character set is latin1", async () => {
       const latin1 = mysql.createPool({ host: "127.0.0.1", port: server.port, user: "root", database: "sessionkit_test", connectionLimit: 2, charset: "LATIN1_SWEDISH_CI" });
       try {
