@@ -50,7 +50,8 @@ const interrupted = <W>(why: string): Alt<W> => ({ outcome: { ok: false, error: 
 function userRevoked(w: CookieWorld, userId: string | undefined, authAtMs: number | undefined): boolean {
   if (userId === undefined) return false;
   const before = w.revokedBefore.get(userId);
-  return before !== undefined && !(authAtMs !== undefined && authAtMs >= before);
+  // Strictly after: a login in the same millisecond as "log out everywhere" may have come before it.
+  return before !== undefined && !(authAtMs !== undefined && authAtMs > before);
 }
 
 /** Register a cookie; false when the same value was issued before with other contents. */
@@ -104,7 +105,8 @@ function userFacts(v: View, env: Env): { userId: string | undefined; authAtMs: n
   if (v.userSet === undefined) return { userId: v.loadedUser, authAtMs: v.cookie?.authAtMs };
   // setUser() of the user already there keeps the login time, so it cannot outlive a "log out everywhere".
   const same = v.userSet === v.loadedUser && v.cookie?.authAtMs !== undefined && v.login === undefined && v.reauthenticated !== true;
-  return { userId: v.userSet, authAtMs: same ? v.cookie!.authAtMs : env.nowMs };
+  // The spared session of a "log out everywhere" is stamped a millisecond after it.
+  return { userId: v.userSet, authAtMs: same ? v.cookie!.authAtMs : v.reauthenticated === true ? env.nowMs + 1 : env.nowMs };
 }
 
 function commitAlts(w: CookieWorld, n: number, env: Env): Alt<CookieWorld>[] {

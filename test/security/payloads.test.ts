@@ -1,5 +1,5 @@
 /**
- * Section H of SECURITY-REQUIREMENTS.md: hostile payloads under a VALID MAC
+ * Section H of docs/security-model.md: hostile payloads under a VALID MAC
  * (the attacker knows the key, or controls the store): JSON only, no
  * prototype poisoning, capped inflation, malformed data is FRESH, reserved
  * names cannot shadow the API, store records are shape-checked. Each payload
