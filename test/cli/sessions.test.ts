@@ -232,7 +232,7 @@ describe("sessions CLI: usage", () => {
     assert.match(noStore.stderr, /--store URL is required/);
     const noSub = await cli(["sessions", "--store", "sqlite:/nonexistent"]);
     assert.equal(noSub.code, 64);
-    const badUrl = await cli(["sessions", "list", "--store", "mysql://secret-password@host/db"]);
+    const badUrl = await cli(["sessions", "list", "--store", "mongodb://secret-password@host/db"]);
     assert.equal(badUrl.code, 64);
     assert.ok(!badUrl.stderr.includes("secret-password"), "the URL is never echoed");
   });

@@ -207,10 +207,13 @@ tutorial's own setting; it keeps a password out of \`ps\`):
   flask-session+redis://…
                      a FlaskSessionRedisStore (Flask-Session's records)
   postgres://…       a PostgresStore (its table must exist)
+  mysql://…          a MysqlStore, MySQL or MariaDB (its table must exist)
+  memcached://HOST:PORT
+                     a MemcachedStore (needs memcache-client; list needs --user)
   file:DIR           a FileStore folder (it must exist)
 SESSION_STORE_PREFIX=P, as in the tutorial, means the Redis key prefixes
 P:sess: and P:user: and the table sessionkit_P (on a flask-session store, P
-is Flask-Session's SESSION_KEY_PREFIX itself). --table NAME, --prefix,
+is Flask-Session's SESSION_KEY_PREFIX itself; on memcached the prefix P:). --table NAME, --prefix,
 --user-prefix and --meta-prefix (the flask-session store's metadata)
 override them when the app uses other names.
 
