@@ -19,6 +19,7 @@ import { cliProcess } from "../cli/run-cli.js";
 import { startTutorialProcess } from "../helpers/flask-app.js";
 import { Visitor } from "./client.js";
 import { logIn } from "./run-tutorial.js";
+import { startMariadb, startMemcached } from "../helpers/spawned-server.js";
 
 const SECRET = "tutorial-cli-sessions-secret-0123456789abcd";
 const tag = randomBytes(4).toString("hex");
@@ -93,4 +94,32 @@ describe("postgres", async () => {
     await pool.end();
   });
   sameEnvironment("postgres", { SESSION_STORE: url, SESSION_STORE_PREFIX: prefix });
+});
+
+describe("mysql (a MariaDB this file starts)", async () => {
+  const started = await startMariadb();
+  if (started.skip !== undefined) {
+    serviceUnavailable("the CLI on the tutorial's MySQL", started.skip);
+    return;
+  }
+  const { server } = started;
+  after(() => server.stop());
+  const { default: mysql } = await import("mysql2/promise");
+  const admin = await mysql.createConnection({ host: "127.0.0.1", port: server.port, user: "root" });
+  await admin.query("CREATE DATABASE tutorial");
+  await admin.end();
+  sameEnvironment("mysql", { SESSION_STORE: `mysql://root@127.0.0.1:${server.port}/tutorial`, SESSION_STORE_PREFIX: `sktcli_${tag}` });
+});
+
+describe("memcached (a server this file starts)", async () => {
+  // The tutorial and the CLI import memcache-client by its package name.
+  const missing = await import("memcache-client").then(() => undefined, () => "the memcache-client package is not installed (npm install -D memcache-client@1.0.5)");
+  const started = missing === undefined ? await startMemcached() : { skip: missing };
+  if (started.skip !== undefined) {
+    serviceUnavailable("the CLI on the tutorial's Memcached", started.skip);
+    return;
+  }
+  const { server } = started;
+  after(() => server.stop());
+  sameEnvironment("memcached", { SESSION_STORE: `memcached://127.0.0.1:${server.port}`, SESSION_STORE_PREFIX: `sktcli_${tag}` }, ["--user", `alice-${tag}`]);
 });
