@@ -15,6 +15,7 @@ import { TOMBSTONE, TOMBSTONE_SECONDS, decode, encodeRecord, liveRecord } from "
 import { UserIndex, itemBytes } from "./memcached/user-index.js";
 
 export { MemcachedStoreError, type MemcachedErrorCode } from "./memcached/errors.js";
+export { WriteAbandonedError } from "./shared/abandoned.js";
 export type { MemcachedClientLike } from "./memcached/client.js";
 
 /**

@@ -12,6 +12,7 @@ import { detectFlavor, limits, transaction, withConnection, type Flavor, type My
 import { buildStatements, type MysqlStatements } from "./mysql/sql.js";
 
 export { MysqlBusyError, MysqlStoreError } from "./mysql/errors.js";
+export { WriteAbandonedError } from "./shared/abandoned.js";
 export type { MysqlConnectionLike, MysqlPoolLike } from "./mysql/runner.js";
 
 /**

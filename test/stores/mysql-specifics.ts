@@ -9,6 +9,7 @@ import mysqlCallback from "mysql2";
 import mysql, { type Pool, type PoolConnection } from "mysql2/promise";
 import { MysqlBusyError, MysqlStore, MysqlStoreError } from "../../src/stores/mysql.js";
 import { ConfigError, StoreError } from "../../src/core/errors.js";
+import { WriteAbandonedError } from "../../src/stores/shared/abandoned.js";
 import { createSessions, type StoreContext } from "../../src/index.js";
 import { change, ctx, randomIdHash, record, testSecret } from "../../src/testing/index.js";
 import { sparePort, type SpawnedServer } from "../helpers/spawned-server.js";
@@ -149,14 +150,14 @@ export function registerMysqlSpecifics(pool: Pool, server: SpawnedServer): void 
       const store = new MysqlStore({ pool, table: name });
       const id = randomIdHash();
       await store.create(id, record({ a: "1" }), ctx());
-      await assert.rejects(store.apply(id, change({ set: { b: "2" } }), { nowMs: Date.now(), abandoned: true }), (e: unknown) => e instanceof MysqlStoreError && e.code === "SESSIONKIT_ABANDONED");
+      await assert.rejects(store.apply(id, change({ set: { b: "2" } }), { nowMs: Date.now(), abandoned: true }), (e: unknown) => e instanceof WriteAbandonedError && e.code === "SESSIONKIT_ABANDONED");
       const held = await lockRow(pool, name, id);
       const context: { nowMs: number; abandoned: boolean } = { nowMs: Date.now(), abandoned: false };
       const applying = store.apply(id, change({ set: { c: "3" } }), context as StoreContext);
       await new Promise((resolve) => setTimeout(resolve, 200)); // the apply waits on the row lock
       context.abandoned = true;
       await held.release();
-      await assert.rejects(applying, (e: unknown) => e instanceof MysqlStoreError && e.code === "SESSIONKIT_ABANDONED");
+      await assert.rejects(applying, (e: unknown) => e instanceof WriteAbandonedError && e.code === "SESSIONKIT_ABANDONED");
       assert.deepEqual({ ...(await store.load(id, ctx()))?.data }, { a: "1" }, "neither write landed");
     });
 

@@ -3,9 +3,10 @@
  * never a key (it holds a session id hash) nor a value.
  */
 
+import { WriteAbandonedError } from "../shared/abandoned.js";
+
 /** The store's own failure codes. */
 export type MemcachedErrorCode =
-  | "SESSIONKIT_ABANDONED"
   | "SESSIONKIT_BAD_ID_HASH"
   | "SESSIONKIT_CORRUPT_RECORD"
   | "SESSIONKIT_ITEM_TOO_LARGE"
@@ -16,8 +17,8 @@ export type MemcachedErrorCode =
 
 /**
  * A Memcached store call failed for a reason the store names: a session or
- * user index over the item size limit, a server error reply, a write dropped
- * because core gave up on it, a record it cannot read. `retryable` is true
+ * user index over the item size limit, a server error reply, a record it
+ * cannot read. `retryable` is true
  * when trying again may succeed (nothing was written).
  *
  * @example
@@ -38,13 +39,13 @@ export class MemcachedStoreError extends Error {
 }
 
 /**
- * The error for a write dropped because core gave up on the call.
+ * The error for a write dropped because core gave up on the call (the stores' shared WriteAbandonedError).
  *
  * @example
  * if (ctx.abandoned) throw abandoned();
  */
-export function abandoned(): MemcachedStoreError {
-  return new MemcachedStoreError("SESSIONKIT_ABANDONED", "the call's deadline passed before the write started, so it was not made.");
+export function abandoned(): WriteAbandonedError {
+  return new WriteAbandonedError("memcached");
 }
 
 /**

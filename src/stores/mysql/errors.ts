@@ -4,6 +4,8 @@
  * in some, such as a duplicate key: a session id hash or a user id).
  */
 
+import { WriteAbandonedError } from "../shared/abandoned.js";
+
 /** Server error numbers the store acts on (the same on MySQL and MariaDB unless noted). */
 export const ER = {
   DUP_ENTRY: 1062,
@@ -50,25 +52,24 @@ export class MysqlBusyError extends Error {
 }
 
 /**
- * The store refused or could not read something: a write core had given up
- * on (dropped, never applied late), a row it cannot read, a user id that is
- * not well-formed text, a migration lock held too long.
+ * The store refused or could not read something: a row it cannot read, a
+ * user id that is not well-formed text, a migration lock held too long.
  *
  * @example
  * catch (e) { if (e instanceof MysqlStoreError && e.code === "SESSIONKIT_UNSTORABLE_TEXT") … }
  */
 export class MysqlStoreError extends Error {
   override readonly name = "MysqlStoreError";
-  readonly code: "SESSIONKIT_ABANDONED" | "SESSIONKIT_CORRUPT_RECORD" | "SESSIONKIT_UNSTORABLE_TEXT" | "SESSIONKIT_MIGRATION_LOCKED";
+  readonly code: "SESSIONKIT_CORRUPT_RECORD" | "SESSIONKIT_UNSTORABLE_TEXT" | "SESSIONKIT_MIGRATION_LOCKED";
   constructor(code: MysqlStoreError["code"], message: string) {
     super(`sessionkit mysql store: ${message}`);
     this.code = code;
   }
 }
 
-/** The error for a write dropped because core gave up on it. */
-export function abandoned(): MysqlStoreError {
-  return new MysqlStoreError("SESSIONKIT_ABANDONED", "the call's deadline passed before the write started, so it was not made.");
+/** The error for a write dropped because core gave up on it (the stores' shared WriteAbandonedError). */
+export function abandoned(): WriteAbandonedError {
+  return new WriteAbandonedError("mysql");
 }
 
 /**
