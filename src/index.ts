@@ -23,6 +23,7 @@ export {
   StoreError,
   SessionInterruptedError,
   HeadersSentError,
+  ReadOnlySessionError,
   type SessionkitErrorCode,
 } from "./core/errors.js";
 export { PayloadTooLargeError, UnserializableValueError, type PayloadLimit } from "./codec/index.js";
