@@ -27,7 +27,8 @@ export const EXAMPLES = {
   next: { build: ["run", "build"] },
   "react-router": { build: ["run", "build"] },
   sveltekit: { build: ["run", "build"] },
-  h3: { build: undefined },
+  // h3 runs its TypeScript through tsx: its build is the type check.
+  h3: { build: ["run", "typecheck"] },
 };
 
 /** Build outputs and installs: never part of an app's source hash. */

@@ -143,6 +143,25 @@ export function applyCommitResult(headers: Headers, result: CommitResult): void 
 }
 
 /**
+ * Put a commit's result on a Response. A Response with immutable headers
+ * (`Response.redirect`, a `fetch` result) is copied first.
+ *
+ * @example
+ * return withCommit(response, await sessions.commit(session, webCommitContext(response)));
+ */
+export function withCommit(response: Response, result: CommitResult): Response {
+  try {
+    applyCommitResult(response.headers, result);
+    return response;
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+  }
+  const copy = new Response(response.body, { status: response.status, statusText: response.statusText, headers: new Headers(response.headers) });
+  applyCommitResult(copy.headers, result);
+  return copy;
+}
+
+/**
  * What core needs to know about a Web response to commit its session.
  *
  * @example

@@ -54,6 +54,7 @@ export const FRAMEWORKS: Readonly<Record<string, { packages: readonly string[]; 
   hono: { packages: ["hono"], mode: "type" },
   koa: { packages: ["koa"], mode: "type" },
   next: { packages: ["next"], mode: "lazy" },
+  h3: { packages: ["h3"], mode: "type" },
 };
 
 /** Units each layer may import. `own` is the importer's unit; `stores/*` any store. */

@@ -38,7 +38,7 @@ export function exampleDir(name: ExampleName): string {
 export async function startExample(name: ExampleName, env: Record<string, string>): Promise<ServedProcess> {
   const port = await freePort();
   const cwd = exampleDir(name);
-  const base = { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env, PORT: String(port), HOST: "127.0.0.1" };
+  const base: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env, PORT: String(port), HOST: "127.0.0.1" };
   const bin = (pkg: string, file: string): string => join(cwd, "node_modules", pkg, file);
   switch (name) {
     case "next":
