@@ -122,7 +122,7 @@ async function prepare(name, tarball) {
   await withLock(`app-${name}`, async () => {
     const lockHash = hashFiles([join(app, "package-lock.json")]);
     if (stamp(join(modules, ".lock-stamp")) !== lockHash) {
-      const ms = run(npm, ["ci", "--no-audit", "--no-fund", "--prefer-offline"], app);
+      const ms = run(npm, ["ci", "--no-audit", "--no-fund"], app);
       writeFileSync(join(modules, ".lock-stamp"), lockHash);
       log(`${name}: npm ci in ${ms} ms`);
     }

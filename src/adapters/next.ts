@@ -21,26 +21,10 @@ import type { Session } from "../core/session.js";
 import type { NextCookieStore, NextHeaderStore } from "next/headers.js";
 import { ReadonlySession, readableSession } from "./next/readonly-session.js";
 import { cookieHeaderOf, isHttps, statusOfThrow, toNextCookie } from "./next/request.js";
-import { csrfRefusal, logAdapterError, resolveCsrfProtection, type CsrfProtectionOptions } from "./shared.js";
+import { csrfRefusal, logAdapterError, managerOf, resolveCsrfProtection, type CsrfProtectionOptions, type SessionSource } from "./shared.js";
 
 export { ReadonlySession } from "./next/readonly-session.js";
-export type { CsrfProtectionOptions } from "./shared.js";
-
-/**
- * The manager, or a function that makes it (once) when first called. A
- * function keeps `createSessions()` out of `next build`, which loads every
- * route's modules to collect their configuration, without the secrets the
- * server has at run time.
- *
- * @example
- * let manager: SessionManager | undefined;
- * export const sessions: SessionSource = () => (manager ??= createSessions({ secret: process.env.SECRET_KEY! }));
- */
-export type SessionSource<Data extends SessionDataShape = AppSessionData> = SessionManager<Data> | (() => SessionManager<Data>);
-
-function managerOf<Data extends SessionDataShape>(source: SessionSource<Data>): SessionManager<Data> {
-  return typeof source === "function" ? source() : source;
-}
+export type { CsrfProtectionOptions, SessionSource } from "./shared.js";
 
 interface RequestApis {
   cookies: NextCookieStore;

@@ -55,6 +55,8 @@ export const FRAMEWORKS: Readonly<Record<string, { packages: readonly string[]; 
   koa: { packages: ["koa"], mode: "type" },
   next: { packages: ["next"], mode: "lazy" },
   h3: { packages: ["h3"], mode: "type" },
+  sveltekit: { packages: ["@sveltejs/kit"], mode: "type" },
+  "react-router": { packages: ["react-router"], mode: "type" },
 };
 
 /** Units each layer may import. `own` is the importer's unit; `stores/*` any store. */

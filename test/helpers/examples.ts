@@ -46,7 +46,8 @@ export async function startExample(name: ExampleName, env: Record<string, string
     case "react-router":
       return serveProcess(process.execPath, [bin("@react-router/serve", "bin.js"), "./build/server/index.js"], port, { cwd, env: base, timeoutMs: 60_000 });
     case "sveltekit":
-      return serveProcess(process.execPath, ["build/index.js"], port, { cwd, env: base, timeoutMs: 60_000 });
+      // adapter-node takes the site's origin from ORIGIN (else it assumes https).
+      return serveProcess(process.execPath, ["build/index.js"], port, { cwd, env: { ORIGIN: `http://127.0.0.1:${port}`, ...base }, timeoutMs: 60_000 });
     case "h3":
       return serveProcess(process.execPath, ["--import", "tsx", join(cwd, "server.ts")], port, { cwd: repo, env: base, timeoutMs: 60_000 });
   }
