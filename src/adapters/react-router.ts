@@ -14,7 +14,7 @@
 import type { AppSessionData, SessionDataShape } from "../core/app-data.js";
 import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
-import { csrfRefusal, formValue, isSecureRequest, readableForm, resolveCsrfProtection, resolveMaxFormBytes, type AdapterOptions, type WebCsrfProtectionOptions } from "./shared.js";
+import { csrfRefusal, csrfResponse, formValue, isSecureRequest, readableForm, resolveCsrfProtection, resolveMaxFormBytes, type AdapterOptions, type WebCsrfProtectionOptions } from "./shared.js";
 
 export type { AdapterOptions, WebCsrfProtectionOptions } from "./shared.js";
 
@@ -74,13 +74,13 @@ export function createSessionStorage<Data extends SessionDataShape = AppSessionD
 }
 
 /**
- * CSRF protection for actions: the function it returns throws a
- * {@link CsrfError} (status 403) unless a POST, PUT, PATCH or DELETE proves
- * it comes from this site: its Origin, and once the session has a CSRF
- * secret, a token in the `X-CSRF-Token` header or the `csrf_token` form
- * field (read from a clone of the request). Turn the error into your 403
- * (`throw data(error.message, { status: 403 })`), or let React Router's
- * error boundary show it.
+ * CSRF protection for actions: the function it returns throws a 403
+ * Response (React Router's way to stop an action with an HTTP error: your
+ * ErrorBoundary sees it with `isRouteErrorResponse`) unless a POST, PUT,
+ * PATCH or DELETE proves it comes from this site: its Origin, and once the
+ * session has a CSRF secret, a token in the `X-CSRF-Token` header or the
+ * `csrf_token` form field (read from a clone of the request, so the action
+ * still reads it). The body is the refusal's message, which says why.
  *
  * @example
  * const csrf = csrfProtection();
@@ -103,6 +103,6 @@ export function csrfProtection(options: WebCsrfProtectionOptions = {}): (request
     }
     const url = new URL(request.url);
     const refused = csrfRefusal(session, { method: request.method, tls: url.protocol === "https:", host: url.host, header, formToken }, resolved);
-    if (refused) throw refused;
+    if (refused) throw csrfResponse(refused);
   };
 }
