@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import type { Store, StoreRecord } from "sessionkit";
+import { storeContext, type Store, type StoreRecord } from "sessionkit";
 import { ROOT } from "./build.js";
 import { writeSection } from "./report.js";
 
@@ -46,7 +46,7 @@ async function fill(store: Store, from: number, to: number, window: number, batc
     const run = async (): Promise<void> => {
       for (let i = start; i < end; i += window) {
         const pending: Promise<boolean>[] = [];
-        for (let j = i; j < Math.min(i + window, end); j++) pending.push(store.create(idHashOf(j), recordAt(j, nowMs), 86_400));
+        for (let j = i; j < Math.min(i + window, end); j++) pending.push(store.create(idHashOf(j), recordAt(j, nowMs), storeContext(nowMs)));
         const created = await Promise.all(pending);
         if (created.includes(false)) throw new Error(`${store.name}: a create collided; is the table or prefix fresh?`);
       }
@@ -63,7 +63,7 @@ async function loadLatency(store: Store, count: number): Promise<{ p50: number; 
   for (let s = 0; s < samples; s++) {
     const i = Math.floor(Math.random() * count);
     const t0 = performance.now();
-    const record = await store.load(idHashOf(i));
+    const record = await store.load(idHashOf(i), storeContext());
     times.push(performance.now() - t0);
     if (record === undefined) throw new Error(`${store.name}: session ${i} of ${count} is missing`);
   }
@@ -189,7 +189,7 @@ async function memoryBytesPerSession(): Promise<number> {
   await fill(store, 0, n, 1_000);
   gc();
   const bytes = (process.memoryUsage().heapUsed - before) / n;
-  if ((await store.load(idHashOf(n - 1))) === undefined) throw new Error("memory store lost a session");
+  if ((await store.load(idHashOf(n - 1), storeContext())) === undefined) throw new Error("memory store lost a session");
   return bytes;
 }
 

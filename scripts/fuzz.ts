@@ -1,7 +1,10 @@
 /**
  * `npm run fuzz`: the properties of test/fuzz/properties.ts for a million
  * cases in total (FUZZ_CASES to change), each property getting its share,
- * with a fresh random seed printed so a failure can be replayed
+ * then the model test of the session lifecycle (test/model) for a million
+ * interleavings (FUZZ_MODEL_RUNS to change) on the kinds of storage FUZZ
+ * names (default `memory`; `FUZZ=redis,postgres`, `all`, or `none`), with a
+ * fresh random seed printed so a failure can be replayed
  * (FUZZ_SEED=… npm run fuzz). Prints how many cases ran; exits 1 on the
  * first counterexample.
  *
@@ -10,8 +13,11 @@
  */
 import fc from "fast-check";
 import { PROPERTIES } from "../test/fuzz/properties.js";
+import { fuzzKinds, fuzzModel } from "../test/model/fuzz.js";
 
 const total = Number(process.env.FUZZ_CASES ?? 1_000_000);
+const modelRuns = Number(process.env.FUZZ_MODEL_RUNS ?? 1_000_000);
+const modelKinds = fuzzKinds(process.env.FUZZ);
 const seed = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : Date.now() ^ (Math.random() * 0x7fffffff);
 const shares = PROPERTIES.reduce((sum, p) => sum + p.share, 0);
 let ran = 0;
@@ -39,3 +45,8 @@ for (const p of PROPERTIES) {
   console.log(`fuzz: ${counted.toLocaleString("en").padStart(9)} cases  ${((Date.now() - t) / 1000).toFixed(1).padStart(6)} s  ${p.name}`);
 }
 console.log(`fuzz: ran ${ran.toLocaleString("en")} cases in ${((Date.now() - started) / 1000).toFixed(1)} s, no counterexample`);
+
+if (modelKinds.length > 0 && modelRuns > 0) {
+  console.log(`fuzz: model test, ${modelRuns.toLocaleString("en")} interleavings over ${modelKinds.join(", ")}, seed ${seed}`);
+  if (!(await fuzzModel({ kinds: modelKinds, runs: modelRuns, seed, log: (line) => console.log(line) }))) process.exit(1);
+}

@@ -26,6 +26,7 @@ export {
   ReadOnlySessionError,
   type SessionkitErrorCode,
 } from "./core/errors.js";
+export { describeStoreCause, errorClassName, type StoreCause } from "./core/store-cause.js";
 export { PayloadTooLargeError, UnserializableValueError, type PayloadLimit } from "./codec/index.js";
 export {
   checkCsrf,

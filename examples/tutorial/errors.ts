@@ -58,7 +58,9 @@ function describe(error: unknown): ErrorPage {
     return { status: 403, title: "Request refused", message, back: "/" };
   }
   if (error instanceof StoreError) {
-    return { status: 503, title: "Sessions unavailable", message: `The ${error.storeName} session store is not answering. Try again in a moment.`, back: "/" };
+    // The visitor learns that the store failed, not why: the why is in the server's log.
+    const what = error.timedOut ? "is not answering" : "cannot be used right now";
+    return { status: 503, title: "Sessions unavailable", message: `The ${error.storeName} session store ${what}. Try again in a moment.`, back: "/" };
   }
   if (error instanceof SessionInterruptedError) {
     return { status: 409, title: "Session changed", message: "Your session was ended or renewed by another request (a logout in another tab?). Please try again.", back: "/" };
@@ -107,6 +109,8 @@ export function errorPages(storage: string): ErrorRequestHandler {
  */
 export function sessionErrorAnswer(storage: string): (error: AnsweredError) => ErrorAnswer {
   return function tutorialSessionError(error) {
+    // StoreError's message gives the cause in words and never a secret, an id or a driver's message.
+    if (error instanceof StoreError) console.error(`tutorial: answered 503 (${error.message})`);
     const page = describe(error);
     const body = layout(page.title, errorBody(page.message, page.back), { user: undefined, flashes: [], storage });
     const headers: Record<string, string> = { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" };

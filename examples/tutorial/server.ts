@@ -7,12 +7,13 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import express from "express";
-import { createSessions, SessionkitError, type SessionManager } from "sessionkit";
+import { createSessions, type SessionManager } from "sessionkit";
 import { sessionMiddleware } from "sessionkit/express";
-import { readConfig, TutorialConfigError, type TutorialConfig } from "./config.js";
+import { readConfig, type TutorialConfig } from "./config.js";
 import { errorPages, notFound, sessionErrorAnswer } from "./errors.js";
 import { tutorialRoutes, type TutorialData } from "./routes.js";
-import { openStore, UnknownStoreError } from "./store.js";
+import { checkStore, StoreStartupError, startupFailure } from "./startup.js";
+import { openStore, storeLabel, type OpenedStore } from "./store.js";
 
 /**
  * A built tutorial app, not yet listening.
@@ -46,14 +47,22 @@ export interface RunningTutorial extends TutorialApp {
 const stylesheet = readFileSync(new URL("./style.css", import.meta.url), "utf8");
 
 /**
- * Build the tutorial app.
+ * Build the tutorial app, once its store has passed `sessions.ready()`: a
+ * store it cannot use is a StoreStartupError (or a TutorialConfigError for a
+ * malformed SESSION_STORE) that says why, never an app answering 503.
  *
  * @example
  * const tutorial = await createTutorialApp(readConfig({ SESSION_STORE: "memory" }));
  * tutorial.app.listen(3000);
  */
 export async function createTutorialApp(config: TutorialConfig): Promise<TutorialApp> {
-  const opened = await openStore(config.store, config.storePrefix);
+  const label = storeLabel(config.store); // a malformed URL fails here, before anything is opened
+  let opened: OpenedStore;
+  try {
+    opened = await openStore(config.store, config.storePrefix);
+  } catch (error) {
+    throw new StoreStartupError(label, error);
+  }
   let sessions: SessionManager<TutorialData>;
   try {
     sessions = createSessions<TutorialData>({
@@ -64,6 +73,7 @@ export async function createTutorialApp(config: TutorialConfig): Promise<Tutoria
       lifetime: "31d", // Flask's PERMANENT_SESSION_LIFETIME default
       ...(config.regenerateGraceSeconds === undefined ? {} : { regenerateGraceSeconds: config.regenerateGraceSeconds }),
     });
+    await checkStore(sessions, opened.label);
   } catch (error) {
     await opened.close();
     throw error;
@@ -140,12 +150,8 @@ async function main(): Promise<void> {
 // Run only when started as a program (`npm start`), not when a test imports createTutorialApp.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
-    // Messages of our own errors are written for the user and free of secrets; others may quote a URL with a password.
-    const ours = error instanceof SessionkitError || error instanceof TutorialConfigError || error instanceof UnknownStoreError;
-    const code = (error as { code?: unknown } | null)?.code;
-    if (ours) console.error((error as Error).message);
-    else if (code === "EADDRINUSE") console.error("tutorial: the port is already in use; set PORT to another one (PORT=3001 npm start).");
-    else console.error(`tutorial: could not start (${(error as Error)?.name ?? typeof error}${typeof code === "string" ? ` ${code}` : ""})`);
-    process.exit(1);
+    const { message, exitCode } = startupFailure(error);
+    console.error(message);
+    process.exit(exitCode);
   });
 }

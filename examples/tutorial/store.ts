@@ -4,7 +4,11 @@
  * of them installed — the way sessionkit itself never loads a driver you did
  * not ask for.
  */
-import type { Store } from "sessionkit";
+import { statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { describeStoreCause, type Store } from "sessionkit";
+import { TutorialConfigError } from "./config.js";
+import { connectRedis } from "./redis-client.js";
 
 /**
  * The store the app runs on, and how to let go of it.
@@ -38,6 +42,8 @@ export class UnknownStoreError extends Error {
 }
 
 const DEFAULT_SQLITE_FILE = "./sessionkit-tutorial.db";
+/** `flask-session+redis://…`: Flask-Session's own records on that Redis. */
+const FLASK_SESSION_SCHEME = "flask-session+";
 
 /**
  * Open the store `spec` names. `prefix` keeps apps sharing one server apart
@@ -55,18 +61,46 @@ export async function openStore(spec: string, prefix?: string): Promise<OpenedSt
     const { MemoryStore } = await import("sessionkit/stores/memory");
     return { store: new MemoryStore(), label: "memory (lost on restart)", close: async () => {} };
   }
-  if (spec === "sqlite" || spec.startsWith("sqlite:")) return openSqlite(spec === "sqlite" ? DEFAULT_SQLITE_FILE : spec.slice(7), prefix);
+  if (spec === "sqlite" || spec.startsWith("sqlite:")) return openSqlite(sqlitePath(spec), prefix);
   if (spec.startsWith("file:")) {
     const { FileStore } = await import("sessionkit/stores/file");
-    const directory = spec.slice(5) || "./sessions";
-    return { store: new FileStore({ directory }), label: `file (${directory})`, close: async () => {} };
+    const directory = fileDirectory(spec);
+    return { store: new FileStore({ directory }), label: storeLabel(spec), close: async () => {} };
   }
   if (spec.startsWith("redis://") || spec.startsWith("rediss://")) return openRedis(spec, prefix);
-  if (spec.startsWith("flask-session+redis://") || spec.startsWith("flask-session+rediss://")) {
-    return openFlaskSession(spec.slice("flask-session+".length), prefix);
-  }
+  if (spec.startsWith("flask-session+redis://") || spec.startsWith("flask-session+rediss://")) return openFlaskSession(spec, prefix);
   if (spec.startsWith("postgres://") || spec.startsWith("postgresql://")) return openPostgres(spec, prefix);
   throw new UnknownStoreError();
+}
+
+/**
+ * What to call the store on the pages and in messages, without opening it
+ * and without credentials: `sqlite (./sessionkit-tutorial.db)`,
+ * `redis (127.0.0.1:6379)`. A malformed URL is a TutorialConfigError naming
+ * SESSION_STORE (never quoting the URL, which may hold a password).
+ *
+ * @example
+ * storeLabel("postgres://app:pw@db:5433/app"); // "postgres (db:5433)"
+ */
+export function storeLabel(spec: string): string {
+  if (spec === "cookie") return "cookie";
+  if (spec === "memory") return "memory (lost on restart)";
+  if (spec === "sqlite" || spec.startsWith("sqlite:")) return `sqlite (${sqlitePath(spec)})`;
+  if (spec.startsWith("file:")) return `file (${fileDirectory(spec)})`;
+  if (spec.startsWith("redis://") || spec.startsWith("rediss://")) return `redis (${safeHost(spec, 6379)})`;
+  if (spec.startsWith(`${FLASK_SESSION_SCHEME}redis://`) || spec.startsWith(`${FLASK_SESSION_SCHEME}rediss://`)) {
+    return `flask-session (redis ${safeHost(spec.slice(FLASK_SESSION_SCHEME.length), 6379)})`;
+  }
+  if (spec.startsWith("postgres://") || spec.startsWith("postgresql://")) return `postgres (${safeHost(spec, 5432)})`;
+  throw new UnknownStoreError();
+}
+
+function sqlitePath(spec: string): string {
+  return spec === "sqlite" ? DEFAULT_SQLITE_FILE : spec.slice(7);
+}
+
+function fileDirectory(spec: string): string {
+  return spec.slice(5) || "./sessions";
 }
 
 /** A table name from the prefix: the stores accept letters, digits and `_` only. */
@@ -76,6 +110,8 @@ function tableName(prefix: string | undefined): string | undefined {
 
 async function openSqlite(path: string, prefix: string | undefined): Promise<OpenedStore> {
   const [{ default: Database }, { SqliteStore }] = await Promise.all([import("better-sqlite3"), import("sessionkit/stores/sqlite")]);
+  // A missing folder is a code-less TypeError in better-sqlite3; stat fails first with its errno (ENOENT, EACCES).
+  statSync(dirname(resolve(path)));
   const db = new Database(path);
   const table = tableName(prefix);
   const store = new SqliteStore(table === undefined ? { db } : { db, table });
@@ -84,26 +120,26 @@ async function openSqlite(path: string, prefix: string | undefined): Promise<Ope
 }
 
 /** Host and port only: a URL may carry a password, which must never reach a page or a log. */
-function safeHost(url: string): string {
-  const parsed = new URL(url);
-  return parsed.port ? `${parsed.hostname}:${parsed.port}` : parsed.hostname;
+function safeHost(url: string, defaultPort: number): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ERR_INVALID_URL") throw error;
+    throw new TutorialConfigError(
+      "SESSION_STORE",
+      "is not a valid URL (malformed URL). Write it as redis://[:PASSWORD@]HOST[:PORT] or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE, with special characters in the password percent-encoded.",
+    );
+  }
+  if (parsed.hostname === "") throw new TutorialConfigError("SESSION_STORE", "names no host: write it as redis://HOST:PORT or postgres://USER@HOST/DATABASE.");
+  return `${parsed.hostname}:${parsed.port || defaultPort}`;
 }
 
 async function openRedis(url: string, prefix: string | undefined): Promise<OpenedStore> {
-  const [client, { RedisStore }] = await Promise.all([connectRedis(url), import("sessionkit/stores/redis")]);
+  const label = storeLabel(url);
+  const [client, { RedisStore }] = await Promise.all([connectRedis(url, label), import("sessionkit/stores/redis")]);
   const store = new RedisStore(prefix === undefined ? { client } : { client, prefix: `${prefix}:sess:`, userPrefix: `${prefix}:user:` });
-  return { store, label: `redis (${safeHost(url)})`, close: async () => void (await client.close()) };
-}
-
-/** A node-redis client for the tutorial: connected, and with the error listener node-redis needs. */
-async function connectRedis(url: string) {
-  const { createClient } = await import("redis");
-  const client = createClient({ url });
-  // Without a listener node-redis turns a dropped connection into an uncaught 'error' and kills the process;
-  // the store reports failures per request (503) instead. Only the class is printed: messages may hold the URL.
-  client.on("error", (error: unknown) => console.error(`tutorial: redis connection problem (${(error as Error)?.name ?? typeof error})`));
-  await client.connect();
-  return client;
+  return { store, label, close: async () => void (client.isOpen ? await client.close() : undefined) };
 }
 
 /**
@@ -111,18 +147,22 @@ async function connectRedis(url: string) {
  * Flask-Session on the same Redis, with the same SECRET_KEY, cookie name and
  * key prefix (default `session:`), shares its logins with the tutorial.
  */
-async function openFlaskSession(url: string, prefix: string | undefined): Promise<OpenedStore> {
-  const [client, { FlaskSessionRedisStore }] = await Promise.all([connectRedis(url), import("sessionkit/stores/flask-session")]);
+async function openFlaskSession(spec: string, prefix: string | undefined): Promise<OpenedStore> {
+  const label = storeLabel(spec);
+  const url = spec.slice(FLASK_SESSION_SCHEME.length);
+  const [client, { FlaskSessionRedisStore }] = await Promise.all([connectRedis(url, label), import("sessionkit/stores/flask-session")]);
   const store = new FlaskSessionRedisStore({ client, keyPrefix: prefix ?? "session:" });
-  return { store, label: `flask-session (redis ${safeHost(url)})`, close: async () => void (await client.close()) };
+  return { store, label, close: async () => void (client.isOpen ? await client.close() : undefined) };
 }
 
 async function openPostgres(url: string, prefix: string | undefined): Promise<OpenedStore> {
+  const label = storeLabel(url);
   const [{ default: pg }, { PostgresStore }] = await Promise.all([import("pg"), import("sessionkit/stores/postgres")]);
-  const pool = new pg.Pool({ connectionString: url, max: 5 });
+  // connectionTimeoutMillis: a server that never answers fails the connection instead of queueing requests forever.
+  const pool = new pg.Pool({ connectionString: url, max: 5, connectionTimeoutMillis: 2_000 });
   // An idle client's error would otherwise crash the process; requests still see the StoreError.
-  pool.on("error", (error: Error) => console.error(`tutorial: idle postgres client failed (${error.name})`));
+  pool.on("error", (error: Error) => console.error(`tutorial: SESSION_STORE: an idle connection to ${label} failed: ${describeStoreCause(error).text}.`));
   const table = tableName(prefix);
   const store = new PostgresStore(table === undefined ? { pool } : { pool, table });
-  return { store, label: `postgres (${safeHost(url)})`, close: () => pool.end() };
+  return { store, label, close: () => pool.end() };
 }

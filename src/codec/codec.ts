@@ -4,7 +4,7 @@
  *
  * - `flask`: exactly Flask's cookie (itsdangerous `URLSafeTimedSerializer`,
  *   HMAC-SHA1, salt `cookie-session`, HMAC key derivation, tagged JSON, zlib
- *   when it saves ≥ 2 bytes) — FLASK-FORMAT.md §1;
+ *   when it saves ≥ 2 bytes) — docs/flask-format.md §1;
  * - `signed` (default): the same layout with HMAC-SHA256, compression tried
  *   only on longer payloads (see `encodePayload`);
  * - `encrypted`: AES-256-GCM with a per-cookie key (see `encrypted.ts`).
@@ -34,7 +34,7 @@ export interface CookieCodecOptions {
   /**
    * itsdangerous's salt (the purpose the MAC is bound to). Default
    * `"cookie-session"`, which the `flask` format needs to talk to Flask;
-   * native formats may bind it to the cookie name (SECURITY G.45).
+   * native formats may bind it to the cookie name (R45).
    */
   salt?: string;
   /** Nesting cap for the JSON (default 64). */

@@ -2,7 +2,7 @@
  * Byte helpers, mirroring itsdangerous's `encoding.py`: URL-safe base64
  * without padding and minimal big-endian integers for timestamps.
  *
- * Decoding is strict (SECURITY-REQUIREMENTS G.48): Node's and Python's
+ * Decoding is strict (R48, docs/security-model.md): Node's and Python's
  * decoders silently drop characters outside the alphabet and ignore the
  * unused low bits of the last character, so several strings would decode to
  * the same bytes. We accept exactly one spelling per byte string — the one
@@ -93,7 +93,7 @@ export function intToBytes(value: number): Buffer {
 
 /**
  * Big-endian bytes to an integer (itsdangerous `bytes_to_int`); `undefined`
- * past 2^53 - 1 (a timestamp no clock will reach; refused before arithmetic, G.16).
+ * past 2^53 - 1 (a timestamp no clock will reach; refused before arithmetic, R16).
  *
  * @example
  * bytesToInt(Buffer.from("6553f100", "hex")); // 1700000000

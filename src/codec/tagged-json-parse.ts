@@ -2,12 +2,12 @@
  * Flask's tagged JSON, reading side: a JSON parser that accepts what Python's
  * `json.loads` accepts (NaN/Infinity, big integers, any JSON whitespace,
  * duplicate keys — last wins) and untags bottom-up in the same pass, as
- * Flask ≥ 3.0.1's `_untag_scan` does (FLASK-FORMAT.md §2.3).
+ * Flask ≥ 3.0.1's `_untag_scan` does (docs/flask-format.md §2.3).
  *
  * Hostile input is bounded: nesting depth, total key count and text length
  * are capped, and every object is built with a null prototype, so
  * `__proto__` and `constructor` are plain data at every depth
- * (SECURITY-REQUIREMENTS H.50/H.51). Anything wrong throws `BadPayload`
+ * (R50/R51, docs/security-model.md). Anything wrong throws `BadPayload`
  * whose message gives an offset, never the text.
  */
 import { BadPayload } from "./errors.js";

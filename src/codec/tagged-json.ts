@@ -2,7 +2,7 @@
  * Flask's `TaggedJSONSerializer` (`flask/json/tag.py`), writing side: one
  * pass that tags and prints, producing the exact text of Python's
  * `json.dumps(tagged, separators=(",", ":"), sort_keys=True, ensure_ascii=True)`
- * — FLASK-FORMAT.md §2.1–2.2. The reading side is in `tagged-json-parse.ts`.
+ * — docs/flask-format.md §2.1–2.2. The reading side is in `tagged-json-parse.ts`.
  *
  * Why a hand-written printer and not `JSON.stringify`: Python sorts keys by
  * code point, escapes everything ≥ U+007F as lower-case `\uXXXX`, prints

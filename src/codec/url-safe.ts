@@ -1,7 +1,7 @@
 /**
  * itsdangerous's `url_safe.py` (`URLSafeSerializerMixin`) and the payload
  * half of `serializer.py`: JSON text → maybe zlib → base64url, with a leading
- * `.` marking a compressed payload (FLASK-FORMAT.md §1.5), and back.
+ * `.` marking a compressed payload (docs/flask-format.md §1.5), and back.
  *
  * Compression is deflate.ts, a reproduction of CPython's zlib at level 6:
  * the payload is Flask's byte for byte, compressed or not, and the decision

@@ -101,6 +101,11 @@ export class CookieMode implements Mode {
     const native = this.#o.format !== "flask";
     // A login's own keys come first: a login of an empty session still writes a cookie.
     if (native && internals.loggedIn && !internals.destroyed) this.#stampUser(internals, state, nowMs);
+    // setUser(null) ends the login before emptiness is judged: a session left with nothing is deleted.
+    if (native && internals.userId === null) {
+      data.values.delete(RESERVED_KEYS.user);
+      data.values.delete(RESERVED_KEYS.authAt);
+    }
     if (internals.destroyed || data.isEmpty()) {
       return Session.isModified(session) || internals.destroyed ? [this.#writer.delete(state.secure)] : [];
     }
@@ -149,7 +154,8 @@ export class CookieMode implements Mode {
       // A new authentication (login, a different user, or a "log out everywhere" exception) counts from now;
       // setUser() of the same user keeps the loaded time, so it cannot outlive a "log out everywhere".
       const sameUser = internals.userId === state.userId && state.authAtMs !== undefined && !internals.loggedIn && !internals.reauthenticated;
-      values.set(RESERVED_KEYS.authAt, sameUser ? state.authAtMs! : nowMs);
+      // The spared session of a "log out everywhere" counts from just after it (the check is strict).
+      values.set(RESERVED_KEYS.authAt, sameUser ? state.authAtMs! : internals.reauthenticated ? nowMs + 1 : nowMs);
     }
   }
 

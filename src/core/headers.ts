@@ -37,7 +37,7 @@ const DIRECTIVE = /\s*([^=,\s]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^,]*))?\s*(?:,|$)/
 /**
  * Whether a Cache-Control value keeps a response's Set-Cookie out of shared
  * caches: `no-store`, `private`, or `no-cache`/`private` whose field list
- * names `Set-Cookie` (SECURITY-REQUIREMENTS R38, the OWASP cheat sheet's
+ * names `Set-Cookie` (R38 in docs/security-model.md, the OWASP cheat sheet's
  * "Web Content Caching").
  */
 function keepsSetCookiePrivate(value: string): boolean {

@@ -17,6 +17,7 @@ import type { EventHandler, SessionEvent } from "./events.js";
 import { sessionHeaders, type HeaderValue, type SessionHeader } from "./headers.js";
 import type { Mode } from "./mode.js";
 import { resolveOptions, type ResolvedOptions, type SessionOptions } from "./options.js";
+import { storesReady } from "./readiness.js";
 import { RevocableMode } from "./revocable-mode.js";
 import { Session, sessionInternals } from "./session.js";
 import type { StoredSessionInfo } from "./store.js";
@@ -103,6 +104,20 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
   /** Whether sessions live in a store (true) or in the cookie (false). */
   get serverSide(): boolean {
     return this.options.store !== undefined;
+  }
+
+  /**
+   * Check at start-up that the store can be used (it answers, accepts the
+   * credentials, has its database and table, and takes a write), so that an
+   * app can refuse to start and say why instead of answering every request
+   * 503. Throws the StoreError of the first failing call, whose message says
+   * the cause in words; resolves at once in cookie mode. See readiness.ts.
+   *
+   * @example
+   * await sessions.ready(); // before app.listen()
+   */
+  async ready(): Promise<void> {
+    await storesReady(this.options, this.#emit);
   }
 
   /**

@@ -77,7 +77,8 @@ export class RevocableMode implements Mode {
     if (byJti !== undefined) return true;
     if (byUser === undefined) return false;
     const before = Number(byUser.data.revokedBeforeMs);
-    return !(typeof authAtMs === "number" && authAtMs >= before);
+    // Strictly after: a login in the same millisecond as "log out everywhere" may have come before it.
+    return !(typeof authAtMs === "number" && authAtMs > before);
   }
 
   async save(session: Session<any>, nowMs: number): Promise<string[]> {

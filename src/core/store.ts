@@ -92,7 +92,12 @@ export interface ChangeSet {
  */
 export type ApplyResult = "ok" | "missing" | "frozen";
 
-/** One entry of {@link Store.listForUser}: never a raw id. */
+/**
+ * One entry of {@link Store.listForUser} or {@link Store.list}: one live
+ * session (a regenerated session's frozen old ids are not entries of their
+ * own), named by its `idHash`. A store with `rawIds` names it by
+ * base64url(SHA-256(id)), the form every other store keys by: never a raw id.
+ */
 export interface StoredSessionInfo {
   idHash: string;
   createdAtMs: number;
@@ -168,7 +173,11 @@ export interface Store {
   readonly rawIds?: boolean;
   /** Read a record, or `undefined` when there is none or it has expired. */
   load(idHash: string, ctx: StoreContext): Promise<StoreRecord | undefined>;
-  /** Create a record; resolves `false`, writing nothing, when a live one already exists under `idHash`. */
+  /**
+   * Create a record; resolves `false`, writing nothing, when a live one
+   * already exists under `idHash`. Links (`successor`, `predecessor`) are
+   * {@link Store.rotate}'s to set: `create` does not store them.
+   */
   create(idHash: string, record: StoreRecord, ctx: StoreContext): Promise<boolean>;
   /** Apply a change-set atomically to an existing, live record; never creates one. */
   apply(idHash: string, change: ChangeSet, ctx: StoreContext): Promise<ApplyResult>;
@@ -199,16 +208,20 @@ export interface Store {
    */
   destroy(idHash: string, ctx: StoreContext): Promise<void>;
 
-  /** Optional: the live sessions indexed under a user id (`session.setUser`), every one of them. */
+  /** Optional: the live sessions indexed under a user id (`session.setUser`), every one of them (see {@link StoredSessionInfo}). */
   listForUser?(userId: string, ctx: StoreContext): Promise<StoredSessionInfo[]>;
   /**
-   * Optional: destroy every session of a user except `exceptIdHash`, however
-   * many there are, in bounded memory; resolves how many were removed.
+   * Optional: destroy every session of a user, with the ids linked to it,
+   * except the session `exceptIdHash` names (kept whole, its old ids too),
+   * however many there are, in bounded memory (in batches); resolves how
+   * many live sessions it ended (a session's frozen old ids are not counted).
+   * A store with `rawIds` takes as `exceptIdHash` either the raw id (what
+   * core passes) or the hash a listing gave.
    */
   destroyForUser?(userId: string, exceptIdHash: string | undefined, ctx: StoreContext): Promise<number>;
   /** Optional: remove records that expired before `nowMs`, at most `limit` of them; resolves how many. Apps call it from a timer. */
   prune?(nowMs: number, limit?: number): Promise<number>;
-  /** Optional: live records' summaries, for the CLI's `list` (may be slow on large stores). */
+  /** Optional: live sessions' summaries, named as {@link StoredSessionInfo} says, for the CLI's `list` (may be slow on large stores). */
   list?(options: { nowMs: number; limit?: number; userId?: string }): Promise<StoredSessionInfo[]>;
   /** Optional: release what the store itself opened (never the client the user passed in). */
   close?(): Promise<void>;

@@ -21,6 +21,13 @@ const IDEMPOTENT = new Set(["load", "touch", "destroy", "listForUser", "destroyF
 /** Store calls that read only: a timeout cannot have changed anything. */
 const READS = new Set(["load", "listForUser", "list"]);
 
+/** A store's own word that a failed write wrote nothing: a retryable cause (SQLite busy), or a write dropped once abandoned. */
+function nothingWritten(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const e = error as { retryable?: unknown; code?: unknown };
+  return e.retryable === true || e.code === "SESSIONKIT_ABANDONED";
+}
+
 /**
  * Run one store call, failing with StoreError when it throws or takes longer
  * than `ms`. On a timeout the context is marked abandoned first.
@@ -33,7 +40,7 @@ export function withDeadline<T>(run: (ctx: StoreContext) => Promise<T>, nowMs: n
   return new Promise<T>((resolve, reject) => {
     const fail = (error: unknown): void => {
       clearTimeout(timer);
-      reject(error instanceof StoreError ? error : new StoreError(storeName, operation, error));
+      reject(error instanceof StoreError ? error : new StoreError(storeName, operation, error, false, !READS.has(operation) && !nothingWritten(error)));
     };
     const timer = setTimeout(() => {
       ctx.abandoned = true;

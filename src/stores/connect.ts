@@ -4,12 +4,15 @@
  * an app can move to sessionkit without moving its session storage first.
  */
 import { ConfigError } from "../core/errors.js";
-import { applyChangeSet, type ApplyResult, type ChangeSet, type Store, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
+import { applyChangeSet, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
+import { WriteAbandonedError } from "./shared/abandoned.js";
+import { refuseRemovedOptions } from "./shared/options.js";
 import { callbackCall } from "./connect/callbacks.js";
 import { allRecords, fromSession, toInfo, toSession } from "./connect/mapping.js";
-import { KeyedQueue } from "./file/keyed-queue.js";
+import { KeyedQueue } from "./shared/keyed-queue.js";
 
 export { ConnectCallTimeoutError } from "./connect/callbacks.js";
+export { WriteAbandonedError } from "./shared/abandoned.js";
 export { NAMESPACE, type ConnectSessionData } from "./connect/mapping.js";
 
 type Callback = (err?: unknown, result?: unknown) => void;
@@ -31,8 +34,6 @@ export interface ConnectStoreOptions {
   name?: string;
   /** Deadline for each callback of the wrapped store, in ms (default 5000). */
   callTimeoutMs?: number;
-  /** Clock used to hide expired records and compute `cookie.maxAge`, in ms. */
-  now?: () => number;
 }
 
 /**
@@ -46,7 +47,9 @@ export interface ConnectStoreOptions {
  * - **Inside one process**: every operation on one session runs in a
  *   per-session queue, so change-sets are read-merge-written one at a time:
  *   concurrent requests keep each other's keys, a destroyed or frozen record
- *   is never rewritten, `create` never overwrites.
+ *   is never rewritten, `create` never overwrites, and `rotate` (read the
+ *   old record, write the new one, freeze the old one) runs in the old id's
+ *   queue slot, so a destroy queued behind it follows the link it leaves.
  * - **Across processes** (several Node processes or machines on one Redis):
  *   the wrapped API has only whole-object `get`/`set`, so two processes
  *   writing the same session at the same moment can lose one's keys (last
@@ -70,15 +73,14 @@ export class ConnectStore implements Store {
   readonly name: string;
   readonly #store: ConnectStoreLike;
   readonly #timeoutMs: number;
-  readonly #now: () => number;
   readonly #queue = new KeyedQueue();
 
   /** Present when the wrapped store has `all()`; scans every session. */
-  readonly listForUser?: (userId: string) => Promise<StoredSessionInfo[]>;
+  readonly listForUser?: (userId: string, ctx: StoreContext) => Promise<StoredSessionInfo[]>;
   /** Present when the wrapped store has `all()`; scans every session. */
-  readonly destroyForUser?: (userId: string, exceptIdHash?: string) => Promise<number>;
+  readonly destroyForUser?: (userId: string, exceptIdHash: string | undefined, ctx: StoreContext) => Promise<number>;
   /** Present when the wrapped store has `all()`. */
-  readonly list?: (options?: { limit?: number; userId?: string }) => Promise<StoredSessionInfo[]>;
+  readonly list?: (options: { nowMs: number; limit?: number; userId?: string }) => Promise<StoredSessionInfo[]>;
 
   constructor(options: ConnectStoreOptions) {
     const store = options?.store;
@@ -87,38 +89,40 @@ export class ConnectStore implements Store {
     }
     const timeoutMs = options.callTimeoutMs ?? 5000;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new ConfigError("callTimeoutMs", "use a whole number of milliseconds ≥ 1.");
+    refuseRemovedOptions(options);
     this.name = options.name ?? "connect";
     this.#store = store;
     this.#timeoutMs = timeoutMs;
-    this.#now = options.now ?? Date.now;
     if (typeof store.all === "function") {
-      this.listForUser = (userId) => this.#listForUser(userId);
-      this.destroyForUser = (userId, exceptIdHash) => this.#destroyForUser(userId, exceptIdHash);
+      this.listForUser = (userId, ctx) => this.#listForUser(userId, ctx.nowMs);
+      this.destroyForUser = (userId, exceptIdHash, ctx) => this.#destroyForUser(userId, exceptIdHash, ctx.nowMs);
       this.list = (opts) => this.#list(opts);
     }
   }
 
   /**
-   * Read a record; `undefined` when there is none, it has expired, or the
-   * stored session is not one of ours.
+   * Read a record; `undefined` when there is none, it has expired at
+   * `ctx.nowMs`, or the stored session is not one of ours.
    *
    * @example
-   * const record = await store.load(idHash);
+   * const record = await store.load(idHash, storeContext());
    */
-  async load(idHash: string): Promise<StoreRecord | undefined> {
-    return this.#live(await this.#call("get", [idHash]));
+  async load(idHash: string, ctx: StoreContext): Promise<StoreRecord | undefined> {
+    return this.#live(await this.#call("get", [idHash]), ctx.nowMs);
   }
 
   /**
    * Write a new record unless a live one exists (checked and written in this process's per-session queue).
    *
    * @example
-   * const created = await store.create(idHash, record, 3600);
+   * const created = await store.create(idHash, record, storeContext());
    */
-  async create(idHash: string, record: StoreRecord, _ttlSeconds: number): Promise<boolean> {
+  async create(idHash: string, record: StoreRecord, ctx: StoreContext): Promise<boolean> {
     return this.#queue.run(idHash, async () => {
-      if (this.#live(await this.#call("get", [idHash])) !== undefined) return false;
-      await this.#call("set", [idHash, toSession(record, this.#now())]);
+      this.#checkNotAbandoned(ctx);
+      if (this.#live(await this.#call("get", [idHash]), ctx.nowMs) !== undefined) return false;
+      const { successor: _s, predecessor: _p, ...plain } = record;
+      await this.#call("set", [idHash, toSession(plain, ctx.nowMs)]);
       return true;
     });
   }
@@ -127,14 +131,15 @@ export class ConnectStore implements Store {
    * Read, merge the change-set, write — one at a time per session in this process.
    *
    * @example
-   * await store.apply(idHash, { set: { n: "2" }, delete: [] }, 3600); // "ok" | "missing" | "frozen"
+   * await store.apply(idHash, { set: { n: "2" }, delete: [] }, storeContext()); // "ok" | "missing" | "frozen"
    */
-  async apply(idHash: string, change: ChangeSet, _ttlSeconds: number): Promise<ApplyResult> {
+  async apply(idHash: string, change: ChangeSet, ctx: StoreContext): Promise<ApplyResult> {
     return this.#queue.run(idHash, async () => {
-      const current = this.#live(await this.#call("get", [idHash]));
+      this.#checkNotAbandoned(ctx);
+      const current = this.#live(await this.#call("get", [idHash]), ctx.nowMs);
       if (current === undefined) return "missing";
       if (current.frozen === true) return "frozen";
-      await this.#call("set", [idHash, toSession(applyChangeSet(current, change), this.#now())]);
+      await this.#call("set", [idHash, toSession(applyChangeSet(current, change), ctx.nowMs)]);
       return "ok";
     });
   }
@@ -145,64 +150,119 @@ export class ConnectStore implements Store {
    * wrapped `touch` only moves the store's TTL, not our `expiresAtMs`).
    *
    * @example
-   * await store.touch(idHash, Date.now() + 3_600_000, 3600);
+   * await store.touch(idHash, Date.now() + 3_600_000, storeContext());
    */
-  async touch(idHash: string, expiresAtMs: number, _ttlSeconds: number): Promise<boolean> {
+  async touch(idHash: string, expiresAtMs: number, ctx: StoreContext): Promise<boolean> {
     return this.#queue.run(idHash, async () => {
-      const current = this.#live(await this.#call("get", [idHash]));
+      this.#checkNotAbandoned(ctx);
+      const current = this.#live(await this.#call("get", [idHash]), ctx.nowMs);
       if (current === undefined || current.frozen === true) return false;
-      await this.#call("set", [idHash, toSession({ ...current, expiresAtMs }, this.#now())]);
+      await this.#call("set", [idHash, toSession({ ...current, expiresAtMs }, ctx.nowMs)]);
       return true;
     });
   }
 
   /**
-   * Remove a record; in the session's queue, so no write of this process queued before it can bring it back.
+   * Give a session a new id, in the old id's queue slot: read the old record,
+   * write the new one, then freeze the old one (kept as the link a logout follows). Atomic only
+   * within this process; see the class notes for what other processes can do.
    *
    * @example
-   * await store.destroy(idHash);
+   * await store.rotate(oldIdHash, newIdHash, { set: {}, delete: [] }, Date.now() + 10_000, storeContext());
    */
-  async destroy(idHash: string): Promise<void> {
-    await this.#queue.run(idHash, () => this.#call("destroy", [idHash]));
+  async rotate(oldIdHash: string, newIdHash: string, change: ChangeSet, graceUntilMs: number, ctx: StoreContext): Promise<ApplyResult> {
+    return this.#queue.run(oldIdHash, async (): Promise<ApplyResult> => {
+      this.#checkNotAbandoned(ctx);
+      const old = this.#live(await this.#call("get", [oldIdHash]), ctx.nowMs);
+      if (old === undefined) return "missing";
+      if (old.frozen === true) return "frozen";
+      const applied = applyChangeSet(old, change);
+      const next: StoreRecord = { data: applied.data, createdAtMs: applied.createdAtMs, expiresAtMs: applied.expiresAtMs, userId: applied.userId, predecessor: oldIdHash };
+      // The new id is fresh and unknown until this returns, so its own queue is not needed.
+      await this.#call("set", [newIdHash, toSession(next, ctx.nowMs)]);
+      const { userId: _u, ...rest } = old;
+      const expiresAtMs = Math.max(old.expiresAtMs, graceUntilMs);
+      await this.#call("set", [oldIdHash, toSession({ ...rest, frozen: true, successor: newIdHash, readableUntilMs: graceUntilMs, expiresAtMs }, ctx.nowMs)]);
+      return "ok";
+    });
   }
 
-  async #listForUser(userId: string): Promise<StoredSessionInfo[]> {
-    const nowMs = this.#now();
+  /**
+   * Remove a record and every record linked to it by a regenerate, each in
+   * its own queue slot, so no write of this process queued before it can
+   * bring one back.
+   *
+   * @example
+   * await store.destroy(idHash, storeContext());
+   */
+  async destroy(idHash: string, ctx: StoreContext): Promise<void> {
+    await this.#destroyLinked(idHash, undefined, ctx.nowMs);
+  }
+
+  async #listForUser(userId: string, nowMs: number): Promise<StoredSessionInfo[]> {
     return (await this.#all())
-      .filter(([, r]) => r.userId === userId && r.expiresAtMs > nowMs)
+      .filter(([, r]) => r.userId === userId && r.expiresAtMs > nowMs && r.frozen !== true)
       .map(([sid, r]) => toInfo(sid, r))
       .sort((a, b) => a.createdAtMs - b.createdAtMs || (a.idHash < b.idHash ? -1 : 1));
   }
 
-  async #destroyForUser(userId: string, exceptIdHash?: string): Promise<number> {
+  async #destroyForUser(userId: string, exceptIdHash: string | undefined, nowMs: number): Promise<number> {
     let removed = 0;
     for (const [sid, r] of await this.#all()) {
       if (r.userId !== userId || sid === exceptIdHash) continue;
       // Re-checked in the queue: the record may have changed user since the scan.
-      const gone = await this.#queue.run(sid, async () => {
-        if (fromSession(await this.#call("get", [sid]))?.userId !== userId) return false;
-        await this.#call("destroy", [sid]);
-        return true;
-      });
-      if (gone) removed += 1;
+      const owned = await this.#queue.run(sid, async () => fromSession(await this.#call("get", [sid]))?.userId === userId);
+      if (owned) removed += await this.#destroyLinked(sid, exceptIdHash, nowMs);
     }
     return removed;
   }
 
-  async #list(options: { limit?: number; userId?: string } = {}): Promise<StoredSessionInfo[]> {
+  async #list(options: { nowMs: number; limit?: number; userId?: string }): Promise<StoredSessionInfo[]> {
     return (await this.#all())
-      .filter(([, r]) => options.userId === undefined || r.userId === options.userId)
+      .filter(([, r]) => r.expiresAtMs > options.nowMs && r.frozen !== true && (options.userId === undefined || r.userId === options.userId))
       .map(([sid, r]) => toInfo(sid, r))
-      .slice(0, options.limit ?? 1000);
+      .slice(0, options.limit);
+  }
+
+  /** Remove `idHash` and its links transitively, never `stopAt`; resolves how many live, unfrozen sessions went. */
+  async #destroyLinked(idHash: string, stopAt: string | undefined, nowMs: number): Promise<number> {
+    let live = 0;
+    const pending = [idHash];
+    const seen = new Set<string>();
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      if (next === stopAt || seen.has(next)) continue;
+      seen.add(next);
+      const sid = next;
+      const record = await this.#queue.run(sid, async () => {
+        const current = fromSession(await this.#call("get", [sid]));
+        await this.#call("destroy", [sid]);
+        return current;
+      });
+      if (record === undefined) continue;
+      if (record.expiresAtMs > nowMs && record.frozen !== true) live += 1;
+      if (record.successor !== undefined) pending.push(record.successor);
+      if (record.predecessor !== undefined) pending.push(record.predecessor);
+    }
+    return live;
+  }
+
+  /**
+   * Writes wait in a per-session queue: one whose caller gave up meanwhile
+   * (core's deadline passed, the app was told it failed) is dropped when its
+   * turn comes. One already running is not undone: the wrapped API has no
+   * way to (core's error says it may have been applied).
+   */
+  #checkNotAbandoned(ctx: StoreContext): void {
+    if (ctx.abandoned) throw new WriteAbandonedError(this.name);
   }
 
   async #all(): Promise<Array<[string, StoreRecord]>> {
     return allRecords(await this.#call("all", []));
   }
 
-  #live(sess: unknown): StoreRecord | undefined {
+  #live(sess: unknown, nowMs: number): StoreRecord | undefined {
     const record = fromSession(sess);
-    return record !== undefined && record.expiresAtMs > this.#now() ? record : undefined;
+    return record !== undefined && record.expiresAtMs > nowMs ? record : undefined;
   }
 
   #call(method: "get" | "set" | "destroy" | "all", args: unknown[]): Promise<unknown> {

@@ -7,21 +7,25 @@
  * - `<idHash>`: one session (JSON). The name is the SHA-256 of the session id,
  *   checked to be 43 base64url characters before any path is built, so no
  *   input can name another file, and a listing shows no live session id.
- * - `.locks/<idHash>.lock`: held while one change-set is applied.
+ * - `.locks/<idHash>.lock`: held while one write to that session runs.
  * - `.users/<sha256(userId)>/<idHash>`: the user index (empty marker files).
- * - `.tmp-*`: a write in progress (or left by a writer that crashed; `prune` removes old ones).
+ * - `.tmp-*` (here and in `.locks/`): a write in progress, or left by a
+ *   writer that died; `prune` removes old ones.
  */
-import { createHash } from "node:crypto";
-import { mkdir, opendir, readdir, stat, unlink, writeFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ConfigError } from "../core/errors.js";
-import { applyChangeSet, type ApplyResult, type ChangeSet, type Store, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
+import { applyChangeSet, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
 import { FileStoreError } from "./file/errors.js";
-import { KeyedQueue } from "./file/keyed-queue.js";
-import { codeOf, withLock, type LockTiming } from "./file/lock.js";
-import { encodeRecord, readRecord, TEMP_PREFIX, writeAtomic } from "./file/record-file.js";
+import { codeOf } from "./file/fs-util.js";
+import { prune, type PruneReport } from "./file/prune.js";
+import { encodeRecord, readRecord } from "./file/record-file.js";
+import { ID_HASH, SessionFiles, abandoned } from "./file/session-files.js";
+import { FileUserIndex } from "./file/user-index.js";
+import { batchSize, refuseRemovedOptions } from "./shared/options.js";
 
 export { FileStoreError } from "./file/errors.js";
+export type { PruneReport } from "./file/prune.js";
 
 /** Options of {@link FileStore}. */
 export interface FileStoreOptions {
@@ -35,23 +39,22 @@ export interface FileStoreOptions {
   staleLockMs?: number;
   /** How many directory entries prune reads and checks per batch (default 256). */
   pruneBatchSize?: number;
-  /** Clock used to hide expired sessions, in ms. Pass the same clock as `createSessions({ now })`. */
-  now?: () => number;
+  /** How many index markers one batch of `destroyForUser` reads before ending them (default 256). */
+  userBatchSize?: number;
 }
-
-/** An idHash is base64url(SHA-256(id)): exactly 43 characters of this alphabet. */
-const ID_HASH = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * A {@link Store} keeping each session in its own file.
  *
- * Every change-set, touch and destroy runs under a per-session lock file
- * (and, inside one process, a per-session queue), reads the current file, and
- * replaces it by write-temp + fsync + rename. So concurrent requests from any
- * process of the machine keep each other's keys, a destroyed session is never
- * rewritten, and a crash mid-write leaves the last committed file. Readers
- * take no lock. Not for directories shared between machines (NFS locking and
- * pid checks are not reliable there).
+ * Every write runs under a per-session lock file (and, inside one process,
+ * a per-session queue), reads the current file, and replaces it by
+ * write-temp + fsync + rename. So concurrent requests from any process of
+ * the machine keep each other's keys, a destroyed session is never
+ * rewritten, and a crash mid-write leaves the last committed file. A write
+ * whose caller has given up (core's deadline passed while it waited in the
+ * queue or ran) is dropped or undone, never applied later. Readers take no
+ * lock. Not for directories shared between machines (NFS locking and pid
+ * checks are not reliable there).
  *
  * @example
  * import { FileStore } from "sessionkit/stores/file";
@@ -61,51 +64,49 @@ const ID_HASH = /^[A-Za-z0-9_-]{43}$/;
  */
 export class FileStore implements Store {
   readonly name = "file";
-  readonly #dir: string;
-  readonly #fsync: boolean;
-  readonly #timing: LockTiming;
+  readonly #files: SessionFiles;
+  readonly #staleMs: number;
   readonly #pruneBatchSize: number;
-  readonly #now: () => number;
-  readonly #queue = new KeyedQueue();
-  #ready: Promise<void> | undefined;
+  readonly #users: FileUserIndex;
 
   constructor(options: FileStoreOptions) {
     if (options === null || typeof options !== "object" || typeof options.directory !== "string" || options.directory === "") {
       throw new ConfigError("directory", 'name the sessions directory: new FileStore({ directory: "./sessions" }).');
     }
-    const waitMs = positiveInt(options.lockWaitMs ?? 3000, "lockWaitMs");
-    const staleMs = positiveInt(options.staleLockMs ?? 30_000, "staleLockMs");
-    this.#pruneBatchSize = positiveInt(options.pruneBatchSize ?? 256, "pruneBatchSize");
-    this.#dir = resolve(options.directory);
-    this.#fsync = options.fsync ?? true;
-    this.#timing = Object.freeze({ waitMs, staleMs });
-    this.#now = options.now ?? Date.now;
+    refuseRemovedOptions(options);
+    const waitMs = batchSize(options.lockWaitMs, 3000, "lockWaitMs");
+    const staleMs = batchSize(options.staleLockMs, 30_000, "staleLockMs");
+    this.#pruneBatchSize = batchSize(options.pruneBatchSize, 256, "pruneBatchSize");
+    const dir = resolve(options.directory);
+    this.#staleMs = staleMs;
+    this.#files = new SessionFiles(dir, options.fsync ?? true, Object.freeze({ waitMs, staleMs }));
+    this.#users = new FileUserIndex(dir, batchSize(options.userBatchSize, 256, "userBatchSize"), (name) => ID_HASH.test(name));
   }
 
   /**
-   * Read a session; `undefined` when there is none or it has expired.
+   * Read a session; `undefined` when there is none or it has expired at `ctx.nowMs`.
    *
    * @example
-   * const record = await store.load(idHash);
+   * const record = await store.load(idHash, storeContext());
    */
-  async load(idHash: string): Promise<StoreRecord | undefined> {
-    const record = await readRecord(this.#recordPath(idHash));
-    return record !== undefined && record.expiresAtMs > this.#now() ? record : undefined;
+  async load(idHash: string, ctx: StoreContext): Promise<StoreRecord | undefined> {
+    const record = await readRecord(this.#files.path(idHash));
+    return record !== undefined && record.expiresAtMs > ctx.nowMs ? record : undefined;
   }
 
   /**
    * Write a new session unless a live one exists under `idHash`.
    *
    * @example
-   * const created = await store.create(idHash, record, 3600);
+   * const created = await store.create(idHash, record, storeContext());
    */
-  async create(idHash: string, record: StoreRecord, _ttlSeconds: number): Promise<boolean> {
-    return this.#locked(idHash, async (path) => {
-      const existing = await readRecord(path);
-      if (existing !== undefined && existing.expiresAtMs > this.#now()) return false;
-      if (existing?.userId !== undefined && existing.userId !== record.userId) await this.#unindex(existing.userId, idHash);
-      if (record.userId !== undefined) await this.#index(record.userId, idHash);
-      await writeAtomic(this.#dir, idHash, encodeRecord(record), this.#fsync);
+  async create(idHash: string, record: StoreRecord, ctx: StoreContext): Promise<boolean> {
+    return this.#files.write(idHash, ctx, async (change, existing) => {
+      if (existing !== undefined && existing.expiresAtMs > ctx.nowMs) return false;
+      if (existing?.userId !== undefined && existing.userId !== record.userId) change.afterCommit(() => this.#users.remove(existing.userId!, idHash));
+      const { successor: _s, predecessor: _p, ...plain } = record;
+      if (plain.userId !== undefined && plain.frozen !== true) await this.#users.add(plain.userId, idHash);
+      await change.put(idHash, encodeRecord(plain));
       return true;
     });
   }
@@ -114,18 +115,17 @@ export class FileStore implements Store {
    * Apply a change-set atomically (across processes); never creates a session.
    *
    * @example
-   * await store.apply(idHash, { set: { n: "2" }, delete: [] }, 3600); // "ok" | "missing" | "frozen"
+   * await store.apply(idHash, { set: { n: "2" }, delete: [] }, storeContext()); // "ok" | "missing" | "frozen"
    */
-  async apply(idHash: string, change: ChangeSet, _ttlSeconds: number): Promise<ApplyResult> {
-    return this.#locked(idHash, async (path) => {
-      const current = await readRecord(path);
-      if (current === undefined || current.expiresAtMs <= this.#now()) return "missing";
+  async apply(idHash: string, change: ChangeSet, ctx: StoreContext): Promise<ApplyResult> {
+    return this.#files.write(idHash, ctx, async (files, current) => {
+      if (current === undefined || current.expiresAtMs <= ctx.nowMs) return "missing";
       if (current.frozen === true) return "frozen";
       const next = applyChangeSet(current, change);
-      // Index first, unindex after the write: a crash between leaves an extra marker, which reads ignore.
-      if (next.userId !== undefined && next.userId !== current.userId) await this.#index(next.userId, idHash);
-      await writeAtomic(this.#dir, idHash, encodeRecord(next), this.#fsync);
-      if (current.userId !== undefined && current.userId !== next.userId) await this.#unindex(current.userId, idHash);
+      // Index first, unindex once kept: a crash between leaves an extra marker, which reads ignore.
+      if (next.userId !== undefined && next.userId !== current.userId) await this.#users.add(next.userId, idHash);
+      await files.put(idHash, encodeRecord(next));
+      if (current.userId !== undefined && current.userId !== next.userId) files.afterCommit(() => this.#users.remove(current.userId!, idHash));
       return "ok";
     });
   }
@@ -134,192 +134,194 @@ export class FileStore implements Store {
    * Move the idle expiry of a live session; its data is re-read under the lock, never a stale copy.
    *
    * @example
-   * await store.touch(idHash, Date.now() + 3_600_000, 3600);
+   * await store.touch(idHash, Date.now() + 3_600_000, storeContext());
    */
-  async touch(idHash: string, expiresAtMs: number, _ttlSeconds: number): Promise<boolean> {
-    return this.#locked(idHash, async (path) => {
-      const current = await readRecord(path);
+  async touch(idHash: string, expiresAtMs: number, ctx: StoreContext): Promise<boolean> {
+    return this.#files.write(idHash, ctx, async (files, current) => {
       // A frozen record's expiry is the end of the regenerate grace window: it must not roll.
-      if (current === undefined || current.expiresAtMs <= this.#now() || current.frozen === true) return false;
-      await writeAtomic(this.#dir, idHash, encodeRecord({ ...current, expiresAtMs }), this.#fsync);
+      if (current === undefined || current.expiresAtMs <= ctx.nowMs || current.frozen === true) return false;
+      await files.put(idHash, encodeRecord({ ...current, expiresAtMs }));
       return true;
     });
   }
 
   /**
-   * Delete a session (under its lock, so a change-set in flight cannot bring it back).
+   * Give a session a new id, under the old id's lock (see `Store.rotate`):
+   * the new file is written, then the old one frozen (kept as the link a
+   * logout follows), and both land or neither does.
    *
    * @example
-   * await store.destroy(idHash);
+   * await store.rotate(oldIdHash, newIdHash, { set: {}, delete: [] }, Date.now() + 10_000, storeContext());
    */
-  async destroy(idHash: string): Promise<void> {
-    await this.#locked(idHash, (path) => this.#remove(path, idHash));
+  async rotate(oldIdHash: string, newIdHash: string, change: ChangeSet, graceUntilMs: number, ctx: StoreContext): Promise<ApplyResult> {
+    this.#files.path(newIdHash);
+    return this.#files.write(oldIdHash, ctx, async (files, old) => {
+      if (old === undefined || old.expiresAtMs <= ctx.nowMs) return "missing";
+      if (old.frozen === true) return "frozen";
+      const applied = applyChangeSet(old, change);
+      const next: StoreRecord = { data: applied.data, createdAtMs: applied.createdAtMs, expiresAtMs: applied.expiresAtMs, userId: applied.userId, predecessor: oldIdHash };
+      // The new id is fresh (256 random bits) and unknown to anyone until this returns: the old id's lock covers it.
+      if (next.userId !== undefined) await this.#users.add(next.userId, newIdHash);
+      await files.put(newIdHash, encodeRecord(next));
+      const { userId: _u, ...rest } = old;
+      const expiresAtMs = Math.max(old.expiresAtMs, graceUntilMs);
+      await files.put(oldIdHash, encodeRecord({ ...rest, frozen: true, successor: newIdHash, readableUntilMs: graceUntilMs, expiresAtMs }));
+      if (old.userId !== undefined) files.afterCommit(() => this.#users.remove(old.userId!, oldIdHash));
+      return "ok" as const;
+    });
   }
 
   /**
-   * The live sessions indexed under `userId`, oldest first.
+   * Delete a session and every id linked to it by a regenerate, each under
+   * its own lock, so a change-set in flight cannot bring any back. Once
+   * started, a destroy runs to the end even if its caller gave up: it only
+   * ever removes.
    *
    * @example
-   * const devices = await store.listForUser("user-42");
+   * await store.destroy(idHash, storeContext());
    */
-  async listForUser(userId: string): Promise<StoredSessionInfo[]> {
+  async destroy(idHash: string, ctx: StoreContext): Promise<void> {
+    this.#files.path(idHash);
+    await this.#destroyLinked(idHash, undefined, Number.NEGATIVE_INFINITY, ctx);
+  }
+
+  /**
+   * The live sessions indexed under `userId`, oldest first: every one of them.
+   *
+   * @example
+   * const devices = await store.listForUser("user-42", storeContext());
+   */
+  async listForUser(userId: string, ctx: StoreContext): Promise<StoredSessionInfo[]> {
     const out: StoredSessionInfo[] = [];
-    for (const idHash of await this.#indexed(userId)) {
-      const record = await this.load(idHash);
+    await this.#users.walk(userId, async (idHash) => {
+      const record = await this.load(idHash, ctx);
       // The marker may outlive its record (crash between the two writes): trust the record.
-      if (record?.userId === userId) out.push(info(idHash, record));
-    }
+      if (record?.userId === userId && record.frozen !== true) out.push(info(idHash, record));
+    });
     return out.sort((a, b) => a.createdAtMs - b.createdAtMs || (a.idHash < b.idHash ? -1 : 1));
   }
 
   /**
-   * Delete every session of `userId` but `exceptIdHash`; resolves how many went.
+   * Delete every session of `userId` but `exceptIdHash` (with their linked
+   * ids), `userBatchSize` index markers at a time; resolves how many live
+   * sessions went. Every marker handled leaves the index, so the walk ends.
    *
    * @example
-   * await store.destroyForUser("user-42", currentIdHash);
+   * await store.destroyForUser("user-42", currentIdHash, storeContext());
    */
-  async destroyForUser(userId: string, exceptIdHash?: string): Promise<number> {
+  async destroyForUser(userId: string, exceptIdHash: string | undefined, ctx: StoreContext): Promise<number> {
     let removed = 0;
-    for (const idHash of await this.#indexed(userId)) {
-      if (idHash === exceptIdHash) continue;
-      const gone = await this.#locked(idHash, async (path) => {
-        const record = await readRecord(path);
-        if (record?.userId !== userId) return false;
-        await this.#remove(path, idHash);
-        return true;
-      });
-      if (gone) removed += 1;
+    for (;;) {
+      const batch = await this.#users.batch(userId, exceptIdHash);
+      if (batch.length === 0) return removed;
+      for (const idHash of batch) {
+        const owned = await this.#files.locked(idHash, async () => (await this.#files.readForRemoval(idHash))?.userId === userId);
+        if (owned) removed += await this.#destroyLinked(idHash, exceptIdHash, ctx.nowMs);
+        else await this.#users.remove(userId, idHash); // a stale marker: the session is gone or someone else's
+      }
     }
-    return removed;
   }
 
   /**
-   * Delete sessions that expired at or before `nowMs` (at most `limit`), walking
-   * the directory `pruneBatchSize` entries at a time; also clears temporary
-   * files older than `staleLockMs` left by writers that crashed.
+   * Delete sessions that expired at or before `nowMs` (at most `limit`), and
+   * what dead writers left: see {@link FileStore.pruneReport}. Resolves how
+   * many sessions it removed.
    *
    * @example
    * await store.prune(Date.now());
    */
   async prune(nowMs: number, limit = Number.POSITIVE_INFINITY): Promise<number> {
-    await this.#ensureDirectory();
-    let removed = 0;
-    let batch: string[] = [];
-    const flush = async (): Promise<void> => {
-      for (const name of batch) {
-        if (removed >= limit) return;
-        if (name.startsWith(TEMP_PREFIX)) {
-          await this.#removeOldTemp(name);
-          continue;
-        }
-        const gone = await this.#locked(name, async (path) => {
-          const record = await readRecord(path);
-          if (record === undefined || record.expiresAtMs > nowMs) return false;
-          await this.#remove(path, name);
-          return true;
-        });
-        if (gone) removed += 1;
-      }
-      batch = [];
-    };
-    // opendir streams the directory, so a million sessions never sit in memory at once.
-    for await (const entry of await opendir(this.#dir, { bufferSize: this.#pruneBatchSize })) {
-      if (!entry.isFile() || !(ID_HASH.test(entry.name) || entry.name.startsWith(TEMP_PREFIX))) continue;
-      batch.push(entry.name);
-      if (batch.length >= this.#pruneBatchSize) await flush();
-      if (removed >= limit) break;
-    }
-    await flush();
-    return removed;
+    return (await this.pruneReport(nowMs, limit)).removed;
   }
 
   /**
-   * Summaries of stored sessions (expired ones included until pruned), for the CLI.
+   * {@link FileStore.prune}, with everything it did: expired sessions removed,
+   * session files it could not read (skipped, left in place: look at them),
+   * temporary files and locks of dead writers removed (in the directory and
+   * in `.locks/`, once older than `staleLockMs`).
    *
    * @example
-   * for (const s of await store.list({ limit: 20 })) console.log(s.idHash.slice(0, 8), s.expiresAtMs);
+   * const { removed, unreadable } = await store.pruneReport(Date.now());
+   * if (unreadable > 0) console.warn(`${unreadable} session files could not be read`);
    */
-  async list(options: { limit?: number; userId?: string } = {}): Promise<StoredSessionInfo[]> {
-    const limit = options.limit ?? 1000;
-    const names = options.userId === undefined ? await this.#recordNames() : await this.#indexed(options.userId);
+  async pruneReport(nowMs: number, limit = Number.POSITIVE_INFINITY): Promise<PruneReport> {
+    await this.#files.ensureDirectory();
+    return prune(
+      {
+        dir: this.#files.dir,
+        lockDir: join(this.#files.dir, ".locks"),
+        staleMs: this.#staleMs,
+        batchSize: this.#pruneBatchSize,
+        isSessionName: (name) => ID_HASH.test(name),
+        removeIfExpired: (name, at) =>
+          this.#files.locked(name, async () => {
+            let record: StoreRecord | undefined;
+            try {
+              record = await readRecord(this.#files.path(name));
+            } catch (err) {
+              if (err instanceof FileStoreError || codeOf(err) !== undefined) return "unreadable" as const;
+              throw err;
+            }
+            if (record === undefined || record.expiresAtMs > at) return false;
+            const change = this.#files.change();
+            await change.remove(name);
+            await change.sync();
+            await change.finish();
+            if (record.userId !== undefined) await this.#users.remove(record.userId, name);
+            return true;
+          }),
+      },
+      nowMs,
+      limit,
+    );
+  }
+
+  /**
+   * Summaries of live sessions (all of them unless `limit`), for the CLI.
+   *
+   * @example
+   * for (const s of await store.list({ nowMs: Date.now(), limit: 20 })) console.log(s.idHash.slice(0, 8), s.expiresAtMs);
+   */
+  async list(options: { nowMs: number; limit?: number; userId?: string }): Promise<StoredSessionInfo[]> {
+    if (options.userId !== undefined) return (await this.listForUser(options.userId, { nowMs: options.nowMs, abandoned: false })).slice(0, options.limit);
+    await this.#files.ensureDirectory();
+    const names = (await readdir(this.#files.dir)).filter((n) => ID_HASH.test(n)).sort();
     const out: StoredSessionInfo[] = [];
     for (const idHash of names) {
-      if (out.length >= limit) break;
-      const record = await readRecord(this.#recordPath(idHash));
-      if (record === undefined || (options.userId !== undefined && record.userId !== options.userId)) continue;
-      out.push(info(idHash, record));
+      if (out.length >= (options.limit ?? Number.POSITIVE_INFINITY)) break;
+      const record = await this.load(idHash, { nowMs: options.nowMs, abandoned: false }).catch((err: unknown) => {
+        if (err instanceof FileStoreError) return undefined; // unreadable: prune reports it
+        throw err;
+      });
+      if (record !== undefined && record.frozen !== true) out.push(info(idHash, record));
     }
     return out;
   }
 
-  /** Run `task` holding the session's in-process queue slot, then its lock file. */
-  async #locked<T>(idHash: string, task: (recordPath: string) => Promise<T>): Promise<T> {
-    const path = this.#recordPath(idHash);
-    await this.#ensureDirectory();
-    const lockPath = join(this.#dir, ".locks", `${idHash}.lock`);
-    return this.#queue.run(idHash, () => withLock(lockPath, this.#timing, () => task(path)));
-  }
-
-  /** The only place a path is built from an idHash: after the check, no input can leave the directory. */
-  #recordPath(idHash: string): string {
-    if (typeof idHash !== "string" || !ID_HASH.test(idHash)) {
-      throw new FileStoreError("SESSIONKIT_BAD_ID_HASH", "the file store was given an id hash that is not 43 base64url characters");
+  /**
+   * Remove `idHash` and every id linked to it, each under its own lock, never
+   * `stopAt`; resolves how many live, unfrozen sessions went (at `nowMs`).
+   * Dropped when core gave up before it started; once the first file is
+   * gone, the logout runs to the end.
+   */
+  async #destroyLinked(idHash: string, stopAt: string | undefined, nowMs = Number.NEGATIVE_INFINITY, ctx?: StoreContext): Promise<number> {
+    let live = 0;
+    const pending = [idHash];
+    const seen = new Set<string>();
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      if (next === stopAt || seen.has(next) || !ID_HASH.test(next)) continue;
+      seen.add(next);
+      const first = next === idHash;
+      const record = await this.#files.remove(next, () => {
+        if (first && ctx?.abandoned === true) throw abandoned();
+      });
+      if (record === undefined) continue;
+      if (record.userId !== undefined) await this.#users.remove(record.userId, next);
+      if (record.expiresAtMs > nowMs && record.frozen !== true) live += 1;
+      if (record.successor !== undefined) pending.push(record.successor);
+      if (record.predecessor !== undefined) pending.push(record.predecessor);
     }
-    return join(this.#dir, idHash);
-  }
-
-  async #remove(path: string, idHash: string): Promise<void> {
-    const record = await readRecord(path);
-    await unlinkIfPresent(path);
-    if (record?.userId !== undefined) await this.#unindex(record.userId, idHash);
-  }
-
-  #userDir(userId: string): string {
-    return join(this.#dir, ".users", createHash("sha256").update(userId, "utf8").digest("base64url"));
-  }
-
-  async #index(userId: string, idHash: string): Promise<void> {
-    const dir = this.#userDir(userId);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFile(join(dir, idHash), "", { mode: 0o600 });
-  }
-
-  async #unindex(userId: string, idHash: string): Promise<void> {
-    await unlinkIfPresent(join(this.#userDir(userId), idHash));
-  }
-
-  async #indexed(userId: string): Promise<string[]> {
-    try {
-      return (await readdir(this.#userDir(userId))).filter((n) => ID_HASH.test(n)).sort();
-    } catch (err) {
-      if (codeOf(err) === "ENOENT") return [];
-      throw err;
-    }
-  }
-
-  async #recordNames(): Promise<string[]> {
-    await this.#ensureDirectory();
-    return (await readdir(this.#dir)).filter((n) => ID_HASH.test(n)).sort();
-  }
-
-  async #removeOldTemp(name: string): Promise<void> {
-    const path = join(this.#dir, name);
-    try {
-      if (Date.now() - (await stat(path)).mtimeMs > this.#timing.staleMs) await unlink(path);
-    } catch (err) {
-      if (codeOf(err) !== "ENOENT") throw err;
-    }
-  }
-
-  #ensureDirectory(): Promise<void> {
-    this.#ready ??= mkdir(join(this.#dir, ".locks"), { recursive: true, mode: 0o700 }).then(
-      () => undefined,
-      (err: unknown) => {
-        this.#ready = undefined; // retry on the next call, e.g. once a volume is mounted
-        throw err;
-      },
-    );
-    return this.#ready;
+    return live;
   }
 }
 
@@ -327,17 +329,4 @@ function info(idHash: string, record: StoreRecord): StoredSessionInfo {
   const out: StoredSessionInfo = { idHash, createdAtMs: record.createdAtMs, expiresAtMs: record.expiresAtMs };
   if (record.userId !== undefined) out.userId = record.userId;
   return out;
-}
-
-function positiveInt(value: number, option: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new ConfigError(option, "use a whole number ≥ 1.");
-  return value;
-}
-
-async function unlinkIfPresent(path: string): Promise<void> {
-  try {
-    await unlink(path);
-  } catch (err) {
-    if (codeOf(err) !== "ENOENT") throw err;
-  }
 }

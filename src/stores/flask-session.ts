@@ -1,29 +1,34 @@
 /**
  * `sessionkit/stores/flask-session`: server-side sessions shared with a Flask
  * app that uses Flask-Session 0.8 with `SESSION_TYPE = "redis"`, through one
- * Redis. Records are exactly Flask-Session's (FLASK-FORMAT.md §10): the key is
+ * Redis. Records are exactly Flask-Session's (docs/flask-format.md §10): the key is
  * `SESSION_KEY_PREFIX` + the raw session id, the value is msgspec's msgpack
  * of the whole session dict, the Redis TTL is the session lifetime.
  *
  * What this mode gives up, compared with the other stores:
  * - **raw ids**: Flask-Session keys records by the cookie's id itself, so a
- *   dump of this Redis yields live cookies (SECURITY-REQUIREMENTS A.5 cannot
- *   hold). The store sets `rawIds`, and core hands it raw ids.
+ *   dump of this Redis yields live cookies. The store sets `rawIds`, and core
+ *   hands it raw ids. What it hands out is hashed, as every other store's:
+ *   `listForUser` gives base64url(SHA-256(id)), never the id, and
+ *   `destroyForUser`'s `exceptIdHash`, {@link FlaskSessionRedisStore.loadListed}
+ *   and {@link FlaskSessionRedisStore.destroyListed} take that hash.
  * - **value types**: msgspec has no tuple, Markup, UUID or sub-second
  *   datetime; they come back as list, str, str and whole seconds, as in Flask.
  * - **metadata**: the record has no room for the creation time, the user id
  *   or the frozen flag of a regenerated session, and nothing may be added to
  *   it (Flask-Session would hand it to the app as session data). They live in
- *   a hash beside the record (`metaPrefix`). A session Flask-Session created,
+ *   a hash beside the record (`metaPrefix`), with the links of a regenerate. A session Flask-Session created,
  *   or one only Flask-Session kept alive past that hash's TTL, has no
  *   creation time: its absolute timeout counts from the moment sessionkit
  *   loads it (so it is never enforced for it), and it is in no user's index.
  */
 import { ConfigError } from "../core/errors.js";
-import type { ApplyResult, ChangeSet, Store, StoredSessionInfo, StoreRecord } from "../core/store.js";
-import { redisErrorCode } from "./redis.js";
+import { ttlSecondsUntil, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoredSessionInfo, type StoreRecord } from "../core/store.js";
+import { batchSize, refuseRemovedOptions } from "./shared/options.js";
+import { redisErrorCode } from "./shared/redis-error.js";
 import { MsgpackDecodeError, decodeMsgpackMapEntries, encodeMsgpack } from "./flask-session/msgpack.js";
 import { SCRIPTS, type LuaScript } from "./flask-session/scripts.js";
+import { FlaskUserIndex, userArg } from "./flask-session/user-index.js";
 import { msgpackToValueText, valueTextToMsgpack } from "./flask-session/values.js";
 
 type RedisArgument = string | Buffer;
@@ -54,10 +59,8 @@ export interface FlaskSessionRedisStoreOptions {
   keyPrefix?: string;
   /** Prefix of sessionkit's metadata keys; must not start with `keyPrefix` (default `"sessionkit:" + keyPrefix`). */
   metaPrefix?: string;
-  /** Most sessions listed per user (default 10,000). */
-  maxSessionsPerUser?: number;
-  /** Clock used to decide expiry, in ms. Pass the same clock as `createSessions({ now })` when you inject one. */
-  now?: () => number;
+  /** How many members of a user's set one step of `listForUser`/`destroyForUser` handles (SSCAN's COUNT; default 1000). */
+  userBatchSize?: number;
 }
 
 // RESP_TYPES.BLOB_STRING of node-redis, as a number so that this file never imports the driver.
@@ -86,8 +89,7 @@ export class FlaskSessionRedisStore implements Store {
   readonly #prefix: string;
   readonly #metaPrefix: string;
   readonly #userPrefix: string;
-  readonly #maxPerUser: number;
-  readonly #now: () => number;
+  readonly #users: FlaskUserIndex;
 
   constructor(options: FlaskSessionRedisStoreOptions) {
     const client = options?.client as Partial<FlaskSessionRedisClient> | undefined;
@@ -105,9 +107,15 @@ export class FlaskSessionRedisStore implements Store {
     }
     this.#metaPrefix = `${base}m:`;
     this.#userPrefix = `${base}u:`;
-    this.#maxPerUser = options.maxSessionsPerUser ?? 10_000;
-    if (!Number.isSafeInteger(this.#maxPerUser) || this.#maxPerUser < 1) throw new ConfigError("maxSessionsPerUser", "use a whole number ≥ 1.");
-    this.#now = options.now ?? Date.now;
+    refuseRemovedOptions(options, {
+      maxSessionsPerUser: "listForUser and destroyForUser now reach every session of a user, batch by batch (userBatchSize); remove it.",
+    });
+    this.#users = new FlaskUserIndex((script, keys, args) => this.#run(script, keys, args), {
+      keyPrefix: this.#prefix,
+      metaPrefix: this.#metaPrefix,
+      userPrefix: this.#userPrefix,
+      batchSize: batchSize(options.userBatchSize, 1000, "userBatchSize"),
+    });
   }
 
   async #run(script: LuaScript, keys: string[], args: RedisArgument[]): Promise<unknown> {
@@ -123,11 +131,11 @@ export class FlaskSessionRedisStore implements Store {
     return [this.#prefix + id, this.#metaPrefix + id];
   }
 
-  async load(id: string): Promise<StoreRecord | undefined> {
+  async load(id: string, ctx: StoreContext): Promise<StoreRecord | undefined> {
     const reply = await this.#run(SCRIPTS.load, this.#keys(id), []);
     if (!Array.isArray(reply)) return undefined;
-    const [bytes, expireTime, c, e, x, u, f] = reply as [Buffer, number, ...Buffer[]];
-    const nowMs = this.#now();
+    const [bytes, expireTime, c, e, x, u, f, succ, pred, readable] = reply as [Buffer, number, ...Buffer[]];
+    const nowMs = ctx.nowMs;
     const meta = (b: Buffer | undefined): string | undefined => (b && b.length > 0 ? b.toString("utf8") : undefined);
     // sessionkit's expiry holds while the key's expiry is still the one it set; else Flask-Session rewrote the record.
     const own = meta(e) !== undefined && meta(x) !== undefined && Number(meta(x)) === expireTime;
@@ -139,7 +147,7 @@ export class FlaskSessionRedisStore implements Store {
       for (const [key, value] of decodeMsgpackMapEntries(bytes)) data[key] = msgpackToValueText(value);
     } catch (error) {
       // Not msgspec msgpack (the JSON format, a pre-0.7 pickle, garbage): a fresh
-      // session, never an unpickle (SECURITY-REQUIREMENTS K.75).
+      // session, never an unpickle (R75 in docs/security-model.md).
       if (error instanceof MsgpackDecodeError) return undefined;
       throw error;
     }
@@ -148,14 +156,19 @@ export class FlaskSessionRedisStore implements Store {
     const userId = meta(u);
     if (userId !== undefined) out.userId = userId.slice(1);
     if (meta(f) === "1") out.frozen = true;
+    const successor = meta(succ);
+    const predecessor = meta(pred);
+    if (successor !== undefined) out.successor = successor;
+    if (predecessor !== undefined) out.predecessor = predecessor;
+    if (meta(readable) !== undefined) out.readableUntilMs = Number(meta(readable));
     return out;
   }
 
-  async create(id: string, record: StoreRecord, ttlSeconds: number): Promise<boolean> {
+  async create(id: string, record: StoreRecord, ctx: StoreContext): Promise<boolean> {
     const body = encodeRecord(record.data);
     const args: RedisArgument[] = [
       body,
-      String(ttlSeconds),
+      String(ttlSecondsUntil(record.expiresAtMs, ctx.nowMs)),
       String(record.createdAtMs),
       String(record.expiresAtMs),
       userArg(record.userId),
@@ -166,71 +179,106 @@ export class FlaskSessionRedisStore implements Store {
     return Number(await this.#run(SCRIPTS.create, this.#keys(id), args)) === 1;
   }
 
-  async apply(id: string, change: ChangeSet, ttlSeconds: number): Promise<ApplyResult> {
-    const sets = Object.keys(change.set);
+  async apply(id: string, change: ChangeSet, ctx: StoreContext): Promise<ApplyResult> {
     const args: RedisArgument[] = [
-      String(this.#now()),
-      String(ttlSeconds),
+      String(ctx.nowMs),
+      change.expiresAtMs === undefined ? "1" : String(ttlSecondsUntil(change.expiresAtMs, ctx.nowMs)),
       change.expiresAtMs === undefined ? "" : String(change.expiresAtMs),
       change.clear ? "1" : "",
-      change.frozen ? "1" : "",
+      "",
       change.userId === undefined ? "" : change.userId === null ? "-" : userArg(change.userId),
       id,
       this.#userPrefix,
-      String(sets.length),
+      ...changeArgs(change),
     ];
-    for (const key of sets) args.push(key, valueTextToMsgpack(change.set[key]!));
-    args.push(String(change.delete.length), ...change.delete);
     const result = String(await this.#run(SCRIPTS.apply, this.#keys(id), args));
     // A record that is not msgpack is one `load` would not return either: nothing was written.
     if (result === "corrupt") return "missing";
     return result as ApplyResult;
   }
 
-  async touch(id: string, expiresAtMs: number, ttlSeconds: number): Promise<boolean> {
-    const args = [String(this.#now()), String(expiresAtMs), String(ttlSeconds), this.#userPrefix];
+  async touch(id: string, expiresAtMs: number, ctx: StoreContext): Promise<boolean> {
+    const args = [String(ctx.nowMs), String(expiresAtMs), String(ttlSecondsUntil(expiresAtMs, ctx.nowMs)), this.#userPrefix];
     return Number(await this.#run(SCRIPTS.touch, this.#keys(id), args)) === 1;
   }
 
-  async destroy(id: string): Promise<void> {
-    await this.#run(SCRIPTS.destroy, this.#keys(id), [id, this.#userPrefix]);
+  async rotate(oldId: string, newId: string, change: ChangeSet, graceUntilMs: number, ctx: StoreContext): Promise<ApplyResult> {
+    const args: RedisArgument[] = [
+      String(ctx.nowMs),
+      oldId,
+      newId,
+      String(graceUntilMs),
+      change.createdAtMs === undefined ? "" : String(change.createdAtMs),
+      change.expiresAtMs === undefined ? "" : String(change.expiresAtMs),
+      change.userId === undefined ? "" : change.userId === null ? "-" : userArg(change.userId),
+      change.clear ? "1" : "",
+      this.#prefix,
+      this.#metaPrefix,
+      this.#userPrefix,
+      ...changeArgs(change),
+    ];
+    const result = String(await this.#run(SCRIPTS.rotate, [...this.#keys(oldId), ...this.#keys(newId)], args));
+    if (result === "corrupt") return "missing";
+    return result as ApplyResult;
   }
 
-  async listForUser(userId: string): Promise<StoredSessionInfo[]> {
-    const reply = await this.#run(SCRIPTS.user, [this.#userKey(userId)], this.#userArgs(userId, false));
-    const nowMs = this.#now();
-    return (reply as Buffer[][]).map(([id, c, e]) => {
-      const created = c!.toString("utf8");
-      const expires = e!.toString("utf8");
-      return {
-        idHash: id!.toString("utf8"),
-        createdAtMs: created === "" ? nowMs : Number(created),
-        expiresAtMs: expires === "" ? Number.MAX_SAFE_INTEGER : Number(expires),
-        userId,
-      };
-    });
+  async destroy(id: string, ctx: StoreContext): Promise<void> {
+    await this.#run(SCRIPTS.destroy, this.#keys(id), [id, String(ctx.nowMs), this.#prefix, this.#metaPrefix, this.#userPrefix]);
   }
 
-  async destroyForUser(userId: string, exceptId?: string): Promise<number> {
-    return Number(await this.#run(SCRIPTS.user, [this.#userKey(userId)], this.#userArgs(userId, true, exceptId)));
+  /** The user's live sessions, each under the SHA-256 of its id (never the id: it is a live cookie). */
+  async listForUser(userId: string, ctx: StoreContext): Promise<StoredSessionInfo[]> {
+    return this.#users.list(userId, ctx.nowMs);
   }
 
-  #userKey(userId: string): string {
-    return this.#userPrefix + userArg(userId);
+  /**
+   * End every session of `userId` except one, batch by batch. `exceptIdHash`
+   * may be the raw id (what core passes for this store) or the hash a listing
+   * gave.
+   */
+  async destroyForUser(userId: string, exceptIdHash: string | undefined, ctx: StoreContext): Promise<number> {
+    return this.#users.destroyAll(userId, exceptIdHash, ctx.nowMs);
   }
 
-  #userArgs(userId: string, destroy: boolean, exceptId = ""): string[] {
-    return [String(this.#now()), this.#prefix, this.#metaPrefix, userArg(userId), String(this.#maxPerUser), destroy ? "1" : "", exceptId];
+  /**
+   * Load the session a listing named by `idHash` (its SHA-256), looked up in
+   * `userId`'s index: for operator tools such as the CLI's `sessions show`,
+   * which only ever see hashes. Never reachable from a cookie: core calls
+   * `load` with the cookie's own id.
+   *
+   * @example
+   * const [first] = await store.listForUser("alice", storeContext());
+   * const record = await store.loadListed("alice", first.idHash, storeContext());
+   */
+  async loadListed(userId: string, idHash: string, ctx: StoreContext): Promise<StoreRecord | undefined> {
+    const id = await this.#users.find(userId, idHash, ctx.nowMs);
+    return id === undefined ? undefined : this.load(id, ctx);
+  }
+
+  /**
+   * Destroy the session a listing named by `idHash`, with its linked ids;
+   * resolves whether one was found in `userId`'s index.
+   *
+   * @example
+   * await store.destroyListed("alice", idHash, storeContext());
+   */
+  async destroyListed(userId: string, idHash: string, ctx: StoreContext): Promise<boolean> {
+    const id = await this.#users.find(userId, idHash, ctx.nowMs);
+    if (id === undefined) return false;
+    await this.destroy(id, ctx);
+    return true;
   }
 }
 
-/**
- * The user id as the scripts keep it: prefixed with "=" so that an empty user
- * id stays distinct from "no user".
- */
-function userArg(userId: string | undefined): string {
-  return userId === undefined ? "" : `=${userId}`;
+/** A change-set's keys as the scripts take them: nSet, name/msgpack pairs, nDelete, names. */
+function changeArgs(change: ChangeSet): RedisArgument[] {
+  const sets = Object.keys(change.set);
+  const out: RedisArgument[] = [String(sets.length)];
+  for (const key of sets) out.push(key, valueTextToMsgpack(change.set[key]!));
+  out.push(String(change.delete.length), ...change.delete);
+  return out;
 }
+
 
 /** A whole record: the msgpack map of every value, in core's key order. */
 function encodeRecord(data: Record<string, string>): Buffer {

@@ -24,6 +24,7 @@ interface Entry {
   expiresAtMs: number;
   userId: string | undefined;
   frozen: boolean;
+  readableUntilMs: number | undefined;
   successor: string | undefined;
   predecessor: string | undefined;
 }
@@ -77,6 +78,7 @@ export class MemoryStore implements Store {
     const out: StoreRecord = { data, createdAtMs: entry.createdAtMs, expiresAtMs: entry.expiresAtMs };
     if (entry.userId !== undefined) out.userId = entry.userId;
     if (entry.frozen) out.frozen = true;
+    if (entry.readableUntilMs !== undefined) out.readableUntilMs = entry.readableUntilMs;
     if (entry.successor !== undefined) out.successor = entry.successor;
     if (entry.predecessor !== undefined) out.predecessor = entry.predecessor;
     return out;
@@ -90,6 +92,7 @@ export class MemoryStore implements Store {
       expiresAtMs: record.expiresAtMs,
       userId: record.userId ?? undefined,
       frozen: record.frozen === true,
+      readableUntilMs: record.readableUntilMs,
       successor: undefined,
       predecessor: undefined,
     });
@@ -125,26 +128,23 @@ export class MemoryStore implements Store {
     if (old.frozen) return "frozen";
     const data = new Map(old.data);
     applyData(data, change);
-    const keepOld = graceUntilMs > ctx.nowMs;
     const next: Entry = {
       data,
       createdAtMs: change.createdAtMs ?? old.createdAtMs,
       expiresAtMs: change.expiresAtMs ?? old.expiresAtMs,
       userId: change.userId === undefined ? old.userId : change.userId ?? undefined,
       frozen: false,
+      readableUntilMs: undefined,
       successor: undefined,
-      predecessor: keepOld ? oldIdHash : undefined,
+      predecessor: oldIdHash,
     };
-    if (keepOld) {
-      if (old.userId !== undefined) this.#unindex(old.userId, oldIdHash);
-      old.frozen = true;
-      old.expiresAtMs = graceUntilMs;
-      old.successor = newIdHash;
-    } else {
-      // No grace: the old id ends now, and with it any older id still in its
-      // own grace window (the new record will have no predecessor to reach them by).
-      this.#removeLinked(oldIdHash, undefined);
-    }
+    // The old record stays, read-only, as the link a logout sent with the old
+    // id follows; core serves it only until the grace ends.
+    if (old.userId !== undefined) this.#unindex(old.userId, oldIdHash);
+    old.frozen = true;
+    old.readableUntilMs = graceUntilMs;
+    old.expiresAtMs = Math.max(old.expiresAtMs, graceUntilMs);
+    old.successor = newIdHash;
     this.#insert(newIdHash, next);
     return "ok";
   }
@@ -201,7 +201,8 @@ export class MemoryStore implements Store {
     const out: StoredSessionInfo[] = [];
     for (const [idHash, entry] of this.#entries) {
       if (out.length >= limit) break;
-      if (entry.expiresAtMs <= options.nowMs) continue;
+      // Live sessions only: a frozen record is an old id of a session listed under its new one.
+      if (entry.expiresAtMs <= options.nowMs || entry.frozen) continue;
       if (options.userId !== undefined && entry.userId !== options.userId) continue;
       const info: StoredSessionInfo = { idHash, createdAtMs: entry.createdAtMs, expiresAtMs: entry.expiresAtMs };
       if (entry.userId !== undefined) info.userId = entry.userId;

@@ -5,12 +5,15 @@
  * atomic statement per request.
  */
 import { ConfigError } from "../core/errors.js";
-import type { ApplyResult, ChangeSet, Store, StoreRecord, StoredSessionInfo } from "../core/store.js";
+import type { ApplyResult, ChangeSet, Store, StoreContext, StoreRecord, StoredSessionInfo } from "../core/store.js";
+import { WriteAbandonedError } from "./shared/abandoned.js";
+import { batchSize, refuseRemovedOptions } from "./shared/options.js";
 import { encodeData, encodeText, toInfo, toRecord } from "./postgres/rows.js";
 import { runStatements, type PgPoolLike, type RunResult } from "./postgres/runner.js";
 import { buildStatements, type PostgresStatements } from "./postgres/sql.js";
 
 export { CorruptRecordError, UnstorableTextError } from "./postgres/rows.js";
+export { WriteAbandonedError } from "./shared/abandoned.js";
 export type { PgClientLike, PgPoolLike } from "./postgres/runner.js";
 
 /** Options of {@link PostgresStore}. */
@@ -27,8 +30,8 @@ export interface PostgresStoreOptions {
   statementTimeoutMs?: number;
   /** How many expired rows one prune statement deletes (default 1000). */
   pruneBatchSize?: number;
-  /** Clock used to hide expired rows, in ms. Pass the same clock as `createSessions({ now })` when you inject one. */
-  now?: () => number;
+  /** How many of a user's sessions one `destroyForUser` statement ends (default 1000), so no statement locks a whole account's rows. */
+  userBatchSize?: number;
 }
 
 interface Normalized {
@@ -36,7 +39,7 @@ interface Normalized {
   readonly autoMigrate: boolean;
   readonly statementTimeoutMs: number;
   readonly pruneBatchSize: number;
-  readonly now: () => number;
+  readonly userBatchSize: number;
 }
 
 /**
@@ -47,6 +50,8 @@ interface Normalized {
  *   `(data - deleted) || set` in jsonb, so concurrent requests changing
  *   different keys keep both changes, and a destroyed or frozen record is
  *   reported (`"missing"` / `"frozen"`) instead of being written.
+ * - `rotate` is one statement too: lock the old row, insert the new one from
+ *   it, freeze (or delete) the old one. `destroy` follows the links it leaves.
  * - Every statement runs under a server-side `statement_timeout`.
  * - Expired rows are invisible at once and deleted by {@link PostgresStore.prune}
  *   (run it from a job, or the CLI's `prune`).
@@ -72,17 +77,16 @@ export class PostgresStore implements Store {
     if (!Number.isSafeInteger(statementTimeoutMs) || statementTimeoutMs < 0) {
       throw new ConfigError("statementTimeoutMs", "use a whole number of milliseconds ≥ 0.");
     }
-    const pruneBatchSize = options.pruneBatchSize ?? 1000;
-    if (!Number.isSafeInteger(pruneBatchSize) || pruneBatchSize < 1) {
-      throw new ConfigError("pruneBatchSize", "use a whole number ≥ 1.");
-    }
+    refuseRemovedOptions(options);
+    const pruneBatchSize = batchSize(options.pruneBatchSize, 1000, "pruneBatchSize");
+    const userBatchSize = batchSize(options.userBatchSize, 1000, "userBatchSize");
     this.#sql = buildStatements(options.table ?? "sessionkit_sessions", options.schema);
     this.#options = Object.freeze({
       pool: options.pool,
       autoMigrate: options.autoMigrate ?? true,
       statementTimeoutMs,
       pruneBatchSize,
-      now: options.now ?? Date.now,
+      userBatchSize,
     });
   }
 
@@ -105,24 +109,24 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Read a record; `undefined` when there is none or it has expired.
+   * Read a record; `undefined` when there is none or it has expired at `ctx.nowMs`.
    *
    * @example
-   * const record = await store.load(idHash);
+   * const record = await store.load(idHash, storeContext());
    */
-  async load(idHash: string): Promise<StoreRecord | undefined> {
-    const { rows } = await this.#run(this.#sql.load, [idHash, this.#options.now()]);
+  async load(idHash: string, ctx: StoreContext): Promise<StoreRecord | undefined> {
+    const { rows } = await this.#run(this.#sql.load, [idHash, ctx.nowMs]);
     const row = rows[0];
     return row === undefined ? undefined : toRecord(row);
   }
 
   /**
-   * Insert a record unless one exists under `idHash` (then `false`, nothing written).
+   * Insert a record unless a live one exists under `idHash` (then `false`, nothing written).
    *
    * @example
-   * const created = await store.create(idHash, record, 3600);
+   * const created = await store.create(idHash, record, storeContext());
    */
-  async create(idHash: string, record: StoreRecord, _ttlSeconds: number): Promise<boolean> {
+  async create(idHash: string, record: StoreRecord, ctx: StoreContext): Promise<boolean> {
     const { rowCount } = await this.#run(this.#sql.create, [
       idHash,
       encodeData(record.data),
@@ -130,7 +134,9 @@ export class PostgresStore implements Store {
       record.expiresAtMs,
       record.userId === undefined ? null : encodeText(record.userId, "userId"),
       record.frozen === true,
-    ]);
+      ctx.nowMs,
+      record.readableUntilMs ?? null,
+    ], ctx);
     return rowCount === 1;
   }
 
@@ -138,20 +144,19 @@ export class PostgresStore implements Store {
    * Apply a change-set in one atomic statement; never creates a record.
    *
    * @example
-   * const result = await store.apply(idHash, { set: { n: "1" }, delete: [] }, 3600); // "ok" | "missing" | "frozen"
+   * const result = await store.apply(idHash, { set: { n: "1" }, delete: [] }, storeContext()); // "ok" | "missing" | "frozen"
    */
-  async apply(idHash: string, change: ChangeSet, _ttlSeconds: number): Promise<ApplyResult> {
+  async apply(idHash: string, change: ChangeSet, ctx: StoreContext): Promise<ApplyResult> {
     const { rows } = await this.#run(this.#sql.apply, [
       idHash,
-      this.#options.now(),
+      ctx.nowMs,
       change.clear === true,
       change.delete.map((key) => encodeText(key, "key")),
       encodeData(change.set),
       change.expiresAtMs ?? null,
       change.userId !== undefined,
       typeof change.userId === "string" ? encodeText(change.userId, "userId") : null,
-      change.frozen === true,
-    ]);
+    ], ctx);
     const row = rows[0];
     if (row?.updated === true) return "ok";
     return row?.frozen === true ? "frozen" : "missing";
@@ -163,43 +168,80 @@ export class PostgresStore implements Store {
    * grace window, which must not roll.
    *
    * @example
-   * await store.touch(idHash, Date.now() + 3_600_000, 3600);
+   * await store.touch(idHash, Date.now() + 3_600_000, storeContext());
    */
-  async touch(idHash: string, expiresAtMs: number, _ttlSeconds: number): Promise<boolean> {
-    const { rowCount } = await this.#run(this.#sql.touch, [idHash, expiresAtMs, this.#options.now()]);
+  async touch(idHash: string, expiresAtMs: number, ctx: StoreContext): Promise<boolean> {
+    const { rowCount } = await this.#run(this.#sql.touch, [idHash, expiresAtMs, ctx.nowMs], ctx);
     return rowCount === 1;
   }
 
   /**
-   * Delete a record; deleting a missing one is not an error.
+   * Give a session a new id in one statement (see `Store.rotate`).
    *
    * @example
-   * await store.destroy(idHash);
+   * await store.rotate(oldIdHash, newIdHash, { set: {}, delete: [] }, Date.now() + 10_000, storeContext()); // "ok" | "missing" | "frozen"
    */
-  async destroy(idHash: string): Promise<void> {
-    await this.#run(this.#sql.destroy, [idHash]);
+  async rotate(oldIdHash: string, newIdHash: string, change: ChangeSet, graceUntilMs: number, ctx: StoreContext): Promise<ApplyResult> {
+    const { rows } = await this.#run(this.#sql.rotate, [
+      oldIdHash,
+      newIdHash,
+      ctx.nowMs,
+      change.clear === true,
+      change.delete.map((key) => encodeText(key, "key")),
+      encodeData(change.set),
+      change.createdAtMs ?? null,
+      change.expiresAtMs ?? null,
+      change.userId !== undefined,
+      typeof change.userId === "string" ? encodeText(change.userId, "userId") : null,
+      graceUntilMs,
+    ], ctx);
+    const row = rows[0];
+    if (row?.rotated === true) return "ok";
+    return row?.frozen === true ? "frozen" : "missing";
   }
 
   /**
-   * The live sessions indexed under `userId`, oldest first.
+   * Delete a record and every record linked to it (its regenerated
+   * successor, its frozen predecessor); deleting a missing one is not an error.
    *
    * @example
-   * const devices = await store.listForUser("user-42");
+   * await store.destroy(idHash, storeContext());
    */
-  async listForUser(userId: string): Promise<StoredSessionInfo[]> {
-    const { rows } = await this.#run(this.#sql.listForUser, [encodeText(userId, "userId"), this.#options.now()]);
+  async destroy(idHash: string, _ctx: StoreContext): Promise<void> {
+    await this.#destroyLinked([idHash], null, new Set());
+  }
+
+  /**
+   * The live sessions indexed under `userId`, oldest first: every one of them.
+   *
+   * @example
+   * const devices = await store.listForUser("user-42", storeContext());
+   */
+  async listForUser(userId: string, ctx: StoreContext): Promise<StoredSessionInfo[]> {
+    const { rows } = await this.#run(this.#sql.listForUser, [encodeText(userId, "userId"), ctx.nowMs]);
     return rows.map(toInfo);
   }
 
   /**
-   * Delete every session of `userId` except `exceptIdHash`; resolves how many went.
+   * Delete every session of `userId` except `exceptIdHash` (and their
+   * regenerated ids), `userBatchSize` rows per statement; resolves how many
+   * live sessions went.
    *
    * @example
-   * await store.destroyForUser("user-42", currentIdHash); // "log out my other devices"
+   * await store.destroyForUser("user-42", currentIdHash, storeContext()); // "log out my other devices"
    */
-  async destroyForUser(userId: string, exceptIdHash?: string): Promise<number> {
-    const { rowCount } = await this.#run(this.#sql.destroyForUser, [encodeText(userId, "userId"), exceptIdHash ?? null]);
-    return rowCount;
+  async destroyForUser(userId: string, exceptIdHash: string | undefined, ctx: StoreContext): Promise<number> {
+    const user = encodeText(userId, "userId");
+    const except = exceptIdHash ?? null;
+    let removed = 0;
+    // Each batch deletes every row it selected, so the loop ends.
+    for (;;) {
+      const { rows } = await this.#run(this.#sql.destroyUserBatch, [user, except, this.#options.userBatchSize, ctx.nowMs]);
+      const row = rows[0] ?? {};
+      removed += Number(row.live ?? 0);
+      await this.#followLinks(row, except, new Set());
+      if (Number(row.selected ?? 0) === 0) return removed;
+    }
   }
 
   /**
@@ -222,23 +264,51 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Summaries of stored sessions (expired ones included until pruned), for the CLI.
+   * Summaries of live sessions (all of them unless `limit`), for the CLI.
    *
    * @example
-   * for (const s of await store.list({ limit: 50 })) console.log(s.idHash.slice(0, 8), s.userId);
+   * for (const s of await store.list({ nowMs: Date.now(), limit: 50 })) console.log(s.idHash.slice(0, 8), s.userId);
    */
-  async list(options: { limit?: number; userId?: string } = {}): Promise<StoredSessionInfo[]> {
-    const limit = options.limit ?? 1000;
+  async list(options: { nowMs: number; limit?: number; userId?: string }): Promise<StoredSessionInfo[]> {
+    const limit = options.limit ?? null; // LIMIT NULL: no limit
     const { rows } =
       options.userId === undefined
-        ? await this.#run(this.#sql.list, [limit])
-        : await this.#run(this.#sql.listByUser, [limit, encodeText(options.userId, "userId")]);
+        ? await this.#run(this.#sql.list, [limit, options.nowMs])
+        : await this.#run(this.#sql.listByUser, [limit, options.nowMs, encodeText(options.userId, "userId")]);
     return rows.map(toInfo);
   }
 
-  async #run(text: string, values: unknown[]): Promise<RunResult> {
+  /**
+   * Delete `ids` and everything linked to them, never `except`. One
+   * statement finds and deletes the links it sees; the rows it deleted report
+   * their links as they were when deleted, which may be newer than the
+   * statement's snapshot (a rotate that committed meanwhile), so any link not
+   * yet visited is followed by another statement.
+   */
+  async #destroyLinked(ids: string[], except: string | null, visited: Set<string>): Promise<void> {
+    const { rows } = await this.#run(this.#sql.destroyLinked, [ids, except]);
+    await this.#followLinks(rows[0] ?? {}, except, visited);
+  }
+
+  async #followLinks(row: Record<string, unknown>, except: string | null, visited: Set<string>): Promise<void> {
+    for (const id of (row.visited as string[] | null) ?? []) visited.add(id);
+    const next = ((row.links as string[] | null) ?? []).filter((id) => id !== except && !visited.has(id));
+    if (next.length === 0) return;
+    for (const id of next) visited.add(id);
+    await this.#destroyLinked(next, except, visited);
+  }
+
+  /**
+   * One statement on a borrowed client. A write passes its context: waiting
+   * for a client from a busy pool is a queue, and a write whose caller gave
+   * up meanwhile (core's deadline passed) is dropped before it is sent.
+   */
+  async #run(text: string, values: unknown[], write?: StoreContext): Promise<RunResult> {
     if (this.#options.autoMigrate) await this.#ensureMigrated();
-    return runStatements(this.#options.pool, [{ text, values }], this.#options.statementTimeoutMs);
+    const beforeStart = write === undefined ? undefined : () => {
+      if (write.abandoned) throw new WriteAbandonedError(this.name);
+    };
+    return runStatements(this.#options.pool, [{ text, values }], this.#options.statementTimeoutMs, beforeStart);
   }
 
   #ensureMigrated(): Promise<void> {

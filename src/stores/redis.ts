@@ -2,31 +2,40 @@
  * `sessionkit/stores/redis`: sessions in Redis (or Redis Cluster), through a
  * node-redis v5 or ioredis client the app created and connected.
  *
- * One hash per session under `prefix + idHash`; every operation is one Lua
- * script on that one key, so it is one round trip and atomic. Expiry is the
- * key's Redis TTL, and the scripts also compare the stored `expiresAtMs` with
- * the store's clock so a record is dead at its expiry to the millisecond.
+ * One hash per session under `prefix + idHash`; every operation on a session
+ * is one Lua script on that one key, so it is one round trip and atomic.
+ * Expiry is the key's Redis TTL (from {@link ttlSecondsUntil} and core's
+ * clock), and the scripts also compare the stored `expiresAtMs` with core's
+ * `ctx.nowMs`, so a record is dead at its expiry to the millisecond.
  *
- * The user index (for "log out everywhere") must work on Redis Cluster,
- * where one script cannot touch a session key and a user key living in
- * different hash slots. So it is kept beside the sessions, not inside the
- * same atomic step:
- * - a sorted set per user, `userPrefix + "{" + userId + "}"` (the braces make
- *   it one hash tag), member = idHash, score = when the entry was (re)added;
- * - the entry is added BEFORE the session write that sets the user, so the
- *   index is always a superset of the sessions that carry the user;
- * - readers verify each entry against the session's own `m:u` and expiry,
- *   and drop entries that fail the check, but only those whose score is
- *   older than `userIndexGraceMs`: a fresh entry may belong to a write that
- *   is still on its way, and dropping it would hide a live session;
- * - the set's TTL is kept at least as long as its longest session.
+ * `rotate` touches two session keys, which live in different hash slots on a
+ * cluster, so it is two scripts, each atomic: the first freezes the old
+ * record (kept as a link until the later of its expiry and the grace window)
+ * and returns its fields, a snapshot no later write
+ * can change; the second creates the new record from it, unless a destroy
+ * that followed the old record's successor link left a tombstone there
+ * first. Exactly one of many concurrent rotates wins the first step, and a
+ * destroy racing a rotate never leaves a live successor behind.
+ *
+ * The user index (for "log out everywhere") is in redis/user-index.ts.
  */
 import { ConfigError } from "../core/errors.js";
-import type { ApplyResult, ChangeSet, Store, StoredSessionInfo, StoreRecord } from "../core/store.js";
+import { ttlSecondsUntil, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoredSessionInfo, type StoreRecord } from "../core/store.js";
+import { batchSize, refuseRemovedOptions } from "./shared/options.js";
 import { scriptRunner, type IoRedisLike, type NodeRedisLike, type ScriptRunner } from "./redis/client.js";
+import { asArray, fromFields, toFields } from "./redis/fields.js";
 import { SCRIPTS } from "./redis/scripts.js";
+import { UserIndex, type SessionAccess } from "./redis/user-index.js";
 
-export { redisErrorCode, type IoRedisLike, type NodeRedisLike } from "./redis/client.js";
+export { type IoRedisLike, type NodeRedisLike } from "./redis/client.js";
+export { redisErrorCode } from "./shared/redis-error.js";
+
+/**
+ * How long a tombstone lives, in seconds: far longer than the gap between a
+ * rotate's two steps (one round trip), so a destroy that left one is never
+ * outrun by the rotate it races.
+ */
+const TOMBSTONE_SECONDS = 600;
 
 /**
  * Options of {@link RedisStore}.
@@ -43,10 +52,8 @@ export interface RedisStoreOptions {
   userPrefix?: string;
   /** How old an index entry must be before a reader may drop it as stale, in ms (default 60,000; far above any store timeout). */
   userIndexGraceMs?: number;
-  /** Most sessions listed per user (default 10,000). */
-  maxSessionsPerUser?: number;
-  /** Clock used to decide expiry, in ms. Pass the same clock as `createSessions({ now })` when you inject one. */
-  now?: () => number;
+  /** How many index entries one step of `listForUser`/`destroyForUser` reads and handles (ZSCAN's COUNT; default 1000). */
+  userBatchSize?: number;
 }
 
 /**
@@ -62,77 +69,59 @@ export class RedisStore implements Store {
   readonly name = "redis";
   readonly #redis: ScriptRunner;
   readonly #prefix: string;
-  readonly #userPrefix: string;
-  readonly #graceMs: number;
-  readonly #maxPerUser: number;
-  readonly #now: () => number;
+  readonly #users: UserIndex;
+  readonly #access: SessionAccess;
 
   constructor(options: RedisStoreOptions) {
     const runner = scriptRunner(options?.client);
     if (!runner) {
       throw new ConfigError("client", "pass a connected node-redis v5 client (createClient/createCluster from \"redis\") or an ioredis client.");
     }
+    refuseRemovedOptions(options, {
+      maxSessionsPerUser: "listForUser and destroyForUser now reach every session of a user, batch by batch (userBatchSize); remove it.",
+    });
     this.#redis = runner;
     this.#prefix = options.prefix ?? "sk:sess:";
-    this.#userPrefix = options.userPrefix ?? "sk:user:";
-    if (typeof this.#prefix !== "string" || typeof this.#userPrefix !== "string" || this.#prefix === this.#userPrefix) {
+    const userPrefix = options.userPrefix ?? "sk:user:";
+    if (typeof this.#prefix !== "string" || typeof userPrefix !== "string" || this.#prefix === userPrefix) {
       throw new ConfigError("prefix", "use two different strings for `prefix` and `userPrefix`.");
     }
-    this.#graceMs = options.userIndexGraceMs ?? 60_000;
-    this.#maxPerUser = options.maxSessionsPerUser ?? 10_000;
-    if (!Number.isSafeInteger(this.#graceMs) || this.#graceMs < 0) throw new ConfigError("userIndexGraceMs", "use a whole number of milliseconds ≥ 0.");
-    if (!Number.isSafeInteger(this.#maxPerUser) || this.#maxPerUser < 1) throw new ConfigError("maxSessionsPerUser", "use a whole number ≥ 1.");
-    this.#now = options.now ?? Date.now;
+    const graceMs = options.userIndexGraceMs ?? 60_000;
+    if (!Number.isSafeInteger(graceMs) || graceMs < 0) throw new ConfigError("userIndexGraceMs", "use a whole number of milliseconds ≥ 0.");
+    this.#users = new UserIndex(runner, userPrefix, graceMs, batchSize(options.userBatchSize, 1000, "userBatchSize"));
+    this.#access = {
+      key: (idHash) => this.#key(idHash),
+      destroyOwned: async (idHash, userId, stopAt, nowMs) => (await this.#destroyLinked(idHash, userId, stopAt, nowMs)) > 0,
+    };
   }
 
-  async load(idHash: string): Promise<StoreRecord | undefined> {
-    const flat = asArray(await this.#redis.run(SCRIPTS.load, [this.#key(idHash)], []));
-    const data = Object.create(null) as Record<string, string>;
-    let createdAtMs: number | undefined;
-    let expiresAtMs: number | undefined;
-    let userId: string | undefined;
-    let frozen = false;
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      const field = String(flat[i]);
-      const value = String(flat[i + 1]);
-      if (field.startsWith("d:")) data[field.slice(2)] = value;
-      else if (field === "m:c") createdAtMs = Number(value);
-      else if (field === "m:e") expiresAtMs = Number(value);
-      else if (field === "m:u") userId = value;
-      else if (field === "m:f") frozen = true;
-    }
-    // No metadata: not a record this store wrote (or none at all).
-    if (createdAtMs === undefined || expiresAtMs === undefined || !(expiresAtMs > this.#now())) return undefined;
-    const out: StoreRecord = { data, createdAtMs, expiresAtMs };
-    if (userId !== undefined) out.userId = userId;
-    if (frozen) out.frozen = true;
-    return out;
+  async load(idHash: string, ctx: StoreContext): Promise<StoreRecord | undefined> {
+    const record = fromFields(asArray(await this.#redis.run(SCRIPTS.load, [this.#key(idHash)], [])));
+    return record !== undefined && record.expiresAtMs > ctx.nowMs ? record : undefined;
   }
 
-  async create(idHash: string, record: StoreRecord, ttlSeconds: number): Promise<boolean> {
-    const ttl = wholeSeconds(ttlSeconds);
-    if (record.userId !== undefined) await this.#indexUser(record.userId, idHash, ttl);
-    const args = [String(this.#now()), String(ttl), "m:c", String(record.createdAtMs), "m:e", String(record.expiresAtMs)];
-    if (record.userId !== undefined) args.push("m:u", record.userId);
-    if (record.frozen) args.push("m:f", "1");
-    for (const key of Object.keys(record.data)) args.push(`d:${key}`, record.data[key]!);
+  async create(idHash: string, record: StoreRecord, ctx: StoreContext): Promise<boolean> {
+    const ttl = ttlSecondsUntil(record.expiresAtMs, ctx.nowMs);
+    const { successor: _s, predecessor: _p, ...plain } = record;
+    if (plain.userId !== undefined && plain.frozen !== true) await this.#users.add(plain.userId, idHash, ctx.nowMs, ttl);
+    const args = [String(ctx.nowMs), String(ttl), ...toFields(plain)];
     return Number(await this.#redis.run(SCRIPTS.create, [this.#key(idHash)], args)) === 1;
   }
 
-  async apply(idHash: string, change: ChangeSet, ttlSeconds: number): Promise<ApplyResult> {
-    const ttl = wholeSeconds(ttlSeconds);
+  async apply(idHash: string, change: ChangeSet, ctx: StoreContext): Promise<ApplyResult> {
+    const ttl = change.expiresAtMs === undefined ? 1 : ttlSecondsUntil(change.expiresAtMs, ctx.nowMs);
     // Index first: the index may list a session that does not carry the
     // user (dropped later by readers), never the reverse.
-    if (typeof change.userId === "string") await this.#indexUser(change.userId, idHash, ttl);
+    if (typeof change.userId === "string") await this.#users.add(change.userId, idHash, ctx.nowMs, ttl);
     const userMode = change.userId === undefined ? "" : change.userId === null ? "-" : "=";
     const args = [
-      String(this.#now()),
+      String(ctx.nowMs),
       String(ttl),
       change.clear ? "1" : "0",
       change.expiresAtMs === undefined ? "" : String(change.expiresAtMs),
       userMode,
       typeof change.userId === "string" ? change.userId : "",
-      change.frozen ? "1" : "",
+      "",
       String(change.delete.length),
       ...change.delete.map((key) => `d:${key}`),
     ];
@@ -143,86 +132,81 @@ export class RedisStore implements Store {
     // A longer expiry must keep the user's index alive as long as the session.
     const userId = reply[1];
     if (typeof userId === "string" && change.expiresAtMs !== undefined && userId !== change.userId) {
-      await this.#indexUser(userId, idHash, ttl);
+      await this.#users.add(userId, idHash, ctx.nowMs, ttl);
     }
     return "ok";
   }
 
-  async touch(idHash: string, expiresAtMs: number, ttlSeconds: number): Promise<boolean> {
-    const ttl = wholeSeconds(ttlSeconds);
-    const reply = asArray(
-      await this.#redis.run(SCRIPTS.touch, [this.#key(idHash)], [String(this.#now()), String(expiresAtMs), String(ttl)]),
-    );
+  async touch(idHash: string, expiresAtMs: number, ctx: StoreContext): Promise<boolean> {
+    const ttl = ttlSecondsUntil(expiresAtMs, ctx.nowMs);
+    const reply = asArray(await this.#redis.run(SCRIPTS.touch, [this.#key(idHash)], [String(ctx.nowMs), String(expiresAtMs), String(ttl)]));
     if (Number(reply[0]) !== 1) return false;
-    if (typeof reply[1] === "string") await this.#indexUser(reply[1], idHash, ttl);
+    if (typeof reply[1] === "string") await this.#users.add(reply[1], idHash, ctx.nowMs, ttl);
     return true;
   }
 
-  async destroy(idHash: string): Promise<void> {
-    await this.#destroy(idHash);
+  async rotate(oldIdHash: string, newIdHash: string, change: ChangeSet, graceUntilMs: number, ctx: StoreContext): Promise<ApplyResult> {
+    const frozen = asArray(await this.#redis.run(SCRIPTS.freeze, [this.#key(oldIdHash)], [String(ctx.nowMs), newIdHash, String(graceUntilMs)]));
+    if (String(frozen[0]) !== "ok") return String(frozen[0]) === "frozen" ? "frozen" : "missing";
+    const old = fromFields(asArray(frozen[1]))!;
+    const data = Object.create(null) as Record<string, string>;
+    if (change.clear !== true) for (const key of Object.keys(old.data)) data[key] = old.data[key]!;
+    for (const key of change.delete) delete data[key];
+    for (const key of Object.keys(change.set)) data[key] = change.set[key]!;
+    const next: StoreRecord = {
+      data,
+      createdAtMs: change.createdAtMs ?? old.createdAtMs,
+      expiresAtMs: change.expiresAtMs ?? old.expiresAtMs,
+      userId: change.userId === undefined ? old.userId : change.userId ?? undefined,
+      predecessor: oldIdHash,
+    };
+    const ttl = ttlSecondsUntil(next.expiresAtMs, ctx.nowMs);
+    if (next.userId !== undefined) await this.#users.add(next.userId, newIdHash, ctx.nowMs, ttl);
+    const created = Number(await this.#redis.run(SCRIPTS.createRotated, [this.#key(newIdHash)], [String(ttl), ...toFields(next)])) === 1;
+    if (old.userId !== undefined) await this.#users.remove(old.userId, oldIdHash);
+    if (!created && next.userId !== undefined) await this.#users.remove(next.userId, newIdHash);
+    // Not created: a destroy reached the new id through the frozen record's link first. The logout won.
+    return created ? "ok" : "missing";
   }
 
-  async listForUser(userId: string): Promise<StoredSessionInfo[]> {
-    const userKey = this.#userKey(userId);
-    const flat = asArray(await this.#redis.run(SCRIPTS.userList, [userKey], [String(this.#maxPerUser)]));
-    const nowMs = this.#now();
-    const cutoff = nowMs - this.#graceMs;
-    const entries: Array<{ idHash: string; score: number }> = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ idHash: String(flat[i]), score: Number(flat[i + 1]) });
-    // One script per session: they live in different slots on a cluster.
-    const metas = await Promise.all(entries.map((e) => this.#redis.run(SCRIPTS.meta, [this.#key(e.idHash)], [])));
-    const live: StoredSessionInfo[] = [];
-    const stale: string[] = [];
-    entries.forEach((entry, i) => {
-      const [created, expires, owner] = asArray(metas[i]);
-      const expiresAtMs = Number(expires);
-      if (owner === userId && expires !== null && expires !== false && expiresAtMs > nowMs) {
-        live.push({ idHash: entry.idHash, createdAtMs: Number(created), expiresAtMs, userId });
-      } else if (entry.score <= cutoff) {
-        stale.push(entry.idHash);
-      }
-    });
-    if (stale.length > 0) await this.#redis.run(SCRIPTS.userRemoveStale, [userKey], [String(cutoff), ...stale]);
+  async destroy(idHash: string, ctx: StoreContext): Promise<void> {
+    await this.#destroyLinked(idHash, undefined, undefined, ctx.nowMs);
+  }
+
+  async listForUser(userId: string, ctx: StoreContext): Promise<StoredSessionInfo[]> {
+    return this.#users.list(userId, this.#access, ctx.nowMs);
+  }
+
+  async destroyForUser(userId: string, exceptIdHash: string | undefined, ctx: StoreContext): Promise<number> {
+    return this.#users.destroyAll(userId, exceptIdHash, this.#access, ctx.nowMs);
+  }
+
+  /**
+   * Destroy `idHash` (only if it carries `ownerId`, when given) and every id
+   * linked to it, transitively, never `stopAt`; resolves how many live
+   * sessions went. Following a successor link to an empty key leaves a
+   * tombstone there, so a rotate still between its two steps cannot create it.
+   */
+  async #destroyLinked(idHash: string, ownerId: string | undefined, stopAt: string | undefined, nowMs: number): Promise<number> {
+    let live = 0;
+    const pending: Array<{ id: string; owner: string | undefined; tombstone: boolean }> = [{ id: idHash, owner: ownerId, tombstone: false }];
+    const seen = new Set<string>();
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      if (next.id === stopAt || seen.has(next.id)) continue;
+      seen.add(next.id);
+      const args = [String(nowMs), next.tombstone ? String(TOMBSTONE_SECONDS) : "0", next.owner ?? ""];
+      const [wasLive, userId, successor, predecessor, deleted] = asArray(await this.#redis.run(SCRIPTS.destroy, [this.#key(next.id)], args));
+      if (Number(deleted) !== 1) continue;
+      if (Number(wasLive) === 1) live += 1;
+      // The record is gone for good (ids are never reused), so its index entry can go at once.
+      if (typeof userId === "string") await this.#users.remove(userId, next.id);
+      if (typeof successor === "string") pending.push({ id: successor, owner: undefined, tombstone: true });
+      if (typeof predecessor === "string") pending.push({ id: predecessor, owner: undefined, tombstone: false });
+    }
     return live;
-  }
-
-  async destroyForUser(userId: string, exceptIdHash?: string): Promise<number> {
-    const sessions = await this.listForUser(userId);
-    const destroyed = await Promise.all(
-      sessions.filter((s) => s.idHash !== exceptIdHash).map((s) => this.#destroy(s.idHash)),
-    );
-    return destroyed.filter(Boolean).length;
-  }
-
-  /** Delete the session; resolves whether it was live. */
-  async #destroy(idHash: string): Promise<boolean> {
-    const reply = asArray(await this.#redis.run(SCRIPTS.destroy, [this.#key(idHash)], [String(this.#now())]));
-    // The record is gone for good (ids are never reused), so its index entry
-    // can go at once, with no grace.
-    if (typeof reply[1] === "string") await this.#redis.run(SCRIPTS.userRemove, [this.#userKey(reply[1])], [idHash]);
-    return Number(reply[0]) === 1;
-  }
-
-  async #indexUser(userId: string, idHash: string, ttlSeconds: number): Promise<void> {
-    const ttlMs = ttlSeconds * 1_000 + this.#graceMs;
-    await this.#redis.run(SCRIPTS.userAdd, [this.#userKey(userId)], [idHash, String(this.#now()), String(ttlMs)]);
   }
 
   #key(idHash: string): string {
     return this.#prefix + idHash;
   }
-
-  #userKey(userId: string): string {
-    return `${this.#userPrefix}{${userId}}`;
-  }
-}
-
-/** Redis EXPIRE takes whole seconds ≥ 1. */
-function wholeSeconds(ttlSeconds: number): number {
-  return Number.isFinite(ttlSeconds) ? Math.max(1, Math.ceil(ttlSeconds)) : 1;
-}
-
-/** Script replies are arrays in RESP2 and RESP3; anything else is treated as empty. */
-function asArray(reply: unknown): unknown[] {
-  return Array.isArray(reply) ? reply : [];
 }

@@ -5,9 +5,11 @@
  */
 import type BetterSqlite3 from "better-sqlite3";
 import { ConfigError } from "../core/errors.js";
-import type { ApplyResult, ChangeSet, Store, StoredSessionInfo, StoreRecord } from "../core/store.js";
+import type { ApplyResult, ChangeSet, Store, StoreContext, StoredSessionInfo, StoreRecord } from "../core/store.js";
+import { batchSize, refuseRemovedOptions } from "./shared/options.js";
 import { SqliteBusyError, isBusy } from "./sqlite/errors.js";
 import { prepareStatements, type Row, type SqliteStatements } from "./sqlite/statements.js";
+import { parseData, transactions, type Transactions } from "./sqlite/transactions.js";
 
 export { SqliteBusyError } from "./sqlite/errors.js";
 
@@ -28,8 +30,8 @@ export interface SqliteStoreOptions {
   wal?: boolean;
   /** How many expired rows one prune statement deletes (default 1000). */
   pruneBatchSize?: number;
-  /** Clock used to hide expired rows, in ms. Pass the same clock as `createSessions({ now })` when you inject one. */
-  now?: () => number;
+  /** How many of a user's sessions one `destroyForUser` transaction ends (default 1000), so the write lock is never held long. */
+  userBatchSize?: number;
 }
 
 /**
@@ -41,11 +43,14 @@ export interface SqliteStoreOptions {
  * the right trade for one server on one disk; for many processes on many
  * machines, use Redis or PostgreSQL.
  *
- * - The table and its indexes (expiry; user) are created if missing.
- * - `apply` runs in a `BEGIN IMMEDIATE` transaction, so it is atomic across
- *   processes sharing the file, not only within this one.
- * - Expired rows are invisible at once and deleted by {@link SqliteStore.prune}
- *   in batches, so a large purge never holds the write lock for long.
+ * - The table and its indexes (expiry; user) are created if missing, and the
+ *   link columns of regenerated sessions are added to an older table.
+ * - `apply`, `rotate` and `destroy` each run in one `BEGIN IMMEDIATE`
+ *   transaction, so they are atomic across processes sharing the file, not
+ *   only within this one.
+ * - Time is core's (`ctx.nowMs`); expired rows are invisible at once and
+ *   deleted by {@link SqliteStore.prune} in batches, so a large purge never
+ *   holds the write lock for long.
  * - On construction the store sets WAL mode and `busy_timeout` on the
  *   connection (both documented options); it never closes the database.
  * - A lock held by another connection past `busy_timeout` is the typed,
@@ -60,27 +65,23 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly name = "sqlite";
   readonly #sql: SqliteStatements;
-  readonly #now: () => number;
   readonly #pruneBatchSize: number;
+  readonly #userBatchSize: number;
   readonly #busyTimeoutMs: number;
-  readonly #applyTx: (idHash: string, change: ChangeSet, nowMs: number) => ApplyResult;
-  readonly #createTx: (idHash: string, record: StoreRecord, nowMs: number) => boolean;
-  readonly #destroyForUserTx: (userId: string, exceptIdHash: string | null, nowMs: number) => number;
+  readonly #tx: Transactions;
 
   constructor(options: SqliteStoreOptions) {
     const db = options?.db;
     if (db === null || typeof db !== "object" || typeof db.prepare !== "function" || typeof db.transaction !== "function") {
       throw new ConfigError("db", 'pass a better-sqlite3 Database: new SqliteStore({ db: new Database("sessions.db") }).');
     }
+    refuseRemovedOptions(options);
     const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
     if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
       throw new ConfigError("busyTimeoutMs", "use a whole number of milliseconds ≥ 0.");
     }
-    this.#pruneBatchSize = options.pruneBatchSize ?? 1_000;
-    if (!Number.isSafeInteger(this.#pruneBatchSize) || this.#pruneBatchSize < 1) {
-      throw new ConfigError("pruneBatchSize", "use a whole number ≥ 1.");
-    }
-    this.#now = options.now ?? Date.now;
+    this.#pruneBatchSize = batchSize(options.pruneBatchSize, 1_000, "pruneBatchSize");
+    this.#userBatchSize = batchSize(options.userBatchSize, 1_000, "userBatchSize");
     // Lower busy timeouts make concurrent writers from other processes fail
     // with SQLITE_BUSY instead of waiting their turn; never lower a higher one.
     const current = Number(db.pragma("busy_timeout", { simple: true }));
@@ -88,45 +89,7 @@ export class SqliteStore implements Store {
     this.#busyTimeoutMs = Math.max(current, busyTimeoutMs);
     if (options.wal !== false && !db.memory) db.pragma("journal_mode = WAL");
     this.#sql = prepareStatements(db, options.table ?? "sessionkit_sessions");
-    const sql = this.#sql;
-
-    // better-sqlite3 runs a transaction function synchronously: nothing else
-    // in this process can interleave, and `.immediate` takes SQLite's write
-    // lock up front so other processes cannot either (a deferred transaction
-    // could read, lose the upgrade race, and fail with SQLITE_BUSY).
-    const apply = db.transaction((idHash: string, change: ChangeSet, nowMs: number): ApplyResult => {
-      const row = sql.select.get(idHash, nowMs) as Row | undefined;
-      if (!row) return "missing";
-      if (row.frozen) return "frozen";
-      const data = change.clear ? Object.create(null) as Record<string, string> : parseData(row.data);
-      for (const key of change.delete) delete data[key];
-      for (const key of Object.keys(change.set)) data[key] = change.set[key]!;
-      const userId = change.userId === undefined ? row.user_id : change.userId;
-      sql.update.run(JSON.stringify(data), change.expiresAtMs ?? row.expires_at_ms, userId, change.frozen || row.frozen ? 1 : 0, idHash);
-      return "ok";
-    });
-    this.#applyTx = (idHash, change, nowMs) => apply.immediate(idHash, change, nowMs);
-    const create = db.transaction((idHash: string, record: StoreRecord, nowMs: number): boolean => {
-      // An expired row under the same id is gone as far as every reader
-      // knows, so it must not block the create.
-      sql.deleteExpiredId.run(idHash, nowMs);
-      const info = sql.insert.run(
-        idHash,
-        JSON.stringify(record.data),
-        record.createdAtMs,
-        record.expiresAtMs,
-        record.userId ?? null,
-        record.frozen ? 1 : 0,
-      );
-      return info.changes === 1;
-    });
-    this.#createTx = (idHash, record, nowMs) => create.immediate(idHash, record, nowMs);
-    const destroyForUser = db.transaction((userId: string, exceptIdHash: string | null, nowMs: number): number => {
-      const live = sql.deleteLiveForUser.run({ userId, except: exceptIdHash, nowMs }).changes;
-      sql.deleteExpiredForUser.run(userId, nowMs);
-      return live;
-    });
-    this.#destroyForUserTx = (userId, exceptIdHash, nowMs) => destroyForUser.immediate(userId, exceptIdHash, nowMs);
+    this.#tx = transactions(db, this.#sql);
   }
 
   /** Run one statement or transaction, turning SQLITE_BUSY into the typed, retryable SqliteBusyError. */
@@ -139,39 +102,46 @@ export class SqliteStore implements Store {
     }
   }
 
-  async load(idHash: string): Promise<StoreRecord | undefined> {
-    const row = this.#run(() => this.#sql.select.get(idHash, this.#now()) as Row | undefined);
-    if (!row) return undefined;
-    const out: StoreRecord = { data: parseData(row.data), createdAtMs: row.created_at_ms, expiresAtMs: row.expires_at_ms };
-    if (row.user_id !== null) out.userId = row.user_id;
-    if (row.frozen) out.frozen = true;
-    return out;
+  async load(idHash: string, ctx: StoreContext): Promise<StoreRecord | undefined> {
+    const row = this.#run(() => this.#sql.select.get(idHash, ctx.nowMs) as Row | undefined);
+    return row === undefined ? undefined : toRecord(row);
   }
 
-  async create(idHash: string, record: StoreRecord, _ttlSeconds: number): Promise<boolean> {
-    return this.#run(() => this.#createTx(idHash, record, this.#now()));
+  async create(idHash: string, record: StoreRecord, ctx: StoreContext): Promise<boolean> {
+    return this.#run(() => this.#tx.create(idHash, record, ctx.nowMs));
   }
 
-  async apply(idHash: string, change: ChangeSet, _ttlSeconds: number): Promise<ApplyResult> {
-    return this.#run(() => this.#applyTx(idHash, change, this.#now()));
+  async apply(idHash: string, change: ChangeSet, ctx: StoreContext): Promise<ApplyResult> {
+    return this.#run(() => this.#tx.apply(idHash, change, ctx.nowMs));
   }
 
-  async touch(idHash: string, expiresAtMs: number, _ttlSeconds: number): Promise<boolean> {
+  async touch(idHash: string, expiresAtMs: number, ctx: StoreContext): Promise<boolean> {
     // `frozen = 0` in the statement: a frozen record's expiry is its grace
     // window, and extending it would keep a replaced id alive.
-    return this.#run(() => this.#sql.touch.run(expiresAtMs, idHash, this.#now()).changes === 1);
+    return this.#run(() => this.#sql.touch.run(expiresAtMs, idHash, ctx.nowMs).changes === 1);
   }
 
-  async destroy(idHash: string): Promise<void> {
-    this.#run(() => this.#sql.delete.run(idHash));
+  async rotate(oldIdHash: string, newIdHash: string, change: ChangeSet, graceUntilMs: number, ctx: StoreContext): Promise<ApplyResult> {
+    return this.#run(() => this.#tx.rotate(oldIdHash, newIdHash, change, graceUntilMs, ctx.nowMs));
   }
 
-  async listForUser(userId: string): Promise<StoredSessionInfo[]> {
-    return (this.#run(() => this.#sql.listForUser.all(userId, this.#now())) as Row[]).map(toInfo);
+  async destroy(idHash: string, _ctx: StoreContext): Promise<void> {
+    this.#run(() => this.#tx.destroyLinked(idHash, null));
   }
 
-  async destroyForUser(userId: string, exceptIdHash?: string): Promise<number> {
-    return this.#run(() => this.#destroyForUserTx(userId, exceptIdHash ?? null, this.#now()));
+  async listForUser(userId: string, ctx: StoreContext): Promise<StoredSessionInfo[]> {
+    return (this.#run(() => this.#sql.listForUser.all(userId, ctx.nowMs)) as Row[]).map(toInfo);
+  }
+
+  async destroyForUser(userId: string, exceptIdHash: string | undefined, ctx: StoreContext): Promise<number> {
+    let removed = 0;
+    // One short transaction per batch, so other writers get the lock between
+    // batches; each batch deletes every row it selected, so the loop ends.
+    for (;;) {
+      const batch = this.#run(() => this.#tx.destroyUserBatch(userId, exceptIdHash ?? null, this.#userBatchSize, ctx.nowMs));
+      removed += batch.live;
+      if (batch.selected === 0) return removed;
+    }
   }
 
   async prune(nowMs: number, limit = Number.POSITIVE_INFINITY): Promise<number> {
@@ -186,21 +156,23 @@ export class SqliteStore implements Store {
     return removed;
   }
 
-  async list(options: { limit?: number; userId?: string } = {}): Promise<StoredSessionInfo[]> {
+  async list(options: { nowMs: number; limit?: number; userId?: string }): Promise<StoredSessionInfo[]> {
     const limit = options.limit ?? -1; // SQLite: a negative LIMIT means none
     const rows = this.#run(() =>
-      options.userId === undefined ? this.#sql.list.all(this.#now(), limit) : this.#sql.listUser.all(options.userId, this.#now(), limit),
+      options.userId === undefined ? this.#sql.list.all(options.nowMs, limit) : this.#sql.listUser.all(options.userId, options.nowMs, limit),
     );
     return (rows as Row[]).map(toInfo);
   }
 }
 
-/** Parse the stored JSON object into a null-prototype record (JSON.parse makes `__proto__` an own key, which the copy keeps as data). */
-function parseData(text: string): Record<string, string> {
-  const parsed = JSON.parse(text) as Record<string, string>;
-  const data = Object.create(null) as Record<string, string>;
-  for (const key of Object.keys(parsed)) data[key] = parsed[key]!;
-  return data;
+function toRecord(row: Row): StoreRecord {
+  const out: StoreRecord = { data: parseData(row.data), createdAtMs: row.created_at_ms, expiresAtMs: row.expires_at_ms };
+  if (row.user_id !== null) out.userId = row.user_id;
+  if (row.frozen) out.frozen = true;
+  if (row.successor !== null) out.successor = row.successor;
+  if (row.predecessor !== null) out.predecessor = row.predecessor;
+  if (row.readable_until_ms !== null) out.readableUntilMs = row.readable_until_ms;
+  return out;
 }
 
 function toInfo(row: Row): StoredSessionInfo {

@@ -1,6 +1,6 @@
 export { testStore, assertData } from "./store-suite.js";
 export { withStore, type MakeStore, type StoreFixture, type SuiteOptions } from "./fixture.js";
-export { change, ctx, nullData, prng, randomIdHash, record, unicodeString } from "./records.js";
+export { change, ctx, listedId, nullData, prng, randomIdHash, record, unicodeString } from "./records.js";
 export { isCI, probeService, serviceUnavailable } from "./service.js";
 export { testSessionsOnStore } from "./sessions-suite.js";
 export { cookieFrom, idFrom, foreignId, sessionsOn, storeKey, testSecret } from "./sessions-helpers.js";

@@ -3,7 +3,8 @@
  * unicode strings, so that every store is tested with the same inputs.
  */
 import { randomBytes } from "node:crypto";
-import { storeContext, type ChangeSet, type StoreContext, type StoreRecord } from "../core/store.js";
+import { hashSessionId } from "../core/ids.js";
+import { storeContext, type ChangeSet, type Store, type StoreContext, type StoreRecord } from "../core/store.js";
 
 /**
  * A random id hash shaped like the ones core passes to a store
@@ -24,6 +25,18 @@ export function randomIdHash(): string {
  */
 export function ctx(nowMs: number = Date.now()): StoreContext {
   return storeContext(nowMs);
+}
+
+/**
+ * The `idHash` a listing (`listForUser`, `list`) shows for the record stored
+ * under `key`: the key itself, or its SHA-256 for a store with `rawIds`,
+ * whose keys are live session ids that a listing must never give out.
+ *
+ * @example
+ * assert.deepEqual((await store.listForUser("u", ctx())).map((s) => s.idHash), [listedId(store, key)]);
+ */
+export function listedId(store: Store, key: string): string {
+  return store.rawIds === true ? hashSessionId(key) : key;
 }
 
 /**

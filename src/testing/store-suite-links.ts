@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Store } from "../core/store.js";
 import { withStore, type MakeStore } from "./fixture.js";
-import { change, ctx, prng, randomIdHash, record } from "./records.js";
+import { change, ctx, listedId, prng, randomIdHash, record } from "./records.js";
 
 /** A session regenerated `rotations` times: its ids, oldest first (the last one is live). */
 async function chain(store: Store, rotations: number, userId?: string): Promise<string[]> {
@@ -64,6 +64,21 @@ export function registerLinkTests(make: MakeStore): void {
         assert.equal(await store.apply(backward[1]!, change({ set: { late: "1" } }), ctx()), "missing");
       }));
 
+    it("a logout with the old id after its grace window still ends the new id (the frozen record is kept as the link)", () =>
+      withStore(make, async ({ store }) => {
+        const nowMs = Date.now();
+        for (const graceMs of [5_000, 0]) {
+          const [oldId, newId] = [randomIdHash(), randomIdHash()];
+          await store.create(oldId, record({ a: "1" }, { nowMs, ttlSeconds: 3_600 }), ctx(nowMs));
+          assert.equal(await store.rotate(oldId, newId, change({ set: { b: "2" } }), nowMs + graceMs, ctx(nowMs)), "ok");
+          const later = ctx(nowMs + graceMs + 60_000);
+          assert.ok(await store.load(newId, later), "the new id is live");
+          await store.destroy(oldId, later);
+          assert.equal(await store.load(newId, later), undefined, `grace ${graceMs} ms: the logout reached the new id`);
+          assert.equal(await store.apply(newId, change({ set: { late: "1" } }), later), "missing");
+        }
+      }));
+
     it("destroyForUser follows links, keeps the excepted session whole, and counts sessions, not ids", async (t) => {
       await withStore(make, async ({ store }) => {
         if (!store.destroyForUser || !store.listForUser) return t.skip(`${store.name} declares no user index`);
@@ -82,6 +97,20 @@ export function registerLinkTests(make: MakeStore): void {
       });
     });
 
+    it("destroyForUser keeps the session named by the idHash a listing gave (for a raw-id store, its hash)", async (t) => {
+      await withStore(make, async ({ store }) => {
+        if (!store.destroyForUser || !store.listForUser) return t.skip(`${store.name} declares no user index`);
+        const kept = await chain(store, 1, "wes");
+        const others = [await chain(store, 0, "wes"), await chain(store, 2, "wes")];
+        const listed = (await store.listForUser("wes", ctx())).map((s) => s.idHash);
+        const except = listedId(store, kept.at(-1)!);
+        assert.ok(listed.includes(except));
+        assert.equal(await store.destroyForUser("wes", except, ctx()), 2);
+        await assertLive(store, kept, "the session the listing named");
+        await assertGone(store, others.flat(), "the others");
+      });
+    });
+
     it("log out everywhere ends every session of a user, more than the store's batch, and reports the true count", async (t) => {
       await withStore(make, async ({ store, userBatchSize }) => {
         if (!store.destroyForUser || !store.listForUser) return t.skip(`${store.name} declares no user index`);
@@ -91,14 +120,14 @@ export function registerLinkTests(make: MakeStore): void {
         for (let i = 0; i < n; i += 1) sessions.push(await chain(store, i % 5 === 0 ? 1 : 0, "many"));
         const bystander = await chain(store, 0, "few");
         const listed = (await store.listForUser("many", ctx())).map((s) => s.idHash).sort();
-        assert.deepEqual(listed, sessions.map((ids) => ids.at(-1)!).sort(), `listForUser returns all ${n}`);
+        assert.deepEqual(listed, sessions.map((ids) => listedId(store, ids.at(-1)!)).sort(), `listForUser returns all ${n}`);
         const keep = sessions[7]!;
         assert.equal(await store.destroyForUser("many", keep.at(-1), ctx()), n - 1);
         for (const [i, ids] of sessions.entries()) {
           if (ids === keep) await assertLive(store, ids, "the excepted session");
           else await assertGone(store, ids, `session ${i}`);
         }
-        assert.deepEqual((await store.listForUser("many", ctx())).map((s) => s.idHash), [keep.at(-1)]);
+        assert.deepEqual((await store.listForUser("many", ctx())).map((s) => s.idHash), [listedId(store, keep.at(-1)!)]);
         await assertLive(store, bystander, "another user's session");
         assert.equal(await store.destroyForUser("many", undefined, ctx()), 1);
         assert.deepEqual(await store.listForUser("many", ctx()), []);

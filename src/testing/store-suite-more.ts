@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Store } from "../core/store.js";
 import { withStore, type MakeStore, type SuiteOptions } from "./fixture.js";
-import { change, ctx, randomIdHash, record } from "./records.js";
+import { change, ctx, listedId, randomIdHash, record } from "./records.js";
 
 /** Each of `writers` concurrent applies sets its own key; all must survive. */
 async function concurrentWriters(store: Store, writers: number): Promise<void> {
@@ -63,11 +63,12 @@ export function registerMoreStoreTests(make: MakeStore, options: SuiteOptions): 
         await store.create(b1, record({}, { userId: "bob" }), ctx());
         await store.create(plain, record({}), ctx());
         const list = await store.listForUser("alice", ctx());
-        assert.deepEqual(list.map((s) => s.idHash).sort(), [a1, a2].sort());
-        const first = list.find((s) => s.idHash === a1);
+        assert.deepEqual(list.map((s) => s.idHash).sort(), [listedId(store, a1), listedId(store, a2)].sort());
+        for (const key of [a1, a2]) assert.ok(!store.rawIds || !list.some((s) => s.idHash === key), "a listing never gives out a raw id");
+        const first = list.find((s) => s.idHash === listedId(store, a1));
         assert.equal(first?.createdAtMs, r1.createdAtMs);
         assert.equal(first?.expiresAtMs, r1.expiresAtMs);
-        assert.deepEqual((await store.listForUser("bob", ctx())).map((s) => s.idHash), [b1]);
+        assert.deepEqual((await store.listForUser("bob", ctx())).map((s) => s.idHash), [listedId(store, b1)]);
         assert.deepEqual(await store.listForUser("nobody", ctx()), []);
       });
     });
@@ -83,7 +84,7 @@ export function registerMoreStoreTests(make: MakeStore, options: SuiteOptions): 
         assert.equal(await store.apply(unset, change({ userId: null }), ctx()), "ok");
         await store.destroy(gone, ctx());
         assert.deepEqual(await store.listForUser("carol", ctx()), []);
-        assert.deepEqual((await store.listForUser("dave", ctx())).map((s) => s.idHash), [moved]);
+        assert.deepEqual((await store.listForUser("dave", ctx())).map((s) => s.idHash), [listedId(store, moved)]);
       });
     });
 
@@ -103,7 +104,7 @@ export function registerMoreStoreTests(make: MakeStore, options: SuiteOptions): 
         }
         assert.ok(await store.load(theirs, ctx()), "another user's session survives");
         assert.equal(await store.apply(mine[0]!, change({ set: { a: "2" } }), ctx()), "missing");
-        assert.deepEqual((await store.listForUser("erin", ctx())).map((s) => s.idHash), [keep]);
+        assert.deepEqual((await store.listForUser("erin", ctx())).map((s) => s.idHash), [listedId(store, keep)]);
         assert.equal(await store.destroyForUser("erin", undefined, ctx()), 1);
         assert.equal(await store.load(keep, ctx()), undefined);
         assert.equal(await store.destroyForUser("erin", undefined, ctx()), 0);
@@ -117,7 +118,7 @@ export function registerMoreStoreTests(make: MakeStore, options: SuiteOptions): 
         const ids = new Map(users.map((u) => [u, randomIdHash()]));
         for (const [u, id] of ids) await store.create(id, record({}, { userId: u }), ctx());
         for (const [u, id] of ids) {
-          assert.deepEqual((await store.listForUser(u, ctx())).map((s) => s.idHash), [id], `user ${JSON.stringify(u)}`);
+          assert.deepEqual((await store.listForUser(u, ctx())).map((s) => s.idHash), [listedId(store, id)], `user ${JSON.stringify(u)}`);
           assert.equal((await store.load(id, ctx()))?.userId, u);
         }
       });
@@ -145,7 +146,7 @@ export function registerMoreStoreTests(make: MakeStore, options: SuiteOptions): 
         if (store.listForUser) assert.equal((await store.listForUser("pruned-user", ctx())).length, 3);
         if (store.list) {
           const all = (await store.list({ nowMs: Date.now() })).map((s) => s.idHash).sort();
-          assert.deepEqual(all, [...live].sort(), "list shows only live records after prune");
+          assert.deepEqual(all, live.map((id) => listedId(store, id)).sort(), "list shows only live records after prune");
         }
       });
     });

@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { applyChangeSet, type ChangeSet, type Store, type StoreRecord } from "../core/store.js";
 import { withStore, type MakeStore } from "./fixture.js";
-import { change, ctx, nullData, prng, randomIdHash, record, unicodeString } from "./records.js";
+import { change, ctx, listedId, nullData, prng, randomIdHash, record, unicodeString } from "./records.js";
 
 const KEYS = ["a", "b", "c", "d", "__proto__", "ключ", "😀 k"];
 const USERS = ["alice", "bob", "u:{1}"];
@@ -45,7 +45,7 @@ function rotateCase(next: () => number, nowMs: number): RotateCase {
   else if (user < 0.6) c.userId = pick(next, USERS);
   if (next() < 0.5) c.createdAtMs = nowMs - Math.floor(next() * 1_000);
   const grace = next();
-  // Ahead (the usual case), exactly now, or already past: the last two remove the old record.
+  // Ahead (the usual case), exactly now, or already past (no grace: the old id is never served again, but kept as a link).
   const graceUntilMs = grace < 0.6 ? nowMs + 10_000 : grace < 0.8 ? nowMs : nowMs - 1;
   return { stored, change: c, graceUntilMs, nowMs };
 }
@@ -57,7 +57,9 @@ async function checkRotate(store: Store, k: RotateCase, label: string): Promise<
   assert.equal(await store.create(oldId, k.stored, at), true, label);
   assert.equal(await store.rotate(oldId, newId, k.change, k.graceUntilMs, at), "ok", label);
   const expected = applyChangeSet(k.stored, k.change);
-  const kept = k.graceUntilMs > k.nowMs;
+  const readable = k.graceUntilMs > k.nowMs;
+  // The old record is kept as a link until the later of its own expiry and the grace window.
+  const keptUntilMs = Math.max(k.stored.expiresAtMs, k.graceUntilMs);
 
   const fresh = await store.load(newId, at);
   assert.ok(fresh, `${label}: the new record exists`);
@@ -68,38 +70,42 @@ async function checkRotate(store: Store, k: RotateCase, label: string): Promise<
   assert.equal(fresh.expiresAtMs, expected.expiresAtMs, `${label}: expiry from the change, else the stored one`);
   assert.equal(fresh.userId, expected.userId, `${label}: user moved, set or removed by the change`);
   assert.ok(!fresh.frozen, `${label}: the new record is writable`);
-  assert.equal(fresh.predecessor, kept ? oldId : undefined, `${label}: predecessor link only while the old id lives`);
+  assert.equal(fresh.predecessor, oldId, `${label}: the new record links back to the old one`);
 
-  const old = await store.load(oldId, at);
-  if (kept) {
+  if (readable) {
+    const old = await store.load(oldId, at);
     assert.ok(old, `${label}: the old record stays for the grace window`);
     assert.equal(old.frozen, true, `${label}: and is frozen`);
     assert.equal(old.successor, newId, `${label}: with a successor link`);
-    assert.equal(old.expiresAtMs, k.graceUntilMs, `${label}: until the grace ends`);
+    assert.equal(old.readableUntilMs, k.graceUntilMs, `${label}: readable until the grace ends`);
+    assert.equal(old.expiresAtMs, keptUntilMs, `${label}: kept until the later of its expiry and the grace`);
     assert.deepEqual({ ...old.data }, { ...k.stored.data }, `${label}: its data untouched`);
-  } else {
-    assert.equal(old, undefined, `${label}: no grace: the old record is removed`);
   }
-  assert.equal(await store.apply(oldId, change({ set: { late: "1" } }), at), kept ? "frozen" : "missing", label);
+  // With or without a grace window, the old id is never writable again.
+  assert.equal(await store.apply(oldId, change({ set: { late: "1" } }), at), "frozen", label);
   assert.equal(await store.touch(oldId, k.nowMs + 7_200_000, at), false, `${label}: a touch never extends the old id`);
-  assert.equal(await store.rotate(oldId, randomIdHash(), change(), k.graceUntilMs, at), kept ? "frozen" : "missing", label);
+  assert.equal(await store.rotate(oldId, randomIdHash(), change(), k.graceUntilMs, at), "frozen", label);
 
   if (store.listForUser) {
     for (const user of new Set([k.stored.userId, expected.userId, ...USERS])) {
       if (user === undefined) continue;
       const listed: string[] = (await store.listForUser(user, at)).map((s) => s.idHash);
-      assert.ok(!listed.includes(oldId), `${label}: the old id is out of ${user}'s index`);
-      assert.equal(listed.includes(newId), user === expected.userId, `${label}: the new id is in ${user}'s index exactly when it is theirs`);
+      assert.ok(!listed.includes(listedId(store, oldId)), `${label}: the old id is out of ${user}'s index`);
+      assert.equal(listed.includes(listedId(store, newId)), user === expected.userId, `${label}: the new id is in ${user}'s index exactly when it is theirs`);
     }
   }
+  if (store.list) {
+    const all: string[] = (await store.list({ nowMs: k.nowMs })).map((s) => s.idHash);
+    assert.ok(all.includes(listedId(store, newId)) && !all.includes(listedId(store, oldId)), `${label}: list() shows the session once, under its new id`);
+  }
   // Last, because time only moves forward: a store may drop a record it has seen expire.
-  if (kept) assert.equal(await store.load(oldId, ctx(k.graceUntilMs)), undefined, `${label}: the old id is gone at graceUntilMs`);
+  assert.equal(await store.load(oldId, ctx(keptUntilMs)), undefined, `${label}: the old id is gone once kept long enough`);
 }
 
 /** @internal Registered by testStore. */
 export function registerRotateTests(make: MakeStore): void {
   describe("rotate", () => {
-    it("generated cases: new data = stored data + change, createdAtMs kept or replaced, user index moved, old frozen with a successor or removed", () =>
+    it("generated cases: new data = stored data + change, createdAtMs kept or replaced, user index moved, old frozen with a successor link", () =>
       withStore(make, async ({ store }) => {
         const seed = (Date.now() ^ 0x7a7e) >>> 0;
         const next = prng(seed);
@@ -158,7 +164,7 @@ export function registerRotateTests(make: MakeStore): void {
         assert.equal(middle?.frozen, true);
         assert.equal(middle?.predecessor, ids[0]);
         assert.equal(middle?.successor, ids[2]);
-        if (store.listForUser) assert.deepEqual((await store.listForUser("alice", ctx(nowMs))).map((s) => s.idHash), [ids[2]]);
+        if (store.listForUser) assert.deepEqual((await store.listForUser("alice", ctx(nowMs))).map((s) => s.idHash), [listedId(store, ids[2]!)]);
       }));
 
     it("many concurrent rotates of one record: exactly one is ok, and only its new id exists", () =>
@@ -177,7 +183,7 @@ export function registerRotateTests(make: MakeStore): void {
           else assert.equal(loaded, undefined, "a losing rotate wrote nothing");
         }
         assert.equal((await store.load(oldId, ctx(nowMs)))?.successor, targets[winner]);
-        if (store.listForUser) assert.deepEqual((await store.listForUser("alice", ctx(nowMs))).map((s) => s.idHash), [targets[winner]]);
+        if (store.listForUser) assert.deepEqual((await store.listForUser("alice", ctx(nowMs))).map((s) => s.idHash), [listedId(store, targets[winner]!)]);
       }));
 
     it("applies racing a rotate: every apply told ok is in the new record, every apply told frozen is nowhere", () =>

@@ -6,7 +6,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -17,6 +17,8 @@ import { createSessions, hashSessionId, type Store } from "../../src/index.js";
 import { SqliteStore } from "../../src/stores/sqlite.js";
 import { RedisStore } from "../../src/stores/redis.js";
 import { PostgresStore } from "../../src/stores/postgres.js";
+import { FileStore } from "../../src/stores/file.js";
+import { FlaskSessionRedisStore } from "../../src/stores/flask-session.js";
 import { probeService, serviceUnavailable } from "../../src/testing/index.js";
 import { progressFrame } from "../../src/cli/stores/format.js";
 
@@ -32,7 +34,7 @@ interface Run {
 /** Run the CLI (bounded: killed after 30 s). */
 function cli(args: string[]): Promise<Run> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SESSION_STORE: "" } });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SESSION_STORE: "", SESSION_STORE_PREFIX: "", SECRET_KEY: "", SESSION_FORMAT: "" } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -183,7 +185,21 @@ else {
     url: REDIS_URL,
     extra: ["--prefix", prefix, "--user-prefix", userPrefix],
   }), false, false);
+  // Flask-Session's records are keyed by raw ids: the CLI still lists hashes, and show/revoke reach a session by its hash.
+  const keyPrefix = `${redisPrefix}flask:session:`;
+  const metaPrefix = `${redisPrefix}flask:meta:`;
+  cliSuite("flask-session", async () => ({
+    store: new FlaskSessionRedisStore({ client: redis, keyPrefix, metaPrefix }),
+    url: `flask-session+${REDIS_URL}`,
+    extra: ["--prefix", keyPrefix, "--meta-prefix", metaPrefix],
+  }), false, false);
 }
+
+// --- Files: always available.
+cliSuite("file", async () => {
+  const directory = join(dir, "file-store");
+  return { store: new FileStore({ directory }), url: `file:${directory}`, extra: [] };
+}, true, true);
 
 // --- PostgreSQL.
 const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
@@ -221,10 +237,24 @@ describe("sessions CLI: usage", () => {
     assert.ok(!badUrl.stderr.includes("secret-password"), "the URL is never echoed");
   });
 
-  it("a store that cannot be opened is exit 70, naming the error class only", async () => {
-    const r = await cli(["sessions", "list", "--store", `sqlite:${join(dir, "missing.db")}`]);
-    assert.equal(r.code, 70);
-    assert.match(r.stderr, /could not open the store: SqliteError \(SQLITE_CANTOPEN\)/);
+  it("a store that cannot be opened is exit 69, with the cause in words, and nothing is created", async () => {
+    const missing = join(dir, "missing.db");
+    const r = await cli(["sessions", "list", "--store", `sqlite:${missing}`]);
+    assert.equal(r.code, 69);
+    assert.equal(r.stderr.trim(), `sessionkit sessions: could not open the sqlite store at ${missing} (table sessionkit_sessions): no such file or folder (ENOENT): create it, or correct the path`);
+    assert.equal(existsSync(missing), false, "no empty database was made");
+  });
+
+  it("prune on a file store reports session files it could not read, and still prunes the rest", async () => {
+    const directory = join(dir, "damaged-store");
+    const store = new FileStore({ directory });
+    await newSession(store, { old: true }, undefined, Date.now() - 7_200_000);
+    writeFileSync(join(directory, "A".repeat(43)), "not json");
+    const json = await cli(["sessions", "prune", "--store", `file:${directory}`, "--json"]);
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout), { pruned: 1, batches: 2, unreadable: 1 });
+    const text = await cli(["sessions", "prune", "--store", `file:${directory}`]);
+    assert.match(text.stdout, /^pruned 0 expired sessions\n1 session file could not be read and was left in place$/m);
   });
 
   it("the prune progress frame moves its marker and shows count and rate", () => {

@@ -34,7 +34,7 @@ const ERRORS = { BadSignature, BadTimeSignature, SignatureExpired, BadPayload } 
 const DELIBERATE: Record<string, keyof typeof ERRORS> = {
   "padded-1": "BadTimeSignature", // G.48 strict base64url: Flask accepts `cookie=`
   "padded-2": "BadTimeSignature", // G.48
-  "timestamp-malformed": "BadTimeSignature", // G.16: Python drops the bad characters and reads time 0 → expired
+  "timestamp-malformed": "BadTimeSignature", // R16: Python drops the bad characters and reads time 0 → expired
   "mac-valid-not-object": "BadPayload", // Flask answers 500 (TypeError); a fresh session here
   "mac-valid-zip-bomb": "BadPayload", // H.51: inflated past the 64 KiB cap; Flask inflates everything
 };

@@ -1,5 +1,5 @@
 // Cookie mode on the wire: what commit() returns for each request shape
-// (FLASK-FORMAT.md §5), with an injected clock.
+// (docs/flask-format.md §5), with an injected clock.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { CookieTooLargeError, cookieSalt, createSessions, type SessionEvent, type SessionOptions } from "sessionkit";

@@ -1,4 +1,4 @@
-// Flask's session semantics (FLASK-FORMAT.md §4) on the Session dictionary.
+// Flask's session semantics (docs/flask-format.md §4) on the Session dictionary.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Session } from "sessionkit";

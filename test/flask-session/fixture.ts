@@ -61,9 +61,10 @@ export function prefixesFor(base: string): { keyPrefix: string; metaPrefix: stri
 export function flaskSessionFixture(client: Client, base: string): MakeStore {
   return async () => {
     const { keyPrefix, metaPrefix, all } = prefixesFor(base);
-    const store = new FlaskSessionRedisStore({ client, keyPrefix, metaPrefix });
+    const store = new FlaskSessionRedisStore({ client, keyPrefix, metaPrefix, userBatchSize: 4 });
     return {
       store,
+      userBatchSize: 4,
       dump: async () => {
         const lines: string[] = [];
         for (const key of await keysUnder(client, all)) {

@@ -68,7 +68,8 @@ const OUTSIDE = new RegExp(
     ...["DESIGN", "STYLE", "FLASK-FORMAT"].map((name) => `\\b${name}\\.md\\b`),
     `\\b${"SECURITY"}-${"REQUIREMENTS"}\\b`,
     `[Dd]esign ${"notes"}`,
-    `\\.\\./${"shared"}/`,
+    // A relative path up to the team's folder; not a module import such as src/stores/shared/'s (`../shared/x.js`).
+    `\\.\\./${"shared"}/(?![\\w-]+\\.[jt]s\\b)`,
     `/work/${"shared"}`,
   ].join("|"),
 );

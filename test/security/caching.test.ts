@@ -1,5 +1,5 @@
 /**
- * Section F of SECURITY-REQUIREMENTS.md: caching headers on the wire —
+ * Section F of docs/security-model.md: caching headers on the wire —
  * `Vary: Cookie` on every kind of session access (Flask CVE-2023-30861 and
  * CVE-2026-27205), `Cache-Control` on responses that set a cookie, and
  * nothing added to responses that never touch the session. On all six adapters (R79).

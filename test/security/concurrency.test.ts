@@ -1,5 +1,5 @@
 /**
- * Section J of SECURITY-REQUIREMENTS.md, on every server-side store and all
+ * Section J of docs/security-model.md, on every server-side store and all
  * six adapters (R79), on a real server: 1,000 concurrent requests on one session
  * keep all 1,000 keys; a logout racing slow requests stays logged out; a
  * regenerate racing parallel requests logs nobody out; a parallel first
@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createSessions, hashSessionId } from "../../src/index.js";
+import { createSessions, hashSessionId, storeContext } from "../../src/index.js";
 import { serviceUnavailable } from "../../src/testing/index.js";
 import { ADAPTERS, SECRET, cookieOf, cookieValue, startApp, type TestApp } from "../helpers/security-server.js";
 import { storeKinds, type OpenedTestStore } from "../helpers/security-stores.js";
@@ -86,7 +86,7 @@ for (const adapter of ADAPTERS) {
         assert.deepEqual([...new Set(late.map((r) => r.status))], [409], "every late write is refused");
         assert.ok(late.every((r) => r.setCookie.length === 0));
         assert.deepEqual(JSON.parse((await app.get("/read", { cookie })).body), { user: null, size: 0 });
-        assert.equal(await opened.store.load(hashSessionId(id)), undefined, "no record came back");
+        assert.equal(await opened.store.load(hashSessionId(id), storeContext()), undefined, "no record came back");
       });
 
       it(`R69 a regenerate racing 50 parallel requests logs nobody out (${kind.name}) [${adapter}]`, async () => {

@@ -1,5 +1,5 @@
 /**
- * Section E of SECURITY-REQUIREMENTS.md (cookie attributes, naming, parsing)
+ * Section E of docs/security-model.md (cookie attributes, naming, parsing)
  * and the hostile-cookie table of issue #8: every bad cookie is a fresh
  * session and a 200, never a 500, in every format and in store mode. Every
  * behaviour on the wire runs on all six adapters (R79); what is decided at

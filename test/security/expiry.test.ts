@@ -1,13 +1,14 @@
 /**
- * Section C of SECURITY-REQUIREMENTS.md: expiry enforced by the server, with
+ * Section C of docs/security-model.md: expiry enforced by the server, with
  * an injected clock, whatever the browser or the store's TTL does. On all
  * six adapters (R79).
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { cookieSalt, createSessions, hashSessionId, type SessionEvent } from "../../src/index.js";
+import { cookieSalt, createSessions, hashSessionId, storeContext, type SessionEvent } from "../../src/index.js";
 import { Signer, encodePayload } from "../../src/codec/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
+import { clockedStore } from "../../src/testing/index.js";
 import { ADAPTERS, SECRET, cookieOf, cookieValue, startApp, type AdapterName } from "../helpers/security-server.js";
 
 const T0 = 1_800_000_000_000;
@@ -32,8 +33,9 @@ for (const adapter of ADAPTERS) {
   describe(`C. expiry [${adapter}]`, () => {
     it(`R12 R18 idle timeout enforced on read with an injected clock, though the store still returns the record; the record is deleted [${adapter}]`, async () => {
       let nowMs = T0;
-      // The store's own clock stands still: its TTL never hides the record, so only core's check can end it.
-      const store = new MemoryStore({ now: () => T0 });
+      // The store sees a clock that stands still (a TTL that has not fired): it never hides the record, so only core's check can end it.
+      const inner = new MemoryStore();
+      const store = clockedStore(inner, () => T0);
       const { app, events } = await counter(adapter, { secret: SECRET, store, idleTimeout: "30m", now: () => nowMs });
       try {
         const first = await app.get("/");
@@ -41,11 +43,11 @@ for (const adapter of ADAPTERS) {
         nowMs += 29 * 60_000;
         assert.equal((await app.get("/", { cookie: `session=${id}` })).body, "2", "alive inside the idle window");
         nowMs += 30 * 60_000 + 1;
-        assert.ok(await store.load(hashSessionId(id)), "the store still hands the record out");
+        assert.ok(await store.load(hashSessionId(id), storeContext(nowMs)), "the store still hands the record out at core's time");
         const late = await app.get("/", { cookie: `session=${id}` });
         assert.equal(late.body, "1", "FRESH after the idle timeout");
         assert.notEqual(cookieValue(late), id);
-        assert.equal(await store.load(hashSessionId(id)), undefined, "the expired record was deleted");
+        assert.equal(await store.load(hashSessionId(id), storeContext()), undefined, "the expired record was deleted");
         assert.ok(events.some((e) => e.type === "cookie_rejected" && e.reason === "idle_timeout"));
       } finally {
         await app.close();
@@ -55,7 +57,7 @@ for (const adapter of ADAPTERS) {
     for (const mode of ["store", "cookie"] as const) {
       it(`R13 absolute lifetime is not extended by rolling requests (${mode} mode): FRESH at the limit ±1 s [${adapter}]`, async () => {
         let nowMs = T0;
-        const store = mode === "store" ? new MemoryStore({ now: () => nowMs }) : undefined;
+        const store = mode === "store" ? new MemoryStore() : undefined; // core passes its clock to the store
         const { app } = await counter(adapter, { secret: SECRET, ...(store ? { store } : {}), idleTimeout: "30m", absoluteTimeout: "1h", now: () => nowMs });
         try {
           let cookie = cookieOf(await app.get("/"))!;

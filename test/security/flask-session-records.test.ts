@@ -14,7 +14,7 @@ import { createClient, RESP_TYPES } from "redis";
 import { createSessions, type SessionEvent } from "../../src/index.js";
 import { FlaskSessionRedisStore } from "../../src/stores/flask-session.js";
 import { encodeMsgpack } from "../../src/stores/flask-session/msgpack.js";
-import { foreignId, idFrom, probeService, serviceUnavailable } from "../../src/testing/index.js";
+import { ctx, foreignId, idFrom, probeService, serviceUnavailable } from "../../src/testing/index.js";
 import { SECRET, uniqueLabel } from "../helpers/security-server.js";
 
 const client = createClient({ url: "redis://127.0.0.1:6379", socket: { reconnectStrategy: false, connectTimeout: 2_000 } });
@@ -85,7 +85,7 @@ if (skip) {
         await raw.set(keyPrefix + overwritten, bytes, { KEEPTTL: true });
 
         for (const id of [flaskOnly, overwritten]) {
-          assert.equal(await store.load(id), undefined, `${label}: the store reads nothing`);
+          assert.equal(await store.load(id, ctx()), undefined, `${label}: the store reads nothing`);
           const s = await sessions.load(`session=${id}`);
           assert.equal(s.isNew, true, `${label}: FRESH`);
           assert.equal(s.size, 0, `${label}: no data`);

@@ -123,7 +123,7 @@ for (const adapter of ADAPTERS) {
         assert.equal(thrown.length, 1);
         assert.ok(thrown[0] instanceof HeadersSentError);
         const id = cookieValue(r)!;
-        assert.deepEqual(Object.keys((await store.load(hashSessionId(id)))!.data), ["a"]);
+        assert.deepEqual(Object.keys((await store.load(hashSessionId(id), storeContext()))!.data), ["a"]);
       } finally {
         await app.close();
       }

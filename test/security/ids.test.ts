@@ -1,5 +1,5 @@
 /**
- * Section A of SECURITY-REQUIREMENTS.md: session identifiers in server-side
+ * Section A of docs/security-model.md: session identifiers in server-side
  * mode — source and entropy, strict mode, syntax checks before the store,
  * no records for unknown ids, hashed ids at rest. Over the wire on all six
  * adapters (R79); the id generator itself (R1) has no adapter in it.
@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import crypto, { randomBytes } from "node:crypto";
 import { syncBuiltinESMExports } from "node:module";
 import Database from "better-sqlite3";
-import { createSessions, hashSessionId } from "../../src/index.js";
+import { createSessions, hashSessionId, storeContext } from "../../src/index.js";
 import { newSessionId } from "../../src/core/ids.js";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { SqliteStore } from "../../src/stores/sqlite.js";
@@ -77,9 +77,9 @@ for (const adapter of ADAPTERS) {
         assert.deepEqual(JSON.parse(res.body), { k: "v", isNew: true });
         const issued = cookieValue(res);
         assert.ok(issued !== undefined && issued !== planted, "a new id is issued");
-        assert.equal(await memory.load(hashSessionId(planted)), undefined, "no record under the planted id");
-        assert.equal(await memory.load(planted), undefined, "nor under its raw form");
-        assert.ok(await memory.load(hashSessionId(issued)), "the record lives under the issued id");
+        assert.equal(await memory.load(hashSessionId(planted), storeContext()), undefined, "no record under the planted id");
+        assert.equal(await memory.load(planted, storeContext()), undefined, "nor under its raw form");
+        assert.ok(await memory.load(hashSessionId(issued), storeContext()), "the record lives under the issued id");
         const again = await app.get("/", { cookie: `session=${planted}` });
         assert.deepEqual(JSON.parse(again.body), { k: null, isNew: true });
       });

@@ -1,5 +1,5 @@
 /**
- * Section G of SECURITY-REQUIREMENTS.md: secrets, rotation, MAC checks —
+ * Section G of docs/security-model.md: secrets, rotation, MAC checks —
  * through `createSessions`' load/commit (the strings on the wire), and each
  * cookie check again through a real server on all six adapters (R79). The
  * secret checks at construction (R40, R41) involve no adapter and run once.

@@ -6,7 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createSessions, SessionInterruptedError, type SessionManager, type Store } from "../../src/index.js";
+import { createSessions, SessionInterruptedError, type Duration, type SessionManager, type Store } from "../../src/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { serviceUnavailable } from "../../src/testing/index.js";
 import { SECRET } from "../helpers/security-server.js";
@@ -36,7 +36,7 @@ async function isLive(sessions: SessionManager, cookie: string): Promise<boolean
 }
 
 function lifecycleTests(label: string, open: () => Promise<{ store: Store; close(): Promise<void> }>): void {
-  const withManager = async (run: (sessions: SessionManager, store: Store) => Promise<void>, options: { now?: () => number; absoluteTimeout?: string } = {}) => {
+  const withManager = async (run: (sessions: SessionManager, store: Store) => Promise<void>, options: { now?: () => number; absoluteTimeout?: Duration } = {}) => {
     const { store, close } = await open();
     try {
       await run(createSessions({ secret: SECRET, store, ...options }), store);
@@ -134,7 +134,7 @@ describe("lifecycle races on server-side stores (issue #14)", () => {
 });
 
 describe("lifecycle races on revocable cookie sessions (issue #14)", () => {
-  const revocable = (store: Store, options: { now?: () => number; absoluteTimeout?: string } = {}) =>
+  const revocable = (store: Store, options: { now?: () => number; absoluteTimeout?: Duration } = {}) =>
     createSessions({ secret: SECRET, revocation: { store }, ...options });
 
   it("R17 a regenerate or login that loaded before a logout is refused, and its cookie is not live", async () => {

@@ -1,5 +1,5 @@
 /**
- * Section L of SECURITY-REQUIREMENTS.md (and A.6): nothing secret ever
+ * Section L of docs/security-model.md (and A.6): nothing secret ever
  * leaves in an event, an error message, a warning or a log line. One capture
  * runs a full login → regenerate → logout cycle, plus the hostile and failing
  * paths, in cookie mode and with a store, on all six adapters (R79) with each

@@ -1,5 +1,5 @@
 /**
- * Section D of SECURITY-REQUIREMENTS.md: logout and termination — destroy,
+ * Section D of docs/security-model.md: logout and termination — destroy,
  * no resurrection by a request in flight (also under fast-check's scheduler),
  * log out everywhere, no persistence on 5xx (a late change: headers-sent.test.ts). On the
  * wire on all six adapters (R79); the scheduler property drives core alone.
@@ -7,7 +7,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { createSessions, hashSessionId, SessionInterruptedError } from "../../src/index.js";
+import { createSessions, hashSessionId, storeContext, SessionInterruptedError } from "../../src/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { ADAPTERS, SECRET, cookieOf, cookieValue, startApp } from "../helpers/security-server.js";
 
@@ -36,7 +36,7 @@ for (const adapter of ADAPTERS) {
         assert.deepEqual(logout.setCookie, [
           "sid=; Domain=example.com; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Secure; HttpOnly; Path=/app; SameSite=Strict; Partitioned",
         ]);
-        assert.equal(await store.load(hashSessionId(id)), undefined, "record deleted");
+        assert.equal(await store.load(hashSessionId(id), storeContext()), undefined, "record deleted");
         const replay = await app.get("/app/read", { cookie: `sid=${id}` });
         assert.notEqual(cookieValue(replay, "sid"), id, "the replayed id is not adopted");
       } finally {
@@ -77,7 +77,7 @@ for (const adapter of ADAPTERS) {
         assert.deepEqual(late.setCookie, [], "and it sets no cookie");
         const replay = await app.get("/read", { cookie });
         assert.equal(replay.body, "", "still logged out");
-        assert.equal(await store.load(hashSessionId(cookie.slice(8))), undefined, "no record came back");
+        assert.equal(await store.load(hashSessionId(cookie.slice(8)), storeContext()), undefined, "no record came back");
       } finally {
         await app.close();
       }
@@ -167,7 +167,7 @@ describe("D. logout and termination: core under a scheduler (no adapter involved
         const after = await sessions.load(cookie);
         assert.equal(after.isNew, true, "FRESH after logout, whatever the order");
         assert.equal(after.get("user"), undefined);
-        assert.equal(await store.load(hashSessionId(cookie.slice(8))), undefined);
+        assert.equal(await store.load(hashSessionId(cookie.slice(8)), storeContext()), undefined);
       }),
       { numRuns: FC_RUNS },
     );

@@ -1,5 +1,5 @@
 /**
- * Section H of SECURITY-REQUIREMENTS.md: hostile payloads under a VALID MAC
+ * Section H of docs/security-model.md: hostile payloads under a VALID MAC
  * (the attacker knows the key, or controls the store): JSON only, no
  * prototype poisoning, capped inflation, malformed data is FRESH, reserved
  * names cannot shadow the API, store records are shape-checked. Each payload
@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { deflateSync } from "node:zlib";
 import { randomBytes } from "node:crypto";
-import { cookieSalt, createSessions, hashSessionId, type SessionEvent, type Store, type StoreRecord } from "../../src/index.js";
+import { cookieSalt, createSessions, hashSessionId, storeContext, type SessionEvent, type Store, type StoreRecord } from "../../src/index.js";
 import { Signer } from "../../src/codec/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { ADAPTERS, SECRET, startApp, type AdapterName, type TestApp } from "../helpers/security-server.js";
@@ -84,7 +84,7 @@ for (const adapter of ADAPTERS) {
       data["__proto__"] = '{"admin":true}';
       data["constructor"] = '{"prototype":{"admin":true}}';
       data["user"] = '"u"';
-      await store.create(hashSessionId(id), { data, createdAtMs: Date.now(), expiresAtMs: Date.now() + 60_000 }, 60);
+      await store.create(hashSessionId(id), { data, createdAtMs: Date.now(), expiresAtMs: Date.now() + 60_000 }, storeContext());
       const fromStore = await manager([], store).load(`session=${id}`);
       for (const session of [fromCookie, fromStore]) {
         assert.equal(({} as Record<string, unknown>).admin, undefined, "Object.prototype unchanged");
@@ -185,6 +185,7 @@ for (const adapter of ADAPTERS) {
           create: async () => true,
           apply: async () => "ok",
           touch: async () => true,
+          rotate: async () => "ok",
           destroy: async () => {},
         };
         const events: SessionEvent[] = [];

@@ -78,20 +78,21 @@ function flakyStore(): { store: Store; calls: string[]; failLoads: number; failC
     failCreates: 0,
     store: {
       name: "flaky",
-      load: async (id) => {
+      load: async (id, ctx) => {
         flaky.calls.push("load");
         if (flaky.failLoads-- > 0) throw new Error("ECONNRESET");
-        return memory.load(id);
+        return memory.load(id, ctx);
       },
-      create: async (id, record, ttl) => {
+      create: async (id, record, ctx) => {
         flaky.calls.push("create");
         if (flaky.failCreates-- > 0) throw new Error("ECONNRESET");
-        return memory.create(id, record, ttl);
+        return memory.create(id, record, ctx);
       },
-      apply: (id, change, ttl) => memory.apply(id, change, ttl),
-      touch: (id, at, ttl) => memory.touch(id, at, ttl),
-      destroy: (id) => memory.destroy(id),
-    } as Store,
+      apply: (id, change, ctx) => memory.apply(id, change, ctx),
+      touch: (id, at, ctx) => memory.touch(id, at, ctx),
+      rotate: (oldId, newId, change, graceUntilMs, ctx) => memory.rotate(oldId, newId, change, graceUntilMs, ctx),
+      destroy: (id, ctx) => memory.destroy(id, ctx),
+    } satisfies Store,
   };
   return flaky;
 }
@@ -145,7 +146,7 @@ describe("L. binding and retries (core, no adapter involved)", () => {
 describe("C. revocable cookie sessions", () => {
   const setup = () => {
     let nowMs = 1_700_000_000_000;
-    const denylist = new MemoryStore({ now: () => nowMs });
+    const denylist = new MemoryStore(); // core passes its clock (nowMs) to the store
     const sessions = createSessions({ secret: SECRET, revocation: { store: denylist }, now: () => nowMs });
     const plain = createSessions({ secret: SECRET, now: () => nowMs });
     const login = async (manager: typeof sessions, user: string): Promise<string> => {

@@ -1,5 +1,5 @@
 /**
- * Section I of SECURITY-REQUIREMENTS.md, on all six adapters (R79): store
+ * Section I of docs/security-model.md, on all six adapters (R79): store
  * failures fail closed (503, no cookie, no anonymous fallback), every call
  * has a deadline, Redis TTL follows the session expiry, the memory store is
  * bounded. (Pause/kill/restart of real servers: test/faults/.)
@@ -7,7 +7,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createClient } from "redis";
-import { createSessions, hashSessionId, type SessionEvent, type Store } from "../../src/index.js";
+import { createSessions, hashSessionId, storeContext, type SessionEvent, type Store } from "../../src/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { RedisStore } from "../../src/stores/redis.js";
 import { probeService, serviceUnavailable } from "../../src/testing/index.js";
@@ -100,7 +100,7 @@ for (const adapter of ADAPTERS) {
       try {
         const ids: string[] = [];
         for (let i = 0; i < 120; i++) ids.push(cookieValue(await app.get("/"))!);
-        const alive = await Promise.all(ids.map(async (id) => (await store.load(hashSessionId(id))) !== undefined));
+        const alive = await Promise.all(ids.map(async (id) => (await store.load(hashSessionId(id), storeContext())) !== undefined));
         assert.equal(alive.filter(Boolean).length, 50);
         assert.ok(alive.slice(-50).every(Boolean), "the newest 50 are kept");
       } finally {
@@ -122,7 +122,8 @@ else {
     it(`R62 the Redis key's TTL equals the session's idle expiry and moves with touch; expiry is still checked on read [${adapter}]`, async () => {
       const prefix = `${uniqueLabel("ttl")}:`;
       let nowMs = Date.now();
-      const store = new RedisStore({ client: redisClient, prefix: `${prefix}s:`, userPrefix: `${prefix}u:`, now: () => nowMs });
+      // Core passes its clock (nowMs) to the store: the TTL is counted from it.
+      const store = new RedisStore({ client: redisClient, prefix: `${prefix}s:`, userPrefix: `${prefix}u:` });
       const sessions = createSessions({ secret: SECRET, store, idleTimeout: 600, touchAfter: 0.25, now: () => nowMs });
       const app = await startApp(
         sessions,

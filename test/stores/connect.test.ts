@@ -5,9 +5,9 @@ import { createClient } from "redis";
 import { RedisStore as ConnectRedis } from "connect-redis";
 import session from "express-session";
 import memorystoreFactory from "memorystore";
-import { ConnectStore, ConnectCallTimeoutError, NAMESPACE, type ConnectStoreLike } from "../../src/stores/connect.js";
+import { ConnectStore, ConnectCallTimeoutError, NAMESPACE, WriteAbandonedError, type ConnectStoreLike } from "../../src/stores/connect.js";
 import { ConfigError } from "../../src/core/errors.js";
-import { change, probeService, randomIdHash, record, serviceUnavailable, testSessionsOnStore, testStore, type MakeStore } from "../../src/testing/index.js";
+import { change, ctx, probeService, randomIdHash, record, serviceUnavailable, testSessionsOnStore, testStore, type MakeStore } from "../../src/testing/index.js";
 
 const MemoryStore = memorystoreFactory(session);
 const client = createClient({ url: "redis://127.0.0.1:6379", socket: { reconnectStrategy: false, connectTimeout: 2_000 } });
@@ -78,16 +78,23 @@ if (skip !== undefined) {
       const store = new ConnectStore({ store: new ConnectRedis({ client, prefix }) });
       const id = randomIdHash();
       try {
-        await store.create(id, record({ a: '"1"' }, { ttlSeconds: 600 }), 600);
+        await store.create(id, record({ a: '"1"' }, { ttlSeconds: 600 }), ctx());
         const ttl = await client.ttl(`${prefix}${id}`);
         assert.ok(ttl > 595 && ttl <= 600, `TTL ${ttl}`);
-        await store.touch(id, Date.now() + 7_200_000, 7_200);
+        await store.touch(id, Date.now() + 7_200_000, ctx());
         const touched = await client.ttl(`${prefix}${id}`);
         assert.ok(touched > 7_195 && touched <= 7_200, `TTL after touch ${touched}`);
         const raw = JSON.parse(String(await client.get(`${prefix}${id}`)));
         assert.deepEqual(Object.keys(raw).sort(), ["cookie", NAMESPACE].sort());
         assert.deepEqual(raw[NAMESPACE].data, { a: '"1"' });
-        assert.equal(Date.parse(raw.cookie.expires), raw[NAMESPACE].expiresAtMs);
+        assert.ok(Math.abs(Date.parse(raw.cookie.expires) - raw[NAMESPACE].expiresAtMs) < 1_000, "core's clock is the wall clock here");
+        // Core's clock an hour behind the wall clock (a test's clock): connect-redis still gets the time the record has left.
+        const behind = randomIdHash();
+        const coreNowMs = Date.now() - 3_600_000;
+        await store.create(behind, record({}, { nowMs: coreNowMs, ttlSeconds: 300 }), ctx(coreNowMs));
+        const skewed = await client.ttl(`${prefix}${behind}`);
+        assert.ok(skewed > 295 && skewed <= 300, `TTL with core's clock behind ${skewed}`);
+        await client.del(`${prefix}${behind}`);
       } finally {
         await client.del(`${prefix}${id}`);
       }
@@ -98,12 +105,12 @@ if (skip !== undefined) {
       const store = new ConnectStore({ store: new ConnectRedis({ client, prefix }) });
       const [a, b, c] = [randomIdHash(), randomIdHash(), randomIdHash()];
       try {
-        await store.create(a, record({}, { userId: "u1" }), 60);
-        await store.create(b, record({}, { userId: "u1" }), 60);
-        await store.create(c, record({}, { userId: "u2" }), 60);
-        assert.deepEqual((await store.listForUser!("u1")).map((s) => s.idHash).sort(), [a, b].sort());
-        assert.equal(await store.destroyForUser!("u1", a), 1);
-        assert.deepEqual((await store.list!()).map((s) => s.idHash).sort(), [a, c].sort());
+        await store.create(a, record({}, { userId: "u1" }), ctx());
+        await store.create(b, record({}, { userId: "u1" }), ctx());
+        await store.create(c, record({}, { userId: "u2" }), ctx());
+        assert.deepEqual((await store.listForUser!("u1", ctx())).map((s) => s.idHash).sort(), [a, b].sort());
+        assert.equal(await store.destroyForUser!("u1", a, ctx()), 1);
+        assert.deepEqual((await store.list!({ nowMs: Date.now() })).map((s) => s.idHash).sort(), [a, c].sort());
       } finally {
         await client.del([a, b, c].map((id) => `${prefix}${id}`));
       }
@@ -112,6 +119,29 @@ if (skip !== undefined) {
 }
 
 describe("ConnectStore specifics", () => {
+  it("drops a queued write whose caller gave up before its turn (ctx.abandoned), and applies the rest", async () => {
+    const inner = new MemoryStore({});
+    // A wrapped store whose set takes a while, so the second write waits in the session's queue.
+    const slow: ConnectStoreLike = {
+      get: (sid, cb) => inner.get(sid, cb as never),
+      set: (sid, sess, cb) => void setTimeout(() => inner.set(sid, sess as never, cb as never), 30),
+      destroy: (sid, cb) => inner.destroy(sid, cb as never),
+    };
+    const store = new ConnectStore({ store: slow });
+    const id = randomIdHash();
+    await store.create(id, record({}), ctx());
+    const waiting = { nowMs: Date.now(), abandoned: false };
+    const first = store.apply(id, change({ set: { k1: "1" } }), ctx());
+    const second = store.apply(id, change({ set: { k2: "2" } }), waiting);
+    const third = store.apply(id, change({ set: { k3: "3" } }), ctx());
+    waiting.abandoned = true; // core's deadline passes while the second write waits
+    assert.equal(await first, "ok");
+    await assert.rejects(second, (e: unknown) => e instanceof WriteAbandonedError && e.code === "SESSIONKIT_ABANDONED");
+    assert.equal(await third, "ok");
+    assert.deepEqual(Object.keys((await store.load(id, ctx()))!.data).sort(), ["k1", "k3"]);
+    inner.stopInterval();
+  });
+
   it("a wrapped store that never calls back times out, and does not block that session's later calls", async () => {
     let hang = true;
     const inner = new MemoryStore({});
@@ -124,11 +154,11 @@ describe("ConnectStore specifics", () => {
     assert.equal(store.name, "flaky");
     const id = randomIdHash();
     const t0 = Date.now();
-    await assert.rejects(store.apply(id, change({ set: { a: "1" } }), 60), (e: unknown) => e instanceof ConnectCallTimeoutError && e.operation === "get");
+    await assert.rejects(store.apply(id, change({ set: { a: "1" } }), ctx()), (e: unknown) => e instanceof ConnectCallTimeoutError && e.operation === "get");
     assert.ok(Date.now() - t0 < 1_000);
     hang = false;
-    assert.equal(await store.create(id, record({ a: "1" }), 60), true, "the queue moved on");
-    assert.equal(await store.apply(id, change({ set: { b: "2" } }), 60), "ok");
+    assert.equal(await store.create(id, record({ a: "1" }), ctx()), true, "the queue moved on");
+    assert.equal(await store.apply(id, change({ set: { b: "2" } }), ctx()), "ok");
   });
 
   it("passes the wrapped store's errors through, whether called back, thrown or rejected", async () => {
@@ -143,9 +173,9 @@ describe("ConnectStore specifics", () => {
       destroy: () => Promise.reject(new Boom("rejected")),
     };
     const store = new ConnectStore({ store: failing });
-    await assert.rejects(store.load(randomIdHash()), Boom);
-    await assert.rejects(store.create(randomIdHash(), record({}), 60), Boom);
-    await assert.rejects(store.destroy(randomIdHash()), Boom);
+    await assert.rejects(store.load(randomIdHash(), ctx()), Boom);
+    await assert.rejects(store.create(randomIdHash(), record({}), ctx()), Boom);
+    await assert.rejects(store.destroy(randomIdHash(), ctx()), Boom);
   });
 
   it("ignores sessions that are not ours (written by express-session itself, or damaged)", async () => {
@@ -159,8 +189,8 @@ describe("ConnectStore specifics", () => {
     ];
     for (const sess of foreign) {
       await new Promise<void>((resolve) => inner.set(id, sess as never, () => resolve()));
-      assert.equal(await store.load(id), undefined);
-      assert.equal(await store.apply(id, change({ set: { a: "1" } }), 60), "missing", "never merged into a foreign session");
+      assert.equal(await store.load(id, ctx()), undefined);
+      assert.equal(await store.apply(id, change({ set: { a: "1" } }), ctx()), "missing", "never merged into a foreign session");
     }
   });
 

@@ -1,20 +1,18 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { FileStore, FileStoreError } from "../../src/stores/file.js";
 import { ConfigError } from "../../src/core/errors.js";
-import { change, cookieFrom, idFrom, randomIdHash, record, sessionsOn, testSessionsOnStore, testStore, type MakeStore } from "../../src/testing/index.js";
+import { change, cookieFrom, ctx, idFrom, randomIdHash, record, sessionsOn, testSessionsOnStore, testStore, type MakeStore } from "../../src/testing/index.js";
 import { hashSessionId } from "../../src/index.js";
+import { spawnChild, until } from "./file-helpers.js";
 
 const root = mkdtempSync(join(tmpdir(), "sk-file-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 let counter = 0;
 const newDir = (): string => join(root, `store-${(counter += 1)}`);
-const CHILD = fileURLToPath(new URL("./file-writer.child.ts", import.meta.url));
 
 /** Every path under `dir` and every file's content, as one string. */
 function dumpDir(dir: string): string {
@@ -31,7 +29,8 @@ function dumpDir(dir: string): string {
 const fixture: MakeStore = async () => {
   const directory = newDir();
   return {
-    store: new FileStore({ directory }),
+    store: new FileStore({ directory, userBatchSize: 4 }),
+    userBatchSize: 4,
     cleanup: async () => rmSync(directory, { recursive: true, force: true }),
     dump: async () => dumpDir(directory),
   };
@@ -53,59 +52,20 @@ testStore(
   { heavy: true },
 );
 
-interface Child {
-  proc: ChildProcess;
-  lines: string[];
-  exited: Promise<number | null>;
-}
-
-function spawnChild(args: string[]): Child {
-  const proc = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CHILD, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const lines: string[] = [];
-  let buffered = "";
-  proc.stdout!.on("data", (chunk: Buffer) => {
-    buffered += chunk.toString("utf8");
-    const parts = buffered.split("\n");
-    buffered = parts.pop() ?? "";
-    lines.push(...parts);
-  });
-  let stderr = "";
-  proc.stderr!.on("data", (chunk: Buffer) => void (stderr += chunk.toString("utf8")));
-  // A child that lives too long is killed, so no test can hang on it.
-  const guard = setTimeout(() => proc.kill("SIGKILL"), 60_000);
-  const exited = new Promise<number | null>((resolve) =>
-    proc.on("exit", (code) => {
-      clearTimeout(guard);
-      if (code !== 0 && code !== null) process.stderr.write(`child failed: ${stderr}\n`);
-      resolve(code);
-    }),
-  );
-  return { proc, lines, exited };
-}
-
-async function until(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe("FileStore across processes", () => {
   it("concurrent change-sets from three processes on one record keep every key", async () => {
     const directory = newDir();
     const store = new FileStore({ directory });
     const id = randomIdHash();
-    assert.equal(await store.create(id, record({ base: "0" }), 3600), true);
+    assert.equal(await store.create(id, record({ base: "0" }), ctx()), true);
     const children = [spawnChild(["keys", directory, id, "c1-", "60"]), spawnChild(["keys", directory, id, "c2-", "60"])];
-    const mine = Promise.all(Array.from({ length: 60 }, (_, i) => store.apply(id, change({ set: { [`p-${i}`]: String(i) } }), 3600)));
+    const mine = Promise.all(Array.from({ length: 60 }, (_, i) => store.apply(id, change({ set: { [`p-${i}`]: String(i) } }), ctx())));
     const [codes, results] = await Promise.all([Promise.all(children.map((c) => c.exited)), mine]);
     assert.deepEqual(codes, [0, 0]);
     for (const c of children) assert.deepEqual(c.lines, ["[]"], "every child apply returned ok");
     assert.ok(results.every((r) => r === "ok"));
-    const loaded = await store.load(id);
+    const loaded = await store.load(id, ctx());
     assert.ok(loaded);
     const keys = Object.keys(loaded.data);
     assert.equal(keys.length, 181, `expected 181 keys, got ${keys.length}: writes were lost across processes`);
@@ -118,7 +78,7 @@ describe("FileStore across processes", () => {
     const directory = newDir();
     const store = new FileStore({ directory });
     const id = randomIdHash();
-    await store.create(id, record({ a: "0", b: "0", big: "0" }), 3600);
+    await store.create(id, record({ a: "0", b: "0", big: "0" }), ctx());
     let sawTemp = 0;
     for (let round = 0; round < 3; round += 1) {
       const child = spawnChild(["hammer", directory, id, String(2_000_000)]);
@@ -129,7 +89,7 @@ describe("FileStore across processes", () => {
       assert.equal(await child.exited, null, "the writer died by signal");
       if (readdirSync(directory).some((n) => n.startsWith(".tmp-"))) sawTemp += 1;
       const lastReported = Number(child.lines.at(-1)?.split(" ")[1]);
-      const loaded = await store.load(id);
+      const loaded = await store.load(id, ctx());
       assert.ok(loaded, "the session still reads");
       const a = Number(loaded.data.a);
       assert.equal(loaded.data.b, loaded.data.a, "never a mix of two writes");
@@ -138,7 +98,7 @@ describe("FileStore across processes", () => {
       assert.ok(loaded.data.big?.endsWith(String(a)));
       // The dead writer may have held the lock: a live process must not wait for staleLockMs (30 s).
       const t0 = Date.now();
-      assert.equal(await store.apply(id, change({ set: { a: "0", b: "0", big: "0" } }), 3600), "ok");
+      assert.equal(await store.apply(id, change({ set: { a: "0", b: "0", big: "0" } }), ctx()), "ok");
       assert.ok(Date.now() - t0 < 1_000, `lock recovered in ${Date.now() - t0} ms`);
     }
     // Temp files left by killed writers are removed by prune once old.
@@ -172,7 +132,7 @@ describe("FileStore specifics", () => {
     const directory = newDir();
     const store = new FileStore({ directory });
     const id = randomIdHash();
-    await store.create(id, record({ a: "1" }, { userId: "alice" }), 3600);
+    await store.create(id, record({ a: "1" }, { userId: "alice" }), ctx());
     assert.deepEqual(readdirSync(directory).sort(), [".locks", ".users", id].sort());
     assert.equal(statSync(directory).mode & 0o777, 0o700);
     assert.equal(statSync(join(directory, id)).mode & 0o777, 0o600);
@@ -181,7 +141,7 @@ describe("FileStore specifics", () => {
     mkdirSync(outside, { recursive: true });
     writeFileSync(join(outside, "x".repeat(43)), JSON.stringify({ v: 1 }));
     for (const bad of ["../outside/" + "x".repeat(32), "..", "a".repeat(42), "a".repeat(44), "a".repeat(42) + "/", "a".repeat(42) + ".", "a".repeat(42) + "\u0000", ""]) {
-      for (const call of [() => store.load(bad), () => store.apply(bad, change({ set: { a: "1" } }), 60), () => store.create(bad, record({}), 60), () => store.destroy(bad)]) {
+      for (const call of [() => store.load(bad, ctx()), () => store.apply(bad, change({ set: { a: "1" } }), ctx()), () => store.create(bad, record({}), ctx()), () => store.destroy(bad, ctx())]) {
         await assert.rejects(call(), (e: unknown) => e instanceof FileStoreError && e.code === "SESSIONKIT_BAD_ID_HASH" && !e.message.includes(bad || "\u0001"));
       }
     }
@@ -192,10 +152,10 @@ describe("FileStore specifics", () => {
     const directory = newDir();
     const store = new FileStore({ directory });
     const id = randomIdHash();
-    await store.create(id, record({ a: "1" }), 3600);
+    await store.create(id, record({ a: "1" }), ctx());
     for (const content of ["", "{", "[]", '{"v":2}', JSON.stringify({ v: 1, createdAtMs: 1, expiresAtMs: 9e12, userId: null, frozen: false, data: { a: 1 } })]) {
       writeFileSync(join(directory, id), content);
-      await assert.rejects(store.load(id), (e: unknown) => e instanceof FileStoreError && e.code === "SESSIONKIT_CORRUPT_RECORD");
+      await assert.rejects(store.load(id, ctx()), (e: unknown) => e instanceof FileStoreError && e.code === "SESSIONKIT_CORRUPT_RECORD");
     }
   });
 
@@ -203,31 +163,33 @@ describe("FileStore specifics", () => {
     const directory = newDir();
     const store = new FileStore({ directory, lockWaitMs: 200, staleLockMs: 5_000 });
     const id = randomIdHash();
-    await store.create(id, record({ a: "1" }), 3600);
+    await store.create(id, record({ a: "1" }), ctx());
     const lock = join(directory, ".locks", `${id}.lock`);
     // A live pid that is not ours (pid 1 always exists), fresh: the lock is honoured.
     writeFileSync(lock, `1 tok ${Date.now()}`);
     const t0 = Date.now();
-    await assert.rejects(store.apply(id, change({ set: { b: "2" } }), 60), (e: unknown) => e instanceof FileStoreError && e.code === "SESSIONKIT_LOCK_TIMEOUT");
+    await assert.rejects(store.apply(id, change({ set: { b: "2" } }), ctx()), (e: unknown) => e instanceof FileStoreError && e.code === "SESSIONKIT_LOCK_TIMEOUT");
     assert.ok(Date.now() - t0 >= 190, "waited for lockWaitMs");
     assert.ok(existsSync(lock), "a live lock is never broken");
     // The same holder, but older than staleLockMs: broken.
     writeFileSync(lock, `1 tok ${Date.now() - 6_000}`);
-    assert.equal(await store.apply(id, change({ set: { b: "2" } }), 60), "ok");
+    assert.equal(await store.apply(id, change({ set: { b: "2" } }), ctx()), "ok");
     // A holder pid that no longer exists: broken at once.
     const dead = spawnChild(["keys", directory, randomIdHash(), "x", "0"]);
     await dead.exited;
     writeFileSync(lock, `${dead.proc.pid} tok ${Date.now()}`);
-    assert.equal(await store.apply(id, change({ set: { c: "3" } }), 60), "ok");
-    assert.deepEqual({ ...(await store.load(id))?.data }, { a: "1", b: "2", c: "3" });
+    assert.equal(await store.apply(id, change({ set: { c: "3" } }), ctx()), "ok");
+    assert.deepEqual({ ...(await store.load(id, ctx()))?.data }, { a: "1", b: "2", c: "3" });
+    // The answer comes at the commit point; the lock goes a moment later, once the backups are dropped.
+    for (let i = 0; i < 100 && existsSync(lock); i += 1) await new Promise((r) => setTimeout(r, 10));
     assert.ok(!existsSync(lock), "our own lock is released");
   });
 
   it("round-trips lone surrogates exactly (JSON escapes them)", async () => {
     const store = new FileStore({ directory: newDir() });
     const id = randomIdHash();
-    await store.create(id, record([["\ud800", "\udc00x"]], { userId: "\ud83d" }), 3600);
-    const loaded = await store.load(id);
+    await store.create(id, record([["\ud800", "\udc00x"]], { userId: "\ud83d" }), ctx());
+    const loaded = await store.load(id, ctx());
     assert.equal(loaded?.data["\ud800"], "\udc00x");
     assert.equal(loaded?.userId, "\ud83d");
   });

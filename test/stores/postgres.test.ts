@@ -1,10 +1,10 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
-import { PostgresStore, UnstorableTextError, CorruptRecordError } from "../../src/stores/postgres.js";
+import { PostgresStore, UnstorableTextError, CorruptRecordError, WriteAbandonedError } from "../../src/stores/postgres.js";
 import { ConfigError, StoreError } from "../../src/core/errors.js";
 import { createSessions } from "../../src/index.js";
-import { change, probeService, randomIdHash, record, serviceUnavailable, testSessionsOnStore, testSecret, testStore, type MakeStore } from "../../src/testing/index.js";
+import { change, ctx, probeService, randomIdHash, record, serviceUnavailable, testSessionsOnStore, testSecret, testStore, type MakeStore } from "../../src/testing/index.js";
 
 const CONNECTION = { host: "127.0.0.1", port: 5432, user: "postgres", database: "test" };
 // One pool for the file: tables are unique per fixture, so parallel files never meet.
@@ -32,7 +32,8 @@ function newTable(): string {
 const fixture: MakeStore = async () => {
   const table = newTable();
   return {
-    store: new PostgresStore({ pool, table }),
+    store: new PostgresStore({ pool, table, userBatchSize: 4 }),
+    userBatchSize: 4,
     cleanup: async () => void (await pool.query(`DROP TABLE IF EXISTS "${table}"`)),
     // Every row as text, one a line: what a dump of the table would show. An
     // absent table (before the first migration) and an empty one both hold nothing.
@@ -54,6 +55,40 @@ if (skip !== undefined) {
   serviceUnavailable("PostgresStore specifics", skip);
 } else {
   describe("PostgresStore specifics", () => {
+    it("drops a write whose caller gave up while it waited for a pooled connection (ctx.abandoned)", async () => {
+      const small = new pg.Pool({ ...CONNECTION, max: 1 });
+      small.on("error", () => {});
+      try {
+        const store = new PostgresStore({ pool: small, table: newTable() });
+        const id = randomIdHash();
+        await store.create(id, record({ a: "1" }), ctx());
+        const held = await small.connect(); // the pool's only connection is busy
+        const waiting = { nowMs: Date.now(), abandoned: false };
+        const write = store.apply(id, change({ set: { late: "1" } }), waiting);
+        await new Promise((r) => setTimeout(r, 20));
+        waiting.abandoned = true; // core's deadline passes while the write waits for a connection
+        held.release();
+        await assert.rejects(write, (e: unknown) => e instanceof WriteAbandonedError && e.code === "SESSIONKIT_ABANDONED");
+        assert.deepEqual({ ...(await store.load(id, ctx()))?.data }, { a: "1" }, "nothing of the dropped write landed");
+        assert.equal(await store.apply(id, change({ set: { b: "2" } }), ctx()), "ok", "the connection went back to the pool");
+      } finally {
+        await small.end();
+      }
+    });
+
+    it("migrate adds the link columns to a table made before rotate existed, keeping its sessions", async () => {
+      const table = newTable();
+      await pool.query(`CREATE TABLE "${table}" (id_hash text PRIMARY KEY, data jsonb NOT NULL DEFAULT '{}'::jsonb,
+        created_at_ms bigint NOT NULL, expires_at_ms bigint NOT NULL, user_id text, frozen boolean NOT NULL DEFAULT false)`);
+      const [id, next] = [randomIdHash(), randomIdHash()];
+      const nowMs = Date.now();
+      await pool.query(`INSERT INTO "${table}" VALUES ($1, '{"a":"1"}', $2, $3, 'u', false)`, [id, nowMs, nowMs + 60_000]);
+      const store = new PostgresStore({ pool, table });
+      assert.equal(await store.rotate(id, next, change({ set: { b: "2" } }), nowMs + 10_000, ctx(nowMs)), "ok");
+      assert.deepEqual({ ...(await store.load(next, ctx(nowMs)))?.data }, { a: "1", b: "2" });
+      assert.equal((await store.load(id, ctx(nowMs)))?.successor, next);
+    });
+
     it("migrates idempotently, from several stores at once, to the documented schema", async () => {
       const table = newTable();
       const stores = Array.from({ length: 4 }, () => new PostgresStore({ pool, table, autoMigrate: false }));
@@ -65,7 +100,7 @@ if (skip !== undefined) {
       );
       assert.deepEqual(
         cols.map((c) => `${c.column_name}:${c.data_type}`),
-        ["id_hash:text", "data:jsonb", "created_at_ms:bigint", "expires_at_ms:bigint", "user_id:text", "frozen:boolean"],
+        ["id_hash:text", "data:jsonb", "created_at_ms:bigint", "expires_at_ms:bigint", "user_id:text", "frozen:boolean", "successor:text", "predecessor:text", "readable_until_ms:bigint"],
       );
       const { rows: idx } = await pool.query("SELECT indexdef FROM pg_indexes WHERE tablename = $1 ORDER BY indexname", [table]);
       const defs = idx.map((r) => String(r.indexdef));
@@ -77,7 +112,7 @@ if (skip !== undefined) {
     it("with autoMigrate off, fails loudly on a missing table instead of creating it", async () => {
       const table = newTable();
       const store = new PostgresStore({ pool, table, autoMigrate: false });
-      await assert.rejects(store.load(randomIdHash()), (e: unknown) => (e as { code?: string }).code === "42P01");
+      await assert.rejects(store.load(randomIdHash(), ctx()), (e: unknown) => (e as { code?: string }).code === "42P01");
       const { rowCount } = await pool.query("SELECT 1 FROM pg_tables WHERE tablename = $1", [table]);
       assert.equal(rowCount, 0);
     });
@@ -88,7 +123,7 @@ if (skip !== undefined) {
       try {
         const store = new PostgresStore({ pool, schema, table: "sessions" });
         const id = randomIdHash();
-        await store.create(id, record({ a: "1" }), 60);
+        await store.create(id, record({ a: "1" }), ctx());
         const { rows } = await pool.query(`SELECT id_hash FROM "${schema}".sessions`);
         assert.deepEqual(rows, [{ id_hash: id }]);
       } finally {
@@ -112,18 +147,18 @@ if (skip !== undefined) {
       const table = newTable();
       const store = new PostgresStore({ pool, table });
       const id = randomIdHash();
-      await store.create(id, record([["plain", '"alice"'], ["n\u0000ul", "v\u0000"], ["\u0001lead", "\u0001\u0001x"]], { userId: "u\u0000" }), 60);
+      await store.create(id, record([["plain", '"alice"'], ["n\u0000ul", "v\u0000"], ["\u0001lead", "\u0001\u0001x"]], { userId: "u\u0000" }), ctx());
       const { rows } = await pool.query(`SELECT data, user_id FROM "${table}"`);
       assert.equal(rows[0].data.plain, '"alice"', "ordinary values are stored verbatim");
       assert.equal(rows[0].data["\u0001n\u00010ul"], "\u0001v\u00010");
-      const loaded = await store.load(id);
+      const loaded = await store.load(id, ctx());
       assert.deepEqual({ ...loaded?.data }, { plain: '"alice"', "n\u0000ul": "v\u0000", "\u0001lead": "\u0001\u0001x" });
       assert.equal(loaded?.userId, "u\u0000");
-      assert.deepEqual((await store.listForUser("u\u0000")).map((s) => s.idHash), [id]);
-      assert.equal(await store.apply(id, change({ delete: ["n\u0000ul"] }), 60), "ok");
-      assert.deepEqual(Object.keys((await store.load(id))!.data).sort(), ["\u0001lead", "plain"]);
+      assert.deepEqual((await store.listForUser("u\u0000", ctx())).map((s) => s.idHash), [id]);
+      assert.equal(await store.apply(id, change({ delete: ["n\u0000ul"] }), ctx()), "ok");
+      assert.deepEqual(Object.keys((await store.load(id, ctx()))!.data).sort(), ["\u0001lead", "plain"]);
       for (const bad of [change({ set: { "\ud800": "1" } }), change({ set: { a: "\udc00x" } }), change({ delete: ["\ud800"] }), change({ userId: "\ud83d" })]) {
-        await assert.rejects(store.apply(id, bad, 60), (e: unknown) => e instanceof UnstorableTextError && e.code === "SESSIONKIT_UNSTORABLE_TEXT");
+        await assert.rejects(store.apply(id, bad, ctx()), (e: unknown) => e instanceof UnstorableTextError && e.code === "SESSIONKIT_UNSTORABLE_TEXT");
       }
     });
 
@@ -131,11 +166,11 @@ if (skip !== undefined) {
       const table = newTable();
       const store = new PostgresStore({ pool, table });
       const id = randomIdHash();
-      await store.create(id, record({ a: "1" }), 60);
+      await store.create(id, record({ a: "1" }), ctx());
       await pool.query(`UPDATE "${table}" SET data = '{"a": {"nested": true}}'::jsonb`);
-      await assert.rejects(store.load(id), (e: unknown) => e instanceof CorruptRecordError);
+      await assert.rejects(store.load(id, ctx()), (e: unknown) => e instanceof CorruptRecordError);
       await pool.query(`UPDATE "${table}" SET data = '[1]'::jsonb`);
-      await assert.rejects(store.load(id), (e: unknown) => e instanceof CorruptRecordError);
+      await assert.rejects(store.load(id, ctx()), (e: unknown) => e instanceof CorruptRecordError);
     });
 
     describe("faults", () => {
@@ -150,19 +185,19 @@ if (skip !== undefined) {
         const table = newTable();
         const store = new PostgresStore({ pool, table, statementTimeoutMs: 300 });
         const id = randomIdHash();
-        await store.create(id, record({ a: "1" }), 60);
+        await store.create(id, record({ a: "1" }), ctx());
         await blocker.query("BEGIN");
         await blocker.query(`SELECT 1 FROM "${table}" WHERE id_hash = $1 FOR UPDATE`, [id]);
         const t0 = Date.now();
         try {
-          await assert.rejects(store.apply(id, change({ set: { b: "2" } }), 60), (e: unknown) => (e as { code?: string }).code === "57014");
+          await assert.rejects(store.apply(id, change({ set: { b: "2" } }), ctx()), (e: unknown) => (e as { code?: string }).code === "57014");
           const elapsed = Date.now() - t0;
           assert.ok(elapsed >= 250 && elapsed < 2_000, `timed out after ${elapsed} ms`);
         } finally {
           await blocker.query("ROLLBACK");
         }
-        assert.equal(await store.apply(id, change({ set: { b: "2" } }), 60), "ok");
-        assert.deepEqual({ ...(await store.load(id))?.data }, { a: "1", b: "2" }, "the timed-out change was rolled back, not half-applied");
+        assert.equal(await store.apply(id, change({ set: { b: "2" } }), ctx()), "ok");
+        assert.deepEqual({ ...(await store.load(id, ctx()))?.data }, { a: "1", b: "2" }, "the timed-out change was rolled back, not half-applied");
         // The SET LOCAL did not leak into the pooled connection: a plain query sees the server default.
         const clients = await Promise.all(Array.from({ length: 3 }, () => pool.connect()));
         try {
@@ -176,14 +211,14 @@ if (skip !== undefined) {
         const table = newTable();
         const store = new PostgresStore({ pool, table, statementTimeoutMs: 10_000 });
         const id = randomIdHash();
-        await store.create(id, record({ a: "1" }), 60);
+        await store.create(id, record({ a: "1" }), ctx());
         const uncaught: unknown[] = [];
         const onUncaught = (e: unknown): void => void uncaught.push(e);
         process.on("uncaughtException", onUncaught);
         await blocker.query("BEGIN");
         await blocker.query(`SELECT 1 FROM "${table}" WHERE id_hash = $1 FOR UPDATE`, [id]);
         try {
-          const pending = store.apply(id, change({ set: { b: "2" } }), 60);
+          const pending = store.apply(id, change({ set: { b: "2" } }), ctx());
           const outcome = pending.then(
             () => "resolved",
             (e: unknown) => (e instanceof Error ? e : new Error("non-error")),
@@ -215,10 +250,10 @@ if (skip !== undefined) {
         await new Promise((r) => setTimeout(r, 50));
         process.off("uncaughtException", onUncaught);
         assert.deepEqual(uncaught, []);
-        assert.equal(await store.apply(id, change({ set: { c: "3" } }), 60), "ok");
-        assert.deepEqual({ ...(await store.load(id))?.data }, { a: "1", c: "3" });
+        assert.equal(await store.apply(id, change({ set: { c: "3" } }), ctx()), "ok");
+        assert.deepEqual({ ...(await store.load(id, ctx()))?.data }, { a: "1", c: "3" });
         // The dead client was destroyed, not returned: every pooled client still works.
-        await Promise.all(Array.from({ length: 12 }, () => store.load(id)));
+        await Promise.all(Array.from({ length: 12 }, () => store.load(id, ctx())));
       });
 
       it("through createSessions, a pool with its only client stuck gives StoreError within the deadline (requirement 64)", async () => {

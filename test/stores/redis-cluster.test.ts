@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createCluster, type RedisClusterType } from "redis";
 import { Cluster } from "ioredis";
 import { RedisStore } from "../../src/stores/redis.js";
-import { randomIdHash, record, serviceUnavailable, testSessionsOnStore, testStore } from "../../src/testing/index.js";
+import { ctx, randomIdHash, record, serviceUnavailable, testSessionsOnStore, testStore } from "../../src/testing/index.js";
 import { haveRedisBinaries, startRedisCluster, type RedisClusterHandle } from "../helpers/redis-cluster.js";
 import { redisFixture, runPrefix, type RawRedis } from "./redis-fixture.js";
 
@@ -49,7 +49,7 @@ if (!haveRedisBinaries()) {
       const prefix = `${base}spread:`;
       const store = new RedisStore({ client: lateClient, prefix, userPrefix: `${base}spread-user:` });
       const ids = Array.from({ length: 12 }, () => randomIdHash());
-      for (const id of ids) assert.equal(await store.create(id, record({ a: "1" }, { userId: "henry" }), 60), true);
+      for (const id of ids) assert.equal(await store.create(id, record({ a: "1" }, { userId: "henry" }), ctx()), true);
       const slots = new Set(
         await Promise.all(ids.map(async (id) => Number(await client!.sendCommand(undefined, true, ["CLUSTER", "KEYSLOT", `${prefix}${id}`])))),
       );
@@ -59,11 +59,11 @@ if (!haveRedisBinaries()) {
         owners.add(owner);
       }
       assert.ok(owners.size >= 2, `sessions should span masters, got ${owners.size}`);
-      assert.deepEqual((await store.listForUser("henry")).map((s) => s.idHash).sort(), [...ids].sort());
-      assert.equal(await store.destroyForUser("henry", ids[0]), 11);
-      for (const id of ids.slice(1)) assert.equal(await store.load(id), undefined);
-      assert.ok(await store.load(ids[0]!));
-      await store.destroy(ids[0]!);
+      assert.deepEqual((await store.listForUser("henry", ctx())).map((s) => s.idHash).sort(), [...ids].sort());
+      assert.equal(await store.destroyForUser("henry", ids[0], ctx()), 11);
+      for (const id of ids.slice(1)) assert.equal(await store.load(id, ctx()), undefined);
+      assert.ok(await store.load(ids[0]!, ctx()));
+      await store.destroy(ids[0]!, ctx());
     });
   });
 }

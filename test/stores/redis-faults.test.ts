@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { Redis } from "ioredis";
 import { RedisStore } from "../../src/stores/redis.js";
-import { redisErrorCode } from "../../src/stores/redis/client.js";
+import { redisErrorCode } from "../../src/stores/shared/redis-error.js";
 import { StoreError } from "../../src/core/errors.js";
-import { change, cookieFrom, randomIdHash, record, serviceUnavailable, sessionsOn } from "../../src/testing/index.js";
+import { change, cookieFrom, ctx, randomIdHash, record, serviceUnavailable, sessionsOn } from "../../src/testing/index.js";
 import { haveRedisBinaries, startRedisServer } from "../helpers/redis-cluster.js";
 
 if (!haveRedisBinaries()) {
@@ -23,10 +23,10 @@ if (!haveRedisBinaries()) {
           const store = new RedisStore({ client });
           const id = randomIdHash();
           await nr.sendCommand(["SCRIPT", "FLUSH"]);
-          assert.equal(await store.create(id, record({ a: "1" }), 60), true);
+          assert.equal(await store.create(id, record({ a: "1" }), ctx()), true);
           await nr.sendCommand(["SCRIPT", "FLUSH"]);
-          assert.equal(await store.apply(id, change({ set: { b: "2" } }), 60), "ok");
-          assert.deepEqual({ ...(await store.load(id))?.data }, { a: "1", b: "2" });
+          assert.equal(await store.apply(id, change({ set: { b: "2" } }), ctx()), "ok");
+          assert.deepEqual({ ...(await store.load(id, ctx()))?.data }, { a: "1", b: "2" });
         }
       } finally {
         nr.destroy();

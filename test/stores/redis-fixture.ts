@@ -44,9 +44,10 @@ export function redisFixture(
 ): MakeStore {
   return async () => {
     const prefix = `${base}${(counter += 1)}:`;
-    const store = new RedisStore({ client, prefix: `${prefix}sess:`, userPrefix: `${prefix}user:` });
+    const store = new RedisStore({ client, prefix: `${prefix}sess:`, userPrefix: `${prefix}user:`, userBatchSize: 4 });
     return {
       store,
+      userBatchSize: 4,
       dump: async () => {
         const lines: string[] = [];
         for (const key of await keysUnder(nodes(), prefix)) {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { SqliteStore } from "../../src/stores/sqlite.js";
 import { ConfigError } from "../../src/core/errors.js";
-import { change, randomIdHash, record, testSessionsOnStore, testStore } from "../../src/testing/index.js";
+import { change, ctx, randomIdHash, record, testSessionsOnStore, testStore } from "../../src/testing/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sk-sqlite-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,7 +17,7 @@ testStore(
   "sqlite (in memory)",
   async () => {
     const db = new Database(":memory:");
-    return { store: new SqliteStore({ db }), cleanup: async () => void db.close() };
+    return { store: new SqliteStore({ db, userBatchSize: 4 }), userBatchSize: 4, cleanup: async () => void db.close() };
   },
   { heavy: true },
 );
@@ -61,7 +61,7 @@ describe("SqliteStore specifics", () => {
       assert.deepEqual(indexes, ["web_sessions_expires_at_ms", "web_sessions_user_id"]);
       new SqliteStore({ db, table: "web_sessions" }); // a second store on the same table is fine
       const id = randomIdHash();
-      await store.create(id, record({ a: "1" }), 60);
+      await store.create(id, record({ a: "1" }), ctx());
       assert.equal(db.open, true);
       db.pragma("busy_timeout = 60000");
       new SqliteStore({ db, table: "web_sessions" });
@@ -71,11 +71,25 @@ describe("SqliteStore specifics", () => {
     }
   });
 
+  it("adds the link columns to a table made before rotate existed, keeping its sessions", async () => {
+    const db = new Database(":memory:");
+    db.exec(`CREATE TABLE old_sessions (id_hash TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL, created_at_ms INTEGER NOT NULL,
+      expires_at_ms INTEGER NOT NULL, user_id TEXT, frozen INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`);
+    const [id, next] = [randomIdHash(), randomIdHash()];
+    const nowMs = Date.now();
+    db.prepare("INSERT INTO old_sessions VALUES (?, ?, ?, ?, ?, 0)").run(id, '{"a":"\\"x\\""}', nowMs, nowMs + 60_000, "u");
+    const store = new SqliteStore({ db, table: "old_sessions" });
+    assert.equal(await store.rotate(id, next, change({ set: { b: "1" } }), nowMs + 10_000, ctx(nowMs)), "ok");
+    assert.deepEqual({ ...(await store.load(next, ctx(nowMs)))?.data }, { a: '"x"', b: "1" });
+    assert.equal((await store.load(id, ctx(nowMs)))?.successor, next);
+    db.close();
+  });
+
   it("stores only the id hash it was given, and data as JSON text", async () => {
     const db = new Database(":memory:");
     const store = new SqliteStore({ db });
     const id = randomIdHash();
-    await store.create(id, record([["__proto__", '"p"']], { userId: "u" }), 60);
+    await store.create(id, record([["__proto__", '"p"']], { userId: "u" }), ctx());
     const row = db.prepare("SELECT * FROM sessionkit_sessions").get() as Record<string, unknown>;
     assert.equal(row.id_hash, id);
     assert.equal(row.data, '{"__proto__":"\\"p\\""}');
@@ -89,8 +103,8 @@ describe("SqliteStore specifics", () => {
     const store = new SqliteStore({ db });
     const id = randomIdHash();
     const rec = record({ a: "1" });
-    await store.create(id, rec, 60);
-    const loaded = await store.load(id);
+    await store.create(id, rec, ctx());
+    const loaded = await store.load(id, ctx());
     assert.equal(loaded?.expiresAtMs, rec.expiresAtMs);
     assert.equal(typeof loaded?.createdAtMs, "number");
     db.close();
@@ -109,8 +123,8 @@ describe("SqliteStore specifics", () => {
     const db = new Database(":memory:");
     const store = new SqliteStore({ db, pruneBatchSize: 3 });
     const nowMs = Date.now();
-    for (let i = 0; i < 10; i += 1) await store.create(randomIdHash(), record({}, { expiresAtMs: nowMs - 1 - i }), 1);
-    await store.create(randomIdHash(), record({}), 60);
+    for (let i = 0; i < 10; i += 1) await store.create(randomIdHash(), record({}, { expiresAtMs: nowMs - 1 - i }), ctx());
+    await store.create(randomIdHash(), record({}), ctx());
     assert.equal(await store.prune(nowMs), 10);
     assert.equal(db.prepare("SELECT count(*) FROM sessionkit_sessions").pluck().get(), 1);
     db.close();
@@ -121,7 +135,7 @@ describe("SqliteStore specifics", () => {
     const db = new Database(file);
     const store = new SqliteStore({ db });
     const id = randomIdHash();
-    await store.create(id, record({}), 3_600);
+    await store.create(id, record({}), ctx());
     const child = [
       'import Database from "better-sqlite3";',
       'const { SqliteStore } = await import(process.env.SK_STORE);',
@@ -130,7 +144,7 @@ describe("SqliteStore specifics", () => {
       "const out = [];",
       "for (let i = 0; i < 50; i += 1) {",
       '  const set = Object.create(null); set[`p${p}-${i}`] = String(i);',
-      "  out.push(await store.apply(process.env.SK_ID, { set, delete: [] }, 3600));",
+      "  out.push(await store.apply(process.env.SK_ID, { set, delete: [] }, { nowMs: Date.now(), abandoned: false }));",
       "}",
       "console.log(JSON.stringify(out.filter((r) => r !== 'ok')));",
     ].join("\n");
@@ -156,9 +170,9 @@ describe("SqliteStore specifics", () => {
     );
     const outs = await Promise.all(runs);
     assert.deepEqual(outs, ["[]", "[]", "[]", "[]"]);
-    const loaded = await store.load(id);
+    const loaded = await store.load(id, ctx());
     assert.equal(Object.keys(loaded?.data ?? {}).length, 200);
-    assert.equal(await store.apply(id, change({ set: { last: "1" } }), 60), "ok");
+    assert.equal(await store.apply(id, change({ set: { last: "1" } }), ctx()), "ok");
     db.close();
   });
 });

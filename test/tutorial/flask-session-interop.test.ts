@@ -11,7 +11,7 @@ import { createClient } from "redis";
 import { probeService, serviceUnavailable } from "sessionkit/testing";
 import { freePort, serveProcess, startTutorialProcess, type ServedProcess } from "../helpers/flask-app.js";
 import { flaskVenv } from "../helpers/flask-venv.js";
-import { form, Visitor } from "./client.js";
+import { Visitor } from "./client.js";
 
 const SECRET = "flask-session-and-tutorial-share-this-key";
 const PEER = new URL("../../scripts/flask/tutorial_peer.py", import.meta.url).pathname;
@@ -71,21 +71,21 @@ if (skip) {
 
     test("the tutorial's login is Flask-Session's, and its logout too", async () => {
       const v = new Visitor(tutorial.url);
-      const login = await v.post("/login", form({ username: "grace", password: "pw", remember: "1" }));
+      const login = await v.submit("/login", { username: "grace", password: "pw", remember: "1" });
       assert.equal(login.status, 303);
       assert.ok(v.cookie, "the tutorial set a session cookie");
       const seen = await flaskWhoami(flask, v.cookie);
       assert.equal(seen.username, "grace");
-      assert.deepEqual(seen.keys, ["_flashes", "_permanent", "username"], "Flask-Session reads the flash and the permanent flag as its own");
+      assert.deepEqual(seen.keys, ["_flashes", "_permanent", "csrf_token", "username"], "Flask-Session reads the flash, the permanent flag and the CSRF secret as its own");
 
       await v.get("/"); // shows the flash, once
-      assert.equal((await v.get("/logout")).status, 303);
+      assert.equal((await v.submit("/logout")).status, 303);
       assert.equal((await flaskWhoami(flask, v.cookie)).username, null, "the logout reached Flask-Session's record");
     });
 
     test("a login goes round: the tutorial logs in, Flask-Session logs out, the tutorial sees it", async () => {
       const v = new Visitor(tutorial.url);
-      await v.post("/login", form({ username: "linus", password: "pw" }));
+      await v.submit("/login", { username: "linus", password: "pw" });
       const flaskSide = new Visitor(flask.url);
       flaskSide.cookie = v.cookie;
       assert.equal((await flaskSide.get("/logout")).status, 302);

@@ -1,9 +1,12 @@
 /**
  * `sessionkit decode <cookie>`: show what a signed cookie carries, without
  * a secret — anyone can, which is the point of showing it. Marked UNVERIFIED.
+ * A forged or absurd value (a huge timestamp, a cut signature, bytes that
+ * are not UTF-8, 100 KB of anything) is reported as such, with its exit code.
  */
-import { bytesToInt, base64Decode, BadData, decodePayload, dumps } from "../../codec/index.js";
+import { BadData, decodePayload, dumps } from "../../codec/index.js";
 import { parseArgs, UsageError } from "../args.js";
+import { describeSignature, isoSeconds, readTimestamp, splitSigned } from "../cookie-shape.js";
 import { type CliCommand, EXIT } from "../types.js";
 
 export const command: CliCommand = {
@@ -16,30 +19,44 @@ without checking the signature (no secret needed; the output is UNVERIFIED:
 anyone can make a cookie that decodes to anything). Encrypted cookies cannot
 be read without the secret: use \`sessionkit verify --format encrypted\`.
 The payload is printed as Flask's tagged JSON.`,
+  exitCodes: [
+    [EXIT.OK, "decoded (UNVERIFIED: the signature was not checked)"],
+    [EXIT.BAD_SIGNATURE, "not a signed cookie: its shape, characters, length, signature length or timestamp is wrong"],
+    [EXIT.EXPIRED, "signed in the future, by its own (unverified) timestamp"],
+    [EXIT.BAD_PAYLOAD, "the payload cannot be decoded (bad base64, zlib, UTF-8 or JSON)"],
+  ],
   async run(argv, io) {
     const args = parseArgs(argv, { valued: [], flags: ["help"] });
     const cookie = args.positionals[0];
     if (cookie === undefined || args.positionals.length > 1) throw new UsageError("give exactly one cookie value");
-    const sigDot = cookie.lastIndexOf(".");
-    const tsDot = sigDot > 0 ? cookie.lastIndexOf(".", sigDot - 1) : -1;
-    if (tsDot < 0) {
-      io.err("not a signed cookie (payload.timestamp.signature); an encrypted cookie needs `verify --format encrypted`");
+    const { parts, problem } = splitSigned(cookie);
+    if (!parts) {
+      io.err(problem!);
       return EXIT.BAD_SIGNATURE;
     }
-    const tsBytes = base64Decode(cookie, tsDot + 1, sigDot);
-    const signedAt = tsBytes === undefined ? undefined : bytesToInt(tsBytes);
-    const sigLength = cookie.length - sigDot - 1;
+    let exit: number = EXIT.OK;
     io.out("UNVERIFIED: the signature was not checked (no secret); anyone can forge this content.");
-    io.out(`signed at: ${signedAt === undefined ? "(malformed timestamp)" : `${new Date(signedAt * 1000).toISOString()} (${signedAt})`}`);
-    io.out(`signature: ${sigLength === 27 ? "27 chars, HMAC-SHA1 (format flask)" : sigLength === 43 ? "43 chars, HMAC-SHA256 (format signed)" : `${sigLength} chars (unknown)`}`);
-    io.out(`compressed: ${cookie.startsWith(".") ? "yes" : "no"}`);
+    const time = readTimestamp(parts.timestamp);
+    if ("problem" in time) {
+      io.out(`signed at: (${time.problem})`);
+      exit = EXIT.BAD_SIGNATURE;
+    } else {
+      const future = time.seconds * 1000 > Date.now();
+      io.out(`signed at: ${isoSeconds(time.seconds)} (${time.seconds})${future ? " — in the future: verify refuses it" : ""}`);
+      if (future) exit = EXIT.EXPIRED;
+    }
+    const signature = describeSignature(parts.signature);
+    io.out(`signature: ${signature.text}`);
+    if (!signature.known) exit = EXIT.BAD_SIGNATURE;
+    io.out(`compressed: ${parts.payload.startsWith(".") ? "yes" : "no"}`);
     try {
-      io.out(`payload: ${dumps(decodePayload(cookie.slice(0, tsDot)))}`);
+      io.out(`payload: ${dumps(decodePayload(parts.payload))}`);
     } catch (error) {
       if (!(error instanceof BadData)) throw error;
-      io.err(`the payload cannot be decoded (${error.code})`);
-      return EXIT.BAD_PAYLOAD;
+      io.err(`the payload cannot be decoded (${error.message.replace(/^sessionkit\/codec: /, "")})`);
+      // A malformed timestamp or signature is the stronger verdict: the value is not a cookie at all.
+      return exit === EXIT.BAD_SIGNATURE ? exit : EXIT.BAD_PAYLOAD;
     }
-    return EXIT.OK;
+    return exit;
   },
 };

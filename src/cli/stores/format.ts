@@ -4,7 +4,7 @@
  * the SHA-256 of the id (not a live cookie), and even that is cut to
  * {@link ID_PREFIX_LENGTH} characters, enough to pick one session out.
  */
-import type { StoredSessionInfo } from "../../core/store.js";
+import type { StoredSessionInfo, StoreRecord } from "../../core/store.js";
 
 /** Characters of an id hash the CLI shows (72 bits: unique in any real store). */
 export const ID_PREFIX_LENGTH = 12;
@@ -46,9 +46,27 @@ export function toRow(info: StoredSessionInfo): SessionRow {
   };
 }
 
-/** Control characters (and the bidi overrides) would let a user id rewrite the terminal: show them escaped. */
-function printable(text: string): string {
+/**
+ * Control characters (and the bidi overrides) would let a user id or a
+ * stored value rewrite the terminal: show them escaped.
+ *
+ * @example
+ * printable("bob\u001b[2J"); // "bob\\u001b[2J"
+ */
+export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * JSON for the terminal: `JSON.stringify` escapes C0 controls but leaves
+ * DEL, the C1 controls and the bidi overrides raw; those become `\\uXXXX`
+ * escapes too, so the output is the same JSON and rewrites no terminal.
+ *
+ * @example
+ * safeJson({ user: "bob\u009b2J" }); // '{\n  "user": "bob\\u009b2J"\n}'
+ */
+export function safeJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /**
@@ -68,6 +86,27 @@ export function formatTable(infos: readonly StoredSessionInfo[]): string {
   const out = [line(header), ...rows.map(line)];
   out.push(`${infos.length} session${infos.length === 1 ? "" : "s"}`);
   return out.join("\n");
+}
+
+/**
+ * One session's metadata and data as `show` prints it, every line made
+ * {@link printable}: the user id and the stored keys and values came from
+ * whoever wrote the store.
+ *
+ * @example
+ * for (const line of formatSession(info, record)) console.log(line);
+ */
+export function formatSession(info: StoredSessionInfo, record: StoreRecord): string[] {
+  const row = toRow({ ...info, createdAtMs: record.createdAtMs, expiresAtMs: record.expiresAtMs, userId: record.userId });
+  const keys = Object.keys(record.data);
+  return [
+    `session  ${shortId(info.idHash)}`,
+    `user     ${row.userId === null ? "-" : printable(row.userId)}`,
+    `created  ${row.createdAt}`,
+    `expires  ${row.expiresAt}${record.frozen === true ? "  (frozen: regenerated, read-only)" : ""}`,
+    `data     ${keys.length} key(s), values as Flask tagged JSON:`,
+    ...keys.map((key) => `  ${printable(JSON.stringify(key))}: ${printable(record.data[key]!)}`),
+  ];
 }
 
 /**

@@ -27,21 +27,30 @@ export interface ConnectSessionData {
     expiresAtMs: number;
     userId: string | null;
     frozen: boolean;
+    /** The links of a regenerate (absent on records written before rotate). */
+    successor?: string;
+    predecessor?: string;
+    readableUntilMs?: number;
   };
 }
 
 /**
- * Wrap a record for the wrapped store. `nowMs` turns the absolute expiry into
- * the relative `maxAge` some stores want; at least 1 ms, because memorystore's
- * LRU reads 0 as "never expires" (our own expiry check still hides it).
+ * Wrap a record for the wrapped store. `nowMs` (core's clock) turns the
+ * absolute expiry into the time the record has left, the relative `maxAge`
+ * some stores want; at least 1 ms, because memorystore's LRU reads 0 as
+ * "never expires" (our own expiry check still hides it). Stores that read
+ * `cookie.expires` (connect-redis) compare it with their own clock, which we
+ * cannot give core's: they get the same time left, counted from the wall
+ * clock (`wallNowMs`), so their TTL neither cuts a session short nor
+ * outlives it when core's clock differs (a test's, or a skewed host's).
  *
  * @example
- * await promisify(store.set)(idHash, toSession(record, Date.now()));
+ * await promisify(store.set)(idHash, toSession(record, ctx.nowMs));
  */
-export function toSession(record: StoreRecord, nowMs: number): ConnectSessionData {
+export function toSession(record: StoreRecord, nowMs: number, wallNowMs: number = Date.now()): ConnectSessionData {
   const maxAge = Math.max(1, record.expiresAtMs - nowMs);
   return {
-    cookie: { originalMaxAge: maxAge, maxAge, expires: new Date(record.expiresAtMs).toISOString(), path: "/", httpOnly: true },
+    cookie: { originalMaxAge: maxAge, maxAge, expires: new Date(wallNowMs + maxAge).toISOString(), path: "/", httpOnly: true },
     [NAMESPACE]: {
       v: 1,
       data: { ...record.data },
@@ -49,6 +58,9 @@ export function toSession(record: StoreRecord, nowMs: number): ConnectSessionDat
       expiresAtMs: record.expiresAtMs,
       userId: record.userId ?? null,
       frozen: record.frozen === true,
+      ...(record.successor === undefined ? {} : { successor: record.successor }),
+      ...(record.predecessor === undefined ? {} : { predecessor: record.predecessor }),
+      ...(record.readableUntilMs === undefined ? {} : { readableUntilMs: record.readableUntilMs }),
     },
   };
 }
@@ -72,6 +84,9 @@ export function fromSession(sess: unknown): StoreRecord | undefined {
     !Number.isSafeInteger(ours.expiresAtMs) ||
     (ours.userId !== null && typeof ours.userId !== "string") ||
     typeof ours.frozen !== "boolean" ||
+    (ours.successor !== undefined && typeof ours.successor !== "string") ||
+    (ours.predecessor !== undefined && typeof ours.predecessor !== "string") ||
+    (ours.readableUntilMs !== undefined && !Number.isSafeInteger(ours.readableUntilMs)) ||
     ours.data === null ||
     typeof ours.data !== "object" ||
     Array.isArray(ours.data)
@@ -86,6 +101,9 @@ export function fromSession(sess: unknown): StoreRecord | undefined {
   const record: StoreRecord = { data, createdAtMs: ours.createdAtMs as number, expiresAtMs: ours.expiresAtMs as number };
   if (typeof ours.userId === "string") record.userId = ours.userId;
   if (ours.frozen === true) record.frozen = true;
+  if (typeof ours.successor === "string") record.successor = ours.successor;
+  if (typeof ours.predecessor === "string") record.predecessor = ours.predecessor;
+  if (typeof ours.readableUntilMs === "number") record.readableUntilMs = ours.readableUntilMs;
   return record;
 }
 

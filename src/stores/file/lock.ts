@@ -17,12 +17,16 @@
  * serialized by a second lock (`<path>.break`) and re-checks the content
  * inside it, so two waiters can never both break it and one of them delete
  * the fresh lock the other just took.
+ *
+ * Every `Date.now()` here is the lock's own wall clock (wait deadlines, lock
+ * ages compared across processes and with file mtimes), never a session's
+ * time, which only core's clock decides.
  */
 import { randomBytes } from "node:crypto";
 import { link, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { FileStoreError } from "./errors.js";
-import { TEMP_PREFIX } from "./record-file.js";
+import { TEMP_PREFIX, codeOf, sleep, unlinkIfPresent } from "./fs-util.js";
 
 /** Timing of {@link withLock}. */
 export interface LockTiming {
@@ -136,6 +140,36 @@ async function breakStale(lockPath: string, staleMs: number): Promise<void> {
   }
 }
 
+/**
+ * For prune: remove a lock file (or a `.break` lock) left by a holder that
+ * died, judged and removed exactly as a waiter would break it. Resolves
+ * whether it was removed.
+ *
+ * @example
+ * await clearStaleLock(join(dir, ".locks", `${idHash}.lock`), 30_000);
+ */
+export async function clearStaleLock(lockPath: string, staleMs: number): Promise<boolean> {
+  if (lockPath.endsWith(".break")) {
+    // A breaker only reads and unlinks one small file: older than this, it died.
+    if ((await ageMs(lockPath)) <= Math.max(BREAK_STALE_MS, staleMs)) return false;
+    await unlinkIfPresent(lockPath);
+    return true;
+  }
+  if (!(await isStale(lockPath, staleMs))) return false;
+  await breakStale(lockPath, staleMs);
+  return !(await exists(lockPath));
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if (codeOf(err) === "ENOENT") return false;
+    throw err;
+  }
+}
+
 async function release(path: string, token: string): Promise<void> {
   const lock = await readLock(path);
   // Only our own lock: if ours was broken as stale, the file is someone else's now.
@@ -153,6 +187,8 @@ function isAlive(pid: number): boolean {
   }
 }
 
+// Date.now() here is the wall clock against file mtimes (which the OS writes
+// from the same clock), not a session's time: core's clock never applies.
 async function ageMs(path: string): Promise<number> {
   try {
     return Date.now() - (await stat(path)).mtimeMs;
@@ -160,22 +196,4 @@ async function ageMs(path: string): Promise<number> {
     if (codeOf(err) === "ENOENT") return 0;
     throw err;
   }
-}
-
-async function unlinkIfPresent(path: string): Promise<void> {
-  try {
-    await unlink(path);
-  } catch (err) {
-    if (codeOf(err) !== "ENOENT") throw err;
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** The `code` of a Node system error (`ENOENT`, `EEXIST`, …). */
-export function codeOf(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
 }

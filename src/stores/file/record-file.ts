@@ -1,21 +1,18 @@
 /**
- * One session file: its JSON encoding, and the crash-safe way to replace it
- * (write a temporary file, fsync it, rename it over the old one, fsync the
- * directory). A reader therefore sees the old file or the new one, never a
- * torn or empty one, whatever happens to the writer.
+ * One session file: its JSON encoding, and the first half of the crash-safe
+ * way to replace it (a temporary file written and fsync'd, then renamed over
+ * the old one by file-change.ts). A reader therefore sees the old file or the
+ * new one, never a torn or empty one, whatever happens to the writer.
  */
 import { randomBytes } from "node:crypto";
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { open, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { StoreRecord } from "../../core/store.js";
 import { FileStoreError } from "./errors.js";
-import { codeOf } from "./lock.js";
+import { TEMP_PREFIX, codeOf } from "./fs-util.js";
 
 /** Version tag of the file format, so a later format can read this one. */
 const FORMAT = 1;
-
-/** Prefix of temporary files; `prune` removes old ones left by crashed writers. */
-export const TEMP_PREFIX = ".tmp-";
 
 /**
  * Serialize a record. JSON escapes lone surrogates and NUL, so every string
@@ -31,6 +28,10 @@ export function encodeRecord(record: StoreRecord): string {
     expiresAtMs: record.expiresAtMs,
     userId: record.userId ?? null,
     frozen: record.frozen === true,
+    // Optional in format 1: files written before regenerate was atomic have no links.
+    ...(record.successor === undefined ? {} : { successor: record.successor }),
+    ...(record.predecessor === undefined ? {} : { predecessor: record.predecessor }),
+    ...(record.readableUntilMs === undefined ? {} : { readableUntilMs: record.readableUntilMs }),
     data: record.data,
   });
 }
@@ -58,6 +59,9 @@ export function decodeRecord(text: string): StoreRecord {
     !Number.isSafeInteger(p.expiresAtMs) ||
     (p.userId !== null && typeof p.userId !== "string") ||
     typeof p.frozen !== "boolean" ||
+    (p.successor !== undefined && typeof p.successor !== "string") ||
+    (p.predecessor !== undefined && typeof p.predecessor !== "string") ||
+    (p.readableUntilMs !== undefined && !Number.isSafeInteger(p.readableUntilMs)) ||
     p.data === null ||
     typeof p.data !== "object" ||
     Array.isArray(p.data)
@@ -72,6 +76,9 @@ export function decodeRecord(text: string): StoreRecord {
   const record: StoreRecord = { data, createdAtMs: p.createdAtMs as number, expiresAtMs: p.expiresAtMs as number };
   if (typeof p.userId === "string") record.userId = p.userId;
   if (p.frozen === true) record.frozen = true;
+  if (typeof p.successor === "string") record.successor = p.successor;
+  if (typeof p.predecessor === "string") record.predecessor = p.predecessor;
+  if (typeof p.readableUntilMs === "number") record.readableUntilMs = p.readableUntilMs;
   return record;
 }
 
@@ -93,29 +100,26 @@ export async function readRecord(path: string): Promise<StoreRecord | undefined>
 }
 
 /**
- * Replace `dir/name` with `content` atomically and durably.
+ * Write `content` to a new temporary file beside `dir/name`, fsync'd when
+ * asked; resolves its path. The caller renames it into place (or unlinks it).
  *
  * @example
- * await writeAtomic(dir, idHash, encodeRecord(record), true);
+ * const temp = await writeTemp(dir, idHash, encodeRecord(record), true);
  */
-export async function writeAtomic(dir: string, name: string, content: string, fsync: boolean): Promise<void> {
+export async function writeTemp(dir: string, name: string, content: string, fsync: boolean): Promise<string> {
   const tempPath = join(dir, `${TEMP_PREFIX}${name}-${randomBytes(6).toString("base64url")}`);
   const handle = await open(tempPath, "wx", 0o600);
-  let renamed = false;
+  let written = false;
   try {
-    try {
-      await handle.writeFile(content);
-      // Data first, then the rename: otherwise a crash can leave the new name pointing at an empty file.
-      if (fsync) await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tempPath, join(dir, name));
-    renamed = true;
+    await handle.writeFile(content);
+    // Data first, then the rename: otherwise a crash can leave the new name pointing at an empty file.
+    if (fsync) await handle.sync();
+    written = true;
   } finally {
-    if (!renamed) await unlink(tempPath).catch(ignoreMissing);
+    await handle.close();
+    if (!written) await unlink(tempPath).catch(ignoreMissing);
   }
-  if (fsync) await syncDirectory(dir);
+  return tempPath;
 }
 
 /**

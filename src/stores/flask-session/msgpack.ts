@@ -2,7 +2,7 @@
  * A small MessagePack encoder and decoder that writes what msgspec writes for
  * the values a Flask session holds, so a record sessionkit writes is byte for
  * byte the record Flask-Session 0.8 would write for the same dict
- * (FLASK-FORMAT.md §10.6). Written here because the runtime package has zero
+ * (docs/flask-format.md §10.6). Written here because the runtime package has zero
  * dependencies.
  *
  * Mapping (JavaScript ↔ msgpack), as msgspec does it:

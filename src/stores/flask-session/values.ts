@@ -4,7 +4,7 @@
  * in its record (a msgspec msgpack value).
  *
  * What does not survive the trip is what msgspec itself cannot keep
- * (FLASK-FORMAT.md §10.6): a tuple comes back as a list, Markup and UUID as
+ * (docs/flask-format.md §10.6): a tuple comes back as a list, Markup and UUID as
  * strings, an integral float (`1.0`) as the int `1`, a datetime to the second.
  * That is the same loss a Flask app sees with Flask-Session.
  */

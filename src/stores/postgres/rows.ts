@@ -140,6 +140,9 @@ export function toRecord(row: Record<string, unknown>): StoreRecord {
   };
   if (typeof row.user_id === "string") record.userId = decodeText(row.user_id);
   if (row.frozen === true) record.frozen = true;
+  if (typeof row.successor === "string") record.successor = row.successor;
+  if (typeof row.predecessor === "string") record.predecessor = row.predecessor;
+  if (row.readable_until_ms !== null && row.readable_until_ms !== undefined) record.readableUntilMs = toMs(row.readable_until_ms, "readable_until_ms");
   return record;
 }
 

@@ -33,7 +33,9 @@ export interface RunResult {
  * Borrow a client, run `statements` in order in one transaction under a
  * statement timeout (or none when `timeoutMs` is 0), and give the client back
  * — destroyed if the connection failed, so the pool never hands out a broken
- * one. Resolves the result of the last statement.
+ * one. Resolves the result of the last statement. `beforeStart`, when given,
+ * runs once the pool has handed a client over and before anything is sent:
+ * it throws to drop a write whose caller gave up while it waited for one.
  *
  * @example
  * const { rows } = await runStatements(pool, [{ text: "SELECT $1::int AS n", values: [1] }], 2000);
@@ -42,8 +44,17 @@ export async function runStatements(
   pool: PgPoolLike,
   statements: readonly { text: string; values?: unknown[] }[],
   timeoutMs: number,
+  beforeStart?: () => void,
 ): Promise<RunResult> {
   const client = await pool.connect();
+  if (beforeStart) {
+    try {
+      beforeStart();
+    } catch (err) {
+      client.release();
+      throw err;
+    }
+  }
   // A checked-out client has no listener of the pool's; without ours, a
   // connection killed server-side would emit an unhandled 'error' and crash the process.
   let connectionError: Error | undefined;

@@ -37,13 +37,36 @@ export interface PostgresStatements {
   create: string;
   apply: string;
   touch: string;
-  destroy: string;
+  rotate: string;
+  destroyLinked: string;
+  destroyUserBatch: string;
   listForUser: string;
-  destroyForUser: string;
   prune: string;
   list: string;
   listByUser: string;
 }
+
+/**
+ * The ids reachable from the seed rows by `successor`/`predecessor` links
+ * (`linked`), never through `$except`; appended to a WITH RECURSIVE whose
+ * earlier CTE `seed(id)` names where to start.
+ */
+function linkedFrom(table: string): string {
+  return `linked(id) AS (
+        SELECT id FROM seed
+        UNION
+        SELECT n.id FROM linked l JOIN ${table} s ON s.id_hash = l.id
+          CROSS JOIN LATERAL (VALUES (s.successor), (s.predecessor)) AS n(id)
+        WHERE n.id IS NOT NULL AND n.id IS DISTINCT FROM $2
+      ), del AS (
+        DELETE FROM ${table} WHERE id_hash IN (SELECT id FROM linked) AND id_hash IS DISTINCT FROM $2
+        RETURNING successor, predecessor
+      )`;
+}
+
+/** The visited ids and the links of the rows actually deleted (they may be newer than the statement's snapshot). */
+const LINK_RESULT = `(SELECT array_agg(id) FROM linked) AS visited,
+      (SELECT array_agg(x) FROM del CROSS JOIN LATERAL (VALUES (del.successor), (del.predecessor)) AS v(x) WHERE x IS NOT NULL) AS links`;
 
 /**
  * Build every statement for one table.
@@ -54,7 +77,9 @@ export interface PostgresStatements {
  * `"frozen"` and `"ok"` are told apart with no window between a read and a
  * write. The update itself is jsonb arithmetic on the stored value
  * (`(data - deleted) || set`), so concurrent change-sets to different keys
- * compose instead of overwriting each other.
+ * compose instead of overwriting each other. `rotate` is one statement the
+ * same way: it locks the old row, inserts the new one computed from it, and
+ * freezes (or deletes) the old one.
  *
  * @example
  * const sql = buildStatements("sessionkit_sessions", "public");
@@ -65,7 +90,8 @@ export function buildStatements(table: string, schema?: string): PostgresStateme
   const qualified = schema === undefined ? t : `${quoteIdentifier(schema, "schema")}.${t}`;
   const expiresIdx = quoteIdentifier(`${table}_expires_idx`.slice(0, 60), "table");
   const userIdx = quoteIdentifier(`${table}_user_idx`.slice(0, 60), "table");
-  const columns = "id_hash, data, created_at_ms, expires_at_ms, user_id, frozen";
+  const columns = "id_hash, data, created_at_ms, expires_at_ms, user_id, frozen, successor, predecessor, readable_until_ms";
+  const summary = "id_hash, created_at_ms, expires_at_ms, user_id";
   return {
     migrate: [
       `CREATE TABLE IF NOT EXISTS ${qualified} (
@@ -74,8 +100,14 @@ export function buildStatements(table: string, schema?: string): PostgresStateme
         created_at_ms bigint NOT NULL,
         expires_at_ms bigint NOT NULL,
         user_id text,
-        frozen boolean NOT NULL DEFAULT false
+        frozen boolean NOT NULL DEFAULT false,
+        successor text,
+        predecessor text,
+        readable_until_ms bigint
       )`,
+      // Tables made before regenerate became one atomic step: add the link columns (instant: nullable, no default).
+      `ALTER TABLE ${qualified} ADD COLUMN IF NOT EXISTS successor text, ADD COLUMN IF NOT EXISTS predecessor text,
+        ADD COLUMN IF NOT EXISTS readable_until_ms bigint`,
       `CREATE INDEX IF NOT EXISTS ${expiresIdx} ON ${qualified} (expires_at_ms)`,
       // Partial: most sessions are anonymous, and only indexed ones are ever looked up by user.
       `CREATE INDEX IF NOT EXISTS ${userIdx} ON ${qualified} (user_id) WHERE user_id IS NOT NULL`,
@@ -83,8 +115,12 @@ export function buildStatements(table: string, schema?: string): PostgresStateme
     // Serializes concurrent migrations of the same table (CREATE … IF NOT EXISTS alone can race on the catalog).
     lockKey: `sessionkit:${schema ?? ""}.${table}`,
     load: `SELECT ${columns} FROM ${qualified} WHERE id_hash = $1 AND expires_at_ms > $2`,
-    create: `INSERT INTO ${qualified} (${columns}) VALUES ($1, $2::jsonb, $3, $4, $5, $6)
-      ON CONFLICT (id_hash) DO NOTHING`,
+    // An expired row under the id is gone for every reader, so it must not block the create.
+    create: `INSERT INTO ${qualified} AS s (${columns}) VALUES ($1, $2::jsonb, $3, $4, $5, $6, NULL, NULL, $8)
+      ON CONFLICT (id_hash) DO UPDATE SET data = EXCLUDED.data, created_at_ms = EXCLUDED.created_at_ms,
+        expires_at_ms = EXCLUDED.expires_at_ms, user_id = EXCLUDED.user_id, frozen = EXCLUDED.frozen,
+        successor = NULL, predecessor = NULL, readable_until_ms = EXCLUDED.readable_until_ms
+      WHERE s.expires_at_ms <= $7`,
     apply: `WITH cur AS (
         SELECT id_hash, frozen FROM ${qualified}
         WHERE id_hash = $1 AND expires_at_ms > $2
@@ -93,25 +129,56 @@ export function buildStatements(table: string, schema?: string): PostgresStateme
         UPDATE ${qualified} AS s SET
           data = ((CASE WHEN $3::boolean THEN '{}'::jsonb ELSE s.data END) - $4::text[]) || $5::jsonb,
           expires_at_ms = COALESCE($6::bigint, s.expires_at_ms),
-          user_id = CASE WHEN $7::boolean THEN $8::text ELSE s.user_id END,
-          frozen = s.frozen OR $9::boolean
+          user_id = CASE WHEN $7::boolean THEN $8::text ELSE s.user_id END
         FROM cur WHERE s.id_hash = cur.id_hash AND NOT cur.frozen
         RETURNING 1
       )
       SELECT (SELECT frozen FROM cur) AS frozen, EXISTS (SELECT 1 FROM upd) AS updated`,
     touch: `UPDATE ${qualified} SET expires_at_ms = $2 WHERE id_hash = $1 AND expires_at_ms > $3 AND NOT frozen`,
-    destroy: `DELETE FROM ${qualified} WHERE id_hash = $1`,
-    listForUser: `SELECT id_hash, created_at_ms, expires_at_ms, user_id FROM ${qualified}
-      WHERE user_id = $1 AND expires_at_ms > $2 ORDER BY created_at_ms, id_hash`,
-    destroyForUser: `DELETE FROM ${qualified} WHERE user_id = $1 AND id_hash IS DISTINCT FROM $2`,
+    // $1 old, $2 new, $3 nowMs, $4 clear, $5 deleted keys, $6 set (jsonb), $7 createdAtMs, $8 expiresAtMs,
+    // $9 user given, $10 user, $11 graceUntilMs. The old row is frozen, leaves the user index
+    // (user_id NULL), and is kept until the later of its expiry and the grace: the link a logout follows.
+    rotate: `WITH old AS (
+        SELECT id_hash, data, created_at_ms, expires_at_ms, user_id, frozen FROM ${qualified}
+        WHERE id_hash = $1 AND expires_at_ms > $3
+        FOR UPDATE
+      ), ins AS (
+        INSERT INTO ${qualified} (${columns})
+        SELECT $2, ((CASE WHEN $4::boolean THEN '{}'::jsonb ELSE old.data END) - $5::text[]) || $6::jsonb,
+          COALESCE($7::bigint, old.created_at_ms), COALESCE($8::bigint, old.expires_at_ms),
+          CASE WHEN $9::boolean THEN $10::text ELSE old.user_id END, false, NULL, old.id_hash, NULL
+        FROM old WHERE NOT old.frozen
+        RETURNING 1
+      ), frz AS (
+        UPDATE ${qualified} AS s SET frozen = true, readable_until_ms = $11,
+          expires_at_ms = GREATEST(s.expires_at_ms, $11::bigint), successor = $2, user_id = NULL
+        FROM old WHERE s.id_hash = old.id_hash AND NOT old.frozen
+        RETURNING 1
+      )
+      SELECT (SELECT frozen FROM old) AS frozen, EXISTS (SELECT 1 FROM ins) AS rotated`,
+    // $1 ids to start from, $2 an id never crossed (or NULL).
+    destroyLinked: `WITH RECURSIVE seed(id) AS (SELECT unnest($1::text[])), ${linkedFrom(qualified)}
+      SELECT ${LINK_RESULT}`,
+    // $1 userId, $2 the excepted id (or NULL), $3 batch size, $4 nowMs. Locks the batch, so a rotate
+    // running at the same time either finishes first (and its row is re-checked) or waits.
+    destroyUserBatch: `WITH RECURSIVE batch AS (
+        SELECT id_hash, (expires_at_ms > $4 AND NOT frozen) AS live FROM ${qualified}
+        WHERE user_id = $1 AND id_hash IS DISTINCT FROM $2
+        ORDER BY id_hash LIMIT $3
+        FOR UPDATE
+      ), seed(id) AS (SELECT id_hash FROM batch), ${linkedFrom(qualified)}
+      SELECT (SELECT count(*) FROM batch) AS selected, (SELECT count(*) FROM batch WHERE live) AS live, ${LINK_RESULT}`,
+    listForUser: `SELECT ${summary} FROM ${qualified}
+      WHERE user_id = $1 AND expires_at_ms > $2 AND NOT frozen ORDER BY created_at_ms, id_hash`,
     // Batched so one prune never holds row locks on the whole table; SKIP LOCKED leaves rows a request is writing.
     prune: `DELETE FROM ${qualified} WHERE id_hash IN (
         SELECT id_hash FROM ${qualified} WHERE expires_at_ms <= $1
         ORDER BY expires_at_ms LIMIT $2 FOR UPDATE SKIP LOCKED
       )`,
-    list: `SELECT id_hash, created_at_ms, expires_at_ms, user_id FROM ${qualified}
+    // Live sessions only: a frozen row is an old id of a session listed under its new one.
+    list: `SELECT ${summary} FROM ${qualified} WHERE expires_at_ms > $2 AND NOT frozen
       ORDER BY created_at_ms, id_hash LIMIT $1`,
-    listByUser: `SELECT id_hash, created_at_ms, expires_at_ms, user_id FROM ${qualified}
-      WHERE user_id = $2 ORDER BY created_at_ms, id_hash LIMIT $1`,
+    listByUser: `SELECT ${summary} FROM ${qualified}
+      WHERE user_id = $3 AND expires_at_ms > $2 AND NOT frozen ORDER BY created_at_ms, id_hash LIMIT $1`,
   };
 }

@@ -4,6 +4,7 @@
  * `createCluster`) and ioredis (`Redis`, `Cluster`) to that, so the store
  * never imports a driver.
  */
+import { redisErrorCode } from "../shared/redis-error.js";
 import type { LuaScript } from "./scripts.js";
 
 /**
@@ -81,20 +82,4 @@ async function withNoScriptFallback(bySha: () => Promise<unknown>, bySource: () 
     if (redisErrorCode(error) !== "NOSCRIPT") throw error;
     return bySource();
   }
-}
-
-/**
- * The error code of a Redis error reply: by the RESP specification, the first
- * word of the reply ("NOSCRIPT", "WRONGTYPE", "MOVED", …) is a
- * machine-readable code, distinct from the human text after it. Neither
- * node-redis nor ioredis exposes it as a field, so this reads that first word
- * (and only it); it is the protocol's code, not a message to match on.
- *
- * @example
- * redisErrorCode(new Error("NOSCRIPT No matching script.")); // "NOSCRIPT"
- */
-export function redisErrorCode(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const match = /^([A-Z][A-Z0-9_]*)(?:\s|$)/.exec(error.message);
-  return match?.[1];
 }

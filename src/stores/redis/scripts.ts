@@ -4,11 +4,13 @@
  * only use keys of one hash slot.
  *
  * A session is one hash: user data in fields `d:<key>`, metadata in
- * `m:c` (createdAtMs), `m:e` (expiresAtMs), `m:u` (userId), `m:f` (frozen).
- * The prefixes keep user keys and metadata apart, whatever the app names its
- * keys. Expiry: the key's own TTL (from `ttlSeconds`) removes it, and the
- * scripts compare `m:e` with the caller's clock (ARGV[1]) so a record is dead
- * at `expiresAtMs` exactly, whatever the TTL rounding.
+ * `m:c` (createdAtMs), `m:e` (expiresAtMs), `m:u` (userId), `m:f` (frozen),
+ * `m:r` (readableUntilMs), `m:s` (successor) and `m:p` (predecessor). The prefixes keep user keys and
+ * metadata apart, whatever the app names its keys. A hash holding only `m:x`
+ * is a tombstone: a destroy found the key empty while following a successor
+ * link, so a rotate still on its way may not create it. Expiry: the key's own
+ * TTL removes it, and the scripts compare `m:e` with core's clock (ARGV[1])
+ * so a record is dead at `expiresAtMs` exactly, whatever the TTL rounding.
  */
 import { createHash } from "node:crypto";
 
@@ -54,17 +56,15 @@ export const SCRIPTS = Object.freeze({
   create: script(`${CHUNKED}
 local key = KEYS[1]
 local e = redis.call('HGET', key, 'm:e')
-if e then
-  if tonumber(e) > tonumber(ARGV[1]) then return 0 end
-  redis.call('DEL', key)
-end
+if e and tonumber(e) > tonumber(ARGV[1]) then return 0 end
+redis.call('DEL', key)
 chunked('HSET', key, ARGV, 3, #ARGV, 1000)
 redis.call('EXPIRE', key, ARGV[2])
 return 1`),
 
   /**
    * KEYS: session. ARGV: nowMs, ttlSeconds, clear ('1'|'0'), expiresAtMs or '',
-   * user mode ('' keep | '=' set | '-' remove), userId, frozen ('1'|''), n deletes,
+   * user mode ('' keep | '=' set | '-' remove), userId, unused, n deletes,
    * the n deleted fields, then field/value pairs to set.
    * Returns {'ok', userId or false} | {'missing'} | {'frozen'}.
    */
@@ -88,7 +88,6 @@ if ARGV[4] ~= '' then
   redis.call('EXPIRE', key, ARGV[2])
 end
 if ARGV[5] == '=' then redis.call('HSET', key, 'm:u', ARGV[6]) elseif ARGV[5] == '-' then redis.call('HDEL', key, 'm:u') end
-if ARGV[7] == '1' then redis.call('HSET', key, 'm:f', '1') end
 return {'ok', redis.call('HGET', key, 'm:u')}`),
 
   /**
@@ -104,16 +103,66 @@ redis.call('HSET', key, 'm:e', ARGV[2])
 redis.call('EXPIRE', key, ARGV[3])
 return {1, meta[3]}`),
 
-  /** KEYS: session. ARGV: nowMs. Returns {1 if it was live else 0, userId or false}. */
-  destroy: script(`
-local meta = redis.call('HMGET', KEYS[1], 'm:e', 'm:u')
-redis.call('DEL', KEYS[1])
-local live = 0
-if meta[1] and tonumber(meta[1]) > tonumber(ARGV[1]) then live = 1 end
-return {live, meta[2]}`),
+  /**
+   * Step one of a rotate. KEYS: the old session. ARGV: nowMs, newIdHash,
+   * graceUntilMs. When the record is live and not frozen: freeze it
+   * (successor link, readable until the grace ends, kept until the later of
+   * its expiry and the grace as the link a logout follows, out of the user
+   * index) and return {'ok', its fields as HGETALL gives them}: the snapshot
+   * the new record is made from. No write can land on it after this, so the
+   * snapshot is final. Else {'missing'} | {'frozen'}.
+   */
+  freeze: script(`
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local meta = redis.call('HMGET', key, 'm:e', 'm:f')
+if not meta[1] or tonumber(meta[1]) <= now then return {'missing'} end
+if meta[2] then return {'frozen'} end
+local flat = redis.call('HGETALL', key)
+local kept = math.max(tonumber(meta[1]), tonumber(ARGV[3]))
+redis.call('HSET', key, 'm:f', '1', 'm:s', ARGV[2], 'm:r', ARGV[3], 'm:e', string.format('%.0f', kept))
+redis.call('HDEL', key, 'm:u')
+redis.call('EXPIRE', key, math.max(1, math.ceil((kept - now) / 1000)))
+return {'ok', flat}`),
 
-  /** KEYS: session. Returns {createdAtMs, expiresAtMs, userId} (false where absent). */
-  meta: script(`return redis.call('HMGET', KEYS[1], 'm:c', 'm:e', 'm:u')`),
+  /**
+   * Step two of a rotate. KEYS: the new session. ARGV: ttlSeconds, field,
+   * value, … Returns 1 when written, 0 when anything is already there (a
+   * tombstone: a destroy of the old id got here first).
+   */
+  createRotated: script(`${CHUNKED}
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 1 then return 0 end
+chunked('HSET', key, ARGV, 2, #ARGV, 1000)
+redis.call('EXPIRE', key, ARGV[1])
+return 1`),
+
+  /**
+   * KEYS: session. ARGV: nowMs, tombstone TTL in seconds ('0': none), userId
+   * or '' (then delete only a session carrying that user). Returns
+   * {1 if it was a live unfrozen session else 0, userId or false, successor
+   * or false, predecessor or false, 1 if deleted else 0}. An absent key gets
+   * a tombstone when asked (following a successor link: its rotate may still
+   * be on its way).
+   */
+  destroy: script(`
+local key = KEYS[1]
+local meta = redis.call('HMGET', key, 'm:e', 'm:u', 'm:s', 'm:p', 'm:f', 'm:x')
+if ARGV[3] ~= '' and meta[2] ~= ARGV[3] then return {0, meta[2], false, false, 0} end
+if not meta[1] then
+  if not meta[6] and ARGV[2] ~= '0' then
+    redis.call('HSET', key, 'm:x', '1')
+    redis.call('EXPIRE', key, ARGV[2])
+  end
+  return {0, false, false, false, 0}
+end
+redis.call('DEL', key)
+local live = 0
+if meta[1] and tonumber(meta[1]) > tonumber(ARGV[1]) and not meta[5] then live = 1 end
+return {live, meta[2], meta[3], meta[4], 1}`),
+
+  /** KEYS: session. Returns {createdAtMs, expiresAtMs, userId, frozen} (false where absent). */
+  meta: script(`return redis.call('HMGET', KEYS[1], 'm:c', 'm:e', 'm:u', 'm:f')`),
 
   /** KEYS: user index. ARGV: idHash, nowMs (the score), ttlMs. Keeps the index's TTL at least ttlMs. */
   userAdd: script(`
@@ -122,8 +171,12 @@ redis.call('ZADD', key, ARGV[2], ARGV[1])
 if redis.call('PTTL', key) < tonumber(ARGV[3]) then redis.call('PEXPIRE', key, ARGV[3]) end
 return 1`),
 
-  /** KEYS: user index. ARGV: limit. Returns member/score pairs, oldest first. */
-  userList: script(`return redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')`),
+  /**
+   * KEYS: user index. ARGV: cursor, count. One ZSCAN step: {next cursor,
+   * member/score pairs}. Every entry present for a whole walk is returned at
+   * least once, whatever is added or removed meanwhile.
+   */
+  userScan: script(`return redis.call('ZSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])`),
 
   /** KEYS: user index. ARGV: cutoff score, members… Removes each member whose score is still ≤ cutoff. */
   userRemoveStale: script(`

@@ -18,6 +18,9 @@ export interface Row {
   expires_at_ms: number;
   user_id: string | null;
   frozen: number;
+  successor: string | null;
+  predecessor: string | null;
+  readable_until_ms: number | null;
 }
 
 /**
@@ -28,14 +31,16 @@ export interface Row {
  */
 export interface SqliteStatements {
   select: BetterSqlite3.Statement;
+  /** A row whatever its expiry: destroy follows links through expired rows too. */
+  selectAny: BetterSqlite3.Statement;
   insert: BetterSqlite3.Statement;
   update: BetterSqlite3.Statement;
+  freeze: BetterSqlite3.Statement;
   touch: BetterSqlite3.Statement;
   delete: BetterSqlite3.Statement;
   deleteExpiredId: BetterSqlite3.Statement;
   listForUser: BetterSqlite3.Statement;
-  deleteLiveForUser: BetterSqlite3.Statement;
-  deleteExpiredForUser: BetterSqlite3.Statement;
+  userBatch: BetterSqlite3.Statement;
   prune: BetterSqlite3.Statement;
   list: BetterSqlite3.Statement;
   listUser: BetterSqlite3.Statement;
@@ -44,6 +49,17 @@ export interface SqliteStatements {
 // The table name is spliced into SQL (it cannot be a bound parameter), so it
 // is restricted to a plain identifier rather than escaped.
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * Tables made before regenerate became one atomic step have no link columns:
+ * add them (an ALTER TABLE that only adds nullable columns is instant in SQLite).
+ */
+function addLinkColumns(db: BetterSqlite3.Database, t: string): void {
+  const columns = new Set((db.prepare(`PRAGMA table_info(${t})`).all() as Array<{ name: string }>).map((c) => c.name));
+  for (const [column, type] of [["successor", "TEXT"], ["predecessor", "TEXT"], ["readable_until_ms", "INTEGER"]] as const) {
+    if (!columns.has(column)) db.exec(`ALTER TABLE ${t} ADD COLUMN ${column} ${type}`);
+  }
+}
 
 /**
  * Create the table and indexes if missing, then prepare the statements.
@@ -63,32 +79,41 @@ export function prepareStatements(db: BetterSqlite3.Database, table: string): Sq
       created_at_ms INTEGER NOT NULL,
       expires_at_ms INTEGER NOT NULL,
       user_id TEXT,
-      frozen INTEGER NOT NULL DEFAULT 0
+      frozen INTEGER NOT NULL DEFAULT 0,
+      successor TEXT,
+      predecessor TEXT,
+      readable_until_ms INTEGER
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS "${table}_expires_at_ms" ON ${t} (expires_at_ms);
     CREATE INDEX IF NOT EXISTS "${table}_user_id" ON ${t} (user_id) WHERE user_id IS NOT NULL;
   `);
-  const cols = "id_hash, data, created_at_ms, expires_at_ms, user_id, frozen";
+  addLinkColumns(db, t);
+  const cols = "id_hash, data, created_at_ms, expires_at_ms, user_id, frozen, successor, predecessor, readable_until_ms";
   // The app may have turned on `defaultSafeIntegers` (BigInt results) for its
   // own queries; these statements always read plain numbers (ms timestamps
   // are far below 2^53).
   const prepare = (source: string): BetterSqlite3.Statement => db.prepare(source).safeIntegers(false);
   return {
     select: prepare(`SELECT ${cols} FROM ${t} WHERE id_hash = ? AND expires_at_ms > ?`),
-    insert: prepare(`INSERT OR IGNORE INTO ${t} (${cols}) VALUES (?, ?, ?, ?, ?, ?)`),
-    update: prepare(`UPDATE ${t} SET data = ?, expires_at_ms = ?, user_id = ?, frozen = ? WHERE id_hash = ?`),
+    selectAny: prepare(`SELECT ${cols} FROM ${t} WHERE id_hash = ?`),
+    insert: prepare(`INSERT OR IGNORE INTO ${t} (${cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    update: prepare(`UPDATE ${t} SET data = ?, expires_at_ms = ?, user_id = ? WHERE id_hash = ?`),
+    // A frozen record leaves the user index (user_id NULL): it is reached through its links, and
+    // kept until the later of its expiry and the grace window, as the link a logout follows.
+    freeze: prepare(
+      `UPDATE ${t} SET frozen = 1, readable_until_ms = @grace, expires_at_ms = MAX(expires_at_ms, @grace), successor = @successor, user_id = NULL WHERE id_hash = @id`,
+    ),
     touch: prepare(`UPDATE ${t} SET expires_at_ms = ? WHERE id_hash = ? AND expires_at_ms > ? AND frozen = 0`),
     delete: prepare(`DELETE FROM ${t} WHERE id_hash = ?`),
     deleteExpiredId: prepare(`DELETE FROM ${t} WHERE id_hash = ? AND expires_at_ms <= ?`),
-    listForUser: prepare(`SELECT ${cols} FROM ${t} WHERE user_id = ? AND expires_at_ms > ? ORDER BY created_at_ms`),
-    deleteLiveForUser: prepare(
-      `DELETE FROM ${t} WHERE user_id = @userId AND (@except IS NULL OR id_hash <> @except) AND expires_at_ms > @nowMs`,
-    ),
-    deleteExpiredForUser: prepare(`DELETE FROM ${t} WHERE user_id = ? AND expires_at_ms <= ?`),
+    listForUser: prepare(`SELECT ${cols} FROM ${t} WHERE user_id = ? AND expires_at_ms > ? AND frozen = 0 ORDER BY created_at_ms, id_hash`),
+    // One batch of a user's rows, expired ones included (they are deleted too), never the excepted one.
+    userBatch: prepare(`SELECT ${cols} FROM ${t} WHERE user_id = @userId AND (@except IS NULL OR id_hash <> @except) LIMIT @limit`),
     prune: prepare(
       `DELETE FROM ${t} WHERE id_hash IN (SELECT id_hash FROM ${t} WHERE expires_at_ms <= ? ORDER BY expires_at_ms LIMIT ?)`,
     ),
-    list: prepare(`SELECT ${cols} FROM ${t} WHERE expires_at_ms > ? ORDER BY created_at_ms LIMIT ?`),
-    listUser: prepare(`SELECT ${cols} FROM ${t} WHERE user_id = ? AND expires_at_ms > ? ORDER BY created_at_ms LIMIT ?`),
+    // Live sessions only: a frozen record is an old id of a session listed under its new one.
+    list: prepare(`SELECT ${cols} FROM ${t} WHERE expires_at_ms > ? AND frozen = 0 ORDER BY created_at_ms LIMIT ?`),
+    listUser: prepare(`SELECT ${cols} FROM ${t} WHERE user_id = ? AND expires_at_ms > ? AND frozen = 0 ORDER BY created_at_ms LIMIT ?`),
   };
 }

@@ -1,0 +1,95 @@
+/**
+ * What a step was told, reduced to what the model predicts: a plain JSON
+ * value (no ids, no cookie values), so the model's alternatives and the
+ * observation compare with one function, and a failure prints as a
+ * ready-to-paste assertion.
+ */
+import { SessionInterruptedError, StoreError } from "../../src/index.js";
+import type { Value } from "./view.js";
+
+/** `"*"` in an expected outcome matches any observed value. */
+export const ANY = "*";
+
+/** A failed step: the error's class, and for a StoreError whether the write may have landed. */
+export interface Failed {
+  ok: false;
+  error: string;
+  mayHaveApplied?: boolean | typeof ANY;
+}
+
+export type LoadOutcome = { ok: true; isNew: boolean; data: Record<string, Value>; flashes?: string[] } | Failed;
+export type HandlerOutcome = { ok: true; results: unknown[] };
+/** "new": a Set-Cookie with a value never issued before; "delete": the deletion cookie; "none": no Set-Cookie. */
+export type CommitOutcome = { ok: true; cookie: "new" | "delete" | "none" | "several" } | Failed;
+export type DestroyAllOutcome = { ok: true; count: number | typeof ANY } | Failed;
+/** listForUser, with ids named by their issue number (`#3`) or `?` for an id the client was never told. */
+export type ListOutcome = { ok: true; sessions: { id: string; createdAtMs: number; expiresAtMs: number }[] } | Failed;
+
+export type Outcome = LoadOutcome | HandlerOutcome | CommitOutcome | DestroyAllOutcome | ListOutcome;
+
+/**
+ * An error as the model sees it. Anything but a StoreError or a
+ * SessionInterruptedError is named by its class and is never expected.
+ *
+ * @example
+ * failed(new SessionInterruptedError("destroyed")); // { ok: false, error: "SessionInterruptedError" }
+ */
+export function failed(error: unknown): Failed {
+  if (error instanceof StoreError) return { ok: false, error: "StoreError", mayHaveApplied: error.mayHaveApplied };
+  if (error instanceof SessionInterruptedError) return { ok: false, error: "SessionInterruptedError" };
+  return { ok: false, error: error instanceof Error ? error.name : typeof error };
+}
+
+/**
+ * The session cookie's fate in a commit's Set-Cookie list, and the value
+ * when one was set.
+ *
+ * @example
+ * cookieOutcome(["session=abc; HttpOnly; Path=/; SameSite=Lax"]); // { outcome: { ok: true, cookie: "new" }, value: "abc" }
+ */
+export function cookieOutcome(setCookie: readonly string[]): { outcome: CommitOutcome; value?: string } {
+  const ours = setCookie.filter((line) => line.startsWith("session="));
+  if (ours.length === 0) return { outcome: { ok: true, cookie: "none" } };
+  if (ours.length > 1) return { outcome: { ok: true, cookie: "several" } };
+  const value = ours[0]!.slice("session=".length).split(";")[0]!;
+  if (value === "" && /;\s*Max-Age=0(;|$)/i.test(ours[0]!)) return { outcome: { ok: true, cookie: "delete" } };
+  return { outcome: { ok: true, cookie: "new" }, value };
+}
+
+/**
+ * Whether an observed outcome is the expected one (`"*"` matches anything).
+ *
+ * @example
+ * matches({ ok: true, count: ANY }, { ok: true, count: 3 }); // true
+ */
+export function matches(expected: unknown, observed: unknown): boolean {
+  if (expected === ANY) return true;
+  if (Array.isArray(expected)) {
+    return Array.isArray(observed) && expected.length === observed.length && expected.every((e, i) => matches(e, observed[i]));
+  }
+  if (expected !== null && typeof expected === "object") {
+    if (observed === null || typeof observed !== "object" || Array.isArray(observed)) return false;
+    const ek = Object.keys(expected).filter((k) => (expected as Record<string, unknown>)[k] !== undefined);
+    const ok = Object.keys(observed).filter((k) => (observed as Record<string, unknown>)[k] !== undefined);
+    if (ek.length !== ok.length) return false;
+    return ek.every((k) => matches((expected as Record<string, unknown>)[k], (observed as Record<string, unknown>)[k]));
+  }
+  return Object.is(expected, observed);
+}
+
+/**
+ * A stable one-line rendering (keys sorted) for messages, dedup keys and generated code.
+ *
+ * @example
+ * show({ b: 1, a: new Map([["x", 2]]) }); // '{"a":{"x":2},"b":1}'
+ */
+export function show(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (v instanceof Map) return Object.fromEntries([...v].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1)));
+    if (v instanceof Set) return [...v].sort();
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
+    }
+    return v;
+  });
+}
