@@ -102,8 +102,8 @@ async function pack() {
       cpSync(join(repo, path), join(stage, path));
     }
     const ms = run(process.execPath, [join(repo, "node_modules/tsup/dist/cli-default.js"), "--out-dir", join(stage, "dist")], repo);
-    const [packed] = JSON.parse(execFileSync(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", out], { cwd: stage, encoding: "utf8" }));
     for (const old of readdirSync(out)) if (/^sessionkit-.*\.tgz$/.test(old)) rmSync(join(out, old));
+    const [packed] = JSON.parse(execFileSync(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", out], { cwd: stage, encoding: "utf8" }));
     cpSync(join(out, packed.filename), tarball);
     rmSync(join(out, packed.filename), { force: true });
     log(`packed sessionkit (${ms} ms build)`);
