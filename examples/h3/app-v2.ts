@@ -5,6 +5,16 @@ import { checkPassword, sessions } from "./sessions.js";
 
 const csrf = csrfProtection();
 
+const login = withSession(sessions, async (event: H3Event, session) => {
+  const form = await readBody<Record<string, string>>(event);
+  csrf(event, session, form);
+  const user = checkPassword(form?.username, form?.password);
+  if (!user) throw new HTTPError({ status: 401, message: "Wrong username or password" });
+  await session.login(user.id);
+  session.set("username", user.name);
+  return redirect("/profile", 303);
+});
+
 export const app = new H3()
   .get(
     "/",
@@ -13,18 +23,7 @@ export const app = new H3()
       return username ? `Logged in as ${username}` : "You are not logged in";
     }),
   )
-  .post(
-    "/login",
-    withSession(sessions, async (event: H3Event, session) => {
-      const form = await readBody<Record<string, string>>(event);
-      csrf(event, session, form);
-      const user = checkPassword(form?.username, form?.password);
-      if (!user) throw new HTTPError({ status: 401, message: "Wrong username or password" });
-      await session.login(user.id);
-      session.set("username", user.name);
-      return redirect("/profile", 303);
-    }),
-  )
+  .post("/login", login)
   .get(
     "/profile",
     withSession(sessions, (_event, session) => {
