@@ -24,6 +24,7 @@ export {
   StoreError,
   SessionInterruptedError,
   HeadersSentError,
+  ReadOnlySessionError,
   type SessionkitErrorCode,
 } from "./core/errors.js";
 export { describeStoreCause, errorClassName, type StoreCause } from "./core/store-cause.js";

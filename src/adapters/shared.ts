@@ -6,7 +6,7 @@
  * working out this site's origin, running core's check, reading a Web form.
  * Framework-free, so each adapter stays a few dozen lines.
  */
-import type { AppSessionData, SessionData } from "../core/app-data.js";
+import type { AppSessionData, SessionData, SessionDataShape } from "../core/app-data.js";
 import { CsrfError, checkCsrf, isSafeMethod, requestOrigin, resolveCsrfOptions, type CsrfOptions, type ResolvedCsrfOptions } from "../core/csrf.js";
 import { ConfigError, SessionInterruptedError, SessionkitError, StoreError } from "../core/errors.js";
 import type { CommitContext, CommitResult, SessionManager } from "../core/manager.js";
@@ -43,6 +43,28 @@ export type AnsweredError = StoreError | SessionInterruptedError;
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any data until the app names its own
 export type AppSessionManager = keyof SessionData extends never ? SessionManager<any> : SessionManager<AppSessionData>;
+
+/**
+ * The manager, or a function that makes it (once) when first called. A
+ * function keeps `createSessions()` out of the build of frameworks that
+ * import the app's server modules while building (`next build`, SvelteKit's
+ * `vite build`), without the secrets the server has at run time.
+ *
+ * @example
+ * let manager: SessionManager | undefined;
+ * export const sessions: SessionSource = () => (manager ??= createSessions({ secret: process.env.SECRET_KEY! }));
+ */
+export type SessionSource<Data extends SessionDataShape = AppSessionData> = SessionManager<Data> | (() => SessionManager<Data>);
+
+/**
+ * The manager of a {@link SessionSource}.
+ *
+ * @example
+ * const sessions = managerOf(source);
+ */
+export function managerOf<Data extends SessionDataShape>(source: SessionSource<Data>): SessionManager<Data> {
+  return typeof source === "function" ? source() : source;
+}
 
 /**
  * Options common to every adapter.
@@ -140,6 +162,25 @@ export function applyCommitResult(headers: Headers, result: CommitResult): void 
   else headers.append("Set-Cookie", result.setCookie[0]!);
   for (let i = first !== undefined ? 0 : 1; i < result.setCookie.length; i++) headers.append("Set-Cookie", result.setCookie[i]!);
   for (let i = 1; i < result.headers.length; i++) headers.set(result.headers[i]![0], result.headers[i]![1]);
+}
+
+/**
+ * Put a commit's result on a Response. A Response with immutable headers
+ * (`Response.redirect`, a `fetch` result) is copied first.
+ *
+ * @example
+ * return withCommit(response, await sessions.commit(session, webCommitContext(response)));
+ */
+export function withCommit(response: Response, result: CommitResult): Response {
+  try {
+    applyCommitResult(response.headers, result);
+    return response;
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+  }
+  const copy = new Response(response.body, { status: response.status, statusText: response.statusText, headers: new Headers(response.headers) });
+  applyCommitResult(copy.headers, result);
+  return copy;
 }
 
 /**

@@ -7,11 +7,10 @@
  * leave ahead of the store write.
  */
 import type { AppSessionData, SessionDataShape } from "../core/app-data.js";
-import type { CommitResult, SessionManager } from "../core/manager.js";
+import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
 import { isSafeMethod, type CsrfError } from "../core/csrf.js";
 import {
-  applyCommitResult,
   csrfRefusal,
   csrfResponse,
   errorAnswer,
@@ -22,10 +21,12 @@ import {
   resolveCsrfProtection,
   resolveMaxFormBytes,
   webCommitContext,
+  withCommit,
   type AdapterOptions,
   type WebCsrfProtectionOptions,
 } from "./shared.js";
 
+export { withCommit } from "./shared.js";
 export type { AdapterOptions, AnsweredError, ErrorAnswer, WebCsrfProtectionOptions } from "./shared.js";
 
 /**
@@ -85,25 +86,6 @@ export function withSessions<Data extends SessionDataShape, Rest extends unknown
       return answerOrThrow(error, options);
     }
   };
-}
-
-/**
- * Put a commit's result on a Response. A Response with immutable headers
- * (`Response.redirect`, a `fetch` result) is copied first.
- *
- * @example
- * return withCommit(response, await sessions.commit(session, webCommitContext(response)));
- */
-export function withCommit(response: Response, result: CommitResult): Response {
-  try {
-    applyCommitResult(response.headers, result);
-    return response;
-  } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
-  }
-  const copy = new Response(response.body, { status: response.status, statusText: response.statusText, headers: new Headers(response.headers) });
-  applyCommitResult(copy.headers, result);
-  return copy;
 }
 
 function answerOrThrow(error: unknown, options: AdapterOptions): Response {

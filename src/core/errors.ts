@@ -15,6 +15,7 @@ export type SessionkitErrorCode =
   | "STORE_UNAVAILABLE"
   | "SESSION_INTERRUPTED"
   | "HEADERS_SENT"
+  | "SESSION_READ_ONLY"
   | "SESSION_DESTROYED"
   | "CSRF_REFUSED";
 
@@ -162,6 +163,25 @@ export class HeadersSentError extends SessionkitError {
       "HEADERS_SENT",
       "sessionkit: the session was changed after it was committed with the response headers, so the change could not be saved; make every session change before sending (or starting to send) the response.",
     );
+  }
+}
+
+/**
+ * A change to a session handed out for reading only: where the framework
+ * cannot send a cookie (a Next.js Server Component renders after the
+ * response headers are decided), a change could never be saved. Thrown by
+ * the mutating call itself; reads stay allowed.
+ *
+ * @example
+ * const session = await getSession(sessions); // sessionkit/next, in a Server Component
+ * session.set("a", 1); // throws ReadOnlySessionError
+ */
+export class ReadOnlySessionError extends SessionkitError {
+  /** The call that was refused (`set`, `login`, `csrfToken`…). */
+  readonly method: string;
+  constructor(method: string, hint: string) {
+    super("SESSION_READ_ONLY", `sessionkit: session.${method}() changes a session that can only be read here; ${hint}`);
+    this.method = method;
   }
 }
 

@@ -12,9 +12,13 @@ import { collectImports } from "../helpers/imports.js";
 
 const repo = new URL("../../", import.meta.url).pathname;
 
+/** What an example app's install and build make: not its source. */
+const GENERATED = new Set(["node_modules", "build", ".next", ".svelte-kit", ".react-router", "next-env.d.ts"]);
+
 function sources(dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (GENERATED.has(entry.name)) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...sources(path));
     else if (/\.[cm]?[jt]sx?$/.test(entry.name)) out.push(path);

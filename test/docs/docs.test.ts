@@ -37,7 +37,7 @@ test("every marker is understood: scenarios exist, fragments say why and parse, 
     if (s.fragment !== undefined && s.fragment.length < 10) problems.push(`${where(s)}: a fragment must say why it is one`);
     if (s.run && s.fragment !== undefined) problems.push(`${where(s)}: a fragment cannot run`);
     if (s.strayMarker) problems.push(`${where(s)}: "${s.strayMarker}" is neither <!-- run: NAME --> nor <!-- fragment: WHY -->`);
-    if (s.fragment !== undefined) problems.push(...syntaxErrors(s.code).map((e) => `${where(s)}: ${e}`));
+    if (s.fragment !== undefined) problems.push(...syntaxErrors(s.code, s.lang).map((e) => `${where(s)}: ${e}`));
   }
   for (const doc of DOCUMENTS) {
     const names = typescript.filter((s) => s.doc === doc && s.module).map((s) => s.module!);

@@ -69,4 +69,7 @@ test("a name the table does not define is refused, by name", () => {
 test("a fragment is still held to parsing", () => {
   assert.deepEqual(syntaxErrors("app.use(sessionMiddleware(sessions));"), []);
   assert.deepEqual(syntaxErrors("app.use(sessionMiddleware(sessions);"), ["')' expected."]);
+  // A tsx block is parsed as TSX: its JSX is fine there, and a syntax error in a .ts block.
+  assert.deepEqual(syntaxErrors("const page = <p id=\"status\">{name}</p>;", "tsx"), []);
+  assert.notDeepEqual(syntaxErrors("const page = <p id=\"status\">{name}</p>;", "ts"), []);
 });

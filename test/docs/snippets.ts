@@ -34,6 +34,7 @@ export const DOCUMENTS = [
   "docs/csrf.md",
   "docs/flask-format.md",
   "docs/flask-session.md",
+  "docs/frameworks.md",
   "docs/security-model.md",
   "docs/stores.md",
   "examples/tutorial/README.md",
@@ -180,7 +181,10 @@ export function toDocPosition(error: string, written: { snippet: Snippet; file: 
  * @example
  * assert.deepEqual(syntaxErrors("app.use(sessionMiddleware(sessions));"), []);
  */
-export function syntaxErrors(code: string): string[] {
-  const result = tsc.transpileModule(code, { reportDiagnostics: true, compilerOptions: { module: tsc.ModuleKind.ESNext, target: tsc.ScriptTarget.ESNext } });
+export function syntaxErrors(code: string, lang = "ts"): string[] {
+  // A tsx block (a React component) is parsed as TSX.
+  const fileName = lang === "tsx" ? "block.tsx" : "block.ts";
+  const compilerOptions = { module: tsc.ModuleKind.ESNext, target: tsc.ScriptTarget.ESNext, jsx: tsc.JsxEmit.Preserve };
+  const result = tsc.transpileModule(code, { reportDiagnostics: true, fileName, compilerOptions });
   return (result.diagnostics ?? []).map((d) => tsc.flattenDiagnosticMessageText(d.messageText, "\n"));
 }

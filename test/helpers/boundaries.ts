@@ -43,12 +43,22 @@ export const DRIVERS: Readonly<Record<string, readonly string[]>> = {
   "flask-session": ["redis", "ioredis"],
 };
 
-/** An adapter's framework: types only (the app passes its own instance). */
-export const FRAMEWORKS: Readonly<Record<string, readonly string[]>> = {
-  express: ["express"],
-  fastify: ["fastify"],
-  hono: ["hono"],
-  koa: ["koa"],
+/**
+ * An adapter's framework: types only (the app passes its own instance),
+ * except where the framework hands app code no request object and its own
+ * module finds the request: Next.js's `cookies()` and `headers()`, loaded
+ * with `import()` when first called (never at import, so `sessionkit/next`
+ * loads without Next.js installed).
+ */
+export const FRAMEWORKS: Readonly<Record<string, { packages: readonly string[]; mode: Mode }>> = {
+  express: { packages: ["express"], mode: "type" },
+  fastify: { packages: ["fastify"], mode: "type" },
+  hono: { packages: ["hono"], mode: "type" },
+  koa: { packages: ["koa"], mode: "type" },
+  next: { packages: ["next"], mode: "lazy" },
+  h3: { packages: ["h3"], mode: "type" },
+  sveltekit: { packages: ["@sveltejs/kit"], mode: "type" },
+  "react-router": { packages: ["react-router"], mode: "type" },
 };
 
 /** Units each layer may import. `own` is the importer's unit; `stores/*` any store. */
@@ -167,8 +177,14 @@ function judgePackage(from: Unit, kind: ImportKind, target: { name: string; spec
   }
   const short = from.name.split("/")[1] ?? "";
   const own =
-    from.layer === "stores" ? DRIVERS[short] : from.layer === "adapters" ? FRAMEWORKS[short] : from.layer === "cli" ? Object.values(DRIVERS).flat() : undefined;
-  const mode: Mode = from.layer === "adapters" ? "type" : "lazy";
+    from.layer === "stores"
+      ? DRIVERS[short]
+      : from.layer === "adapters"
+        ? FRAMEWORKS[short]?.packages
+        : from.layer === "cli"
+          ? Object.values(DRIVERS).flat()
+          : undefined;
+  const mode: Mode = from.layer === "adapters" ? (FRAMEWORKS[short]?.mode ?? "type") : "lazy";
   if (!own?.includes(target.name)) return `${from.name} may not import the package ${target.name}`;
   return fits(kind, mode) ? undefined : `${from.name} may import ${target.name}${MODE_WORDS[mode]}`;
 }
