@@ -1,8 +1,6 @@
 /**
- * memcache-client for the tests, loaded lazily: the package (a devDependency
- * once added to package.json), else the scratch install this branch was
- * developed with (`npm install --prefix /work/deps/newstores memcache-client@1.0.5`).
- * Neither present is a reason to skip, which fails the run under CI=true.
+ * memcache-client for the tests (a devDependency), loaded lazily: absent, it
+ * is a reason to skip, which fails the run under CI=true.
  */
 import type { MemcachedClientLike } from "../../src/stores/memcached.js";
 
@@ -23,8 +21,6 @@ export interface TestClientOptions {
 /** A memcache-client constructor, or why there is none. */
 export type Loaded = { MemcacheClient: new (options: TestClientOptions) => TestClient; skip?: undefined } | { MemcacheClient?: undefined; skip: string };
 
-const SCRATCH = "/work/deps/newstores/node_modules/memcache-client/dist/index.js";
-
 /**
  * Load memcache-client.
  *
@@ -32,7 +28,7 @@ const SCRATCH = "/work/deps/newstores/node_modules/memcache-client/dist/index.js
  * const { MemcacheClient, skip } = await loadMemcacheClient();
  */
 export async function loadMemcacheClient(): Promise<Loaded> {
-  for (const specifier of ["memcache-client", SCRATCH]) {
+  for (const specifier of ["memcache-client"]) {
     try {
       const module = (await import(specifier)) as { MemcacheClient?: Loaded["MemcacheClient"]; default?: { MemcacheClient?: Loaded["MemcacheClient"] } };
       const MemcacheClient = module.MemcacheClient ?? module.default?.MemcacheClient;
