@@ -136,7 +136,7 @@ describe("a malformed URL", () => {
   test("is a configuration error naming SESSION_STORE, never echoing the URL (exit 78)", async () => {
     const run = await runToExit({ SESSION_STORE: `redis://:${PASSWORD}@127.0.0.1:99999` });
     failedFast(run, CONFIG, "SESSION_STORE", /is not a valid URL/);
-    const unknown = await runToExit({ SESSION_STORE: `mysql://root:${PASSWORD}@db/app` });
-    failedFast(unknown, CONFIG, "SESSION_STORE", /use sqlite, sqlite:PATH, memory, cookie, redis:\/\/HOST:PORT/);
+    const unknown = await runToExit({ SESSION_STORE: `mongodb://root:${PASSWORD}@db/app` });
+    failedFast(unknown, CONFIG, "SESSION_STORE", /use sqlite, sqlite:PATH, memory, cookie, redis:\/\/HOST:PORT.*mysql:\/\/USER@HOST\/DB, memcached:\/\/HOST:PORT/);
   });
 });
