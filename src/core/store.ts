@@ -190,7 +190,10 @@ export interface Store {
    * kept unless `change.createdAtMs` is given, its user index entry moved or
    * set by `change.userId`, `predecessor: oldIdHash`), and the old record is
    * frozen with `successor: newIdHash` and `readableUntilMs: graceUntilMs`,
-   * out of the user index, and kept until the later of its own `expiresAtMs`
+   * keeping its user and its user index entry (a "log out everywhere" that
+   * read the index before the new entry was added must still reach the
+   * session, through this record's link; listings skip frozen records), and
+   * kept until the later of its own `expiresAtMs`
    * and `graceUntilMs` (never removed at once, even without a grace window:
    * it is the link a logout sent with the old id follows to the new record).
    * Otherwise nothing is written and the result
@@ -215,6 +218,12 @@ export interface Store {
    * except the session `exceptIdHash` names (kept whole, its old ids too),
    * however many there are, in bounded memory (in batches); resolves how
    * many live sessions it ended (a session's frozen old ids are not counted).
+   * It ends each session through its successor chain, and a session whose
+   * rotate is in flight too: after it returns, no id of the user's sessions
+   * is live, the new id of a racing rotate included (that rotate then
+   * resolves `"missing"`), and each session counts once. A frozen record
+   * whose successor now carries another user (a login as someone else that
+   * finished first) is not this user's session any more.
    * A store with `rawIds` takes as `exceptIdHash` either the raw id (what
    * core passes) or the hash a listing gave.
    */

@@ -167,10 +167,10 @@ export class FileStore implements Store {
       // The new id is fresh (256 random bits) and unknown to anyone until this returns: the old id's lock covers it.
       if (next.userId !== undefined) await this.#users.add(next.userId, newIdHash);
       await files.put(newIdHash, encodeRecord(next));
-      const { userId: _u, ...rest } = old;
+      // The frozen old record keeps its user and its index marker: a "log out everywhere" that read the
+      // index before the new marker was added still reaches the session, through the successor link.
       const expiresAtMs = Math.max(old.expiresAtMs, graceUntilMs);
-      await files.put(oldIdHash, encodeRecord({ ...rest, frozen: true, successor: newIdHash, readableUntilMs: graceUntilMs, expiresAtMs }));
-      if (old.userId !== undefined) files.afterCommit(() => this.#users.remove(old.userId!, oldIdHash));
+      await files.put(oldIdHash, encodeRecord({ ...old, frozen: true, successor: newIdHash, readableUntilMs: graceUntilMs, expiresAtMs }));
       return "ok" as const;
     });
   }
@@ -220,10 +220,25 @@ export class FileStore implements Store {
       if (batch.length === 0) return removed;
       for (const idHash of batch) {
         const owned = await this.#files.locked(idHash, async () => (await this.#files.readForRemoval(idHash))?.userId === userId);
-        if (owned) removed += await this.#destroyLinked(idHash, exceptIdHash, ctx.nowMs);
-        else await this.#users.remove(userId, idHash); // a stale marker: the session is gone or someone else's
+        // An old (frozen) id ends its session through its successor chain, unless that leads to the
+        // excepted session or to one another user's login took since: then only its marker goes.
+        if (owned && !(await this.#spared(idHash, userId, exceptIdHash))) removed += await this.#destroyLinked(idHash, exceptIdHash, ctx.nowMs);
+        else await this.#users.remove(userId, idHash); // a stale marker: the session is gone, spared or someone else's
       }
     }
+  }
+
+  /** Whether `idHash`'s successor chain reaches `exceptIdHash`, or a current record that carries another user. */
+  async #spared(idHash: string, userId: string, exceptIdHash: string | undefined): Promise<boolean> {
+    let id = idHash;
+    for (let hop = 0; hop < 64; hop += 1) {
+      if (id === exceptIdHash) return true;
+      const record = await this.#files.readForRemoval(id);
+      if (record === undefined) return false;
+      if (record.frozen !== true || record.successor === undefined || !ID_HASH.test(record.successor)) return record.userId !== userId;
+      id = record.successor;
+    }
+    return false;
   }
 
   /**

@@ -207,8 +207,8 @@ export class PostgresStore implements Store {
    * @example
    * await store.destroy(idHash, storeContext());
    */
-  async destroy(idHash: string, _ctx: StoreContext): Promise<void> {
-    await this.#destroyLinked([idHash], null, new Set());
+  async destroy(idHash: string, ctx: StoreContext): Promise<void> {
+    await this.#destroyLinked([idHash], null, null, ctx.nowMs, new Set());
   }
 
   /**
@@ -234,13 +234,14 @@ export class PostgresStore implements Store {
     const user = encodeText(userId, "userId");
     const except = exceptIdHash ?? null;
     let removed = 0;
-    // Each batch deletes every row it selected, so the loop ends.
-    for (;;) {
-      const { rows } = await this.#run(this.#sql.destroyUserBatch, [user, except, this.#options.userBatchSize, ctx.nowMs]);
+    // Batches walk the user's rows in id order, so rows a batch spares (the excepted session's, another user's chain) end the loop too.
+    for (let last = ""; ; ) {
+      const { rows } = await this.#run(this.#sql.destroyUserBatch, [user, except, this.#options.userBatchSize, ctx.nowMs, last]);
       const row = rows[0] ?? {};
       removed += Number(row.live ?? 0);
-      await this.#followLinks(row, except, new Set());
-      if (Number(row.selected ?? 0) === 0) return removed;
+      removed += await this.#followLinks(row, except, user, ctx.nowMs, new Set());
+      if (typeof row.last !== "string") return removed;
+      last = row.last;
     }
   }
 
@@ -330,17 +331,19 @@ export class PostgresStore implements Store {
    * statement's snapshot (a rotate that committed meanwhile), so any link not
    * yet visited is followed by another statement.
    */
-  async #destroyLinked(ids: string[], except: string | null, visited: Set<string>): Promise<void> {
-    const { rows } = await this.#run(this.#sql.destroyLinked, [ids, except]);
-    await this.#followLinks(rows[0] ?? {}, except, visited);
+  async #destroyLinked(ids: string[], except: string | null, owner: string | null, nowMs: number, visited: Set<string>): Promise<number> {
+    const { rows } = await this.#run(this.#sql.destroyLinked, [ids, except, owner, nowMs, owner !== null]);
+    const row = rows[0] ?? {};
+    return Number(row.live ?? 0) + (await this.#followLinks(row, except, owner, nowMs, visited));
   }
 
-  async #followLinks(row: Record<string, unknown>, except: string | null, visited: Set<string>): Promise<void> {
+  /** Follow the successor links a statement's deletes reported (with `owner`, only to rows carrying it); resolves how many live sessions went. */
+  async #followLinks(row: Record<string, unknown>, except: string | null, owner: string | null, nowMs: number, visited: Set<string>): Promise<number> {
     for (const id of (row.visited as string[] | null) ?? []) visited.add(id);
     const next = ((row.links as string[] | null) ?? []).filter((id) => id !== except && !visited.has(id));
-    if (next.length === 0) return;
+    if (next.length === 0) return 0;
     for (const id of next) visited.add(id);
-    await this.#destroyLinked(next, except, visited);
+    return this.#destroyLinked(next, except, owner, nowMs, visited);
   }
 
   /**

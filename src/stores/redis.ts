@@ -163,7 +163,10 @@ export class RedisStore implements Store {
     const ttl = ttlSecondsUntil(next.expiresAtMs, ctx.nowMs);
     if (next.userId !== undefined) await this.#users.add(next.userId, newIdHash, ctx.nowMs, ttl);
     const created = Number(await this.#redis.run(SCRIPTS.createRotated, [this.#key(newIdHash)], [String(ttl), ...toFields(next)])) === 1;
-    if (old.userId !== undefined) await this.#users.remove(old.userId, oldIdHash);
+    // The frozen old record keeps its index entry: a "log out everywhere"
+    // that read the index before the new entry was added reaches the session
+    // through it (it follows the successor link, or leaves the tombstone
+    // that refuses the new record above). Readers drop it once it expires.
     if (!created && next.userId !== undefined) await this.#users.remove(next.userId, newIdHash);
     // Not created: a destroy reached the new id through the frozen record's link first. The logout won.
     return created ? "ok" : "missing";
@@ -185,7 +188,10 @@ export class RedisStore implements Store {
    * Destroy `idHash` (only if it carries `ownerId`, when given) and every id
    * linked to it, transitively, never `stopAt`; resolves how many live
    * sessions went. Following a successor link to an empty key leaves a
-   * tombstone there, so a rotate still between its two steps cannot create it.
+   * tombstone there, so a rotate still between its two steps cannot create
+   * it: that session counts as ended. With `ownerId`, a successor is ended
+   * only while it still carries that user (a login as someone else that
+   * finished first took the session away from this user).
    */
   async #destroyLinked(idHash: string, ownerId: string | undefined, stopAt: string | undefined, nowMs: number): Promise<number> {
     let live = 0;
@@ -194,13 +200,14 @@ export class RedisStore implements Store {
     for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
       if (next.id === stopAt || seen.has(next.id)) continue;
       seen.add(next.id);
-      const args = [String(nowMs), next.tombstone ? String(TOMBSTONE_SECONDS) : "0", next.owner ?? ""];
-      const [wasLive, userId, successor, predecessor, deleted] = asArray(await this.#redis.run(SCRIPTS.destroy, [this.#key(next.id)], args));
+      const args = [String(nowMs), next.tombstone ? String(TOMBSTONE_SECONDS) : "0", next.owner ?? "", String(TOMBSTONE_SECONDS)];
+      const [what, userId, successor, predecessor, deleted] = asArray(await this.#redis.run(SCRIPTS.destroy, [this.#key(next.id)], args));
+      // 2: a rotate of this session was on its way to this id; the tombstone ends it.
+      if (Number(what) === 1 || Number(what) === 2) live += 1;
       if (Number(deleted) !== 1) continue;
-      if (Number(wasLive) === 1) live += 1;
       // The record is gone for good (ids are never reused), so its index entry can go at once.
       if (typeof userId === "string") await this.#users.remove(userId, next.id);
-      if (typeof successor === "string") pending.push({ id: successor, owner: undefined, tombstone: true });
+      if (typeof successor === "string") pending.push({ id: successor, owner: ownerId, tombstone: true });
       if (typeof predecessor === "string") pending.push({ id: predecessor, owner: undefined, tombstone: false });
     }
     return live;

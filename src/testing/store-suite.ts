@@ -13,6 +13,7 @@ import { change, ctx, nullData, prng, randomIdHash, record, unicodeString } from
 import { serviceUnavailable } from "./service.js";
 import { registerLinkTests } from "./store-suite-links.js";
 import { registerMoreStoreTests } from "./store-suite-more.js";
+import { registerRaceTests } from "./store-suite-races.js";
 import { registerRotateTests } from "./store-suite-rotate.js";
 
 /**
@@ -37,6 +38,7 @@ export function testStore(name: string, makeStore: MakeStore, options: SuiteOpti
     registerMoreStoreTests(makeStore, options);
     registerRotateTests(makeStore);
     registerLinkTests(makeStore);
+    registerRaceTests(makeStore);
   });
 }
 

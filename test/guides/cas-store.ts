@@ -120,24 +120,29 @@ export class CasStore implements Store {
       const current = this.#read(oldIdHash, ctx.nowMs);
       if (current === undefined) return "missing";
       if (current.record.frozen) return "frozen";
-      const keep = graceUntilMs > ctx.nowMs;
-      // 1. Claim the old record (frozen, pointing at its successor): a second rotate now sees "frozen".
-      const frozen: StoreRecord = { ...current.record, frozen: true, successor: newIdHash, expiresAtMs: keep ? graceUntilMs : ctx.nowMs + 1_000 };
+      // 1. Claim the old record: frozen, pointing at its successor, readable in the grace window and
+      //    kept (even with no grace) until its own expiry as the link a logout with the old id follows.
+      //    It keeps its user and its index entry, so a "log out everywhere" that read the index before
+      //    step 2 still reaches the session through it.
+      const frozen: StoreRecord = {
+        ...current.record,
+        frozen: true,
+        successor: newIdHash,
+        readableUntilMs: graceUntilMs,
+        expiresAtMs: Math.max(current.record.expiresAtMs, graceUntilMs),
+      };
       if (!this.#write(oldIdHash, current.version, frozen, ctx.nowMs)) continue;
       // 2. Create the successor.
-      const next = applyChangeSet({ ...current.record, frozen: undefined, successor: undefined }, change);
-      if (keep) next.predecessor = oldIdHash;
-      else delete next.predecessor;
-      this.#write(newIdHash, 0, next, ctx.nowMs);
-      this.#index(current.record.userId, oldIdHash, false);
+      const next = applyChangeSet({ ...current.record, frozen: undefined, successor: undefined, readableUntilMs: undefined }, change);
+      next.predecessor = oldIdHash;
       this.#index(next.userId, newIdHash, true);
+      this.#write(newIdHash, 0, next, ctx.nowMs);
       // 3. A logout that removed the old record between 1 and 2 could not see the successor: undo it.
       const claimed = this.#read(oldIdHash, ctx.nowMs);
       if (claimed === undefined || claimed.record.successor !== newIdHash) {
         await this.destroy(newIdHash, ctx);
         return "missing";
       }
-      if (!keep) this.#map.cas(sessionKey(oldIdHash), claimed.version, undefined);
       return "ok";
     }
   }
@@ -173,12 +178,46 @@ export class CasStore implements Store {
   }
 
   async destroyForUser(userId: string, exceptIdHash: string | undefined, ctx: StoreContext): Promise<number> {
+    const entry = this.#map.get(userKey(userId));
+    const heads = new Map<string, boolean>();
+    for (const idHash of entry ? (JSON.parse(entry.value) as string[]) : []) {
+      // Each entry ends its session through its successor chain: an old (frozen) id leads to the current one.
+      const head = this.#head(idHash, exceptIdHash);
+      if (head === undefined) continue;
+      const record = this.#read(head, ctx.nowMs)?.record;
+      // Another user's login took the session since (but a successor not written yet is a rotate in flight: ended).
+      if (record !== undefined && (record.userId !== userId || record.frozen)) continue;
+      heads.set(head, record !== undefined || (idHash !== head && this.#map.get(sessionKey(head)) === undefined));
+    }
     let ended = 0;
-    for (const { idHash } of await this.listForUser(userId, ctx)) {
-      if (idHash === exceptIdHash) continue;
-      await this.destroy(idHash, ctx);
-      ended++;
+    for (const [head, live] of heads) {
+      const at = this.#map.get(sessionKey(head));
+      // A rotate in flight (its successor not written yet) is ended through the old record.
+      await this.destroy(at === undefined ? this.#predecessorOf(head, entry) ?? head : head, ctx);
+      if (live) ended++;
     }
     return ended;
+  }
+
+  /** The last id of `idHash`'s successor chain, or undefined when the chain reaches `exceptIdHash` (that session is spared whole). */
+  #head(idHash: string, exceptIdHash: string | undefined): string | undefined {
+    let id = idHash;
+    for (let hop = 0; hop < 64; hop++) {
+      if (id === exceptIdHash) return undefined;
+      const entry = this.#map.get(sessionKey(id));
+      const successor = entry === undefined ? undefined : parse(entry.value).successor;
+      if (successor === undefined) return id;
+      id = successor;
+    }
+    return id;
+  }
+
+  /** The indexed id whose record names `idHash` as its successor. */
+  #predecessorOf(idHash: string, entry: { value: string } | undefined): string | undefined {
+    for (const id of entry ? (JSON.parse(entry.value) as string[]) : []) {
+      const at = this.#map.get(sessionKey(id));
+      if (at !== undefined && parse(at.value).successor === idHash) return id;
+    }
+    return undefined;
   }
 }

@@ -48,25 +48,34 @@ export interface PostgresStatements {
 
 /**
  * The ids reachable from the seed rows by `successor`/`predecessor` links
- * (`linked`), never through `$except`; appended to a WITH RECURSIVE whose
- * earlier CTE `seed(id)` names where to start.
+ * (`linked`), never through an id `spared` names; a successor only while it
+ * carries `owner` (SQL for a user id, or NULL: any), since a login as
+ * someone else took that session away from the user being logged out.
+ * Appended to a WITH RECURSIVE whose earlier CTE `seed(id)` names where to
+ * start. `del` deletes them, reporting each row as it was when deleted.
  */
-function linkedFrom(table: string): string {
+function linkedFrom(table: string, spared: (id: string) => string, owner: string, nowMs: string): string {
   return `linked(id) AS (
         SELECT id FROM seed
         UNION
         SELECT n.id FROM linked l JOIN ${table} s ON s.id_hash = l.id
-          CROSS JOIN LATERAL (VALUES (s.successor), (s.predecessor)) AS n(id)
-        WHERE n.id IS NOT NULL AND n.id IS DISTINCT FROM $2
+          CROSS JOIN LATERAL (VALUES (s.successor, true), (s.predecessor, false)) AS n(id, forward)
+        WHERE n.id IS NOT NULL AND ${spared("n.id")}
+          AND (NOT n.forward OR ${owner}::text IS NULL OR EXISTS (SELECT 1 FROM ${table} o WHERE o.id_hash = n.id AND o.user_id = ${owner}))
       ), del AS (
-        DELETE FROM ${table} WHERE id_hash IN (SELECT id FROM linked) AND id_hash IS DISTINCT FROM $2
-        RETURNING successor, predecessor
+        DELETE FROM ${table} WHERE id_hash IN (SELECT id FROM linked) AND ${spared("id_hash")}
+        RETURNING successor, (expires_at_ms > ${nowMs} AND NOT frozen) AS live
       )`;
 }
 
-/** The visited ids and the links of the rows actually deleted (they may be newer than the statement's snapshot). */
-const LINK_RESULT = `(SELECT array_agg(id) FROM linked) AS visited,
-      (SELECT array_agg(x) FROM del CROSS JOIN LATERAL (VALUES (del.successor), (del.predecessor)) AS v(x) WHERE x IS NOT NULL) AS links`;
+/**
+ * The visited ids, the live sessions deleted, and the successor links of the
+ * rows actually deleted (they may be newer than the statement's snapshot: a
+ * rotate that committed meanwhile; predecessors never change, so the
+ * statement followed them already).
+ */
+const LINK_RESULT = `(SELECT array_agg(id) FROM linked) AS visited, (SELECT count(*) FROM del WHERE live) AS live,
+      (SELECT array_agg(successor) FROM del WHERE successor IS NOT NULL) AS links`;
 
 /**
  * Build every statement for one table.
@@ -136,8 +145,9 @@ export function buildStatements(table: string, schema?: string): PostgresStateme
       SELECT (SELECT frozen FROM cur) AS frozen, EXISTS (SELECT 1 FROM upd) AS updated`,
     touch: `UPDATE ${qualified} SET expires_at_ms = $2 WHERE id_hash = $1 AND expires_at_ms > $3 AND NOT frozen`,
     // $1 old, $2 new, $3 nowMs, $4 clear, $5 deleted keys, $6 set (jsonb), $7 createdAtMs, $8 expiresAtMs,
-    // $9 user given, $10 user, $11 graceUntilMs. The old row is frozen, leaves the user index
-    // (user_id NULL), and is kept until the later of its expiry and the grace: the link a logout follows.
+    // $9 user given, $10 user, $11 graceUntilMs. The old row is frozen, keeps its user (a log out
+    // everywhere that began before this commit still meets the session through it), and is kept until
+    // the later of its expiry and the grace: the link a logout follows.
     rotate: `WITH old AS (
         SELECT id_hash, data, created_at_ms, expires_at_ms, user_id, frozen FROM ${qualified}
         WHERE id_hash = $1 AND expires_at_ms > $3
@@ -151,23 +161,43 @@ export function buildStatements(table: string, schema?: string): PostgresStateme
         RETURNING 1
       ), frz AS (
         UPDATE ${qualified} AS s SET frozen = true, readable_until_ms = $11,
-          expires_at_ms = GREATEST(s.expires_at_ms, $11::bigint), successor = $2, user_id = NULL
+          expires_at_ms = GREATEST(s.expires_at_ms, $11::bigint), successor = $2
         FROM old WHERE s.id_hash = old.id_hash AND NOT old.frozen
         RETURNING 1
       )
       SELECT (SELECT frozen FROM old) AS frozen, EXISTS (SELECT 1 FROM ins) AS rotated`,
-    // $1 ids to start from, $2 an id never crossed (or NULL).
-    destroyLinked: `WITH RECURSIVE seed(id) AS (SELECT unnest($1::text[])), ${linkedFrom(qualified)}
+    // $1 ids to start from, $2 an id never crossed (or NULL), $3 the owner every successor (and every
+    // seed, when $5) must carry (or NULL: any), $4 nowMs.
+    destroyLinked: `WITH RECURSIVE seed(id) AS (
+        SELECT i FROM unnest($1::text[]) AS i
+        WHERE NOT $5::boolean OR $3::text IS NULL OR EXISTS (SELECT 1 FROM ${qualified} o WHERE o.id_hash = i AND o.user_id = $3)
+      ), ${linkedFrom(qualified, (id) => `${id} IS DISTINCT FROM $2`, "$3", "$4")}
       SELECT ${LINK_RESULT}`,
-    // $1 userId, $2 the excepted id (or NULL), $3 batch size, $4 nowMs. Locks the batch, so a rotate
-    // running at the same time either finishes first (and its row is re-checked) or waits.
-    destroyUserBatch: `WITH RECURSIVE batch AS (
-        SELECT id_hash, (expires_at_ms > $4 AND NOT frozen) AS live FROM ${qualified}
-        WHERE user_id = $1 AND id_hash IS DISTINCT FROM $2
+    // $1 userId, $2 the excepted id (or NULL), $3 batch size, $4 nowMs, $5 the last id of the previous
+    // batch ('' at first). The excepted session is spared whole: its id and every old id before it.
+    // A frozen row keeps its user (the link to its session's new id, which a rotate that committed
+    // after this statement began may have just written), but is not this user's when its chain's
+    // head carries another user now. Locks the batch, so a rotate running at the same time either
+    // finishes first (its frozen row is then met with its successor link) or waits.
+    destroyUserBatch: `WITH RECURSIVE spared(id) AS (
+        SELECT $2::text WHERE $2::text IS NOT NULL
+        UNION
+        SELECT s.predecessor FROM spared JOIN ${qualified} s ON s.id_hash = spared.id WHERE s.predecessor IS NOT NULL
+      ), batch AS (
+        SELECT id_hash, frozen, successor FROM ${qualified}
+        WHERE user_id = $1 AND id_hash > $5 AND id_hash NOT IN (SELECT id FROM spared)
         ORDER BY id_hash LIMIT $3
         FOR UPDATE
-      ), seed(id) AS (SELECT id_hash FROM batch), ${linkedFrom(qualified)}
-      SELECT (SELECT count(*) FROM batch) AS selected, (SELECT count(*) FROM batch WHERE live) AS live, ${LINK_RESULT}`,
+      ), walk(start, cur, hops) AS (
+        SELECT id_hash, successor, 0 FROM batch WHERE frozen AND successor IS NOT NULL
+        UNION ALL
+        SELECT w.start, s.successor, w.hops + 1 FROM walk w JOIN ${qualified} s ON s.id_hash = w.cur
+        WHERE s.frozen AND s.successor IS NOT NULL AND w.hops < 64
+      ), theirs AS (
+        SELECT w.start AS id FROM walk w JOIN ${qualified} s ON s.id_hash = w.cur WHERE NOT s.frozen AND s.user_id IS DISTINCT FROM $1
+      ), seed(id) AS (SELECT id_hash FROM batch WHERE id_hash NOT IN (SELECT id FROM theirs)),
+      ${linkedFrom(qualified, (id) => `${id} NOT IN (SELECT id FROM spared)`, "$1", "$4")}
+      SELECT (SELECT max(id_hash) FROM batch) AS last, ${LINK_RESULT}`,
     listForUser: `SELECT ${summary} FROM ${qualified}
       WHERE user_id = $1 AND expires_at_ms > $2 AND NOT frozen ORDER BY created_at_ms, id_hash`,
     // Batched so one prune never holds row locks on the whole table; SKIP LOCKED leaves rows a request is writing.

@@ -107,8 +107,9 @@ return {1, meta[3]}`),
    * Step one of a rotate. KEYS: the old session. ARGV: nowMs, newIdHash,
    * graceUntilMs. When the record is live and not frozen: freeze it
    * (successor link, readable until the grace ends, kept until the later of
-   * its expiry and the grace as the link a logout follows, out of the user
-   * index) and return {'ok', its fields as HGETALL gives them}: the snapshot
+   * its expiry and the grace as the link a logout follows; it keeps its user,
+   * and its entry in the user's index, so that a "log out everywhere" walking
+   * the index meets the session whatever step of the rotate it is at) and return {'ok', its fields as HGETALL gives them}: the snapshot
    * the new record is made from. No write can land on it after this, so the
    * snapshot is final. Else {'missing'} | {'frozen'}.
    */
@@ -121,7 +122,6 @@ if meta[2] then return {'frozen'} end
 local flat = redis.call('HGETALL', key)
 local kept = math.max(tonumber(meta[1]), tonumber(ARGV[3]))
 redis.call('HSET', key, 'm:f', '1', 'm:s', ARGV[2], 'm:r', ARGV[3], 'm:e', string.format('%.0f', kept))
-redis.call('HDEL', key, 'm:u')
 redis.call('EXPIRE', key, math.max(1, math.ceil((kept - now) / 1000)))
 return {'ok', flat}`),
 
@@ -140,29 +140,38 @@ return 1`),
   /**
    * KEYS: session. ARGV: nowMs, tombstone TTL in seconds ('0': none), userId
    * or '' (then delete only a session carrying that user). Returns
-   * {1 if it was a live unfrozen session else 0, userId or false, successor
-   * or false, predecessor or false, 1 if deleted else 0}. An absent key gets
-   * a tombstone when asked (following a successor link: its rotate may still
-   * be on its way).
+   * {what it was, userId or false, successor or false, predecessor or false,
+   * 1 if deleted else 0}, where what it was is 1 for a live unfrozen
+   * session, 2 for nothing at all when a tombstone was asked for (a rotate
+   * still on its way to this id: the tombstone ends it), else 0. An absent
+   * key gets a tombstone when asked (following a successor link). A record
+   * with a predecessor (the new id of a rotate) leaves a tombstone too when
+   * it goes, so that a second walk reaching it through its old id knows it
+   * was ended already and counts it once.
    */
   destroy: script(`
 local key = KEYS[1]
 local meta = redis.call('HMGET', key, 'm:e', 'm:u', 'm:s', 'm:p', 'm:f', 'm:x')
-if ARGV[3] ~= '' and meta[2] ~= ARGV[3] then return {0, meta[2], false, false, 0} end
 if not meta[1] then
   if not meta[6] and ARGV[2] ~= '0' then
     redis.call('HSET', key, 'm:x', '1')
     redis.call('EXPIRE', key, ARGV[2])
+    return {2, false, false, false, 0}
   end
   return {0, false, false, false, 0}
 end
+if ARGV[3] ~= '' and meta[2] ~= ARGV[3] then return {0, meta[2], false, false, 0} end
 redis.call('DEL', key)
+if meta[4] then
+  redis.call('HSET', key, 'm:x', '1')
+  redis.call('EXPIRE', key, ARGV[4])
+end
 local live = 0
-if meta[1] and tonumber(meta[1]) > tonumber(ARGV[1]) and not meta[5] then live = 1 end
+if tonumber(meta[1]) > tonumber(ARGV[1]) and not meta[5] then live = 1 end
 return {live, meta[2], meta[3], meta[4], 1}`),
 
-  /** KEYS: session. Returns {createdAtMs, expiresAtMs, userId, frozen} (false where absent). */
-  meta: script(`return redis.call('HMGET', KEYS[1], 'm:c', 'm:e', 'm:u', 'm:f')`),
+  /** KEYS: session. Returns {createdAtMs, expiresAtMs, userId, frozen, successor} (false where absent). */
+  meta: script(`return redis.call('HMGET', KEYS[1], 'm:c', 'm:e', 'm:u', 'm:f', 'm:s')`),
 
   /** KEYS: user index. ARGV: idHash, nowMs (the score), ttlMs. Keeps the index's TTL at least ttlMs. */
   userAdd: script(`

@@ -7,8 +7,11 @@
  *   it one hash tag), member = idHash, score = when the entry was (re)added;
  * - the entry is added BEFORE the session write that sets the user, so the
  *   index is always a superset of the sessions that carry the user;
- * - readers verify each entry against the session's own `m:u`, frozen flag
- *   and expiry, and drop entries that fail the check, but only those whose
+ * - a regenerated session's frozen old record keeps its entry (and its
+ *   `m:u`) until it expires: a walk that read the index before the rotate
+ *   added the new id still reaches the session, through the old one's link;
+ * - readers verify each entry against the session's own `m:u` and expiry,
+ *   list only unfrozen ones, and drop entries that fail the check, but only those whose
  *   score is older than `graceMs`: a fresh entry may belong to a write that
  *   is still on its way, and dropping it would hide a live session;
  * - the set's TTL is kept at least as long as its longest session;
@@ -30,6 +33,8 @@ export interface SessionAccess {
 
 /** Upper bound of ZSCAN steps in one walk: far beyond any real index, it only guards a broken server. */
 const MAX_STEPS = 10_000_000;
+/** Most successor links followed from one entry: far beyond the regenerates one session makes in its lifetime. */
+const MAX_HOPS = 64;
 
 /**
  * The per-user sorted sets of one Redis store.
@@ -79,9 +84,11 @@ export class UserIndex {
       fresh.forEach((entry, i) => {
         const [created, expires, owner, frozen] = asArray(metas[i]);
         const expiresAtMs = Number(expires);
-        if (owner === userId && typeof expires === "string" && expiresAtMs > nowMs && typeof frozen !== "string") {
+        const mine = owner === userId && typeof expires === "string" && expiresAtMs > nowMs;
+        // A frozen record of the user keeps its entry (the link a log out everywhere follows) but is not a session of its own.
+        if (mine && typeof frozen !== "string") {
           live.push({ idHash: entry.idHash, createdAtMs: Number(created), expiresAtMs, userId });
-        } else if (entry.score <= nowMs - this.#graceMs) {
+        } else if (!mine && entry.score <= nowMs - this.#graceMs) {
           stale.push(entry.idHash);
         }
       });
@@ -95,10 +102,31 @@ export class UserIndex {
     let removed = 0;
     await this.#walk(userId, async (entries) => {
       const targets = entries.filter((e) => e.idHash !== exceptIdHash);
-      const results = await Promise.all(targets.map((e) => sessions.destroyOwned(e.idHash, userId, exceptIdHash, nowMs)));
+      const results = await Promise.all(
+        targets.map(async (e) => !(await this.#spared(e.idHash, userId, exceptIdHash, sessions)) && sessions.destroyOwned(e.idHash, userId, exceptIdHash, nowMs)),
+      );
       removed += results.filter(Boolean).length;
     });
     return removed;
+  }
+
+  /**
+   * Whether the session an entry leads to is not this walk's to end: an old
+   * (frozen) id whose successors lead to the excepted session, or to a
+   * session that another user's login took since.
+   */
+  async #spared(idHash: string, userId: string, exceptIdHash: string | undefined, sessions: SessionAccess): Promise<boolean> {
+    let id = idHash;
+    for (let hop = 0; hop < MAX_HOPS; hop += 1) {
+      if (id === exceptIdHash) return true;
+      const [, expires, owner, frozen, successor] = asArray(await this.#redis.run(SCRIPTS.meta, [sessions.key(id)], []));
+      // Nothing there: a rotate on its way to it is ended by the destroy's tombstone.
+      if (typeof expires !== "string") return false;
+      if (typeof frozen !== "string") return owner !== userId;
+      if (typeof successor !== "string") return false;
+      id = successor;
+    }
+    return false;
   }
 
   /** ZSCAN the user's set, `batchSize` entries a step, handing each batch to `visit` before reading the next. */
