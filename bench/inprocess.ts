@@ -7,13 +7,12 @@
  * `bench/RESULTS.md` with every run's numbers side by side, so the reader
  * sees whether they repeat.
  *
- * Knobs: `--runs=3`, `--rounds=15`, `--batch-ms=10`, `--only=<regex of row ids>`
+ * Knobs: `--runs=3`, `--rounds=41`, `--batch-ms=2`, `--warmup=1500`, `--only=<regex of row ids>`
  * (e.g. `--only=^node-`), `--no-write` (print only).
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { ROOT } from "./build.js";
+import { bundle, ROOT } from "./build.js";
 import { renderInprocess, type RunInfo } from "./inprocess/report.js";
 import { runRows, type RowResult } from "./inprocess/rows.js";
 import { writeSection } from "./report.js";
@@ -21,7 +20,7 @@ import { cpus, loadavg } from "node:os";
 
 const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const only = new RegExp(arg("only", "."));
-const options = { rounds: Number(arg("rounds", "15")), batchMs: Number(arg("batch-ms", "10")), warmupRequests: Number(arg("warmup", "1000")) };
+const options = { rounds: Number(arg("rounds", "41")), batchMs: Number(arg("batch-ms", "2")), warmupRequests: Number(arg("warmup", "1500")) };
 
 if (process.argv.includes("--child")) {
   const results = await runRows(only, options, (line) => process.stderr.write(`  ${line}\n`));
@@ -29,19 +28,22 @@ if (process.argv.includes("--child")) {
   process.exit(0);
 }
 
+// The children run a bundle (plain node, as a user's build would), not the TypeScript through tsx:
+// tsx names every closure with a `__name` call each time it is created, a cost only the sessionkit side would pay.
+const child = (await bundle(["bench/inprocess.ts"], join(ROOT, "bench", ".out"))).get("inprocess")!;
 const runs = Number(arg("runs", "3"));
 const all: RowResult[][] = [];
 const loads: number[][] = [];
 for (let run = 1; run <= runs; run++) {
   process.stderr.write(`run ${run} of ${runs}\n`);
   loads.push(loadavg());
-  const child = spawnSync(
+  const done = spawnSync(
     process.execPath,
-    ["--expose-gc", "--conditions=source", "--import", "tsx", fileURLToPath(import.meta.url), "--child", ...process.argv.slice(2)],
+    ["--expose-gc", child, "--child", ...process.argv.slice(2)],
     { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 * 1024 * 1024 },
   );
-  if (child.status !== 0) throw new Error(`run ${run} failed (exit ${child.status})`);
-  all.push(JSON.parse(child.stdout) as RowResult[]);
+  if (done.status !== 0) throw new Error(`run ${run} failed (exit ${done.status})`);
+  all.push(JSON.parse(done.stdout) as RowResult[]);
 }
 loads.push(loadavg());
 const info: RunInfo = { date: new Date().toISOString().slice(0, 10), node: process.versions.node, cpu: cpus()[0]?.model ?? "unknown CPU", cores: cpus().length, loads, options };
