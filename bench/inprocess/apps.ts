@@ -6,6 +6,7 @@
  * Fastify's own `inject` (the same library), and a `Request` handed to
  * `fetch` for Hono and the Web adapter.
  */
+import { createHmac } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { inject as lightInject } from "light-my-request";
 import express from "express";
@@ -19,7 +20,7 @@ import { fastifySessions } from "sessionkit/fastify";
 import { sessionMiddleware as koaSessions } from "sessionkit/koa";
 import { sessionMiddleware as honoSessions } from "sessionkit/hono";
 import { withSessions as webSessions } from "sessionkit/web";
-import { nextCounter, USER } from "../servers/shared.js";
+import { KEY_BYTES, nextCounter, USER } from "../servers/shared.js";
 import { routes, type BenchSession } from "../servers/sessionkit-setup.js";
 
 /** What one injected request answered. */
@@ -37,6 +38,25 @@ export const FRAMEWORKS = ["node", "express", "fastify", "koa", "hono", "web"] a
 export type FrameworkName = (typeof FRAMEWORKS)[number];
 
 type Manager = SessionManager<{ user?: string; n?: number }>;
+
+/**
+ * The floor of a cookie session on a framework: what sessionkit must send
+ * on the wire whatever its code, done by hand. `/read` adds `Vary: Cookie`;
+ * `/write` adds `Vary: Cookie`, `Cache-Control: private, no-store` and a
+ * Set-Cookie whose value is the session's JSON in base64url, a timestamp
+ * and one HMAC-SHA256 over them (the signed format's one MAC).
+ */
+export function floorHeaders(path: string, n: number): [string, string][] {
+  if (path === "/read") return [["Vary", "Cookie"]];
+  if (path !== "/write") return [];
+  const payload = `${Buffer.from(JSON.stringify({ n, user: USER })).toString("base64url")}.${Buffer.from(String(Math.floor(Date.now() / 1000))).toString("base64url")}`;
+  const mac = createHmac("sha256", KEY_BYTES).update(payload).digest("base64url");
+  return [
+    ["Set-Cookie", `session=${payload}.${mac}; HttpOnly; Path=/; SameSite=Lax`],
+    ["Vary", "Cookie"],
+    ["Cache-Control", "private, no-store"],
+  ];
+}
 
 /** The route contract on a session, or bare (no session: the same bodies). */
 function answer(path: string, session: BenchSession | undefined): string | undefined {
@@ -67,10 +87,11 @@ function fetchInject(fetch: (request: Request) => Response | Promise<Response>):
 }
 
 /** A node:http handler for the contract; `session` reads the request's session when there is one. */
-export function nodeHandler(session?: (req: IncomingMessage) => BenchSession): (req: IncomingMessage, res: ServerResponse) => void {
+export function nodeHandler(session?: (req: IncomingMessage) => BenchSession, floor = false): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     res.setHeader("content-type", "text/plain; charset=utf-8");
     const body = answer(req.url ?? "", session?.(req));
+    if (floor) for (const [name, value] of floorHeaders(req.url ?? "", Number(body))) res.setHeader(name, value);
     if (body === undefined) res.statusCode = 404;
     res.end(body ?? "not found");
   };
@@ -79,28 +100,40 @@ export function nodeHandler(session?: (req: IncomingMessage) => BenchSession): (
 const reqSession = (req: unknown): BenchSession => (req as { session: BenchSession }).session;
 
 /**
- * The framework with sessionkit (`sessions` given) or bare, ready for injected requests.
+ * The framework with sessionkit (`sessions` given) or bare, ready for
+ * injected requests; bare with `floor`, it sends the headers of
+ * {@link floorHeaders} (node:http, Express, Fastify, Koa).
  *
  * @example
  * const send = await buildApp("fastify", sessions); await send("/read", cookie);
  */
-export async function buildApp(framework: FrameworkName, sessions?: Manager): Promise<Inject> {
+export async function buildApp(framework: FrameworkName, sessions?: Manager, floor = false): Promise<Inject> {
   switch (framework) {
     case "node":
-      return nodeInject(sessions ? nodeSessions(sessions, nodeHandler(reqSession)) : nodeHandler());
+      return nodeInject(sessions ? nodeSessions(sessions, nodeHandler(reqSession)) : nodeHandler(undefined, floor));
     case "express": {
       const app = express();
       app.disable("x-powered-by");
       app.disable("etag");
       if (sessions) app.use(expressSessions(sessions as never));
-      const route = (req: express.Request, res: express.Response): void => void res.type("text").send(answer(req.path, sessions ? reqSession(req) : undefined));
+      const route = (req: express.Request, res: express.Response): void => {
+        const body = answer(req.path, sessions ? reqSession(req) : undefined);
+        if (floor) for (const [name, value] of floorHeaders(req.path, Number(body))) res.setHeader(name, value);
+        res.type("text").send(body);
+      };
       app.get(["/login", "/read", "/write"], route);
       return nodeInject(app as unknown as RequestListener);
     }
     case "fastify": {
       const app = Fastify({ logger: false });
       if (sessions) await app.register(fastifySessions, { sessions: sessions as never });
-      for (const path of ["/login", "/read", "/write"]) app.get(path, async (request) => answer(path, sessions ? reqSession(request) : undefined));
+      for (const path of ["/login", "/read", "/write"]) {
+        app.get(path, async (request, reply) => {
+          const body = answer(path, sessions ? reqSession(request) : undefined);
+          if (floor) for (const [name, value] of floorHeaders(path, Number(body))) reply.header(name, value);
+          return body;
+        });
+      }
       await app.ready();
       return async (path, cookie) => {
         const res = await app.inject({ method: "GET", url: path, headers: cookie ? { cookie } : {} });
@@ -114,6 +147,7 @@ export async function buildApp(framework: FrameworkName, sessions?: Manager): Pr
         const body = answer(ctx.path, sessions ? reqSession(ctx) : undefined);
         if (body === undefined) ctx.status = 404;
         else ctx.body = body;
+        if (floor) for (const [name, value] of floorHeaders(ctx.path, Number(body))) ctx.set(name, value);
       });
       return nodeInject(app.callback() as RequestListener);
     }

@@ -39,7 +39,7 @@ function rows(): Row[] {
         mode: format,
         open: async () => ({
           bare: await buildApp(framework),
-          floor: undefined,
+          floor: framework === "hono" || framework === "web" ? undefined : await buildApp(framework, undefined, true),
           sk: await buildApp(framework, createSessions({ secret: SECRET, format, cookie: cookieOptions })),
           close: async () => {},
         }),
