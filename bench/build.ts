@@ -36,11 +36,11 @@ const externalPackages: Plugin = {
  * @example
  * const bundles = await bundle(["bench/servers/bare-node.ts"]); // { "bare-node": ".../bare-node.mjs" }
  */
-export async function bundle(entries: string[]): Promise<Map<string, string>> {
-  mkdirSync(OUT_DIR, { recursive: true });
+export async function bundle(entries: string[], outDir = OUT_DIR): Promise<Map<string, string>> {
+  mkdirSync(outDir, { recursive: true });
   await build({
     entryPoints: entries.map((e) => join(ROOT, e)),
-    outdir: OUT_DIR,
+    outdir: outDir,
     outExtension: { ".js": ".mjs" },
     bundle: true,
     splitting: false,
@@ -55,7 +55,7 @@ export async function bundle(entries: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const e of entries) {
     const name = e.split("/").pop()?.replace(/\.ts$/, "") ?? e;
-    out.set(name, join(OUT_DIR, `${name}.mjs`));
+    out.set(name, join(outDir, `${name}.mjs`));
   }
   return out;
 }

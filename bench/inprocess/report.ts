@@ -1,0 +1,105 @@
+/**
+ * The "inprocess" section of bench/RESULTS.md: per row, each run's median
+ * extra CPU µs per request over bare (and, for stores, beyond the floor),
+ * their spread across runs, the widest middle half of the per-round
+ * differences within one run, and issue #20's targets.
+ */
+import type { MeasureOptions } from "./measure.js";
+import { pairedDiff, spread } from "./measure.js";
+import type { RowResult } from "./rows.js";
+import { median } from "../stats.js";
+
+/** The conditions of the runs, printed above the table. */
+export interface RunInfo {
+  date: string;
+  node: string;
+  cpu: string;
+  cores: number;
+  /** `os.loadavg()` before each run and after the last. */
+  loads: number[][];
+  options: MeasureOptions;
+}
+
+/** Issue #20's target for a row, and what its extra is measured against. */
+export function targetOf(r: Pick<RowResult, "framework" | "mode" | "scenario">): { limit: number; basis: "bare" | "floor" } | undefined {
+  const cookie = r.mode === "signed" || r.mode === "encrypted";
+  if (r.mode === "signed" && (r.framework === "node" || r.framework === "fastify")) return { limit: r.scenario === "read" ? 2 : 14, basis: "bare" };
+  if (cookie && (r.framework === "express" || r.framework === "koa")) return { limit: 15, basis: "bare" };
+  if (!cookie) return { limit: r.scenario === "read" ? 10 : 15, basis: "floor" };
+  return undefined;
+}
+
+const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : "—");
+const signed = (x: number): string => (x >= 0 ? `+${f1(x)}` : f1(x));
+
+/** One row across runs. */
+interface Line {
+  key: string;
+  framework: string;
+  mode: string;
+  scenario: "read" | "write";
+  bare: number;
+  sk: number;
+  /** Per run: min over rounds of sessionkit minus min over rounds of bare (or of the floor). */
+  extras: number[];
+  beyond: number[];
+  /** Per run: the floor's least minus bare's least (what the floor's work costs). */
+  floorCost: number[];
+  /** Per run: the median of the per-round paired differences, and the widest middle half of them. */
+  paired: number[];
+  iqrWidth: number;
+}
+
+function lines(runs: RowResult[][]): Line[] {
+  const byKey = new Map<string, Line>();
+  for (const run of runs) {
+    for (const r of run) {
+      const key = `${r.id}/${r.scenario}`;
+      const line = byKey.get(key) ?? { key, framework: r.framework, mode: r.mode, scenario: r.scenario, bare: 0, sk: 0, extras: [], beyond: [], floorCost: [], paired: [], iqrWidth: 0 };
+      const paired = spread(pairedDiff(r.samples, "sk", "bare"));
+      const least = (name: string): number => Math.min(...(r.samples[name] ?? []));
+      line.extras.push(least("sk") - least("bare"));
+      line.paired.push(paired.median);
+      line.iqrWidth = Math.max(line.iqrWidth, paired.p75 - paired.p25);
+      if (r.samples.floor) {
+        line.beyond.push(least("sk") - least("floor"));
+        line.floorCost.push(least("floor") - least("bare"));
+      }
+      else if (r.mode === "memory") line.beyond.push(least("sk") - least("bare"));
+      line.bare += least("bare") / runs.length;
+      line.sk += least("sk") / runs.length;
+      byKey.set(key, line);
+    }
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * The section, as markdown.
+ *
+ * @example
+ * writeSection(file, "inprocess", renderInprocess(runs, info));
+ */
+export function renderInprocess(runs: RowResult[][], info: RunInfo): string {
+  const out = [
+    "## In process, A/B (`npm run bench:inprocess`)",
+    "",
+    `${info.date}, Node ${info.node}, ${info.cpu} × ${info.cores}. ${runs.length} runs, each a fresh process; ${info.options.rounds} interleaved rounds per row after ${info.options.warmupRequests} warm-up requests per variant, batches of about ${info.options.batchMs} ms of CPU. Load average (1 min) before each run and after: ${info.loads.map((l) => (l[0] ?? 0).toFixed(2)).join(", ")} on ${info.cores} cores.`,
+    "",
+    "CPU µs per request (user + system, all threads, from `process.cpuUsage()` per batch; a young-generation GC before every batch). Each variant's cost in a run is its **least** batch over the rounds (µs columns: mean over runs): on a shared core, another process's time slices only ever add cache misses and migrations to a batch, never remove work, so the least-disturbed batch is the steadiest estimate of the work itself. *Extra* is sessionkit's minus the bare framework's, one value per run; *spread* the largest minus the smallest of them. *Paired* is the median over rounds of the per-round difference (each round measures every variant back to back) and *IQR* the widest middle half of those differences in one run: how noisy the rounds were. *Floor* is the least the row's work can cost, done by hand on the same framework with no session code, over bare: for a cookie row, the headers sessionkit must send (`Vary: Cookie` on a read; on a write also `Cache-Control: private, no-store` and a Set-Cookie whose value is signed with one HMAC-SHA256); for a store row (on node:http), the same driver sending the store's round trips (memory: none, so its floor is bare). *Beyond* is sessionkit's least minus the floor's, per run: sessionkit's own code. Store targets are judged on *beyond*, cookie targets on *extra*.",
+    "",
+    "| row | scenario | bare µs | sessionkit µs | extra over bare, per run | spread | paired, per run | IQR | floor over bare | beyond the floor, per run | target | met |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const l of lines(runs)) {
+    const target = targetOf(l);
+    const judged = target?.basis === "floor" ? l.beyond : l.extras;
+    const value = median(judged);
+    const spreadRuns = Math.max(...l.extras) - Math.min(...l.extras);
+    const met = target === undefined ? "" : value <= target.limit ? "yes" : "**no**";
+    out.push(
+      `| ${l.framework} ${l.mode} | ${l.scenario} | ${f1(l.bare)} | ${f1(l.sk)} | ${l.extras.map(signed).join(" / ")} | ${f1(spreadRuns)} | ${l.paired.map(signed).join(" / ")} | ${f1(l.iqrWidth)} | ${l.floorCost.length ? signed(median(l.floorCost)) : ""} | ${l.beyond.length ? l.beyond.map(signed).join(" / ") : ""} | ${target ? `≤ ${target.limit} (${target.basis === "floor" ? "beyond" : "extra"})` : ""} | ${met} |`,
+    );
+  }
+  return out.join("\n");
+}
