@@ -174,7 +174,9 @@ export class MemcachedStore implements Store {
       const next = applyChangeSet(live, change);
       fresh = { data: next.data, createdAtMs: next.createdAtMs, expiresAtMs: next.expiresAtMs, userId: next.userId, predecessor: oldIdHash };
       const keptUntilMs = Math.max(live.expiresAtMs, graceUntilMs);
-      const frozen: StoreRecord = { ...live, userId: undefined, frozen: true, readableUntilMs: graceUntilMs, expiresAtMs: keptUntilMs, successor: newIdHash };
+      // The frozen record keeps its user and index entry: a log out everywhere that read the index before
+      // the new id joined it still reaches the session through the successor link.
+      const frozen: StoreRecord = { ...live, frozen: true, readableUntilMs: graceUntilMs, expiresAtMs: keptUntilMs, successor: newIdHash };
       this.#fit(newKey, encodeRecord(fresh));
       if (fresh.userId !== undefined) await this.#index.add(fresh.userId, newIdHash, ctx);
       if (ctx.abandoned) throw abandoned();
@@ -184,9 +186,8 @@ export class MemcachedStore implements Store {
       }
       await contended(attempt, ctx);
     }
-    // 2. Write the successor (its id is fresh: 256 random bits), and take the old id out of the index.
+    // 2. Write the successor (its id is fresh: 256 random bits).
     await this.#put(newKey, encodeRecord(fresh), exptime(fresh.expiresAtMs, ctx.nowMs), ctx);
-    if (current.userId !== undefined) await this.#index.remove(current.userId, [oldIdHash], ctx);
     // 3. A logout that removed the old record between 1 and 2 could not see the successor: undo it.
     const claimed = await this.#mc.read(oldKey);
     const stored = claimed === undefined ? undefined : decode(claimed.value);
@@ -229,29 +230,53 @@ export class MemcachedStore implements Store {
         for (const idHash of batch) {
           visited.add(idHash);
           const record = liveRecord(found.get(this.#key(idHash))?.value, ctx.nowMs);
-          if (record?.userId === userId) removed += await this.#destroyLinked(idHash, exceptIdHash ?? null, ctx, false);
+          // An old (frozen) id ends its session through its successor chain, unless that leads to the
+          // excepted session or to one another user's login took since.
+          if (record?.userId === userId && !(await this.#spared(idHash, userId, exceptIdHash))) {
+            removed += await this.#destroyLinked(idHash, exceptIdHash ?? null, ctx, false);
+          }
         }
         await this.#index.remove(userId, batch, ctx);
       }
     }
   }
 
+  /** Whether `idHash`'s successor chain reaches `exceptIdHash`, or a current record that carries another user. */
+  async #spared(idHash: string, userId: string, exceptIdHash: string | undefined): Promise<boolean> {
+    let id = idHash;
+    for (let hop = 0; hop < 64; hop += 1) {
+      if (id === exceptIdHash) return true;
+      const entry = await this.#mc.read(this.#key(id));
+      const stored = entry === undefined ? undefined : decode(entry.value);
+      if (stored?.kind !== "record") return false;
+      const { record } = stored;
+      if (!record.frozen || record.successor === undefined) return record.userId !== userId;
+      id = record.successor;
+    }
+    return false;
+  }
+
   /**
    * Replace `start` and every record linked to it by tombstones, never
-   * crossing `except`; resolves how many live, unfrozen sessions went.
+   * crossing `except`; resolves how many live, unfrozen sessions went. A
+   * successor link to nothing at all is a rotate between its claim and its
+   * write: its own check then finds the old record gone and undoes it, so
+   * that session counts as ended too.
    * `deindex`: also take each from its user's index (destroyForUser does that per batch).
    */
   async #destroyLinked(start: string, except: string | null, ctx: StoreContext, deindex: boolean): Promise<number> {
-    const pending = [start];
+    const pending: Array<{ id: string; forward: boolean }> = [{ id: start, forward: false }];
     const seen = new Set<string>();
     let live = 0;
-    for (let id = pending.pop(); id !== undefined; id = pending.pop()) {
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      const { id, forward } = next;
       if (id === except || seen.has(id)) continue;
       seen.add(id);
       const key = this.#key(id);
       for (let attempt = 0; ; attempt += 1) {
         const entry = await this.#mc.read(key);
         const stored = entry === undefined ? undefined : decode(entry.value);
+        if (entry === undefined && forward) live += 1;
         if (entry === undefined || stored?.kind !== "record") break;
         if (!(await this.#mc.cas(key, TOMBSTONE, entry.casUniq, TOMBSTONE_SECONDS))) {
           await contended(attempt, ctx);
@@ -260,7 +285,8 @@ export class MemcachedStore implements Store {
         const { record } = stored;
         if (record.expiresAtMs > ctx.nowMs && !record.frozen) live += 1;
         if (deindex && record.userId !== undefined) await this.#index.remove(record.userId, [id], ctx);
-        for (const link of [record.successor, record.predecessor]) if (link !== undefined) pending.push(link);
+        if (record.successor !== undefined) pending.push({ id: record.successor, forward: true });
+        if (record.predecessor !== undefined) pending.push({ id: record.predecessor, forward: false });
         break;
       }
     }
