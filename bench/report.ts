@@ -21,7 +21,7 @@ export function writeSection(file: string, name: string, body: string): void {
   const start = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
   const block = `${start}\n${body.trim()}\n${end}`;
-  const header = "# sessionkit benchmark results\n\nWritten by `npm run bench`, `npm run bench:micro` and `npm run bench:scale`; see `bench/README.md` for the method.\n";
+  const header = "# sessionkit benchmark results\n\nWritten by `npm run bench`, `npm run bench:inprocess`, `npm run bench:micro` and `npm run bench:scale`; see `bench/README.md` for the method.\n";
   const text = existsSync(file) ? readFileSync(file, "utf8") : header;
   const from = text.indexOf(start);
   const to = text.indexOf(end);

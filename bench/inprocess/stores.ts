@@ -11,6 +11,10 @@
  * - redis: read = HGETALL; write = HGETALL + HSET (two commands, as
  *   `load` + `apply` are two scripts).
  * - postgres: read = one SELECT; write = SELECT + UPDATE, each one pooled query.
+ *   The store wraps each statement in BEGIN + SET LOCAL statement_timeout …
+ *   COMMIT (three round trips); `postgres-untimed` is the same store with
+ *   `statementTimeoutMs: 0` (one round trip each), so the two rows together
+ *   measure what the server-side timeout costs.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,7 +24,7 @@ import { createSessions, type SessionManager } from "sessionkit";
 import { SECRET, USER, nextCounter } from "../servers/shared.js";
 import { nodeInject, type Inject } from "./apps.js";
 
-export const STORES = ["memory", "sqlite", "redis", "postgres"] as const;
+export const STORES = ["memory", "sqlite", "redis", "postgres", "postgres-untimed"] as const;
 export type StoreName = (typeof STORES)[number];
 
 type Manager = SessionManager<{ user?: string; n?: number }>;
@@ -112,7 +116,7 @@ export async function setupStore(store: StoreName): Promise<StoreSetup> {
   const { default: pg } = await import("pg");
   const { PostgresStore } = await import("sessionkit/stores/postgres");
   const pool = new pg.Pool({ connectionString: process.env.PG_URL ?? "postgres://postgres@127.0.0.1:5432/test", max: 4 });
-  const pgStore = new PostgresStore({ pool, table: tag });
+  const pgStore = new PostgresStore({ pool, table: tag, ...(store === "postgres-untimed" ? { statementTimeoutMs: 0 } : {}) });
   await pgStore.migrate();
   const sessions = createSessions<{ user?: string; n?: number }>({ secret: SECRET, store: pgStore, cookie });
   await pool.query(`INSERT INTO ${tag} (id_hash, data, created_at_ms, expires_at_ms) VALUES ('floor', $1::jsonb, $2, $3)`, [record(0), Date.now(), Date.now() + 3_600_000]);
