@@ -26,7 +26,7 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Create the table and its indexes on first use (default true). Turn off when migrations are run by a deploy step calling {@link PostgresStore.migrate}. */
   autoMigrate?: boolean;
-  /** Server-side `statement_timeout` for each statement, in ms (default 2000; 0 disables it and saves two round trips). */
+  /** Server-side `statement_timeout` for each statement, in ms (default 2000; 0 disables it). A pool whose connections already set one at most this long (pg's `statement_timeout` option) saves the two extra round trips. */
   statementTimeoutMs?: number;
   /** How many expired rows one prune statement deletes (default 1000). */
   pruneBatchSize?: number;

@@ -147,18 +147,26 @@ export function countingDatabase(real: BetterSqlite3.Database): { db: BetterSqli
  */
 export function countingPool(pool: pg.Pool): { pool: PgPoolLike; reset: () => void; kinds: () => string[] } {
   let texts: string[] = [];
+  // One wrapper per pooled connection, as pg-pool hands out the same client object each time
+  // (the store remembers per connection what it read of its settings).
+  const wrappers = new WeakMap<PgClientLike, PgClientLike>();
   const wrapped: PgPoolLike = {
     connect: async () => {
       const client = (await pool.connect()) as unknown as PgClientLike;
-      return {
-        query: (text, values) => {
-          texts.push(text);
-          return client.query(text, values);
-        },
-        release: (destroy) => client.release(destroy),
-        on: (event, listener) => client.on(event, listener),
-        removeListener: (event, listener) => client.removeListener(event, listener),
-      };
+      let wrapper = wrappers.get(client);
+      if (wrapper === undefined) {
+        wrapper = {
+          query: (text, values) => {
+            texts.push(text);
+            return client.query(text, values);
+          },
+          release: (destroy) => client.release(destroy),
+          on: (event, listener) => client.on(event, listener),
+          removeListener: (event, listener) => client.removeListener(event, listener),
+        };
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
     },
   };
   return {

@@ -106,8 +106,9 @@ describe("PostgreSQL: round trips per request (a counting wrapper around the poo
 
   // The default statementTimeoutMs wraps each statement in BEGIN + SET LOCAL statement_timeout … COMMIT
   // (src/stores/postgres/runner.ts: a server-side limit scoped to the store's own transaction): three
-  // round trips per statement. With statementTimeoutMs: 0 (a role- or database-wide statement_timeout
-  // set by the operator instead), a read and a write's own statement are one round trip each.
+  // round trips per statement. A pool whose connections carry a statement_timeout at most that long
+  // (checked once per connection), or statementTimeoutMs: 0, makes a read and a write's own statement
+  // one round trip each.
   it("with statementTimeoutMs: 0, a read is one round trip and a write the load's plus one", async () => {
     const store = new PostgresStore({ pool: counting.pool, table, statementTimeoutMs: 0 });
     await store.migrate();
@@ -127,5 +128,27 @@ describe("PostgreSQL: round trips per request (a counting wrapper around the poo
     counting.reset();
     await v.write();
     assert.deepEqual(counting.kinds(), ["BEGIN", "SELECT", "COMMIT", "BEGIN", "WITH", "COMMIT"]);
+  });
+  it("a pool whose connections carry a statement_timeout within the store's needs no transaction: one round trip each", async () => {
+    const tight = new pg.Pool({ host: "127.0.0.1", port: 5432, user: "postgres", database: "test", max: 1, statement_timeout: 1500 });
+    const loose = new pg.Pool({ host: "127.0.0.1", port: 5432, user: "postgres", database: "test", max: 1, statement_timeout: 60_000 });
+    try {
+      const c = countingPool(tight);
+      const v = await visitor(new PostgresStore({ pool: c.pool, table }));
+      c.reset();
+      await v.read();
+      assert.deepEqual(c.kinds(), ["SELECT"]);
+      c.reset();
+      await v.write();
+      assert.deepEqual(c.kinds(), ["SELECT", "WITH"]);
+      // A limit looser than statementTimeoutMs (2000) is not enough: the store scopes its own.
+      const l = countingPool(loose);
+      const w = await visitor(new PostgresStore({ pool: l.pool, table }));
+      l.reset();
+      await w.read();
+      assert.deepEqual(l.kinds(), ["BEGIN", "SELECT", "COMMIT"]);
+    } finally {
+      await Promise.all([tight.end(), loose.end()]);
+    }
   });
 });

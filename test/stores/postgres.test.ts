@@ -207,6 +207,30 @@ if (skip !== undefined) {
         }
       });
 
+      it("a pool whose connections carry a tighter statement_timeout: the store leans on it, and a stuck statement still ends (57014)", async () => {
+        const table = newTable();
+        const tight = new pg.Pool({ host: "127.0.0.1", port: 5432, user: "postgres", database: "test", max: 1, statement_timeout: 300 });
+        const store = new PostgresStore({ pool: tight, table, statementTimeoutMs: 2_000 });
+        const id = randomIdHash();
+        try {
+          await store.create(id, record({ a: "1" }), ctx());
+          await blocker.query("BEGIN");
+          await blocker.query(`SELECT 1 FROM "${table}" WHERE id_hash = $1 FOR UPDATE`, [id]);
+          const t0 = Date.now();
+          try {
+            await assert.rejects(store.apply(id, change({ set: { b: "2" } }), ctx()), (e: unknown) => (e as { code?: string }).code === "57014");
+            const elapsed = Date.now() - t0;
+            assert.ok(elapsed >= 250 && elapsed < 1_800, `timed out after ${elapsed} ms (the pool's 300 ms, not the store's 2000)`);
+          } finally {
+            await blocker.query("ROLLBACK");
+          }
+          assert.equal(await store.apply(id, change({ set: { b: "2" } }), ctx()), "ok");
+          assert.deepEqual({ ...(await store.load(id, ctx()))?.data }, { a: "1", b: "2" });
+        } finally {
+          await tight.end();
+        }
+      });
+
       it("a connection killed mid-query with pg_terminate_backend gives an error, not a hang or a crash; the next call works", async () => {
         const table = newTable();
         const store = new PostgresStore({ pool, table, statementTimeoutMs: 10_000 });

@@ -8,6 +8,11 @@
  * the user, and changing it on a pooled connection would leak into their own
  * queries. `SET LOCAL` scopes the limit to our transaction, which costs two
  * extra round trips (BEGIN+SET, COMMIT) — about 0.1 ms each on a local socket.
+ *
+ * A connection that already carries a limit at least as tight (a pool made
+ * with pg's `statement_timeout` option, or a role or database default) needs
+ * none of that: the store reads the connection's setting once per connection
+ * and then sends a lone statement as one round trip.
  */
 
 /** The part of a `pg.PoolClient` the store uses. */
@@ -65,10 +70,11 @@ export async function runStatements(
   let destroy: Error | undefined;
   let rollbackFailed: Error | undefined;
   try {
-    const transactional = timeoutMs > 0 || statements.length > 1;
+    const scoped = timeoutMs > 0 && !(await connectionLimitsWithin(client, timeoutMs));
+    const transactional = scoped || statements.length > 1;
     if (transactional) {
       // timeoutMs is a validated integer from the options, never request input.
-      await client.query(timeoutMs > 0 ? `BEGIN; SET LOCAL statement_timeout = ${timeoutMs}` : "BEGIN");
+      await client.query(scoped ? `BEGIN; SET LOCAL statement_timeout = ${timeoutMs}` : "BEGIN");
     }
     let last: RunResult = { rows: [], rowCount: 0 };
     try {
@@ -91,6 +97,25 @@ export async function runStatements(
     client.removeListener("error", onError);
     client.release(destroy ?? connectionError);
   }
+}
+
+/** Each pooled connection's own `statement_timeout` in ms (0: none), read once per connection. */
+const connectionTimeoutMs = new WeakMap<PgClientLike, number>();
+
+/**
+ * Whether the connection's own `statement_timeout` already stops a statement
+ * within `timeoutMs` (and is not 0, which means no limit). Read once per
+ * connection: a pool's clients keep their settings for their lifetime, unless
+ * the app runs `SET statement_timeout` on them itself.
+ */
+async function connectionLimitsWithin(client: PgClientLike, timeoutMs: number): Promise<boolean> {
+  let ms = connectionTimeoutMs.get(client);
+  if (ms === undefined) {
+    const { rows } = await client.query("SELECT setting::bigint AS ms FROM pg_settings WHERE name = 'statement_timeout'");
+    ms = Number(rows[0]?.ms ?? 0);
+    connectionTimeoutMs.set(client, Number.isSafeInteger(ms) && ms >= 0 ? ms : 0);
+  }
+  return ms > 0 && ms <= timeoutMs;
 }
 
 /**
