@@ -12,6 +12,7 @@ import type { EventHandler, RejectReason } from "./events.js";
 import { newSessionId } from "./ids.js";
 import type { Mode } from "./mode.js";
 import type { ResolvedOptions } from "./options.js";
+import { schemaIssues } from "./schema.js";
 import { RESERVED_KEYS } from "./session-data.js";
 import type { CookieState } from "./session-state.js";
 import { Session, sessionInternals, type SessionInternals } from "./session.js";
@@ -62,6 +63,11 @@ export class CookieMode implements Mode {
       }
     }
     if (entry !== undefined && this.#pastAbsolute(entry.data, nowSeconds)) entry = undefined;
+    if (entry !== undefined && this.#o.schema !== undefined && schemaIssues(this.#o.schema, Object.entries(entry.data)) !== undefined) {
+      // Signed by us, yet refused by the app's schema (an older version of the app wrote it): never the bad data.
+      this.#emit({ type: "cookie_rejected", reason: "invalid_data" });
+      entry = undefined;
+    }
     const session = entry ? new Session<Data>(entry.data, false) : new Session<Data>(undefined, true);
     const internals = sessionInternals(session);
     internals.defaultPermanent = this.#o.permanent;

@@ -19,8 +19,11 @@ import { sessionHeaders, type HeaderValue, type SessionHeader } from "./headers.
 import type { Mode } from "./mode.js";
 import { resolveOptions, type ResolvedOptions, type SessionOptions } from "./options.js";
 import { storesReady } from "./readiness.js";
+import { assertSchema } from "./schema.js";
+import type { StandardSchemaV1 } from "./standard-schema.js";
+
 import { RevocableMode } from "./revocable-mode.js";
-import { Session, sessionInternals } from "./session.js";
+import { Session, sessionInternals, type SessionInternals } from "./session.js";
 import type { StoredSessionInfo } from "./store.js";
 import { StoreMode } from "./store-mode.js";
 import { warnOnce } from "./warnings.js";
@@ -145,13 +148,22 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
     const secure = this.#secure(context);
     if (context.path !== undefined && !pathMatches(context.path, this.options.cookie.path)) {
       const outside = await this.#mode.load<Data>(undefined, secure, nowMs);
-      sessionInternals(outside).outOfScope = true;
+      this.#attach(outside).outOfScope = true;
       return outside;
     }
     this.#pruner?.request();
     const found = findCookie(cookieHeader, this.options.cookie.name);
     if (found.count > 1) this.#emit({ type: "duplicate_cookie", count: found.count });
-    return this.#mode.load<Data>(found.value, secure, nowMs);
+    const session = await this.#mode.load<Data>(found.value, secure, nowMs);
+    this.#attach(session);
+    return session;
+  }
+
+  /** What a loaded session needs from the manager: the schema its changes must pass. */
+  #attach(session: Session<Data>): SessionInternals {
+    const internals = sessionInternals(session);
+    internals.schema = this.options.schema;
+    return internals;
   }
 
   #secure(context: RequestContext): boolean {
@@ -211,6 +223,11 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
   #save(session: Session<Data>, status: number | undefined): string[] | Promise<string[]> {
     const internals = sessionInternals(session);
     if (internals.outOfScope) return [];
+    if (internals.schema !== undefined && !internals.destroyed) {
+      // A value changed in place (a pushed array item) passed no set(): check what would be saved.
+      Session.detectInPlaceChanges(session);
+      if (Session.isModified(session)) assertSchema(internals.schema, internals.data.values, "commit");
+    }
     if (status !== undefined && status >= 500 && !this.options.saveOnServerError && !internals.destroyed) {
       if (Session.isModified(session)) this.#emit({ type: "not_saved", reason: "server_error_status" });
       return [];
@@ -270,7 +287,12 @@ export function pathMatches(requestUrl: string, cookiePath: string): boolean {
  * declare module "sessionkit" { interface SessionData { username?: string } }
  * const sessions = createSessions({ secret: process.env.SECRET_KEY! });
  * const typed = createSessions<{ cart?: string[] }>({ secret: process.env.SECRET_KEY! });
+ * const checked = createSessions({ secret: process.env.SECRET_KEY!, schema: z.object({ cart: z.array(z.string()).optional() }) });
  */
-export function createSessions<Data extends SessionDataShape = AppSessionData>(options: SessionOptions): SessionManager<Data> {
-  return new SessionManager<Data>(options);
+export function createSessions<Input, Output extends SessionDataShape>(
+  options: SessionOptions & { schema: StandardSchemaV1<Input, Output> },
+): SessionManager<Output>;
+export function createSessions<Data extends SessionDataShape = AppSessionData>(options: SessionOptions): SessionManager<Data>;
+export function createSessions(options: SessionOptions): SessionManager<any> {
+  return new SessionManager(options);
 }

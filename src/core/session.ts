@@ -11,6 +11,7 @@ import { tuple } from "../codec/index.js";
 import type { AppSessionData, SessionDataShape } from "./app-data.js";
 import { isCsrfSecret, maskCsrfToken, newCsrfSecret } from "./csrf-token.js";
 import { HeadersSentError } from "./errors.js";
+import { assertSchema, type SessionSchema } from "./schema.js";
 import { RESERVED, RESERVED_KEYS, SessionData } from "./session-data.js";
 import type { ModeState } from "./session-state.js";
 
@@ -37,6 +38,8 @@ export interface SessionInternals {
   committed: boolean;
   /** The mode's per-session state (undefined for a session built by hand, as in unit tests). */
   state: ModeState | undefined;
+  /** The `schema` option: every change must leave data it accepts. */
+  schema: SessionSchema | undefined;
 }
 
 /** The key of a session's internals: a symbol, so no data key or app code can reach it by name. */
@@ -114,6 +117,7 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
       outOfScope: false,
       committed: false,
       state: undefined,
+      schema: undefined,
     };
   }
 
@@ -142,6 +146,20 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
     if (this[INTERNALS].committed) throw new HeadersSentError();
   }
 
+  /**
+   * With a `schema`: throw SessionDataError, before anything changes, when
+   * the data this call would leave (`key` set to `value`, or removed when
+   * `value` is undefined) is data the schema refuses (see schema.ts).
+   */
+  #assertValid(method: string, key: string, value: unknown): void {
+    const schema = this[INTERNALS].schema;
+    if (schema === undefined) return;
+    const next = new Map(this[INTERNALS].data.values);
+    if (value === undefined) next.delete(key);
+    else next.set(key, value);
+    assertSchema(schema, next, method);
+  }
+
   /** The value under `key`, or undefined (Flask's `session.get(key)`). */
   get<K extends Key<Data>>(key: K): Data[K] | undefined {
     this.#accessed = true;
@@ -153,6 +171,7 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
   set<K extends Key<Data>>(key: K, value: Data[K]): this {
     this.#assertOpen();
     if (RESERVED.has(key)) throw new TypeError(`sessionkit: "${key}" is reserved; use session.permanent, session.flash() or session.csrfToken().`);
+    this.#assertValid("set", key, value);
     if (value === undefined) this.#remove(key);
     else this.#write(key, value);
     return this;
@@ -170,6 +189,7 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
     this.#accessed = true;
     const data = this[INTERNALS].data;
     if (RESERVED.has(key) || !data.values.has(key)) return defaultValue as D;
+    this.#assertValid("pop", key, undefined);
     const value = data.read(key);
     this.#remove(key);
     return value as Data[K];
@@ -179,6 +199,7 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
   delete(key: Key<Data>): boolean {
     this.#assertOpen();
     if (RESERVED.has(key)) return false;
+    if (this[INTERNALS].data.values.has(key)) this.#assertValid("delete", key, undefined);
     return this.#remove(key);
   }
 

@@ -18,6 +18,7 @@ import type { EventHandler } from "./events.js";
 import { hashSessionId, isForeignIdSyntax, isSessionIdSyntax, newSessionId } from "./ids.js";
 import type { Mode } from "./mode.js";
 import type { ResolvedOptions } from "./options.js";
+import { schemaIssues } from "./schema.js";
 import { RESERVED_KEYS } from "./session-data.js";
 import type { LoadedRecord, StoreState } from "./session-state.js";
 import { Session, sessionInternals } from "./session.js";
@@ -83,6 +84,11 @@ export class StoreMode implements Mode {
     if (parsed === undefined) {
       // Written by something else (a Flask app, a hand edit, a corruption): never a 500, never the bad data.
       this.#emit({ type: "cookie_rejected", reason: "bad_payload", idHashPrefix: eventPrefix });
+      return undefined;
+    }
+    if (this.#o.schema !== undefined && schemaIssues(this.#o.schema, Object.entries(parsed.values)) !== undefined) {
+      // The app's schema refuses what is stored (an older version of the app wrote it): a fresh session, the record left alone.
+      this.#emit({ type: "cookie_rejected", reason: "invalid_data", idHashPrefix: eventPrefix });
       return undefined;
     }
     if (record.frozen === true && record.readableUntilMs !== undefined && nowMs >= record.readableUntilMs) {
