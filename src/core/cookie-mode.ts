@@ -13,7 +13,7 @@ import { newSessionId } from "./ids.js";
 import type { Mode } from "./mode.js";
 import type { ResolvedOptions } from "./options.js";
 import { schemaIssues } from "./schema.js";
-import { RESERVED_KEYS } from "./session-data.js";
+import { RESERVED_KEYS, SessionData } from "./session-data.js";
 import type { CookieState } from "./session-state.js";
 import { Session, sessionInternals, type SessionInternals } from "./session.js";
 import { CookieWriter } from "./set-cookie.js";
@@ -163,6 +163,36 @@ export class CookieMode implements Mode {
       // The spared session of a "log out everywhere" counts from just after it (the check is strict).
       values.set(RESERVED_KEYS.authAt, sameUser ? state.authAtMs! : internals.reauthenticated ? nowMs + 1 : nowMs);
     }
+  }
+
+  /**
+   * After an explicit save: the cookie just encoded is what the session now
+   * holds (its data, signed now with the current secret, its denylist id and
+   * user), so a reload() returns to it and nothing is re-signed or revoked twice.
+   */
+  settle(session: Session<any>, nowMs: number): void {
+    const internals = sessionInternals(session);
+    const state = cookieState(session);
+    const data = internals.data;
+    const written = internals.destroyed || data.isEmpty() ? undefined : data.plain();
+    const jti = written?.[RESERVED_KEYS.jti];
+    const user = written?.[RESERVED_KEYS.user];
+    const authAt = written?.[RESERVED_KEYS.authAt];
+    internals.state = {
+      ...state,
+      secretIndex: 0,
+      signedAtSeconds: Math.floor(nowMs / 1000),
+      jti: typeof jti === "string" ? jti : undefined,
+      userId: typeof user === "string" ? user : undefined,
+      authAtMs: typeof authAt === "number" ? authAt : undefined,
+      original: written,
+    };
+    Session.settle(session);
+  }
+
+  /** Cookie mode has nothing newer than the request's cookie (or the last save): go back to it. */
+  reload(session: Session<any>): void {
+    Session.settle(session, new SessionData(cookieState(session).original));
   }
 
   async listForUser(): Promise<StoredSessionInfo[]> {

@@ -23,7 +23,7 @@ import { assertSchema } from "./schema.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
 
 import { RevocableMode } from "./revocable-mode.js";
-import { Session, sessionInternals, type SessionInternals } from "./session.js";
+import { Session, sessionInternals, type SessionControl, type SessionInternals } from "./session.js";
 import type { StoredSessionInfo } from "./store.js";
 import { StoreMode } from "./store-mode.js";
 import { warnOnce } from "./warnings.js";
@@ -81,6 +81,8 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
   readonly #mode: Mode;
   readonly #emit: EventHandler;
   readonly #pruner: AutoPruner | undefined;
+  /** What every loaded session calls for save() and reload(): one object per manager, not a closure per request. */
+  readonly #control: SessionControl = { save: (session) => this.#saveNow(session), reload: (session) => this.#reload(session) };
 
   constructor(options: SessionOptions) {
     this.options = resolveOptions(options);
@@ -163,7 +165,48 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
   #attach(session: Session<Data>): SessionInternals {
     const internals = sessionInternals(session);
     internals.schema = this.options.schema;
+    internals.control = this.#control;
     return internals;
+  }
+
+  /**
+   * `session.save()`: the commit's save, now, then the session continues
+   * from what was saved. Its Set-Cookie values wait for the final commit,
+   * which sends them unless it writes the cookie again. Changes while it
+   * runs are refused (they could be lost between the write and the read-back).
+   */
+  async #saveNow(session: Session<Data>): Promise<void> {
+    const internals = sessionInternals(session);
+    if (internals.outOfScope) return;
+    internals.committed = true;
+    try {
+      const nowMs = this.options.now();
+      this.#checkSchema(internals, session);
+      const setCookie = await this.#mode.save(session, nowMs);
+      if (setCookie.length > 0) internals.pendingSetCookie = setCookie;
+      await this.#mode.settle(session, nowMs);
+    } finally {
+      internals.committed = false;
+    }
+  }
+
+  /** `session.reload()`. */
+  async #reload(session: Session<Data>): Promise<void> {
+    const internals = sessionInternals(session);
+    if (internals.outOfScope) return;
+    internals.committed = true;
+    try {
+      await this.#mode.reload(session, this.options.now());
+    } finally {
+      internals.committed = false;
+    }
+  }
+
+  /** With a schema: a value changed in place (a pushed array item) passed no set(), so check what would be saved. */
+  #checkSchema(internals: SessionInternals, session: Session<Data>): void {
+    if (internals.schema === undefined || internals.destroyed) return;
+    Session.detectInPlaceChanges(session);
+    if (Session.isModified(session)) assertSchema(internals.schema, internals.data.values, "commit");
   }
 
   #secure(context: RequestContext): boolean {
@@ -223,11 +266,7 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
   #save(session: Session<Data>, status: number | undefined): string[] | Promise<string[]> {
     const internals = sessionInternals(session);
     if (internals.outOfScope) return [];
-    if (internals.schema !== undefined && !internals.destroyed) {
-      // A value changed in place (a pushed array item) passed no set(): check what would be saved.
-      Session.detectInPlaceChanges(session);
-      if (Session.isModified(session)) assertSchema(internals.schema, internals.data.values, "commit");
-    }
+    this.#checkSchema(internals, session);
     if (status !== undefined && status >= 500 && !this.options.saveOnServerError && !internals.destroyed) {
       if (Session.isModified(session)) this.#emit({ type: "not_saved", reason: "server_error_status" });
       return [];
@@ -235,9 +274,11 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
     return this.#mode.save(session, this.options.now());
   }
 
-  #result(session: Session<Data>, setCookie: string[], context: CommitContext): CommitResult {
+  #result(session: Session<Data>, saved: string[], context: CommitContext): CommitResult {
     Session.markSaved(session);
     const internals = sessionInternals(session);
+    // An explicit save()'s cookie goes out unless this commit wrote the cookie again (whatever the status: its write landed).
+    const setCookie = saved.length > 0 || internals.pendingSetCookie === undefined ? saved : internals.pendingSetCookie;
     const headers = sessionHeaders({
       accessed: session.accessed,
       setCookie,

@@ -17,9 +17,16 @@ import type { ModeState } from "./session-state.js";
 
 export { RESERVED_KEYS } from "./session-data.js";
 
+/** What a loaded session asks of its manager: an explicit save, a reload. */
+export interface SessionControl {
+  save(session: Session<any>): Promise<void>;
+  reload(session: Session<any>): Promise<void>;
+}
+
 /** What the manager and the modes see inside a session. */
 export interface SessionInternals {
-  readonly data: SessionData;
+  /** The values; replaced as a whole by reload(). */
+  data: SessionData;
   /** regenerate() or login() ran. */
   regenerate: { keepData: boolean } | undefined;
   /** destroy() ran (and no login() after it). */
@@ -40,6 +47,10 @@ export interface SessionInternals {
   state: ModeState | undefined;
   /** The `schema` option: every change must leave data it accepts. */
   schema: SessionSchema | undefined;
+  /** The manager that loaded the session (undefined for a session built by hand). */
+  control: SessionControl | undefined;
+  /** The Set-Cookie values of an explicit save(), sent by the final commit unless it writes the cookie again. */
+  pendingSetCookie: string[] | undefined;
 }
 
 /** The key of a session's internals: a symbol, so no data key or app code can reach it by name. */
@@ -118,6 +129,8 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
       committed: false,
       state: undefined,
       schema: undefined,
+      control: undefined,
+      pendingSetCookie: undefined,
     };
   }
 
@@ -467,6 +480,77 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
     this[INTERNALS].userId = userId;
     this.#modified = true;
     this.#accessed = true;
+  }
+
+  /**
+   * Commit now, before the response: in store mode the write lands in the
+   * store when this resolves (a new session gets its record and id, a
+   * regenerate or login its new id, a destroy ends the record); in cookie
+   * mode the cookie is encoded now (a CookieTooLargeError or a refused
+   * schema throws here) and goes out with the response headers, which
+   * sessionkit's adapters hold until then. Changes made after it commit
+   * again at the end of the request, as usual. Await it before changing the
+   * session again: a change while it runs throws HeadersSentError. For long
+   * requests, WebSocket upgrades and streaming responses (express-session's
+   * `req.session.save()`).
+   *
+   * @example
+   * req.session.set("upload", "started");
+   * await req.session.save(); // other requests see it now
+   * console.log(req.session.idHash); // the record it landed in
+   */
+  save(): Promise<void> {
+    this.#assertOpen();
+    const control = this[INTERNALS].control;
+    if (control === undefined) return Promise.reject(new TypeError("sessionkit: save() needs a session loaded by sessions.load() (or an adapter)."));
+    return control.save(this);
+  }
+
+  /**
+   * Read the session again, discarding this request's unsaved changes: in
+   * store mode from the store (what other requests saved since this one
+   * loaded, or a fresh session if it ended meanwhile); in cookie mode, where
+   * nothing newer exists anywhere, the data of the request's cookie (or of
+   * the last save()).
+   *
+   * @example
+   * await req.session.reload(); // after a long wait, see what other tabs did
+   */
+  reload(): Promise<void> {
+    this.#assertOpen();
+    const control = this[INTERNALS].control;
+    if (control === undefined) return Promise.reject(new TypeError("sessionkit: reload() needs a session loaded by sessions.load() (or an adapter)."));
+    return control.reload(this);
+  }
+
+  /**
+   * The hash of this session's id, in store mode: the key `listForUser`
+   * reports it under, safe to log and to link a WebSocket to its session
+   * (never the id itself, which is the credential). Undefined in cookie
+   * mode, which has no id, and for a new session until it is saved
+   * (`await session.save()` gives it one).
+   *
+   * @example
+   * await session.save();
+   * log.info({ session: session.idHash }, "socket opened");
+   */
+  get idHash(): string | undefined {
+    const state = this[INTERNALS].state;
+    return state?.kind === "store" ? state.record?.publicIdHash : undefined;
+  }
+
+  /** @internal After an explicit save or a reload: what the request changed is behind it, so nothing is pending. */
+  static settle(session: Session<any>, data?: SessionData): void {
+    const internals = session[INTERNALS];
+    if (data !== undefined) internals.data = data;
+    internals.regenerate = undefined;
+    internals.destroyed = false;
+    internals.userId = undefined;
+    internals.loggedIn = false;
+    internals.reauthenticated = false;
+    internals.data.dirty.clear();
+    internals.data.cleared = false;
+    session.#modified = false;
   }
 
   /** @internal Whether the request changed the session, for the modes (not a read: no `Vary`). */

@@ -19,7 +19,7 @@ import { hashSessionId, isForeignIdSyntax, isSessionIdSyntax, newSessionId } fro
 import type { Mode } from "./mode.js";
 import type { ResolvedOptions } from "./options.js";
 import { schemaIssues } from "./schema.js";
-import { RESERVED_KEYS } from "./session-data.js";
+import { RESERVED_KEYS, SessionData } from "./session-data.js";
 import type { LoadedRecord, StoreState } from "./session-state.js";
 import { Session, sessionInternals } from "./session.js";
 import { CookieWriter } from "./set-cookie.js";
@@ -43,6 +43,8 @@ export class StoreMode implements Mode {
   readonly #writer: CookieWriter;
   readonly #idleMs: number;
   readonly #emit: EventHandler;
+  /** The id an explicit save() created or rotated a session into, until settle() reads it back. */
+  readonly #savedIds = new WeakMap<Session<any>, string>();
 
   constructor(options: ResolvedOptions, store: Store, emit: EventHandler) {
     this.#o = options;
@@ -107,6 +109,7 @@ export class StoreMode implements Mode {
     const loaded: LoadedRecord = {
       id: value,
       idHash,
+      publicIdHash: raw ? hashSessionId(value) : idHash,
       eventPrefix,
       createdAtMs: record.createdAtMs,
       expiresAtMs: record.expiresAtMs,
@@ -200,6 +203,32 @@ export class StoreMode implements Mode {
     return touched ? this.#refreshCookie(session, record, nowMs, secure) : [];
   }
 
+  /**
+   * After an explicit save: read back the record the save wrote (under its
+   * new id after a create, regenerate or login; none after a destroy), so
+   * the session continues from exactly what the store holds.
+   */
+  async settle(session: Session<any>, nowMs: number): Promise<void> {
+    const internals = sessionInternals(session);
+    const saved = this.#savedIds.get(session);
+    this.#savedIds.delete(session);
+    const id = internals.destroyed ? undefined : saved ?? storeState(session).record?.id;
+    await this.#reopen(session, id, saved !== undefined || internals.destroyed, nowMs);
+  }
+
+  /** Read the session's record again; unsaved changes are discarded. */
+  async reload(session: Session<any>, nowMs: number): Promise<void> {
+    await this.#reopen(session, storeState(session).record?.id, false, nowMs);
+  }
+
+  async #reopen(session: Session<any>, id: string | undefined, cookieSent: boolean, nowMs: number): Promise<void> {
+    const state = storeState(session);
+    const opened = id === undefined ? undefined : await this.#open<Record<string, unknown>>(id, nowMs);
+    // hadCookie: the browser holds (or is about to get) a cookie, so emptying the session must delete it.
+    sessionInternals(session).state = { kind: "store", secure: state.secure, hadCookie: state.hadCookie || cookieSent, record: opened?.record };
+    Session.settle(session, opened === undefined ? new SessionData() : sessionInternals(opened.session).data);
+  }
+
   #refreshCookie(session: Session<any>, record: LoadedRecord, nowMs: number, secure: boolean): string[] {
     const internals = sessionInternals(session);
     const permanent = internals.data.isPermanent(internals.defaultPermanent);
@@ -216,7 +245,10 @@ export class StoreMode implements Mode {
     for (let attempt = 0; attempt < 3; attempt++) {
       const id = newSessionId();
       const idHash = this.#key(id);
-      if (await this.#call("create", nowMs, (ctx) => this.#store.create(idHash, record, ctx))) return id;
+      if (await this.#call("create", nowMs, (ctx) => this.#store.create(idHash, record, ctx))) {
+        this.#savedIds.set(session, id);
+        return id;
+      }
     }
     throw new Error("sessionkit: could not create a session record with a fresh id three times; the random source or the store is broken.");
   }
@@ -238,6 +270,7 @@ export class StoreMode implements Mode {
     const newHash = this.#key(id);
     const result = await this.#call("rotate", nowMs, (ctx) => this.#store.rotate(record.idHash, newHash, change, graceUntilMs, ctx));
     if (result !== "ok") throw this.#interrupted(result === "missing" ? "destroyed" : "regenerated", record);
+    this.#savedIds.set(session, id);
     this.#emit({ type: "regenerated", idHashPrefix: record.eventPrefix });
     return [this.#cookie(id, session, nowMs, secure)];
   }
