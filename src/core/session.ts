@@ -499,11 +499,11 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
    * await req.session.save(); // other requests see it now
    * console.log(req.session.idHash); // the record it landed in
    */
-  save(): Promise<void> {
+  async save(): Promise<void> {
     this.#assertOpen();
     const control = this[INTERNALS].control;
-    if (control === undefined) return Promise.reject(new TypeError("sessionkit: save() needs a session loaded by sessions.load() (or an adapter)."));
-    return control.save(this);
+    if (control === undefined) throw new TypeError("sessionkit: save() needs a session loaded by sessions.load() (or an adapter).");
+    await control.save(this);
   }
 
   /**
@@ -516,11 +516,11 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
    * @example
    * await req.session.reload(); // after a long wait, see what other tabs did
    */
-  reload(): Promise<void> {
+  async reload(): Promise<void> {
     this.#assertOpen();
     const control = this[INTERNALS].control;
-    if (control === undefined) return Promise.reject(new TypeError("sessionkit: reload() needs a session loaded by sessions.load() (or an adapter)."));
-    return control.reload(this);
+    if (control === undefined) throw new TypeError("sessionkit: reload() needs a session loaded by sessions.load() (or an adapter).");
+    await control.reload(this);
   }
 
   /**
