@@ -27,6 +27,7 @@ export {
   HeadersSentError,
   ReadOnlySessionError,
   SessionDataError,
+  FormatUnsupportedError,
   type SessionDataIssue,
   type SessionkitErrorCode,
 } from "./core/errors.js";

@@ -63,6 +63,10 @@ export class CookieMode implements Mode {
       }
     }
     if (entry !== undefined && this.#pastAbsolute(entry.data, nowSeconds)) entry = undefined;
+    if (entry !== undefined && pastOwnExpiry(entry.data, entry.signedAtSeconds, nowSeconds)) {
+      this.#emit({ type: "cookie_rejected", reason: "expired" });
+      entry = undefined;
+    }
     if (entry !== undefined && this.#o.schema !== undefined && schemaIssues(this.#o.schema, Object.entries(entry.data)) !== undefined) {
       // Signed by us, yet refused by the app's schema (an older version of the app wrote it): never the bad data.
       this.#emit({ type: "cookie_rejected", reason: "invalid_data" });
@@ -115,17 +119,19 @@ export class CookieMode implements Mode {
     if (internals.destroyed || data.isEmpty()) {
       return Session.isModified(session) || internals.destroyed ? [this.#writer.delete(state.secure)] : [];
     }
-    const permanent = data.isPermanent(internals.defaultPermanent);
+    // setExpiry() decides for this session; else `permanent` and `lifetime` (0: a browser-session cookie).
+    const lifetimeSeconds = data.cookieLifetimeSeconds(internals.defaultPermanent, this.#o.lifetimeSeconds);
+    const permanent = lifetimeSeconds > 0;
     const resign = state.secretIndex > 0;
     const nowSeconds = Math.floor(nowMs / 1000);
     const idleRefresh = this.#idleRefreshSeconds !== undefined && state.signedAtSeconds !== undefined && nowSeconds - state.signedAtSeconds >= this.#idleRefreshSeconds;
     if (!(Session.isModified(session) || (permanent && this.#o.refreshEachRequest) || resign || idleRefresh)) return [];
     if (resign) this.#emit({ type: "resigned", secretIndex: state.secretIndex });
     const values = data.values;
-    if (permanent && !values.has(RESERVED_KEYS.permanent)) values.set(RESERVED_KEYS.permanent, true);
+    if (data.isPermanent(internals.defaultPermanent) && !values.has(RESERVED_KEYS.permanent)) values.set(RESERVED_KEYS.permanent, true);
     if (native) this.#stamp(internals, state, nowMs);
     const value = this.#codec.encode(data.plain(), { nowSeconds, original: state.original });
-    return [this.#writer.set(value, permanent, nowMs, state.secure)];
+    return [this.#writer.set(value, permanent, nowMs, state.secure, lifetimeSeconds)];
   }
 
   /**
@@ -227,6 +233,12 @@ export function cookieState(session: Session<any>): CookieState {
  */
 export function cookieSalt(format: CookieFormat, cookieName: string): string {
   return format === "flask" ? "cookie-session" : `cookie-session:${cookieName}`;
+}
+
+/** setExpiry()'s limit: a cookie signed longer ago than this session's own lifetime is refused, as `lifetime` refuses any. */
+function pastOwnExpiry(data: Record<string, unknown>, signedAtSeconds: number | undefined, nowSeconds: number): boolean {
+  const expiry = data[RESERVED_KEYS.expiry];
+  return typeof expiry === "number" && expiry > 0 && signedAtSeconds !== undefined && nowSeconds - signedAtSeconds > expiry;
 }
 
 function rejectReason(error: unknown, nowSeconds: number): RejectReason {

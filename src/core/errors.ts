@@ -187,6 +187,23 @@ export class ReadOnlySessionError extends SessionkitError {
   }
 }
 
+/**
+ * A session feature the configured cookie format or store cannot carry:
+ * the `flask` cookie format and the flask-session store hold only what Flask
+ * writes, so a Flask app sharing them never sees a key it did not write.
+ *
+ * @example
+ * catch (e) { if (e instanceof FormatUnsupportedError) console.log(e.feature) }
+ */
+export class FormatUnsupportedError extends SessionkitError {
+  /** The refused call, such as `setExpiry`. */
+  readonly feature: string;
+  constructor(feature: string, message: string) {
+    super("SESSION_FORMAT_UNSUPPORTED", `sessionkit: session.${feature}() ${message}`);
+    this.feature = feature;
+  }
+}
+
 /** One thing the session's schema refused: where (the data keys' path) and the validator's words. */
 export interface SessionDataIssue {
   readonly path: readonly string[];

@@ -81,6 +81,8 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
   readonly #mode: Mode;
   readonly #emit: EventHandler;
   readonly #pruner: AutoPruner | undefined;
+  /** Why setExpiry() cannot be stored with these options: Flask would see the key. */
+  readonly #expiryRefused: string | undefined;
   /** What every loaded session calls for save() and reload(): one object per manager, not a closure per request. */
   readonly #control: SessionControl = { save: (session) => this.#saveNow(session), reload: (session) => this.#reload(session) };
 
@@ -101,6 +103,12 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
     if (store) this.#mode = new StoreMode(this.options, store, this.#emit);
     else if (revocationStore) this.#mode = new RevocableMode(this.options, revocationStore, this.#emit);
     else this.#mode = new CookieMode(this.options, this.#emit, false);
+    this.#expiryRefused =
+      store?.rawIds === true
+        ? "cannot be stored on the flask-session store: Flask-Session would see a key it did not write. Set `permanent` (Flask's own), or keep sessions on a native store."
+        : store === undefined && this.options.format === "flask"
+          ? "cannot be stored in the flask cookie format: a Flask app sharing the cookie would see a key it did not write. Set `permanent` (Flask's own), or use the signed format or a store."
+          : undefined;
     const { autoPrune } = this.options;
     this.#pruner = store && autoPrune ? new AutoPruner(store, autoPrune, this.options.now, this.#emit) : undefined;
   }
@@ -166,6 +174,7 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
     const internals = sessionInternals(session);
     internals.schema = this.options.schema;
     internals.control = this.#control;
+    internals.expiryRefused = this.#expiryRefused;
     return internals;
   }
 

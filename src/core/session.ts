@@ -10,7 +10,8 @@
 import { tuple } from "../codec/index.js";
 import type { AppSessionData, SessionDataShape } from "./app-data.js";
 import { isCsrfSecret, maskCsrfToken, newCsrfSecret } from "./csrf-token.js";
-import { HeadersSentError } from "./errors.js";
+import { parseDurationSeconds, type Duration } from "./duration.js";
+import { FormatUnsupportedError, HeadersSentError } from "./errors.js";
 import { assertSchema, type SessionSchema } from "./schema.js";
 import { RESERVED, RESERVED_KEYS, SessionData } from "./session-data.js";
 import type { ModeState } from "./session-state.js";
@@ -51,6 +52,8 @@ export interface SessionInternals {
   control: SessionControl | undefined;
   /** The Set-Cookie values of an explicit save(), sent by the final commit unless it writes the cookie again. */
   pendingSetCookie: string[] | undefined;
+  /** Why setExpiry() cannot be stored here (the flask cookie format, the flask-session store), or undefined. */
+  expiryRefused: string | undefined;
 }
 
 /** The key of a session's internals: a symbol, so no data key or app code can reach it by name. */
@@ -131,6 +134,7 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
       schema: undefined,
       control: undefined,
       pendingSetCookie: undefined,
+      expiryRefused: undefined,
     };
   }
 
@@ -267,6 +271,32 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
   set permanent(value: boolean) {
     this.#assertOpen();
     this.#write(RESERVED_KEYS.permanent, Boolean(value));
+  }
+
+  /**
+   * This session's own lifetime, overriding `lifetime` and `permanent` for
+   * it alone (Django's `set_expiry`, express-session's `cookie.maxAge`): a
+   * duration makes the cookie expire that long after each write, and the
+   * server refuses the session once it has gone unused that long (the
+   * cookie's signature age, the store record's expiry); `"browser-session"`
+   * makes a cookie without Expires, ended by the browser, still bounded on
+   * the server by `lifetime` and `idleTimeout`. Capped at `lifetime`, the
+   * server-wide maximum; the shorter of it and `idleTimeout` wins, and
+   * `absoluteTimeout` still applies. Kept in the session (the hidden key
+   * `_sk_exp`) across requests, logins and regenerates, until set again.
+   * Throws FormatUnsupportedError in the `flask` cookie format and on the
+   * flask-session store, where Flask would see the key.
+   *
+   * @example
+   * if (!rememberMe) session.setExpiry("browser-session");
+   * session.setExpiry("15m"); // a kiosk: fifteen idle minutes
+   */
+  setExpiry(expiry: Duration | "browser-session"): void {
+    this.#assertOpen();
+    const refused = this[INTERNALS].expiryRefused;
+    if (refused !== undefined) throw new FormatUnsupportedError("setExpiry", refused);
+    const seconds = expiry === "browser-session" ? 0 : parseDurationSeconds(expiry, "setExpiry");
+    this.#write(RESERVED_KEYS.expiry, seconds);
   }
 
   /**

@@ -138,8 +138,21 @@ export class StoreMode implements Mode {
   }
 
   #cookie(id: string, session: Session<any>, nowMs: number, secure: boolean): string {
+    const lifetimeSeconds = this.#cookieLifetime(session);
+    return this.#writer.set(id, lifetimeSeconds > 0, nowMs, secure, lifetimeSeconds);
+  }
+
+  /** The cookie's lifetime: setExpiry()'s, else `lifetime` when permanent, else 0 (a browser-session cookie). */
+  #cookieLifetime(session: Session<any>): number {
     const internals = sessionInternals(session);
-    return this.#writer.set(id, internals.data.isPermanent(internals.defaultPermanent), nowMs, secure);
+    return internals.data.cookieLifetimeSeconds(internals.defaultPermanent, this.#o.lifetimeSeconds);
+  }
+
+  /** How long the record lives unused: the idle window, or setExpiry()'s shorter one. */
+  #idleMsOf(session: Session<any>): number {
+    const expiry = sessionInternals(session).data.values.get(RESERVED_KEYS.expiry);
+    if (typeof expiry !== "number" || expiry <= 0) return this.#idleMs;
+    return Math.min(this.#idleMs, Math.min(expiry, this.#o.lifetimeSeconds) * 1000);
   }
 
   async save(session: Session<any>, nowMs: number): Promise<string[]> {
@@ -197,8 +210,9 @@ export class StoreMode implements Mode {
       return emptied ? [this.#writer.delete(secure)] : this.#refreshCookie(session, record, nowMs, secure);
     }
     // Lazy touch: only once `touchAfter` of the idle window has passed, so most read-only requests write nothing.
-    if (record.expiresAtMs - nowMs > this.#idleMs * (1 - this.#o.touchAfter)) return [];
-    const next = nowMs + this.#idleMs;
+    const idleMs = this.#idleMsOf(session);
+    if (record.expiresAtMs - nowMs > idleMs * (1 - this.#o.touchAfter)) return [];
+    const next = nowMs + idleMs;
     const touched = await this.#call("touch", nowMs, (ctx) => this.#store.touch(record.idHash, next, ctx));
     return touched ? this.#refreshCookie(session, record, nowMs, secure) : [];
   }
@@ -230,9 +244,8 @@ export class StoreMode implements Mode {
   }
 
   #refreshCookie(session: Session<any>, record: LoadedRecord, nowMs: number, secure: boolean): string[] {
-    const internals = sessionInternals(session);
-    const permanent = internals.data.isPermanent(internals.defaultPermanent);
-    return permanent && this.#o.refreshEachRequest ? [this.#writer.set(record.id, true, nowMs, secure)] : [];
+    const lifetimeSeconds = this.#cookieLifetime(session);
+    return lifetimeSeconds > 0 && this.#o.refreshEachRequest ? [this.#writer.set(record.id, true, nowMs, secure, lifetimeSeconds)] : [];
   }
 
   /** A new record holding every value of the session; its new id. */
@@ -240,7 +253,7 @@ export class StoreMode implements Mode {
     const data = sessionInternals(session).data;
     const values = Object.create(null) as Record<string, string>;
     for (const key of data.values.keys()) values[key] = data.storedText(key);
-    const record: StoreRecord = { data: values, createdAtMs: nowMs, expiresAtMs: nowMs + this.#idleMs, userId };
+    const record: StoreRecord = { data: values, createdAtMs: nowMs, expiresAtMs: nowMs + this.#idleMsOf(session), userId };
     // 256 random bits never collide in practice; the loop only guards a broken random source.
     for (let attempt = 0; attempt < 3; attempt++) {
       const id = newSessionId();
@@ -278,7 +291,7 @@ export class StoreMode implements Mode {
   #changeSet(session: Session<any>, nowMs: number): ChangeSet {
     const internals = sessionInternals(session);
     const data = internals.data;
-    const change: ChangeSet = { set: Object.create(null), delete: [], expiresAtMs: nowMs + this.#idleMs };
+    const change: ChangeSet = { set: Object.create(null), delete: [], expiresAtMs: nowMs + this.#idleMsOf(session) };
     if (data.cleared) change.clear = true;
     for (const key of data.dirty) {
       if (data.values.has(key)) change.set[key] = data.storedText(key);
