@@ -15,6 +15,7 @@ import { serviceUnavailable } from "./service.js";
 import { slowStore, spyStore } from "./store-spies.js";
 import { registerSessionsTimeTests } from "./sessions-suite-time.js";
 import { registerSessionsSaveTests } from "./sessions-suite-save.js";
+import { registerSessionsExpiryTests } from "./sessions-suite-expiry.js";
 
 /**
  * Register the end-to-end tests of `createSessions` on a store.
@@ -32,6 +33,7 @@ export function testSessionsOnStore(name: string, makeStore: MakeStore, options:
     registerConcurrencyTests(makeStore, options);
     registerSessionsTimeTests(makeStore);
     registerSessionsSaveTests(makeStore);
+    registerSessionsExpiryTests(makeStore);
   });
 }
 
