@@ -3,6 +3,7 @@ export { Session, RESERVED_KEYS, type ConsumeFlashesOptions, type LoginOptions }
 export type { SessionData, AppSessionData, SessionDataShape } from "./core/app-data.js";
 export type { SessionOptions, CookieOptions, ResolvedOptions, ResolvedCookieOptions, RevocationOptions } from "./core/options.js";
 export type { Duration } from "./core/duration.js";
+export type { StandardSchemaV1 } from "./core/standard-schema.js";
 export type { AutoPruneOptions } from "./core/auto-prune.js";
 export type { SessionEvent, RejectReason, EventHandler } from "./core/events.js";
 export {
@@ -25,6 +26,9 @@ export {
   SessionInterruptedError,
   HeadersSentError,
   ReadOnlySessionError,
+  SessionDataError,
+  FormatUnsupportedError,
+  type SessionDataIssue,
   type SessionkitErrorCode,
 } from "./core/errors.js";
 export { describeStoreCause, errorClassName, type StoreCause } from "./core/store-cause.js";

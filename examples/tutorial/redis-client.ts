@@ -8,6 +8,9 @@
  */
 import { describeStoreCause } from "sessionkit";
 
+/** Named, not inferred: the inferred type is too long for the compiler to print in a declaration. */
+type RedisClient = ReturnType<typeof import("redis").createClient>;
+
 /** Tries of the first connection before the app gives up. */
 const STARTUP_TRIES = 3;
 /** ...or this long since the first try, whichever comes first. */
@@ -21,7 +24,7 @@ const CONNECT_TIMEOUT_MS = 2_000;
  * @example
  * const client = await connectRedis("redis://127.0.0.1:6379", "redis at 127.0.0.1:6379");
  */
-export async function connectRedis(url: string, where: string) {
+export async function connectRedis(url: string, where: string): Promise<RedisClient> {
   const { createClient } = await import("redis");
   const startedAt = Date.now();
   let running = false;

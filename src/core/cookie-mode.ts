@@ -12,7 +12,8 @@ import type { EventHandler, RejectReason } from "./events.js";
 import { newSessionId } from "./ids.js";
 import type { Mode } from "./mode.js";
 import type { ResolvedOptions } from "./options.js";
-import { RESERVED_KEYS } from "./session-data.js";
+import { schemaIssues } from "./schema.js";
+import { RESERVED_KEYS, SessionData } from "./session-data.js";
 import type { CookieState } from "./session-state.js";
 import { Session, sessionInternals, type SessionInternals } from "./session.js";
 import { CookieWriter } from "./set-cookie.js";
@@ -62,6 +63,15 @@ export class CookieMode implements Mode {
       }
     }
     if (entry !== undefined && this.#pastAbsolute(entry.data, nowSeconds)) entry = undefined;
+    if (entry !== undefined && pastOwnExpiry(entry.data, entry.signedAtSeconds, nowSeconds)) {
+      this.#emit({ type: "cookie_rejected", reason: "expired" });
+      entry = undefined;
+    }
+    if (entry !== undefined && this.#o.schema !== undefined && schemaIssues(this.#o.schema, Object.entries(entry.data)) !== undefined) {
+      // Signed by us, yet refused by the app's schema (an older version of the app wrote it): never the bad data.
+      this.#emit({ type: "cookie_rejected", reason: "invalid_data" });
+      entry = undefined;
+    }
     const session = entry ? new Session<Data>(entry.data, false) : new Session<Data>(undefined, true);
     const internals = sessionInternals(session);
     internals.defaultPermanent = this.#o.permanent;
@@ -109,17 +119,19 @@ export class CookieMode implements Mode {
     if (internals.destroyed || data.isEmpty()) {
       return Session.isModified(session) || internals.destroyed ? [this.#writer.delete(state.secure)] : [];
     }
-    const permanent = data.isPermanent(internals.defaultPermanent);
+    // setExpiry() decides for this session; else `permanent` and `lifetime` (0: a browser-session cookie).
+    const lifetimeSeconds = data.cookieLifetimeSeconds(internals.defaultPermanent, this.#o.lifetimeSeconds);
+    const permanent = lifetimeSeconds > 0;
     const resign = state.secretIndex > 0;
     const nowSeconds = Math.floor(nowMs / 1000);
     const idleRefresh = this.#idleRefreshSeconds !== undefined && state.signedAtSeconds !== undefined && nowSeconds - state.signedAtSeconds >= this.#idleRefreshSeconds;
     if (!(Session.isModified(session) || (permanent && this.#o.refreshEachRequest) || resign || idleRefresh)) return [];
     if (resign) this.#emit({ type: "resigned", secretIndex: state.secretIndex });
     const values = data.values;
-    if (permanent && !values.has(RESERVED_KEYS.permanent)) values.set(RESERVED_KEYS.permanent, true);
+    if (data.isPermanent(internals.defaultPermanent) && !values.has(RESERVED_KEYS.permanent)) values.set(RESERVED_KEYS.permanent, true);
     if (native) this.#stamp(internals, state, nowMs);
     const value = this.#codec.encode(data.plain(), { nowSeconds, original: state.original });
-    return [this.#writer.set(value, permanent, nowMs, state.secure)];
+    return [this.#writer.set(value, permanent, nowMs, state.secure, lifetimeSeconds)];
   }
 
   /**
@@ -159,6 +171,36 @@ export class CookieMode implements Mode {
     }
   }
 
+  /**
+   * After an explicit save: the cookie just encoded is what the session now
+   * holds (its data, signed now with the current secret, its denylist id and
+   * user), so a reload() returns to it and nothing is re-signed or revoked twice.
+   */
+  settle(session: Session<any>, nowMs: number): void {
+    const internals = sessionInternals(session);
+    const state = cookieState(session);
+    const data = internals.data;
+    const written = internals.destroyed || data.isEmpty() ? undefined : data.plain();
+    const jti = written?.[RESERVED_KEYS.jti];
+    const user = written?.[RESERVED_KEYS.user];
+    const authAt = written?.[RESERVED_KEYS.authAt];
+    internals.state = {
+      ...state,
+      secretIndex: 0,
+      signedAtSeconds: Math.floor(nowMs / 1000),
+      jti: typeof jti === "string" ? jti : undefined,
+      userId: typeof user === "string" ? user : undefined,
+      authAtMs: typeof authAt === "number" ? authAt : undefined,
+      original: written,
+    };
+    Session.settle(session);
+  }
+
+  /** Cookie mode has nothing newer than the request's cookie (or the last save): go back to it. */
+  reload(session: Session<any>): void {
+    Session.settle(session, new SessionData(cookieState(session).original));
+  }
+
   async listForUser(): Promise<StoredSessionInfo[]> {
     throw new ConfigError("store", "listing a user's sessions needs a server-side store; cookie sessions are not kept anywhere.");
   }
@@ -191,6 +233,12 @@ export function cookieState(session: Session<any>): CookieState {
  */
 export function cookieSalt(format: CookieFormat, cookieName: string): string {
   return format === "flask" ? "cookie-session" : `cookie-session:${cookieName}`;
+}
+
+/** setExpiry()'s limit: a cookie signed longer ago than this session's own lifetime is refused, as `lifetime` refuses any. */
+function pastOwnExpiry(data: Record<string, unknown>, signedAtSeconds: number | undefined, nowSeconds: number): boolean {
+  const expiry = data[RESERVED_KEYS.expiry];
+  return typeof expiry === "number" && expiry > 0 && signedAtSeconds !== undefined && nowSeconds - signedAtSeconds > expiry;
 }
 
 function rejectReason(error: unknown, nowSeconds: number): RejectReason {

@@ -17,6 +17,8 @@ export type SessionkitErrorCode =
   | "HEADERS_SENT"
   | "SESSION_READ_ONLY"
   | "SESSION_DESTROYED"
+  | "SESSION_DATA_INVALID"
+  | "SESSION_FORMAT_UNSUPPORTED"
   | "CSRF_REFUSED";
 
 /**
@@ -181,6 +183,55 @@ export class ReadOnlySessionError extends SessionkitError {
   readonly method: string;
   constructor(method: string, hint: string) {
     super("SESSION_READ_ONLY", `sessionkit: session.${method}() changes a session that can only be read here; ${hint}`);
+    this.method = method;
+  }
+}
+
+/**
+ * A session feature the configured cookie format or store cannot carry:
+ * the `flask` cookie format and the flask-session store hold only what Flask
+ * writes, so a Flask app sharing them never sees a key it did not write.
+ *
+ * @example
+ * catch (e) { if (e instanceof FormatUnsupportedError) console.log(e.feature) }
+ */
+export class FormatUnsupportedError extends SessionkitError {
+  /** The refused call, such as `setExpiry`. */
+  readonly feature: string;
+  constructor(feature: string, message: string) {
+    super("SESSION_FORMAT_UNSUPPORTED", `sessionkit: session.${feature}() ${message}`);
+    this.feature = feature;
+  }
+}
+
+/** One thing the session's schema refused: where (the data keys' path) and the validator's words. */
+export interface SessionDataIssue {
+  readonly path: readonly string[];
+  readonly message: string;
+}
+
+/**
+ * A change the session's `schema` refuses: thrown by the call that made it
+ * (set, pop, delete, setdefault), or by the commit when a value changed in
+ * place no longer passes. The session keeps its data as before the call.
+ *
+ * @example
+ * try { session.set("visits", -1) } catch (e) { if (e instanceof SessionDataError) console.log(e.issues) }
+ */
+export class SessionDataError extends SessionkitError {
+  /** What the schema said: key paths and the validator's messages (which may quote the value: log them with care). */
+  readonly issues: readonly SessionDataIssue[];
+  /** The call that was refused (`set`, `pop`, `delete`, `commit`…). */
+  readonly method: string;
+  constructor(method: string, issues: readonly SessionDataIssue[]) {
+    // Key paths only: a validator's message may quote the value (valibot's does), and session values stay out of messages and logs.
+    const paths = [...new Set(issues.map((issue) => (issue.path.length > 0 ? `\`${issue.path.join(".")}\`` : "the whole data")))];
+    super(
+      "SESSION_DATA_INVALID",
+      `sessionkit: the session's schema refuses the data session.${method}() would leave, at ${paths.join(", ")} (the validator's words are in \`error.issues\`). ` +
+        "Store a value the schema accepts, or change the schema given to createSessions.",
+    );
+    this.issues = issues;
     this.method = method;
   }
 }

@@ -5,7 +5,7 @@
  * secret or a raw session id (only a short prefix of the id's hash).
  */
 
-/** Why a cookie was not accepted. */
+/** Why a cookie was not accepted (`invalid_data`: the data it carried, or its record held, fails the `schema`). */
 export type RejectReason =
   | "bad_signature"
   | "expired"
@@ -16,7 +16,8 @@ export type RejectReason =
   | "unknown_id"
   | "idle_timeout"
   | "absolute_timeout"
-  | "revoked";
+  | "revoked"
+  | "invalid_data";
 
 /**
  * One event.

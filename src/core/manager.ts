@@ -19,8 +19,11 @@ import { sessionHeaders, type HeaderValue, type SessionHeader } from "./headers.
 import type { Mode } from "./mode.js";
 import { resolveOptions, type ResolvedOptions, type SessionOptions } from "./options.js";
 import { storesReady } from "./readiness.js";
+import { assertSchema } from "./schema.js";
+import type { StandardSchemaV1 } from "./standard-schema.js";
+
 import { RevocableMode } from "./revocable-mode.js";
-import { Session, sessionInternals } from "./session.js";
+import { Session, sessionInternals, type SessionControl, type SessionInternals } from "./session.js";
 import type { StoredSessionInfo } from "./store.js";
 import { StoreMode } from "./store-mode.js";
 import { warnOnce } from "./warnings.js";
@@ -78,6 +81,10 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
   readonly #mode: Mode;
   readonly #emit: EventHandler;
   readonly #pruner: AutoPruner | undefined;
+  /** Why setExpiry() cannot be stored with these options: Flask would see the key. */
+  readonly #expiryRefused: string | undefined;
+  /** What every loaded session calls for save() and reload(): one object per manager, not a closure per request. */
+  readonly #control: SessionControl = { save: (session) => this.#saveNow(session), reload: (session) => this.#reload(session) };
 
   constructor(options: SessionOptions) {
     this.options = resolveOptions(options);
@@ -96,6 +103,12 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
     if (store) this.#mode = new StoreMode(this.options, store, this.#emit);
     else if (revocationStore) this.#mode = new RevocableMode(this.options, revocationStore, this.#emit);
     else this.#mode = new CookieMode(this.options, this.#emit, false);
+    this.#expiryRefused =
+      store?.rawIds === true
+        ? "cannot be stored on the flask-session store: Flask-Session would see a key it did not write. Set `permanent` (Flask's own), or keep sessions on a native store."
+        : store === undefined && this.options.format === "flask"
+          ? "cannot be stored in the flask cookie format: a Flask app sharing the cookie would see a key it did not write. Set `permanent` (Flask's own), or use the signed format or a store."
+          : undefined;
     const { autoPrune } = this.options;
     this.#pruner = store && autoPrune ? new AutoPruner(store, autoPrune, this.options.now, this.#emit) : undefined;
   }
@@ -145,13 +158,64 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
     const secure = this.#secure(context);
     if (context.path !== undefined && !pathMatches(context.path, this.options.cookie.path)) {
       const outside = await this.#mode.load<Data>(undefined, secure, nowMs);
-      sessionInternals(outside).outOfScope = true;
+      this.#attach(outside).outOfScope = true;
       return outside;
     }
     this.#pruner?.request();
     const found = findCookie(cookieHeader, this.options.cookie.name);
     if (found.count > 1) this.#emit({ type: "duplicate_cookie", count: found.count });
-    return this.#mode.load<Data>(found.value, secure, nowMs);
+    const session = await this.#mode.load<Data>(found.value, secure, nowMs);
+    this.#attach(session);
+    return session;
+  }
+
+  /** What a loaded session needs from the manager: the schema its changes must pass. */
+  #attach(session: Session<Data>): SessionInternals {
+    const internals = sessionInternals(session);
+    internals.schema = this.options.schema;
+    internals.control = this.#control;
+    internals.expiryRefused = this.#expiryRefused;
+    return internals;
+  }
+
+  /**
+   * `session.save()`: the commit's save, now, then the session continues
+   * from what was saved. Its Set-Cookie values wait for the final commit,
+   * which sends them unless it writes the cookie again. Changes while it
+   * runs are refused (they could be lost between the write and the read-back).
+   */
+  async #saveNow(session: Session<Data>): Promise<void> {
+    const internals = sessionInternals(session);
+    if (internals.outOfScope) return;
+    internals.committed = true;
+    try {
+      const nowMs = this.options.now();
+      this.#checkSchema(internals, session);
+      const setCookie = await this.#mode.save(session, nowMs);
+      if (setCookie.length > 0) internals.pendingSetCookie = setCookie;
+      await this.#mode.settle(session, nowMs);
+    } finally {
+      internals.committed = false;
+    }
+  }
+
+  /** `session.reload()`. */
+  async #reload(session: Session<Data>): Promise<void> {
+    const internals = sessionInternals(session);
+    if (internals.outOfScope) return;
+    internals.committed = true;
+    try {
+      await this.#mode.reload(session, this.options.now());
+    } finally {
+      internals.committed = false;
+    }
+  }
+
+  /** With a schema: a value changed in place (a pushed array item) passed no set(), so check what would be saved. */
+  #checkSchema(internals: SessionInternals, session: Session<Data>): void {
+    if (internals.schema === undefined || internals.destroyed) return;
+    Session.detectInPlaceChanges(session);
+    if (Session.isModified(session)) assertSchema(internals.schema, internals.data.values, "commit");
   }
 
   #secure(context: RequestContext): boolean {
@@ -211,6 +275,7 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
   #save(session: Session<Data>, status: number | undefined): string[] | Promise<string[]> {
     const internals = sessionInternals(session);
     if (internals.outOfScope) return [];
+    this.#checkSchema(internals, session);
     if (status !== undefined && status >= 500 && !this.options.saveOnServerError && !internals.destroyed) {
       if (Session.isModified(session)) this.#emit({ type: "not_saved", reason: "server_error_status" });
       return [];
@@ -218,9 +283,11 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
     return this.#mode.save(session, this.options.now());
   }
 
-  #result(session: Session<Data>, setCookie: string[], context: CommitContext): CommitResult {
+  #result(session: Session<Data>, saved: string[], context: CommitContext): CommitResult {
     Session.markSaved(session);
     const internals = sessionInternals(session);
+    // An explicit save()'s cookie goes out unless this commit wrote the cookie again (whatever the status: its write landed).
+    const setCookie = saved.length > 0 || internals.pendingSetCookie === undefined ? saved : internals.pendingSetCookie;
     const headers = sessionHeaders({
       accessed: session.accessed,
       setCookie,
@@ -270,7 +337,12 @@ export function pathMatches(requestUrl: string, cookiePath: string): boolean {
  * declare module "sessionkit" { interface SessionData { username?: string } }
  * const sessions = createSessions({ secret: process.env.SECRET_KEY! });
  * const typed = createSessions<{ cart?: string[] }>({ secret: process.env.SECRET_KEY! });
+ * const checked = createSessions({ secret: process.env.SECRET_KEY!, schema: z.object({ cart: z.array(z.string()).optional() }) });
  */
-export function createSessions<Data extends SessionDataShape = AppSessionData>(options: SessionOptions): SessionManager<Data> {
-  return new SessionManager<Data>(options);
+export function createSessions<Input, Output extends SessionDataShape>(
+  options: SessionOptions & { schema: StandardSchemaV1<Input, Output> },
+): SessionManager<Output>;
+export function createSessions<Data extends SessionDataShape = AppSessionData>(options: SessionOptions): SessionManager<Data>;
+export function createSessions(options: SessionOptions): SessionManager<any> {
+  return new SessionManager(options);
 }

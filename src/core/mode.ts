@@ -24,6 +24,10 @@ export interface Mode {
   load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number): Session<Data> | Promise<Session<Data>>;
   /** Save what the request changed; the Set-Cookie values to send. Called only when saving is allowed (the 5xx rule passed). */
   save(session: Session<any>, nowMs: number): string[] | Promise<string[]>;
+  /** After an explicit `session.save()`: make the session what was just saved (a new record, a new id), with nothing pending. */
+  settle(session: Session<any>, nowMs: number): void | Promise<void>;
+  /** `session.reload()`: read the session again, discarding unsaved changes. */
+  reload(session: Session<any>, nowMs: number): void | Promise<void>;
   /** The sessions indexed under a user. */
   listForUser(userId: string, nowMs: number): Promise<StoredSessionInfo[]>;
   /** "Log out everywhere": end every session of `userId` except `except`; how many ended (0 when the mode cannot count). */

@@ -7,6 +7,8 @@ import { resolveAutoPrune, type AutoPruneOptions, type ResolvedAutoPrune } from 
 import { parseDurationSeconds, type Duration } from "./duration.js";
 import { ConfigError, SecretError } from "./errors.js";
 import type { EventHandler } from "./events.js";
+import { resolveSchema, type SessionSchema } from "./schema.js";
+import type { StandardSchemaV1 } from "./standard-schema.js";
 import type { Store } from "./store.js";
 import { warnOnce } from "./warnings.js";
 
@@ -88,6 +90,15 @@ export interface SessionOptions {
   clockSkewSeconds?: number;
   /** Accept a secret shorter than 32 bytes in the signed and encrypted formats (never do this in production). */
   allowWeakSecret?: boolean;
+  /**
+   * A Standard Schema v1 validator (zod, valibot, arktype…) of the app's
+   * keys, checked synchronously on load (data it refuses gives a fresh
+   * session and a `cookie_rejected` event, reason `invalid_data`) and at
+   * every change (a refused change throws SessionDataError); its output type
+   * becomes the session's type. See docs/schema.md.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any input; the output must be an object of keys
+  schema?: StandardSchemaV1<any, Record<string, any>> | undefined;
   /** Clock in milliseconds, for tests. */
   now?: () => number;
   onEvent?: EventHandler;
@@ -124,6 +135,7 @@ export interface ResolvedOptions {
   readonly clearSiteDataOnDestroy: boolean;
   readonly clockSkewSeconds: number;
   readonly revocationStore: Store | undefined;
+  readonly schema: SessionSchema | undefined;
   readonly now: () => number;
   readonly onEvent: EventHandler | undefined;
 }
@@ -300,6 +312,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     clearSiteDataOnDestroy: options.clearSiteDataOnDestroy ?? false,
     clockSkewSeconds,
     revocationStore: resolveRevocation(options),
+    schema: resolveSchema(options.schema),
     now: options.now ?? Date.now,
     onEvent: options.onEvent,
   });

@@ -98,6 +98,14 @@ export class RevocableMode implements Mode {
     return cookies;
   }
 
+  settle(session: Session<any>, nowMs: number): void {
+    this.#inner.settle(session, nowMs);
+  }
+
+  reload(session: Session<any>): void {
+    this.#inner.reload(session);
+  }
+
   /** A denylist entry lives as long as a cookie signed now could. */
   #entry(nowMs: number, data: Record<string, string>): StoreRecord {
     return { data, createdAtMs: nowMs, expiresAtMs: nowMs + this.#o.lifetimeSeconds * 1000 };

@@ -25,6 +25,7 @@ export const RESERVED_KEYS = Object.freeze({
   jti: "_sk_jti",
   user: "_sk_user",
   authAt: "_sk_auth",
+  expiry: "_sk_exp",
 } as const);
 
 /** Every reserved key, for fast membership tests. */
@@ -38,7 +39,7 @@ export const RESERVED: ReadonlySet<string> = new Set<string>(Object.values(RESER
  * still reach it), and they do not make a session non-empty. `login()`
  * replaces them; `destroy()` ends the cookie.
  */
-const MACHINERY: ReadonlySet<string> = new Set<string>([RESERVED_KEYS.createdAt, RESERVED_KEYS.jti, RESERVED_KEYS.user, RESERVED_KEYS.authAt]);
+const MACHINERY: ReadonlySet<string> = new Set<string>([RESERVED_KEYS.createdAt, RESERVED_KEYS.jti, RESERVED_KEYS.user, RESERVED_KEYS.authAt, RESERVED_KEYS.expiry]);
 
 /**
  * A session's values and change tracking.
@@ -153,6 +154,17 @@ export class SessionData {
     const out = Object.create(null) as Record<string, unknown>;
     for (const [key, value] of this.values) out[key] = value;
     return out;
+  }
+
+  /**
+   * The cookie's lifetime for this session: `setExpiry()`'s seconds (capped
+   * at `maxSeconds`, the `lifetime` option), 0 for a browser-session cookie,
+   * or, without setExpiry, `maxSeconds` when permanent and 0 otherwise.
+   */
+  cookieLifetimeSeconds(defaultPermanent: boolean, maxSeconds: number): number {
+    const expiry = this.values.get(RESERVED_KEYS.expiry);
+    if (typeof expiry === "number" && expiry >= 0) return Math.min(expiry, maxSeconds);
+    return this.isPermanent(defaultPermanent) ? maxSeconds : 0;
   }
 
   /** Permanence: the `_permanent` key, else `defaultPermanent`. */

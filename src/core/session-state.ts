@@ -37,6 +37,8 @@ export interface LoadedRecord {
   readonly id: string;
   /** The key the store knows it by. */
   readonly idHash: string;
+  /** The id's SHA-256, also for raw-id stores: what `session.idHash` gives the app. */
+  readonly publicIdHash: string;
   /** The id's hash prefix that events may carry (never the raw id, even for raw-id stores). */
   readonly eventPrefix: string;
   readonly createdAtMs: number;

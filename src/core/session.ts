@@ -10,15 +10,24 @@
 import { tuple } from "../codec/index.js";
 import type { AppSessionData, SessionDataShape } from "./app-data.js";
 import { isCsrfSecret, maskCsrfToken, newCsrfSecret } from "./csrf-token.js";
-import { HeadersSentError } from "./errors.js";
+import { parseDurationSeconds, type Duration } from "./duration.js";
+import { FormatUnsupportedError, HeadersSentError } from "./errors.js";
+import { assertSchema, type SessionSchema } from "./schema.js";
 import { RESERVED, RESERVED_KEYS, SessionData } from "./session-data.js";
 import type { ModeState } from "./session-state.js";
 
 export { RESERVED_KEYS } from "./session-data.js";
 
+/** What a loaded session asks of its manager: an explicit save, a reload. */
+export interface SessionControl {
+  save(session: Session<any>): Promise<void>;
+  reload(session: Session<any>): Promise<void>;
+}
+
 /** What the manager and the modes see inside a session. */
 export interface SessionInternals {
-  readonly data: SessionData;
+  /** The values; replaced as a whole by reload(). */
+  data: SessionData;
   /** regenerate() or login() ran. */
   regenerate: { keepData: boolean } | undefined;
   /** destroy() ran (and no login() after it). */
@@ -37,6 +46,14 @@ export interface SessionInternals {
   committed: boolean;
   /** The mode's per-session state (undefined for a session built by hand, as in unit tests). */
   state: ModeState | undefined;
+  /** The `schema` option: every change must leave data it accepts. */
+  schema: SessionSchema | undefined;
+  /** The manager that loaded the session (undefined for a session built by hand). */
+  control: SessionControl | undefined;
+  /** The Set-Cookie values of an explicit save(), sent by the final commit unless it writes the cookie again. */
+  pendingSetCookie: string[] | undefined;
+  /** Why setExpiry() cannot be stored here (the flask cookie format, the flask-session store), or undefined. */
+  expiryRefused: string | undefined;
 }
 
 /** The key of a session's internals: a symbol, so no data key or app code can reach it by name. */
@@ -114,6 +131,10 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
       outOfScope: false,
       committed: false,
       state: undefined,
+      schema: undefined,
+      control: undefined,
+      pendingSetCookie: undefined,
+      expiryRefused: undefined,
     };
   }
 
@@ -142,6 +163,20 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
     if (this[INTERNALS].committed) throw new HeadersSentError();
   }
 
+  /**
+   * With a `schema`: throw SessionDataError, before anything changes, when
+   * the data this call would leave (`key` set to `value`, or removed when
+   * `value` is undefined) is data the schema refuses (see schema.ts).
+   */
+  #assertValid(method: string, key: string, value: unknown): void {
+    const schema = this[INTERNALS].schema;
+    if (schema === undefined) return;
+    const next = new Map(this[INTERNALS].data.values);
+    if (value === undefined) next.delete(key);
+    else next.set(key, value);
+    assertSchema(schema, next, method);
+  }
+
   /** The value under `key`, or undefined (Flask's `session.get(key)`). */
   get<K extends Key<Data>>(key: K): Data[K] | undefined {
     this.#accessed = true;
@@ -153,6 +188,7 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
   set<K extends Key<Data>>(key: K, value: Data[K]): this {
     this.#assertOpen();
     if (RESERVED.has(key)) throw new TypeError(`sessionkit: "${key}" is reserved; use session.permanent, session.flash() or session.csrfToken().`);
+    this.#assertValid("set", key, value);
     if (value === undefined) this.#remove(key);
     else this.#write(key, value);
     return this;
@@ -170,6 +206,7 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
     this.#accessed = true;
     const data = this[INTERNALS].data;
     if (RESERVED.has(key) || !data.values.has(key)) return defaultValue as D;
+    this.#assertValid("pop", key, undefined);
     const value = data.read(key);
     this.#remove(key);
     return value as Data[K];
@@ -179,6 +216,7 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
   delete(key: Key<Data>): boolean {
     this.#assertOpen();
     if (RESERVED.has(key)) return false;
+    if (this[INTERNALS].data.values.has(key)) this.#assertValid("delete", key, undefined);
     return this.#remove(key);
   }
 
@@ -233,6 +271,32 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
   set permanent(value: boolean) {
     this.#assertOpen();
     this.#write(RESERVED_KEYS.permanent, Boolean(value));
+  }
+
+  /**
+   * This session's own lifetime, overriding `lifetime` and `permanent` for
+   * it alone (Django's `set_expiry`, express-session's `cookie.maxAge`): a
+   * duration makes the cookie expire that long after each write, and the
+   * server refuses the session once it has gone unused that long (the
+   * cookie's signature age, the store record's expiry); `"browser-session"`
+   * makes a cookie without Expires, ended by the browser, still bounded on
+   * the server by `lifetime` and `idleTimeout`. Capped at `lifetime`, the
+   * server-wide maximum; the shorter of it and `idleTimeout` wins, and
+   * `absoluteTimeout` still applies. Kept in the session (the hidden key
+   * `_sk_exp`) across requests, logins and regenerates, until set again.
+   * Throws FormatUnsupportedError in the `flask` cookie format and on the
+   * flask-session store, where Flask would see the key.
+   *
+   * @example
+   * if (!rememberMe) session.setExpiry("browser-session");
+   * session.setExpiry("15m"); // a kiosk: fifteen idle minutes
+   */
+  setExpiry(expiry: Duration | "browser-session"): void {
+    this.#assertOpen();
+    const refused = this[INTERNALS].expiryRefused;
+    if (refused !== undefined) throw new FormatUnsupportedError("setExpiry", refused);
+    const seconds = expiry === "browser-session" ? 0 : parseDurationSeconds(expiry, "setExpiry");
+    this.#write(RESERVED_KEYS.expiry, seconds);
   }
 
   /**
@@ -446,6 +510,77 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
     this[INTERNALS].userId = userId;
     this.#modified = true;
     this.#accessed = true;
+  }
+
+  /**
+   * Commit now, before the response: in store mode the write lands in the
+   * store when this resolves (a new session gets its record and id, a
+   * regenerate or login its new id, a destroy ends the record); in cookie
+   * mode the cookie is encoded now (a CookieTooLargeError or a refused
+   * schema throws here) and goes out with the response headers, which
+   * sessionkit's adapters hold until then. Changes made after it commit
+   * again at the end of the request, as usual. Await it before changing the
+   * session again: a change while it runs throws HeadersSentError. For long
+   * requests, WebSocket upgrades and streaming responses (express-session's
+   * `req.session.save()`).
+   *
+   * @example
+   * req.session.set("upload", "started");
+   * await req.session.save(); // other requests see it now
+   * console.log(req.session.idHash); // the record it landed in
+   */
+  async save(): Promise<void> {
+    this.#assertOpen();
+    const control = this[INTERNALS].control;
+    if (control === undefined) throw new TypeError("sessionkit: save() needs a session loaded by sessions.load() (or an adapter).");
+    await control.save(this);
+  }
+
+  /**
+   * Read the session again, discarding this request's unsaved changes: in
+   * store mode from the store (what other requests saved since this one
+   * loaded, or a fresh session if it ended meanwhile); in cookie mode, where
+   * nothing newer exists anywhere, the data of the request's cookie (or of
+   * the last save()).
+   *
+   * @example
+   * await req.session.reload(); // after a long wait, see what other tabs did
+   */
+  async reload(): Promise<void> {
+    this.#assertOpen();
+    const control = this[INTERNALS].control;
+    if (control === undefined) throw new TypeError("sessionkit: reload() needs a session loaded by sessions.load() (or an adapter).");
+    await control.reload(this);
+  }
+
+  /**
+   * The hash of this session's id, in store mode: the key `listForUser`
+   * reports it under, safe to log and to link a WebSocket to its session
+   * (never the id itself, which is the credential). Undefined in cookie
+   * mode, which has no id, and for a new session until it is saved
+   * (`await session.save()` gives it one).
+   *
+   * @example
+   * await session.save();
+   * log.info({ session: session.idHash }, "socket opened");
+   */
+  get idHash(): string | undefined {
+    const state = this[INTERNALS].state;
+    return state?.kind === "store" ? state.record?.publicIdHash : undefined;
+  }
+
+  /** @internal After an explicit save or a reload: what the request changed is behind it, so nothing is pending. */
+  static settle(session: Session<any>, data?: SessionData): void {
+    const internals = session[INTERNALS];
+    if (data !== undefined) internals.data = data;
+    internals.regenerate = undefined;
+    internals.destroyed = false;
+    internals.userId = undefined;
+    internals.loggedIn = false;
+    internals.reauthenticated = false;
+    internals.data.dirty.clear();
+    internals.data.cleared = false;
+    session.#modified = false;
   }
 
   /** @internal Whether the request changed the session, for the modes (not a read: no `Vary`). */

@@ -45,18 +45,19 @@ export class CookieWriter {
   }
 
   /**
-   * The `Set-Cookie` value carrying `value`: with Expires `lifetime` from
-   * `nowMs` when the session is permanent, a browser-session cookie
-   * otherwise. Throws CookieTooLargeError rather than emit a cookie the
+   * The `Set-Cookie` value carrying `value`: with Expires `lifetime` (or
+   * this session's own `lifetimeSeconds`, from setExpiry) from `nowMs` when
+   * the session is permanent, a browser-session cookie otherwise. Throws CookieTooLargeError rather than emit a cookie the
    * browser would drop.
    */
-  set(value: string, permanent: boolean, nowMs: number, secure: boolean): string {
+  set(value: string, permanent: boolean, nowMs: number, secure: boolean, lifetimeSeconds?: number): string {
+    const lifetimeMs = lifetimeSeconds === undefined ? this.#lifetimeMs : lifetimeSeconds * 1000;
     const header =
       this.#name +
       "=" +
       value +
       this.#domain +
-      (permanent ? `; Expires=${httpDate(new Date(nowMs + this.#lifetimeMs))}` : "") +
+      (permanent ? `; Expires=${httpDate(new Date(nowMs + lifetimeMs))}` : "") +
       (secure ? this.#tailSecure : this.#tailInsecure);
     // Values and attributes are ASCII (base64url, validated options), so length is bytes.
     if (this.#maxBytes > 0 && header.length > this.#maxBytes) throw new CookieTooLargeError(this.#name, header.length, this.#maxBytes);

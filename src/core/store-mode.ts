@@ -18,7 +18,8 @@ import type { EventHandler } from "./events.js";
 import { hashSessionId, isForeignIdSyntax, isSessionIdSyntax, newSessionId } from "./ids.js";
 import type { Mode } from "./mode.js";
 import type { ResolvedOptions } from "./options.js";
-import { RESERVED_KEYS } from "./session-data.js";
+import { schemaIssues } from "./schema.js";
+import { RESERVED_KEYS, SessionData } from "./session-data.js";
 import type { LoadedRecord, StoreState } from "./session-state.js";
 import { Session, sessionInternals } from "./session.js";
 import { CookieWriter } from "./set-cookie.js";
@@ -42,6 +43,8 @@ export class StoreMode implements Mode {
   readonly #writer: CookieWriter;
   readonly #idleMs: number;
   readonly #emit: EventHandler;
+  /** The id an explicit save() created or rotated a session into, until settle() reads it back. */
+  readonly #savedIds = new WeakMap<Session<any>, string>();
 
   constructor(options: ResolvedOptions, store: Store, emit: EventHandler) {
     this.#o = options;
@@ -85,6 +88,11 @@ export class StoreMode implements Mode {
       this.#emit({ type: "cookie_rejected", reason: "bad_payload", idHashPrefix: eventPrefix });
       return undefined;
     }
+    if (this.#o.schema !== undefined && schemaIssues(this.#o.schema, Object.entries(parsed.values)) !== undefined) {
+      // The app's schema refuses what is stored (an older version of the app wrote it): a fresh session, the record left alone.
+      this.#emit({ type: "cookie_rejected", reason: "invalid_data", idHashPrefix: eventPrefix });
+      return undefined;
+    }
     if (record.frozen === true && record.readableUntilMs !== undefined && nowMs >= record.readableUntilMs) {
       // Regenerated, and past its grace window: kept by the store only as the link a logout follows.
       this.#emit({ type: "cookie_rejected", reason: "unknown_id", idHashPrefix: eventPrefix });
@@ -101,6 +109,7 @@ export class StoreMode implements Mode {
     const loaded: LoadedRecord = {
       id: value,
       idHash,
+      publicIdHash: raw ? hashSessionId(value) : idHash,
       eventPrefix,
       createdAtMs: record.createdAtMs,
       expiresAtMs: record.expiresAtMs,
@@ -129,8 +138,21 @@ export class StoreMode implements Mode {
   }
 
   #cookie(id: string, session: Session<any>, nowMs: number, secure: boolean): string {
+    const lifetimeSeconds = this.#cookieLifetime(session);
+    return this.#writer.set(id, lifetimeSeconds > 0, nowMs, secure, lifetimeSeconds);
+  }
+
+  /** The cookie's lifetime: setExpiry()'s, else `lifetime` when permanent, else 0 (a browser-session cookie). */
+  #cookieLifetime(session: Session<any>): number {
     const internals = sessionInternals(session);
-    return this.#writer.set(id, internals.data.isPermanent(internals.defaultPermanent), nowMs, secure);
+    return internals.data.cookieLifetimeSeconds(internals.defaultPermanent, this.#o.lifetimeSeconds);
+  }
+
+  /** How long the record lives unused: the idle window, or setExpiry()'s shorter one. */
+  #idleMsOf(session: Session<any>): number {
+    const expiry = sessionInternals(session).data.values.get(RESERVED_KEYS.expiry);
+    if (typeof expiry !== "number" || expiry <= 0) return this.#idleMs;
+    return Math.min(this.#idleMs, Math.min(expiry, this.#o.lifetimeSeconds) * 1000);
   }
 
   async save(session: Session<any>, nowMs: number): Promise<string[]> {
@@ -188,16 +210,42 @@ export class StoreMode implements Mode {
       return emptied ? [this.#writer.delete(secure)] : this.#refreshCookie(session, record, nowMs, secure);
     }
     // Lazy touch: only once `touchAfter` of the idle window has passed, so most read-only requests write nothing.
-    if (record.expiresAtMs - nowMs > this.#idleMs * (1 - this.#o.touchAfter)) return [];
-    const next = nowMs + this.#idleMs;
+    const idleMs = this.#idleMsOf(session);
+    if (record.expiresAtMs - nowMs > idleMs * (1 - this.#o.touchAfter)) return [];
+    const next = nowMs + idleMs;
     const touched = await this.#call("touch", nowMs, (ctx) => this.#store.touch(record.idHash, next, ctx));
     return touched ? this.#refreshCookie(session, record, nowMs, secure) : [];
   }
 
-  #refreshCookie(session: Session<any>, record: LoadedRecord, nowMs: number, secure: boolean): string[] {
+  /**
+   * After an explicit save: read back the record the save wrote (under its
+   * new id after a create, regenerate or login; none after a destroy), so
+   * the session continues from exactly what the store holds.
+   */
+  async settle(session: Session<any>, nowMs: number): Promise<void> {
     const internals = sessionInternals(session);
-    const permanent = internals.data.isPermanent(internals.defaultPermanent);
-    return permanent && this.#o.refreshEachRequest ? [this.#writer.set(record.id, true, nowMs, secure)] : [];
+    const saved = this.#savedIds.get(session);
+    this.#savedIds.delete(session);
+    const id = internals.destroyed ? undefined : saved ?? storeState(session).record?.id;
+    await this.#reopen(session, id, saved !== undefined || internals.destroyed, nowMs);
+  }
+
+  /** Read the session's record again; unsaved changes are discarded. */
+  async reload(session: Session<any>, nowMs: number): Promise<void> {
+    await this.#reopen(session, storeState(session).record?.id, false, nowMs);
+  }
+
+  async #reopen(session: Session<any>, id: string | undefined, cookieSent: boolean, nowMs: number): Promise<void> {
+    const state = storeState(session);
+    const opened = id === undefined ? undefined : await this.#open<Record<string, unknown>>(id, nowMs);
+    // hadCookie: the browser holds (or is about to get) a cookie, so emptying the session must delete it.
+    sessionInternals(session).state = { kind: "store", secure: state.secure, hadCookie: state.hadCookie || cookieSent, record: opened?.record };
+    Session.settle(session, opened === undefined ? new SessionData() : sessionInternals(opened.session).data);
+  }
+
+  #refreshCookie(session: Session<any>, record: LoadedRecord, nowMs: number, secure: boolean): string[] {
+    const lifetimeSeconds = this.#cookieLifetime(session);
+    return lifetimeSeconds > 0 && this.#o.refreshEachRequest ? [this.#writer.set(record.id, true, nowMs, secure, lifetimeSeconds)] : [];
   }
 
   /** A new record holding every value of the session; its new id. */
@@ -205,12 +253,15 @@ export class StoreMode implements Mode {
     const data = sessionInternals(session).data;
     const values = Object.create(null) as Record<string, string>;
     for (const key of data.values.keys()) values[key] = data.storedText(key);
-    const record: StoreRecord = { data: values, createdAtMs: nowMs, expiresAtMs: nowMs + this.#idleMs, userId };
+    const record: StoreRecord = { data: values, createdAtMs: nowMs, expiresAtMs: nowMs + this.#idleMsOf(session), userId };
     // 256 random bits never collide in practice; the loop only guards a broken random source.
     for (let attempt = 0; attempt < 3; attempt++) {
       const id = newSessionId();
       const idHash = this.#key(id);
-      if (await this.#call("create", nowMs, (ctx) => this.#store.create(idHash, record, ctx))) return id;
+      if (await this.#call("create", nowMs, (ctx) => this.#store.create(idHash, record, ctx))) {
+        this.#savedIds.set(session, id);
+        return id;
+      }
     }
     throw new Error("sessionkit: could not create a session record with a fresh id three times; the random source or the store is broken.");
   }
@@ -232,6 +283,7 @@ export class StoreMode implements Mode {
     const newHash = this.#key(id);
     const result = await this.#call("rotate", nowMs, (ctx) => this.#store.rotate(record.idHash, newHash, change, graceUntilMs, ctx));
     if (result !== "ok") throw this.#interrupted(result === "missing" ? "destroyed" : "regenerated", record);
+    this.#savedIds.set(session, id);
     this.#emit({ type: "regenerated", idHashPrefix: record.eventPrefix });
     return [this.#cookie(id, session, nowMs, secure)];
   }
@@ -239,7 +291,7 @@ export class StoreMode implements Mode {
   #changeSet(session: Session<any>, nowMs: number): ChangeSet {
     const internals = sessionInternals(session);
     const data = internals.data;
-    const change: ChangeSet = { set: Object.create(null), delete: [], expiresAtMs: nowMs + this.#idleMs };
+    const change: ChangeSet = { set: Object.create(null), delete: [], expiresAtMs: nowMs + this.#idleMsOf(session) };
     if (data.cleared) change.clear = true;
     for (const key of data.dirty) {
       if (data.values.has(key)) change.set[key] = data.storedText(key);

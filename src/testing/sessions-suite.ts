@@ -14,6 +14,8 @@ import { cookieFrom, foreignId, idFrom, sessionsOn, storeKey } from "./sessions-
 import { serviceUnavailable } from "./service.js";
 import { slowStore, spyStore } from "./store-spies.js";
 import { registerSessionsTimeTests } from "./sessions-suite-time.js";
+import { registerSessionsSaveTests } from "./sessions-suite-save.js";
+import { registerSessionsExpiryTests } from "./sessions-suite-expiry.js";
 
 /**
  * Register the end-to-end tests of `createSessions` on a store.
@@ -30,6 +32,8 @@ export function testSessionsOnStore(name: string, makeStore: MakeStore, options:
     registerIdTests(makeStore, options.rawIds === true);
     registerConcurrencyTests(makeStore, options);
     registerSessionsTimeTests(makeStore);
+    registerSessionsSaveTests(makeStore);
+    registerSessionsExpiryTests(makeStore);
   });
 }
 

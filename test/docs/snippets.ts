@@ -36,6 +36,7 @@ export const DOCUMENTS = [
   "docs/flask-session.md",
   "docs/frameworks.md",
   "docs/security-model.md",
+  "docs/session-features.md",
   "docs/stores.md",
   "examples/tutorial/README.md",
 ];

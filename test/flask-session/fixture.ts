@@ -12,7 +12,7 @@ import { probeService, type MakeStore } from "../../src/testing/index.js";
 export const REDIS_URL = "redis://127.0.0.1:6379";
 
 /** A connected client (when `skip` is undefined) and the reason to skip otherwise. */
-export async function connectRedis(label: string) {
+export async function connectRedis(label: string): Promise<{ client: Client; skip: Awaited<ReturnType<typeof probeService>>; base: string }> {
   const client = createClient({ url: REDIS_URL, socket: { reconnectStrategy: false, connectTimeout: 2_000 } });
   client.on("error", () => {}); // failures surface through the commands and the probe, not this event
   const skip = await probeService(`Redis at ${REDIS_URL}`, async () => {
