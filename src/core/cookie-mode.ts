@@ -10,7 +10,8 @@
 import { BadPayload, BadSignature, SignatureExpired, createCookieCodec, type CookieCodec, type CookieFormat } from "../codec/index.js";
 import type { EventHandler, RejectReason } from "./events.js";
 import { newSessionId } from "./ids.js";
-import type { Mode } from "./mode.js";
+import { NOTHING_CARRIED } from "./cookie-chunks.js";
+import type { Mode, RequestFacts } from "./mode.js";
 import type { ResolvedOptions } from "./options.js";
 import { RESERVED_KEYS } from "./session-data.js";
 import type { CookieState } from "./session-state.js";
@@ -50,7 +51,7 @@ export class CookieMode implements Mode {
     this.#revocable = revocable;
   }
 
-  load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number): Session<Data> {
+  load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number, facts?: RequestFacts): Session<Data> {
     const nowSeconds = Math.floor(nowMs / 1000);
     let entry = value ? this.#cache.get(value, nowSeconds, this.#maxAgeSeconds, this.#o.clockSkewSeconds) : undefined;
     if (value && entry === undefined) {
@@ -78,6 +79,7 @@ export class CookieMode implements Mode {
       userId: typeof user === "string" ? user : undefined,
       authAtMs: typeof authAt === "number" ? authAt : undefined,
       original: data,
+      carried: facts?.carried ?? NOTHING_CARRIED,
     };
     internals.state = state;
     return session;
@@ -107,7 +109,8 @@ export class CookieMode implements Mode {
       data.values.delete(RESERVED_KEYS.authAt);
     }
     if (internals.destroyed || data.isEmpty()) {
-      return Session.isModified(session) || internals.destroyed ? [this.#writer.delete(state.secure)] : [];
+      if (!(Session.isModified(session) || internals.destroyed)) return [];
+      return [this.#writer.delete(state.secure), ...this.#writer.deleteChunks(state.carried, 0, state.secure)];
     }
     const permanent = data.isPermanent(internals.defaultPermanent);
     const resign = state.secretIndex > 0;
@@ -119,7 +122,7 @@ export class CookieMode implements Mode {
     if (permanent && !values.has(RESERVED_KEYS.permanent)) values.set(RESERVED_KEYS.permanent, true);
     if (native) this.#stamp(internals, state, nowMs);
     const value = this.#codec.encode(data.plain(), { nowSeconds, original: state.original });
-    return [this.#writer.set(value, permanent, nowMs, state.secure)];
+    return this.#writer.setChunks(value, permanent, nowMs, state.secure, this.#o.cookie.maxChunks, state.carried);
   }
 
   /**

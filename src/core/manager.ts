@@ -11,7 +11,7 @@
  */
 import type { AppSessionData, SessionDataShape } from "./app-data.js";
 import { CookieMode } from "./cookie-mode.js";
-import { findCookie } from "./cookie-header.js";
+import { readSessionCookie } from "./cookie-chunks.js";
 import { ConfigError } from "./errors.js";
 import { AutoPruner } from "./auto-prune.js";
 import type { EventHandler, SessionEvent } from "./events.js";
@@ -149,9 +149,9 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
       return outside;
     }
     this.#pruner?.request();
-    const found = findCookie(cookieHeader, this.options.cookie.name);
+    const found = readSessionCookie(cookieHeader, this.options.cookie.name, this.options.cookie.maxChunks);
     if (found.count > 1) this.#emit({ type: "duplicate_cookie", count: found.count });
-    return this.#mode.load<Data>(found.value, secure, nowMs);
+    return this.#mode.load<Data>(found.value, secure, nowMs, { carried: found.carried });
   }
 
   #secure(context: RequestContext): boolean {

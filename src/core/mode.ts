@@ -8,8 +8,20 @@
  * Path scope, the 5xx rule, the response headers and marking the session
  * committed. A mode loads and saves, nothing else.
  */
+import type { CarriedCookies } from "./cookie-chunks.js";
 import type { Session } from "./session.js";
 import type { StoredSessionInfo } from "./store.js";
+
+/**
+ * What else a mode may need of the request, read by the manager.
+ *
+ * @example
+ * const facts: RequestFacts = { carried: { plain: true, chunks: 0 } };
+ */
+export interface RequestFacts {
+  /** The session cookies the request carried (plain and chunks), so a save deletes those it no longer writes. */
+  readonly carried?: CarriedCookies | undefined;
+}
 
 /**
  * One way of keeping sessions.
@@ -21,7 +33,7 @@ export interface Mode {
   /** Whether load and save never wait (cookie mode without revocation): the manager may commit in the same tick. */
   readonly sync: boolean;
   /** The session carried by a cookie value (`undefined`: none came). Bad input gives a fresh session, never an error. */
-  load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number): Session<Data> | Promise<Session<Data>>;
+  load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number, facts?: RequestFacts): Session<Data> | Promise<Session<Data>>;
   /** Save what the request changed; the Set-Cookie values to send. Called only when saving is allowed (the 5xx rule passed). */
   save(session: Session<any>, nowMs: number): string[] | Promise<string[]>;
   /** The sessions indexed under a user. */

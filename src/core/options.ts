@@ -7,6 +7,7 @@ import { resolveAutoPrune, type AutoPruneOptions, type ResolvedAutoPrune } from 
 import { parseDurationSeconds, type Duration } from "./duration.js";
 import { ConfigError, SecretError } from "./errors.js";
 import type { EventHandler } from "./events.js";
+import { MAX_CHUNKS } from "./cookie-chunks.js";
 import type { Store } from "./store.js";
 import { warnOnce } from "./warnings.js";
 
@@ -34,6 +35,14 @@ export interface CookieOptions {
   partitioned?: boolean;
   /** Largest whole `Set-Cookie` value allowed, in bytes (Werkzeug's `MAX_COOKIE_SIZE`); 0 turns the check off. Default 4093. */
   maxBytes?: number;
+  /**
+   * Cookie sessions only: let a session bigger than one cookie take up to
+   * this many, `NAME.0`, `NAME.1`, … (each at most `maxBytes`), under one MAC.
+   * Default 1 (one cookie; bigger throws CookieTooLargeError); at most 3, so
+   * the Cookie header stays within Node's 16 KiB. Not with the flask format
+   * (Flask reads one cookie) nor a store (the cookie holds an id).
+   */
+  maxChunks?: number;
 }
 
 /** Options of {@link createSessions}. */
@@ -103,6 +112,7 @@ export interface ResolvedCookieOptions {
   readonly sameSite: "Lax" | "Strict" | "None" | undefined;
   readonly partitioned: boolean;
   readonly maxBytes: number;
+  readonly maxChunks: number;
 }
 
 /** Options after checking: frozen, units in names. */
@@ -212,7 +222,12 @@ function resolveCookie(c: CookieOptions = {}): ResolvedCookieOptions {
   }
   const maxBytes = c.maxBytes ?? 4093;
   if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new ConfigError("cookie.maxBytes", "use a whole number of bytes (0 turns the check off).");
-  return Object.freeze({ name, path, domain, httpOnly: c.httpOnly ?? true, secure, sameSite, partitioned, maxBytes });
+  const maxChunks = c.maxChunks ?? 1;
+  if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > MAX_CHUNKS) {
+    throw new ConfigError("cookie.maxChunks", `use a whole number from 1 (one cookie, the default) to ${MAX_CHUNKS}: more chunks would push the Cookie header past Node's 16 KiB header limit.`);
+  }
+  if (maxChunks > 1 && maxBytes === 0) throw new ConfigError("cookie.maxChunks", "chunks are cut at `cookie.maxBytes`: give it a size (not 0) to use chunks.");
+  return Object.freeze({ name, path, domain, httpOnly: c.httpOnly ?? true, secure, sameSite, partitioned, maxBytes, maxChunks });
 }
 
 function resolveRevocation(options: SessionOptions): Store | undefined {
@@ -234,7 +249,17 @@ function resolveRevocation(options: SessionOptions): Store | undefined {
  * the cookie cannot work there: refuse them now, with what to do instead.
  */
 function checkFlaskFormat(options: SessionOptions, format: CookieFormat): void {
+  const chunked = (options.cookie?.maxChunks ?? 1) > 1;
+  if (chunked && options.store !== undefined) {
+    throw new ConfigError("cookie.maxChunks", "with a server-side store the cookie holds only an id, which never needs chunks; leave `cookie.maxChunks` out.");
+  }
   if (format !== "flask" || options.store !== undefined) return;
+  if (chunked) {
+    throw new ConfigError(
+      "cookie.maxChunks",
+      "the flask cookie format stays one cookie: Flask reads only the `session` cookie and cannot join chunks. Keep the session under one cookie, use the \"signed\" or \"encrypted\" format, or a server-side store (the flask-session store shares big sessions with Flask-Session).",
+    );
+  }
   if (options.absoluteTimeout !== undefined) {
     throw new ConfigError(
       "absoluteTimeout",

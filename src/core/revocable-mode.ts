@@ -22,7 +22,7 @@ import { createHash } from "node:crypto";
 import { CookieMode, cookieState } from "./cookie-mode.js";
 import { SessionInterruptedError } from "./errors.js";
 import type { EventHandler } from "./events.js";
-import type { Mode } from "./mode.js";
+import type { Mode, RequestFacts } from "./mode.js";
 import type { ResolvedOptions } from "./options.js";
 import { RESERVED_KEYS } from "./session-data.js";
 import type { CookieState } from "./session-state.js";
@@ -60,11 +60,11 @@ export class RevocableMode implements Mode {
     return callStore(this.#store, this.#o.storeTimeoutMs, this.#emit, operation, nowMs, run);
   }
 
-  async load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number): Promise<Session<Data>> {
-    const session = this.#inner.load<Data>(value, secure, nowMs);
+  async load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number, facts?: RequestFacts): Promise<Session<Data>> {
+    const session = this.#inner.load<Data>(value, secure, nowMs, facts);
     if (session.isNew || !(await this.#isRevoked(cookieState(session), nowMs))) return session;
     this.#emit({ type: "cookie_rejected", reason: "revoked" });
-    return this.#inner.load<Data>(undefined, secure, nowMs);
+    return this.#inner.load<Data>(undefined, secure, nowMs, facts);
   }
 
   /** Whether the loaded cookie's jti was revoked, or its user logged out everywhere after it authenticated. */
