@@ -16,6 +16,7 @@ import type { SessionOptions } from "../core/options.js";
 import type { Session } from "../core/session.js";
 import type { Store, StoreContext } from "../core/store.js";
 import { MemoryStore } from "../stores/memory.js";
+import { chunkScenarios } from "./adapter-suite-chunks.js";
 
 /**
  * What a route sees of the request.
@@ -236,6 +237,7 @@ export function testAdapter(name: string, startServer: StartServer): void {
     describe("server-side sessions", () => storeScenarios(startServer));
     describe("secure: auto", () => secureScenarios(startServer));
     describe("destroy", () => destroyScenarios(startServer));
+    describe("sessions bigger than one cookie", () => chunkScenarios(startServer));
   });
 }
 
