@@ -3,6 +3,7 @@ export { Session, RESERVED_KEYS, type ConsumeFlashesOptions, type LoginOptions }
 export type { SessionData, AppSessionData, SessionDataShape } from "./core/app-data.js";
 export type { SessionOptions, CookieOptions, ResolvedOptions, ResolvedCookieOptions, RevocationOptions } from "./core/options.js";
 export type { Duration } from "./core/duration.js";
+export { parseUserAgent, networkPrefix, type DeviceInfo, type UserSession } from "./core/device.js";
 export type { AutoPruneOptions } from "./core/auto-prune.js";
 export type { SessionEvent, RejectReason, EventHandler } from "./core/events.js";
 export {

@@ -17,7 +17,7 @@ import { RESERVED_KEYS } from "./session-data.js";
 import type { CookieState } from "./session-state.js";
 import { Session, sessionInternals, type SessionInternals } from "./session.js";
 import { CookieWriter } from "./set-cookie.js";
-import type { StoredSessionInfo } from "./store.js";
+import type { UserSession } from "./device.js";
 import { ConfigError } from "./errors.js";
 import { VerifiedCache } from "./verified-cache.js";
 
@@ -162,8 +162,12 @@ export class CookieMode implements Mode {
     }
   }
 
-  async listForUser(): Promise<StoredSessionInfo[]> {
+  async listForUser(): Promise<UserSession[]> {
     throw new ConfigError("store", "listing a user's sessions needs a server-side store; cookie sessions are not kept anywhere.");
+  }
+
+  async destroySession(): Promise<boolean> {
+    throw new ConfigError("store", "ending one session by its id hash needs a server-side store; cookie sessions are not kept anywhere.");
   }
 
   async destroyAllForUser(): Promise<number> {

@@ -10,7 +10,7 @@
  */
 import type { CarriedCookies } from "./cookie-chunks.js";
 import type { Session } from "./session.js";
-import type { StoredSessionInfo } from "./store.js";
+import type { UserSession } from "./device.js";
 
 /**
  * What else a mode may need of the request, read by the manager.
@@ -21,6 +21,9 @@ import type { StoredSessionInfo } from "./store.js";
 export interface RequestFacts {
   /** The session cookies the request carried (plain and chunks), so a save deletes those it no longer writes. */
   readonly carried?: CarriedCookies | undefined;
+  /** The request's User-Agent and client address, as the adapter knows them (for `devices`). */
+  readonly userAgent?: string | undefined;
+  readonly clientAddress?: string | undefined;
 }
 
 /**
@@ -36,8 +39,10 @@ export interface Mode {
   load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number, facts?: RequestFacts): Session<Data> | Promise<Session<Data>>;
   /** Save what the request changed; the Set-Cookie values to send. Called only when saving is allowed (the 5xx rule passed). */
   save(session: Session<any>, nowMs: number): string[] | Promise<string[]>;
-  /** The sessions indexed under a user. */
-  listForUser(userId: string, nowMs: number): Promise<StoredSessionInfo[]>;
+  /** The sessions indexed under a user; `current` flags the one that session lives under now. */
+  listForUser(userId: string, nowMs: number, current?: Session<any>): Promise<UserSession[]>;
+  /** End the one session stored under `idHash` (only if it belongs to `userId`, when given); whether one ended. */
+  destroySession(idHash: string, userId: string | undefined, nowMs: number): Promise<boolean>;
   /** "Log out everywhere": end every session of `userId` except `except`; how many ended (0 when the mode cannot count). */
   destroyAllForUser(userId: string, except: Session<any> | undefined, nowMs: number): Promise<number>;
 }

@@ -89,6 +89,13 @@ export interface SessionOptions {
   /** Send `Clear-Site-Data: "cookies"` with the response that destroys a session (ASVS 5:14.3.1). Default false. */
   clearSiteDataOnDestroy?: boolean;
   /**
+   * "Your devices": each `login()` records, with the session, the browser
+   * and OS family of the request's User-Agent and its address's network
+   * (/24, /48), which `listForUser` returns. Needs a store with a user
+   * index. Default false: nothing about the device is kept.
+   */
+  devices?: boolean;
+  /**
    * Cookie mode: accept a cookie signed up to this many seconds in the future,
    * for apps whose servers' clocks drift apart (a whole number, at most 300).
    * Default 0: a cookie from the future is refused, as Flask (itsdangerous ≥
@@ -132,6 +139,7 @@ export interface ResolvedOptions {
   readonly touchAfter: number;
   readonly saveOnServerError: boolean;
   readonly clearSiteDataOnDestroy: boolean;
+  readonly devices: boolean;
   readonly clockSkewSeconds: number;
   readonly revocationStore: Store | undefined;
   readonly now: () => number;
@@ -274,6 +282,20 @@ function checkFlaskFormat(options: SessionOptions, format: CookieFormat): void {
   }
 }
 
+function resolveDevices(options: SessionOptions): boolean {
+  const devices = options.devices ?? false;
+  if (typeof devices !== "boolean") throw new ConfigError("devices", "use true or false.");
+  if (!devices) return false;
+  const store = options.store;
+  if (store === undefined || typeof store.listForUser !== "function") {
+    throw new ConfigError("devices", "a user's devices are listed from a server-side store with a user index (listForUser): pass `store`, such as `new SqliteStore({ db })`.");
+  }
+  if (store.rawIds === true) {
+    throw new ConfigError("devices", `the ${store.name} store keys records by raw id (Flask-Session's layout), so one session cannot be ended by the id hash a listing gives; use a hashed-id store.`);
+  }
+  return true;
+}
+
 function optionalDuration(value: Duration | undefined, option: string): number | undefined {
   return value === undefined ? undefined : parseDurationSeconds(value, option);
 }
@@ -323,6 +345,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     touchAfter,
     saveOnServerError: options.saveOnServerError ?? false,
     clearSiteDataOnDestroy: options.clearSiteDataOnDestroy ?? false,
+    devices: resolveDevices(options),
     clockSkewSeconds,
     revocationStore: resolveRevocation(options),
     now: options.now ?? Date.now,

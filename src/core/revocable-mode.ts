@@ -27,7 +27,8 @@ import type { ResolvedOptions } from "./options.js";
 import { RESERVED_KEYS } from "./session-data.js";
 import type { CookieState } from "./session-state.js";
 import { Session, sessionInternals } from "./session.js";
-import type { Store, StoreContext, StoredSessionInfo, StoreRecord } from "./store.js";
+import type { UserSession } from "./device.js";
+import type { Store, StoreContext, StoreRecord } from "./store.js";
 import { callStore } from "./timeout.js";
 import { ConfigError } from "./errors.js";
 
@@ -125,8 +126,12 @@ export class RevocableMode implements Mode {
     }
   }
 
-  async listForUser(): Promise<StoredSessionInfo[]> {
+  async listForUser(): Promise<UserSession[]> {
     throw new ConfigError("store", "listing a user's sessions needs a server-side store; revocable cookie sessions are not listed anywhere.");
+  }
+
+  async destroySession(): Promise<boolean> {
+    throw new ConfigError("store", "ending one session by its id hash needs a server-side store; revocable cookie sessions are not listed anywhere.");
   }
 
   /** Refuse every cookie of `userId` authenticated before now. Cookie mode keeps no list of a user's cookies: the count is 0. */

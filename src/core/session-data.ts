@@ -25,6 +25,7 @@ export const RESERVED_KEYS = Object.freeze({
   jti: "_sk_jti",
   user: "_sk_user",
   authAt: "_sk_auth",
+  device: "_sk_device",
 } as const);
 
 /** Every reserved key, for fast membership tests. */
@@ -38,7 +39,7 @@ export const RESERVED: ReadonlySet<string> = new Set<string>(Object.values(RESER
  * still reach it), and they do not make a session non-empty. `login()`
  * replaces them; `destroy()` ends the cookie.
  */
-const MACHINERY: ReadonlySet<string> = new Set<string>([RESERVED_KEYS.createdAt, RESERVED_KEYS.jti, RESERVED_KEYS.user, RESERVED_KEYS.authAt]);
+const MACHINERY: ReadonlySet<string> = new Set<string>([RESERVED_KEYS.createdAt, RESERVED_KEYS.jti, RESERVED_KEYS.user, RESERVED_KEYS.authAt, RESERVED_KEYS.device]);
 
 /**
  * A session's values and change tracking.

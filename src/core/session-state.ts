@@ -32,6 +32,8 @@ export interface StoreState {
   readonly hadCookie: boolean;
   /** The loaded record, when there was one. */
   readonly record: LoadedRecord | undefined;
+  /** With `devices`: the request's User-Agent and client address, for a login to record. */
+  readonly client?: { readonly userAgent: string | undefined; readonly clientAddress: string | undefined } | undefined;
 }
 
 /** A record store mode loaded. */

@@ -7,8 +7,18 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, it } from "node:test";
-import { createSessions } from "../core/manager.js";
-import type { RouteTable, StartedServer, StartServer } from "./adapter-suite.js";
+import type { AdapterOptions } from "../adapters/shared.js";
+import { createSessions, type SessionManager } from "../core/manager.js";
+import type { Session } from "../core/session.js";
+
+// The adapter suite's own types, restated as far as these scenarios use them
+// (adapter-suite.ts imports this file: importing back would be a cycle).
+type RouteTable = Readonly<Record<string, (session: Session<any>, request: { query: URLSearchParams }) => { body?: string } | Promise<{ body?: string }>>>;
+interface StartedServer {
+  url: string;
+  close(): Promise<void>;
+}
+type StartServer = (sessions: SessionManager<any>, routes: RouteTable, options: AdapterOptions) => Promise<StartedServer>;
 
 /** Random base64 (incompressible) of `size` characters. */
 const blob = (size: number): string => randomBytes(size).toString("base64").slice(0, size);

@@ -37,7 +37,7 @@ function app(extra: Partial<SessionOptions> = {}) {
   const sessions = createSessions({ secret: SECRET, cookie: { maxChunks: 3 }, ...extra });
   return {
     sessions,
-    async request(jar: Jar, handler: (s: Awaited<ReturnType<typeof sessions.load>>) => void | Promise<void>) {
+    async request(jar: Jar, handler: (s: Awaited<ReturnType<typeof sessions.load>>) => unknown) {
       const session = await sessions.load(jar.header());
       await handler(session);
       const { setCookie } = await sessions.commit(session);
