@@ -14,6 +14,7 @@ import { cookieFrom, foreignId, idFrom, sessionsOn, storeKey } from "./sessions-
 import { serviceUnavailable } from "./service.js";
 import { slowStore, spyStore } from "./store-spies.js";
 import { registerSessionsTimeTests } from "./sessions-suite-time.js";
+import { registerDeviceTests } from "./sessions-suite-devices.js";
 
 /**
  * Register the end-to-end tests of `createSessions` on a store.
@@ -30,6 +31,7 @@ export function testSessionsOnStore(name: string, makeStore: MakeStore, options:
     registerIdTests(makeStore, options.rawIds === true);
     registerConcurrencyTests(makeStore, options);
     registerSessionsTimeTests(makeStore);
+    registerDeviceTests(makeStore);
   });
 }
 
