@@ -53,7 +53,8 @@ export function parseUserAgent(userAgent: string | undefined): { browser: string
   return { browser: family(BROWSERS), os: family(SYSTEMS) };
 }
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+/** A dotted quad without leading zeros (which some parsers read as octal), as Node's isIP accepts it. */
+const IPV4 = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
 
 /**
  * The network of a client address: `a.b.c.0/24` for IPv4 (an IPv4-mapped
@@ -67,7 +68,7 @@ const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 export function networkPrefix(address: string | undefined): string | undefined {
   if (typeof address !== "string" || address.length > 64) return undefined;
   const bare = address.replace(/%[\w.-]*$/, "");
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare);
+  const mapped = /^::ffff:((?:0|[1-9]\d{0,2})(?:\.(?:0|[1-9]\d{0,2})){3})$/i.exec(bare);
   const v4 = IPV4.exec(mapped ? mapped[1]! : bare);
   if (v4) {
     const octets = v4.slice(1, 5).map(Number);
@@ -90,6 +91,15 @@ function ipv6Groups(text: string): number[] | undefined {
     }
     return out;
   };
+  // A dotted quad at the end (`::ffff:192.0.2.1`, `64:ff9b::192.0.2.1`) is the last two groups.
+  const last = halves[halves.length - 1]!;
+  const quad = /(?:^|:)((?:0|[1-9]\d{0,2})(?:\.(?:0|[1-9]\d{0,2})){3})$/.exec(last);
+  if (quad) {
+    const octets = quad[1]!.split(".").map(Number);
+    if (octets.some((n) => n > 255)) return undefined;
+    const groups = `${((octets[0]! << 8) | octets[1]!).toString(16)}:${((octets[2]! << 8) | octets[3]!).toString(16)}`;
+    halves[halves.length - 1] = last.slice(0, last.length - quad[1]!.length) + groups;
+  }
   const head = parse(halves[0]!);
   const tail = halves.length === 2 ? parse(halves[1]!) : [];
   if (!head || !tail) return undefined;
