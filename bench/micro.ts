@@ -63,7 +63,7 @@ const cookieValue = signer.sign(payload);
 const header = `_ga=GA1.2.3.4; theme=dark; session=${cookieValue}; csrftoken=abcdef0123456789`;
 const box = new EncryptedBox({ secrets: [SECRET], purpose: "cookie-session" });
 const sealed = box.seal(dumps(data));
-const writer = new CookieWriter({ name: "session", path: "/", domain: undefined, httpOnly: true, secure: "auto", sameSite: "Lax", partitioned: false, maxBytes: 4093 }, 2_678_400);
+const writer = new CookieWriter({ name: "session", path: "/", domain: undefined, httpOnly: true, secure: "auto", sameSite: "Lax", partitioned: false, maxBytes: 4093, maxChunks: 1 }, 2_678_400);
 
 const rows: [string, string, number][] = [];
 const add = (group: string, step: string, ns: number): void => {

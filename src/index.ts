@@ -4,6 +4,7 @@ export type { SessionData, AppSessionData, SessionDataShape } from "./core/app-d
 export type { SessionOptions, CookieOptions, ResolvedOptions, ResolvedCookieOptions, RevocationOptions } from "./core/options.js";
 export type { Duration } from "./core/duration.js";
 export type { StandardSchemaV1 } from "./core/standard-schema.js";
+export { parseUserAgent, networkPrefix, type DeviceInfo, type UserSession } from "./core/device.js";
 export type { AutoPruneOptions } from "./core/auto-prune.js";
 export type { SessionEvent, RejectReason, EventHandler } from "./core/events.js";
 export {

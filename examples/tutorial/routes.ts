@@ -12,6 +12,7 @@
 import express, { type Request, type Response } from "express";
 import type { Session, SessionManager } from "sessionkit";
 import { csrfProtection } from "sessionkit/express";
+import { mountDevices } from "./devices.js";
 import { readLoginForm } from "./forms.js";
 import { inspectSession } from "./inspect.js";
 import type { TutorialFormat } from "./config.js";
@@ -124,8 +125,12 @@ export function tutorialRoutes(ctx: RouteContext): express.Router {
     }
     const sessionCount = serverSide ? (await ctx.sessions.listForUser(user)).length : undefined;
     const csrfToken = session.csrfToken();
-    page(req, res, `Profile of ${user}`, views.profileBody({ user, permanent: session.permanent, serverSide, sessionCount, csrfToken }));
+    page(req, res, `Profile of ${user}`, views.profileBody({ user, permanent: session.permanent, serverSide, sessionCount, csrfToken, devices: ctx.sessions.options.devices }));
   });
+
+  if (ctx.sessions.options.devices) {
+    mountDevices(router, { sessions: ctx.sessions, sessionOf, currentUser, page, pleaseLogIn: (req, res) => page(req, res, "Please log in", views.pleaseLogInBody(), 401) });
+  }
 
   router.get("/logout", (req, res) => {
     // A link (or another site's <img src>) must not log anyone out: the GET only asks.

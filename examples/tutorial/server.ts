@@ -70,6 +70,8 @@ export async function createTutorialApp(config: TutorialConfig): Promise<Tutoria
       // Only cookie mode has a format; with a store the cookie holds a random id.
       format: config.format,
       store: opened.store,
+      // "Your devices" (opt-in): each login records its browser and OS family and network, where the store can list a user's sessions.
+      devices: opened.store !== undefined && typeof opened.store.listForUser === "function" && opened.store.rawIds !== true,
       lifetime: "31d", // Flask's PERMANENT_SESSION_LIFETIME default
       ...(config.regenerateGraceSeconds === undefined ? {} : { regenerateGraceSeconds: config.regenerateGraceSeconds }),
     });

@@ -120,11 +120,12 @@ export function loginBody(options: { csrfToken: string; username?: string; probl
  * @example
  * profileBody({ user: "alice", permanent: true, serverSide: true, csrfToken: session.csrfToken() });
  */
-export function profileBody(options: { user: string; permanent: boolean; serverSide: boolean; sessionCount?: number | undefined; csrfToken: string }): SafeHtml {
+export function profileBody(options: { user: string; permanent: boolean; serverSide: boolean; sessionCount?: number | undefined; csrfToken: string; devices?: boolean }): SafeHtml {
   return html`<dl>
   <dt>Username</dt><dd class="username">${options.user}</dd>
   <dt>Session</dt><dd>${options.permanent ? "permanent: the cookie survives closing the browser" : "ends when the browser closes"}</dd>
   ${options.sessionCount !== undefined && html`<dt>Your sessions</dt><dd>${options.sessionCount} active</dd>`}
+  ${options.devices === true && html`<dt>Devices</dt><dd><a href="/profile/devices">Your devices</a>: where you are logged in</dd>`}
 </dl>
 <div class="actions">${logoutButton(options.csrfToken)}</div>
 ${options.serverSide &&

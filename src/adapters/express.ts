@@ -55,7 +55,12 @@ export function sessionMiddleware(sessions: AppSessionManager, options: AdapterO
       else next(error);
     };
     const secure = isSecureRequest({ tls: (req.socket as TLSSocket).encrypted === true, forwardedProto: req.headers["x-forwarded-proto"] }, options);
-    sessions.load(req.headers.cookie, { secure, path: req.originalUrl }).then((session) => {
+    sessions.load(req.headers.cookie, {
+      secure,
+      path: req.originalUrl,
+      // With `devices`: the address by the app's own "trust proxy" setting (req.ip).
+      ...(sessions.options.devices ? { userAgent: req.headers["user-agent"], clientAddress: req.ip } : {}),
+    }).then((session) => {
       req.session = session;
       holdResponse(res, { ...commitHooks(sessions, session, res), onFailure: fail });
       next();

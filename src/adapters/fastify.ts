@@ -73,7 +73,9 @@ export const fastifySessions: FastifyPluginAsync<FastifySessionsOptions> = async
     try {
       const tls = (request.raw.socket as TLSSocket).encrypted === true;
       const secure = isSecureRequest({ tls, forwardedProto: request.headers["x-forwarded-proto"] }, options);
-      request.session = await sessions.load(request.headers.cookie, { secure, path: request.url });
+      // With `devices`: the address by the app's own `trustProxy` setting (request.ip).
+      const device = sessions.options.devices ? { userAgent: request.headers["user-agent"], clientAddress: request.ip } : {};
+      request.session = await sessions.load(request.headers.cookie, { secure, path: request.url, ...device });
     } catch (error) {
       const answer = errorAnswer(error, options);
       if (!answer) throw error;

@@ -80,7 +80,9 @@ export function withSession<E extends H3EventLike, T, Data extends SessionDataSh
   return async function sessionkitHandler(event) {
     let session: Session<Data>;
     try {
-      session = await sessions.load(event.headers.get("cookie"), { secure: isSecure(event, options), path: event.path });
+      // With `devices`: the User-Agent only (h3's event carries no address every runtime agrees on).
+      const device = sessions.options.devices ? { userAgent: event.headers.get("user-agent") ?? undefined } : {};
+      session = await sessions.load(event.headers.get("cookie"), { secure: isSecure(event, options), path: event.path, ...device });
     } catch (error) {
       return answer(error, options);
     }

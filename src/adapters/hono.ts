@@ -71,7 +71,9 @@ export function sessionMiddleware<Data extends SessionDataShape = AppSessionData
     try {
       // Request URLs are absolute and normalized (lower-case scheme): no URL parse needed per request.
       const tls = c.req.url.startsWith("https:");
-      session = await sessions.load(c.req.header("cookie"), { secure: isSecureRequest({ tls, forwardedProto: c.req.header("x-forwarded-proto") }, options), path: c.req.path });
+      // With `devices`: the User-Agent only (a Request carries no client address).
+      const device = sessions.options.devices ? { userAgent: c.req.header("user-agent") } : {};
+      session = await sessions.load(c.req.header("cookie"), { secure: isSecureRequest({ tls, forwardedProto: c.req.header("x-forwarded-proto") }, options), path: c.req.path, ...device });
     } catch (error) {
       return answer(c, error, options);
     }

@@ -49,7 +49,9 @@ export function sessionMiddleware(sessions: AppSessionManager, options: AdapterO
     try {
       const tls = (ctx.req.socket as TLSSocket).encrypted === true;
       const forwardedProto = ctx.get("x-forwarded-proto") || undefined;
-      session = await sessions.load(ctx.get("cookie") || undefined, { secure: isSecureRequest({ tls, forwardedProto }, options), path: ctx.url });
+      // With `devices`: the address by the app's own `app.proxy` setting (ctx.ip).
+      const device = sessions.options.devices ? { userAgent: ctx.get("user-agent") || undefined, clientAddress: ctx.ip } : {};
+      session = await sessions.load(ctx.get("cookie") || undefined, { secure: isSecureRequest({ tls, forwardedProto }, options), path: ctx.url, ...device });
     } catch (error) {
       answerOrThrow(ctx, error, options);
       return;

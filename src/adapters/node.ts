@@ -66,7 +66,9 @@ async function serve<Data extends SessionDataShape>(
   let session: Session<Data>;
   try {
     const secure = isSecureRequest({ tls: (req.socket as TLSSocket).encrypted === true, forwardedProto: req.headers["x-forwarded-proto"] }, options);
-    session = await sessions.load(req.headers.cookie, { secure, path: req.url });
+    // With `devices`: the socket's peer; behind a proxy every login shares the proxy's network (docs/devices.md).
+    const device = sessions.options.devices ? { userAgent: req.headers["user-agent"], clientAddress: req.socket.remoteAddress } : {};
+    session = await sessions.load(req.headers.cookie, { secure, path: req.url, ...device });
   } catch (error) {
     answerError(res, error, options);
     return;

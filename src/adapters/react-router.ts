@@ -63,7 +63,9 @@ export function createSessionStorage<Data extends SessionDataShape = AppSessionD
       if (request === null || request === undefined || typeof request === "string") return sessions.load(request);
       const url = new URL(request.url);
       const secure = isSecureRequest({ tls: url.protocol === "https:", forwardedProto: request.headers.get("x-forwarded-proto") }, options);
-      return sessions.load(request.headers.get("cookie"), { secure, path: url.pathname });
+      // With `devices`: the User-Agent only (a Request carries no client address).
+      const device = sessions.options.devices ? { userAgent: request.headers.get("user-agent") ?? undefined } : {};
+      return sessions.load(request.headers.get("cookie"), { secure, path: url.pathname, ...device });
     },
     commitSession,
     async destroySession(session) {

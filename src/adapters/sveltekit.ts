@@ -52,6 +52,20 @@ export interface SvelteKitEventLike {
   readonly request: Request;
   readonly url: URL;
   readonly locals: App.Locals;
+  /** SvelteKit's client address (by its adapter's own proxy settings); read only with `devices`. */
+  getClientAddress?(): string;
+}
+
+/** The client address SvelteKit reports, or undefined where its adapter has none (it throws there). */
+function clientAddressOf(event: SvelteKitEventLike): string | undefined {
+  if (typeof event.getClientAddress !== "function") return undefined;
+  try {
+    return event.getClientAddress();
+  } catch (error) {
+    // adapter-static and prerendering have no client; the device is then recorded without a network.
+    if (error instanceof Error) return undefined;
+    throw error;
+  }
 }
 
 /**
@@ -78,7 +92,9 @@ export function sessionHandle(source: SessionSource<AppSessionData> | AppSession
     let session: Session<AppSessionData>;
     try {
       const secure = isSecureRequest({ tls: event.url.protocol === "https:", forwardedProto: event.request.headers.get("x-forwarded-proto") }, options);
-      session = await sessions.load(event.request.headers.get("cookie"), { secure, path: event.url.pathname });
+      // With `devices`: the address as the SvelteKit adapter reports it (its own proxy settings).
+      const device = sessions.options.devices ? { userAgent: event.request.headers.get("user-agent") ?? undefined, clientAddress: clientAddressOf(event) } : {};
+      session = await sessions.load(event.request.headers.get("cookie"), { secure, path: event.url.pathname, ...device });
     } catch (error) {
       return answer(error, options);
     }

@@ -67,7 +67,9 @@ export function withSessions<Data extends SessionDataShape, Rest extends unknown
       const tls = request.url.startsWith("https:");
       const path = sessions.options.cookie.path === "/" ? undefined : new URL(request.url).pathname;
       const secure = isSecureRequest({ tls, forwardedProto: request.headers.get("x-forwarded-proto") }, options);
-      session = await sessions.load(request.headers.get("cookie"), { secure, path });
+      // With `devices`: the User-Agent only (a Request carries no client address).
+      const device = sessions.options.devices ? { userAgent: request.headers.get("user-agent") ?? undefined } : {};
+      session = await sessions.load(request.headers.get("cookie"), { secure, path, ...device });
     } catch (error) {
       return answerOrThrow(error, options);
     }

@@ -10,14 +10,15 @@
 import { BadPayload, BadSignature, SignatureExpired, createCookieCodec, type CookieCodec, type CookieFormat } from "../codec/index.js";
 import type { EventHandler, RejectReason } from "./events.js";
 import { newSessionId } from "./ids.js";
-import type { Mode } from "./mode.js";
+import { NOTHING_CARRIED } from "./cookie-chunks.js";
+import type { Mode, RequestFacts } from "./mode.js";
 import type { ResolvedOptions } from "./options.js";
 import { schemaIssues } from "./schema.js";
 import { RESERVED_KEYS, SessionData } from "./session-data.js";
 import type { CookieState } from "./session-state.js";
 import { Session, sessionInternals, type SessionInternals } from "./session.js";
 import { CookieWriter } from "./set-cookie.js";
-import type { StoredSessionInfo } from "./store.js";
+import type { UserSession } from "./device.js";
 import { ConfigError } from "./errors.js";
 import { VerifiedCache } from "./verified-cache.js";
 
@@ -51,7 +52,7 @@ export class CookieMode implements Mode {
     this.#revocable = revocable;
   }
 
-  load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number): Session<Data> {
+  load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number, facts?: RequestFacts): Session<Data> {
     const nowSeconds = Math.floor(nowMs / 1000);
     let entry = value ? this.#cache.get(value, nowSeconds, this.#maxAgeSeconds, this.#o.clockSkewSeconds) : undefined;
     if (value && entry === undefined) {
@@ -88,6 +89,7 @@ export class CookieMode implements Mode {
       userId: typeof user === "string" ? user : undefined,
       authAtMs: typeof authAt === "number" ? authAt : undefined,
       original: data,
+      carried: facts?.carried ?? NOTHING_CARRIED,
     };
     internals.state = state;
     return session;
@@ -117,7 +119,8 @@ export class CookieMode implements Mode {
       data.values.delete(RESERVED_KEYS.authAt);
     }
     if (internals.destroyed || data.isEmpty()) {
-      return Session.isModified(session) || internals.destroyed ? [this.#writer.delete(state.secure)] : [];
+      if (!(Session.isModified(session) || internals.destroyed)) return [];
+      return [this.#writer.delete(state.secure), ...this.#writer.deleteChunks(state.carried, 0, state.secure)];
     }
     // setExpiry() decides for this session; else `permanent` and `lifetime` (0: a browser-session cookie).
     const lifetimeSeconds = data.cookieLifetimeSeconds(internals.defaultPermanent, this.#o.lifetimeSeconds);
@@ -131,7 +134,7 @@ export class CookieMode implements Mode {
     if (data.isPermanent(internals.defaultPermanent) && !values.has(RESERVED_KEYS.permanent)) values.set(RESERVED_KEYS.permanent, true);
     if (native) this.#stamp(internals, state, nowMs);
     const value = this.#codec.encode(data.plain(), { nowSeconds, original: state.original });
-    return [this.#writer.set(value, permanent, nowMs, state.secure, lifetimeSeconds)];
+    return this.#writer.setChunks(value, permanent, nowMs, state.secure, this.#o.cookie.maxChunks, state.carried, lifetimeSeconds);
   }
 
   /**
@@ -201,8 +204,12 @@ export class CookieMode implements Mode {
     Session.settle(session, new SessionData(cookieState(session).original));
   }
 
-  async listForUser(): Promise<StoredSessionInfo[]> {
+  async listForUser(): Promise<UserSession[]> {
     throw new ConfigError("store", "listing a user's sessions needs a server-side store; cookie sessions are not kept anywhere.");
+  }
+
+  async destroySession(): Promise<boolean> {
+    throw new ConfigError("store", "ending one session by its id hash needs a server-side store; cookie sessions are not kept anywhere.");
   }
 
   async destroyAllForUser(): Promise<number> {

@@ -74,15 +74,21 @@ export class CookieTooLargeError extends SessionkitError {
   readonly sizeBytes: number;
   readonly limitBytes: number;
   readonly cookieName: string;
-  constructor(cookieName: string, sizeBytes: number, limitBytes: number) {
+  /** With `cookie.maxChunks` > 1: how many cookies the session may take (the limit the value exceeds). */
+  readonly maxChunks: number | undefined;
+  constructor(cookieName: string, sizeBytes: number, limitBytes: number, maxChunks?: number) {
     super(
       "COOKIE_TOO_LARGE",
-      `sessionkit: the "${cookieName}" cookie would be ${sizeBytes} bytes, over the limit of ${limitBytes} bytes; ` +
-        "browsers drop such cookies silently. Keep less in the session, or pass a server-side `store` to createSessions.",
+      maxChunks === undefined
+        ? `sessionkit: the "${cookieName}" cookie would be ${sizeBytes} bytes, over the limit of ${limitBytes} bytes; ` +
+            "browsers drop such cookies silently. Keep less in the session, or pass a server-side `store` to createSessions."
+        : `sessionkit: the "${cookieName}" session would be ${sizeBytes} bytes, more than cookie.maxChunks (${maxChunks}) cookies of cookie.maxBytes each can carry (${limitBytes} bytes with their attributes); ` +
+            "past that the request's Cookie header nears Node's 16 KiB header limit. Keep less in the session, or pass a server-side `store` to createSessions.",
     );
     this.sizeBytes = sizeBytes;
     this.limitBytes = limitBytes;
     this.cookieName = cookieName;
+    this.maxChunks = maxChunks;
   }
 }
 

@@ -11,7 +11,7 @@
  */
 import type { AppSessionData, SessionDataShape } from "./app-data.js";
 import { CookieMode } from "./cookie-mode.js";
-import { findCookie } from "./cookie-header.js";
+import { readSessionCookie } from "./cookie-chunks.js";
 import { ConfigError } from "./errors.js";
 import { AutoPruner } from "./auto-prune.js";
 import type { EventHandler, SessionEvent } from "./events.js";
@@ -21,10 +21,9 @@ import { resolveOptions, type ResolvedOptions, type SessionOptions } from "./opt
 import { storesReady } from "./readiness.js";
 import { assertSchema } from "./schema.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
-
 import { RevocableMode } from "./revocable-mode.js";
 import { Session, sessionInternals, type SessionControl, type SessionInternals } from "./session.js";
-import type { StoredSessionInfo } from "./store.js";
+import type { UserSession } from "./device.js";
 import { StoreMode } from "./store-mode.js";
 import { warnOnce } from "./warnings.js";
 
@@ -38,6 +37,14 @@ export interface RequestContext {
    * (RFC 6265 §5.1.4 path-match), whatever a hand-made Cookie header says.
    */
   path?: string | undefined;
+  /** The request's User-Agent header: with `devices`, a login records its browser and OS family. */
+  userAgent?: string | undefined;
+  /**
+   * The client's address as the framework knows it (its own trust-proxy
+   * rules decide whether a forwarded address counts): with `devices`, a
+   * login records its network (/24 or /48).
+   */
+  clientAddress?: string | undefined;
 }
 
 /** What an adapter knows about the response when committing. */
@@ -162,9 +169,10 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
       return outside;
     }
     this.#pruner?.request();
-    const found = findCookie(cookieHeader, this.options.cookie.name);
+    const found = readSessionCookie(cookieHeader, this.options.cookie.name, this.options.cookie.maxChunks);
     if (found.count > 1) this.#emit({ type: "duplicate_cookie", count: found.count });
-    const session = await this.#mode.load<Data>(found.value, secure, nowMs);
+    const facts = this.options.devices ? { carried: found.carried, userAgent: context.userAgent, clientAddress: context.clientAddress } : { carried: found.carried };
+    const session = await this.#mode.load<Data>(found.value, secure, nowMs, facts);
     this.#attach(session);
     return session;
   }
@@ -298,9 +306,31 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
     return { setCookie, headers };
   }
 
-  /** The sessions indexed under `userId` (hashed ids and times only). Needs a store with a user index. */
-  async listForUser(userId: string): Promise<StoredSessionInfo[]> {
-    return this.#mode.listForUser(userId, this.options.now());
+  /**
+   * The sessions indexed under `userId`: hashed ids, times (created, last
+   * seen, expiry), `current` for the session `options.current` lives under
+   * now, and with `devices: true` what each login recorded. Needs a store
+   * with a user index.
+   *
+   * @example
+   * const mine = await sessions.listForUser(userId, { current: req.session });
+   */
+  async listForUser(userId: string, options: { current?: Session<Data> } = {}): Promise<UserSession[]> {
+    return this.#mode.listForUser(userId, this.options.now(), options.current);
+  }
+
+  /**
+   * End one session by the `idHash` a listing gave ("log out this device"):
+   * its record, and the ids it was regenerated from or into. With
+   * `options.userId`, only a session of that user (pass the logged-in user,
+   * so a form field cannot end someone else's session). Resolves whether a
+   * live session ended; an id hash that is not one is `false`, never an error.
+   *
+   * @example
+   * await sessions.destroy(String(form.get("idHash")), { userId: currentUser });
+   */
+  async destroy(idHash: string, options: { userId?: string } = {}): Promise<boolean> {
+    return this.#mode.destroySession(idHash, options.userId, this.options.now());
   }
 
   /**

@@ -9,6 +9,7 @@ import { ConfigError, SecretError } from "./errors.js";
 import type { EventHandler } from "./events.js";
 import { resolveSchema, type SessionSchema } from "./schema.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
+import { MAX_CHUNKS } from "./cookie-chunks.js";
 import type { Store } from "./store.js";
 import { warnOnce } from "./warnings.js";
 
@@ -36,6 +37,14 @@ export interface CookieOptions {
   partitioned?: boolean;
   /** Largest whole `Set-Cookie` value allowed, in bytes (Werkzeug's `MAX_COOKIE_SIZE`); 0 turns the check off. Default 4093. */
   maxBytes?: number;
+  /**
+   * Cookie sessions only: let a session bigger than one cookie take up to
+   * this many, `NAME.0`, `NAME.1`, … (each at most `maxBytes`), under one MAC.
+   * Default 1 (one cookie; bigger throws CookieTooLargeError); at most 3, so
+   * the Cookie header stays within Node's 16 KiB. Not with the flask format
+   * (Flask reads one cookie) nor a store (the cookie holds an id).
+   */
+  maxChunks?: number;
 }
 
 /** Options of {@link createSessions}. */
@@ -82,6 +91,13 @@ export interface SessionOptions {
   /** Send `Clear-Site-Data: "cookies"` with the response that destroys a session (ASVS 5:14.3.1). Default false. */
   clearSiteDataOnDestroy?: boolean;
   /**
+   * "Your devices": each `login()` records, with the session, the browser
+   * and OS family of the request's User-Agent and its address's network
+   * (/24, /48), which `listForUser` returns. Needs a store with a user
+   * index. Default false: nothing about the device is kept.
+   */
+  devices?: boolean;
+  /**
    * Cookie mode: accept a cookie signed up to this many seconds in the future,
    * for apps whose servers' clocks drift apart (a whole number, at most 300).
    * Default 0: a cookie from the future is refused, as Flask (itsdangerous ≥
@@ -114,6 +130,7 @@ export interface ResolvedCookieOptions {
   readonly sameSite: "Lax" | "Strict" | "None" | undefined;
   readonly partitioned: boolean;
   readonly maxBytes: number;
+  readonly maxChunks: number;
 }
 
 /** Options after checking: frozen, units in names. */
@@ -133,6 +150,7 @@ export interface ResolvedOptions {
   readonly touchAfter: number;
   readonly saveOnServerError: boolean;
   readonly clearSiteDataOnDestroy: boolean;
+  readonly devices: boolean;
   readonly clockSkewSeconds: number;
   readonly revocationStore: Store | undefined;
   readonly schema: SessionSchema | undefined;
@@ -224,7 +242,12 @@ function resolveCookie(c: CookieOptions = {}): ResolvedCookieOptions {
   }
   const maxBytes = c.maxBytes ?? 4093;
   if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new ConfigError("cookie.maxBytes", "use a whole number of bytes (0 turns the check off).");
-  return Object.freeze({ name, path, domain, httpOnly: c.httpOnly ?? true, secure, sameSite, partitioned, maxBytes });
+  const maxChunks = c.maxChunks ?? 1;
+  if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > MAX_CHUNKS) {
+    throw new ConfigError("cookie.maxChunks", `use a whole number from 1 (one cookie, the default) to ${MAX_CHUNKS}: more chunks would push the Cookie header past Node's 16 KiB header limit.`);
+  }
+  if (maxChunks > 1 && maxBytes === 0) throw new ConfigError("cookie.maxChunks", "chunks are cut at `cookie.maxBytes`: give it a size (not 0) to use chunks.");
+  return Object.freeze({ name, path, domain, httpOnly: c.httpOnly ?? true, secure, sameSite, partitioned, maxBytes, maxChunks });
 }
 
 function resolveRevocation(options: SessionOptions): Store | undefined {
@@ -246,7 +269,17 @@ function resolveRevocation(options: SessionOptions): Store | undefined {
  * the cookie cannot work there: refuse them now, with what to do instead.
  */
 function checkFlaskFormat(options: SessionOptions, format: CookieFormat): void {
+  const chunked = (options.cookie?.maxChunks ?? 1) > 1;
+  if (chunked && options.store !== undefined) {
+    throw new ConfigError("cookie.maxChunks", "with a server-side store the cookie holds only an id, which never needs chunks; leave `cookie.maxChunks` out.");
+  }
   if (format !== "flask" || options.store !== undefined) return;
+  if (chunked) {
+    throw new ConfigError(
+      "cookie.maxChunks",
+      "the flask cookie format stays one cookie: Flask reads only the `session` cookie and cannot join chunks. Keep the session under one cookie, use the \"signed\" or \"encrypted\" format, or a server-side store (the flask-session store shares big sessions with Flask-Session).",
+    );
+  }
   if (options.absoluteTimeout !== undefined) {
     throw new ConfigError(
       "absoluteTimeout",
@@ -259,6 +292,20 @@ function checkFlaskFormat(options: SessionOptions, format: CookieFormat): void {
       "the flask cookie format cannot carry the ids revocation needs (Flask would see the keys); share sessions through a server-side store instead (the flask-session store shares them with Flask-Session), where logout ends them everywhere.",
     );
   }
+}
+
+function resolveDevices(options: SessionOptions): boolean {
+  const devices = options.devices ?? false;
+  if (typeof devices !== "boolean") throw new ConfigError("devices", "use true or false.");
+  if (!devices) return false;
+  const store = options.store;
+  if (store === undefined || typeof store.listForUser !== "function") {
+    throw new ConfigError("devices", "a user's devices are listed from a server-side store with a user index (listForUser): pass `store`, such as `new SqliteStore({ db })`.");
+  }
+  if (store.rawIds === true) {
+    throw new ConfigError("devices", `the ${store.name} store keys records by raw id (Flask-Session's layout), so one session cannot be ended by the id hash a listing gives; use a hashed-id store.`);
+  }
+  return true;
 }
 
 function optionalDuration(value: Duration | undefined, option: string): number | undefined {
@@ -310,6 +357,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     touchAfter,
     saveOnServerError: options.saveOnServerError ?? false,
     clearSiteDataOnDestroy: options.clearSiteDataOnDestroy ?? false,
+    devices: resolveDevices(options),
     clockSkewSeconds,
     revocationStore: resolveRevocation(options),
     schema: resolveSchema(options.schema),

@@ -22,12 +22,13 @@ import { createHash } from "node:crypto";
 import { CookieMode, cookieState } from "./cookie-mode.js";
 import { SessionInterruptedError } from "./errors.js";
 import type { EventHandler } from "./events.js";
-import type { Mode } from "./mode.js";
+import type { Mode, RequestFacts } from "./mode.js";
 import type { ResolvedOptions } from "./options.js";
 import { RESERVED_KEYS } from "./session-data.js";
 import type { CookieState } from "./session-state.js";
 import { Session, sessionInternals } from "./session.js";
-import type { Store, StoreContext, StoredSessionInfo, StoreRecord } from "./store.js";
+import type { UserSession } from "./device.js";
+import type { Store, StoreContext, StoreRecord } from "./store.js";
 import { callStore } from "./timeout.js";
 import { ConfigError } from "./errors.js";
 
@@ -60,11 +61,11 @@ export class RevocableMode implements Mode {
     return callStore(this.#store, this.#o.storeTimeoutMs, this.#emit, operation, nowMs, run);
   }
 
-  async load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number): Promise<Session<Data>> {
-    const session = this.#inner.load<Data>(value, secure, nowMs);
+  async load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number, facts?: RequestFacts): Promise<Session<Data>> {
+    const session = this.#inner.load<Data>(value, secure, nowMs, facts);
     if (session.isNew || !(await this.#isRevoked(cookieState(session), nowMs))) return session;
     this.#emit({ type: "cookie_rejected", reason: "revoked" });
-    return this.#inner.load<Data>(undefined, secure, nowMs);
+    return this.#inner.load<Data>(undefined, secure, nowMs, facts);
   }
 
   /** Whether the loaded cookie's jti was revoked, or its user logged out everywhere after it authenticated. */
@@ -133,8 +134,12 @@ export class RevocableMode implements Mode {
     }
   }
 
-  async listForUser(): Promise<StoredSessionInfo[]> {
+  async listForUser(): Promise<UserSession[]> {
     throw new ConfigError("store", "listing a user's sessions needs a server-side store; revocable cookie sessions are not listed anywhere.");
+  }
+
+  async destroySession(): Promise<boolean> {
+    throw new ConfigError("store", "ending one session by its id hash needs a server-side store; revocable cookie sessions are not listed anywhere.");
   }
 
   /** Refuse every cookie of `userId` authenticated before now. Cookie mode keeps no list of a user's cookies: the count is 0. */

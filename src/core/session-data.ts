@@ -26,6 +26,7 @@ export const RESERVED_KEYS = Object.freeze({
   user: "_sk_user",
   authAt: "_sk_auth",
   expiry: "_sk_exp",
+  device: "_sk_device",
 } as const);
 
 /** Every reserved key, for fast membership tests. */
@@ -39,7 +40,7 @@ export const RESERVED: ReadonlySet<string> = new Set<string>(Object.values(RESER
  * still reach it), and they do not make a session non-empty. `login()`
  * replaces them; `destroy()` ends the cookie.
  */
-const MACHINERY: ReadonlySet<string> = new Set<string>([RESERVED_KEYS.createdAt, RESERVED_KEYS.jti, RESERVED_KEYS.user, RESERVED_KEYS.authAt, RESERVED_KEYS.expiry]);
+const MACHINERY: ReadonlySet<string> = new Set<string>([RESERVED_KEYS.createdAt, RESERVED_KEYS.jti, RESERVED_KEYS.user, RESERVED_KEYS.authAt, RESERVED_KEYS.expiry, RESERVED_KEYS.device]);
 
 /**
  * A session's values and change tracking.

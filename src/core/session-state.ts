@@ -3,6 +3,7 @@
  * mode (a discriminated union, so a mode reads its own state without a cast
  * and a session loaded by one manager cannot be committed by another's mode).
  */
+import type { CarriedCookies } from "./cookie-chunks.js";
 
 /** Cookie mode's per-session facts. */
 export interface CookieState {
@@ -19,6 +20,8 @@ export interface CookieState {
   readonly authAtMs: number | undefined;
   /** The decoded cookie as the codec returned it: values the app did not change are written back from it exactly (a Python float 1.0 stays 1.0). */
   readonly original: Record<string, unknown> | undefined;
+  /** The session cookies (plain, chunks) the request carried: a save deletes those it does not write again. */
+  readonly carried: CarriedCookies;
 }
 
 /** Store mode's per-session facts. */
@@ -29,6 +32,8 @@ export interface StoreState {
   readonly hadCookie: boolean;
   /** The loaded record, when there was one. */
   readonly record: LoadedRecord | undefined;
+  /** With `devices`: the request's User-Agent and client address, for a login to record. */
+  readonly client?: { readonly userAgent: string | undefined; readonly clientAddress: string | undefined } | undefined;
 }
 
 /** A record store mode loaded. */

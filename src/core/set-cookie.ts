@@ -8,6 +8,7 @@
  * browser-session cookie) and the size check live here only.
  */
 import { httpDate } from "../codec/index.js";
+import { chunkName, type CarriedCookies } from "./cookie-chunks.js";
 import { CookieTooLargeError } from "./errors.js";
 import type { ResolvedCookieOptions } from "./options.js";
 
@@ -51,24 +52,70 @@ export class CookieWriter {
    * browser would drop.
    */
   set(value: string, permanent: boolean, nowMs: number, secure: boolean, lifetimeSeconds?: number): string {
+    const header = this.#header(this.#name, value, permanent, nowMs, secure, lifetimeSeconds);
+    // Values and attributes are ASCII (base64url, validated options), so length is bytes.
+    if (this.#maxBytes > 0 && header.length > this.#maxBytes) throw new CookieTooLargeError(this.#name, header.length, this.#maxBytes);
+    return header;
+  }
+
+  #header(name: string, value: string, permanent: boolean, nowMs: number, secure: boolean, lifetimeSeconds?: number): string {
     const lifetimeMs = lifetimeSeconds === undefined ? this.#lifetimeMs : lifetimeSeconds * 1000;
-    const header =
-      this.#name +
+    return (
+      name +
       "=" +
       value +
       this.#domain +
       (permanent ? `; Expires=${httpDate(new Date(nowMs + lifetimeMs))}` : "") +
-      (secure ? this.#tailSecure : this.#tailInsecure);
-    // Values and attributes are ASCII (base64url, validated options), so length is bytes.
-    if (this.#maxBytes > 0 && header.length > this.#maxBytes) throw new CookieTooLargeError(this.#name, header.length, this.#maxBytes);
-    return header;
+      (secure ? this.#tailSecure : this.#tailInsecure)
+    );
+  }
+
+  /**
+   * {@link set} allowing up to `maxChunks` cookies (`cookie.maxChunks`): one
+   * plain cookie when the value fits, else chunks `NAME.0`… each within
+   * `maxBytes`; and the deletion of every session cookie the request
+   * `carried` that this write does not replace, so no stale chunk stays.
+   * Throws CookieTooLargeError (naming both limits) past `maxChunks` cookies.
+   *
+   * @example
+   * writer.setChunks(value, false, Date.now(), false, 3, { plain: true, chunks: 0 }); // ["session.0=…", "session.1=…", "session=; …Max-Age=0…"]
+   */
+  setChunks(value: string, permanent: boolean, nowMs: number, secure: boolean, maxChunks: number, carried: CarriedCookies, lifetimeSeconds?: number): string[] {
+    const single = this.#header(this.#name, value, permanent, nowMs, secure, lifetimeSeconds);
+    if (maxChunks <= 1 || this.#maxBytes === 0 || single.length <= this.#maxBytes) {
+      return [this.set(value, permanent, nowMs, secure, lifetimeSeconds), ...this.deleteChunks(carried, 0, secure)];
+    }
+    // Chunk indexes are one digit (maxChunks ≤ 9), so every chunk's attributes cost the same.
+    const room = this.#maxBytes - this.#header(chunkName(this.#name, 0), "", permanent, nowMs, secure, lifetimeSeconds).length;
+    const count = Math.ceil(value.length / room);
+    if (count > maxChunks) {
+      throw new CookieTooLargeError(this.#name, single.length, maxChunks * this.#maxBytes, maxChunks);
+    }
+    const out: string[] = [];
+    for (let index = 0; index < count; index++) {
+      out.push(this.#header(chunkName(this.#name, index), value.slice(index * room, (index + 1) * room), permanent, nowMs, secure, lifetimeSeconds));
+    }
+    if (carried.plain) out.push(this.delete(secure));
+    return out.concat(this.deleteChunks(carried, count, secure));
   }
 
   /**
    * The `Set-Cookie` value that deletes the cookie, with the same attributes
    * (Domain, Path, Secure, SameSite, Partitioned) so that the browser matches it.
    */
-  delete(secure: boolean): string {
-    return `${this.#name}=${this.#domain}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0${secure ? this.#tailSecure : this.#tailInsecure}`;
+  delete(secure: boolean, name: string = this.#name): string {
+    return `${name}=${this.#domain}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0${secure ? this.#tailSecure : this.#tailInsecure}`;
+  }
+
+  /**
+   * The deletions of the chunks a request carried from index `from` on.
+   *
+   * @example
+   * writer.deleteChunks({ plain: false, chunks: 3 }, 1, false); // ["session.1=; …", "session.2=; …"]
+   */
+  deleteChunks(carried: CarriedCookies, from: number, secure: boolean): string[] {
+    const out: string[] = [];
+    for (let index = from; index < carried.chunks; index++) out.push(this.delete(secure, chunkName(this.#name, index)));
+    return out;
   }
 }

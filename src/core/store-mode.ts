@@ -16,14 +16,16 @@ import { BadPayload, loads } from "../codec/index.js";
 import { ConfigError, SessionInterruptedError } from "./errors.js";
 import type { EventHandler } from "./events.js";
 import { hashSessionId, isForeignIdSyntax, isSessionIdSyntax, newSessionId } from "./ids.js";
-import type { Mode } from "./mode.js";
+import type { SessionInternals } from "./session.js";
+import { asDeviceInfo, describeDevice, type UserSession } from "./device.js";
+import type { Mode, RequestFacts } from "./mode.js";
 import type { ResolvedOptions } from "./options.js";
 import { schemaIssues } from "./schema.js";
 import { RESERVED_KEYS, SessionData } from "./session-data.js";
 import type { LoadedRecord, StoreState } from "./session-state.js";
 import { Session, sessionInternals } from "./session.js";
 import { CookieWriter } from "./set-cookie.js";
-import type { ChangeSet, Store, StoreContext, StoredSessionInfo, StoreRecord } from "./store.js";
+import type { ChangeSet, Store, StoreContext, StoreRecord } from "./store.js";
 import { callStore } from "./timeout.js";
 
 /** How many id → hash results a manager keeps (about 100 bytes each). */
@@ -59,12 +61,13 @@ export class StoreMode implements Mode {
     return callStore(this.#store, this.#o.storeTimeoutMs, this.#emit, operation, nowMs, run);
   }
 
-  async load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number): Promise<Session<Data>> {
+  async load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number, facts?: RequestFacts): Promise<Session<Data>> {
     const opened = value ? await this.#open<Data>(value, nowMs) : undefined;
     const session = opened?.session ?? new Session<Data>(undefined, true);
     const internals = sessionInternals(session);
     internals.defaultPermanent = this.#o.permanent;
-    const state: StoreState = { kind: "store", secure, hadCookie: Boolean(value), record: opened?.record };
+    const client = this.#o.devices ? { userAgent: facts?.userAgent, clientAddress: facts?.clientAddress } : undefined;
+    const state: StoreState = { kind: "store", secure, hadCookie: Boolean(value), record: opened?.record, client };
     internals.state = state;
     return session;
   }
@@ -171,6 +174,7 @@ export class StoreMode implements Mode {
       return [this.#writer.delete(secure)];
     }
     Session.detectInPlaceChanges(session);
+    if (this.#o.devices) recordDevice(internals, state);
     const userId = internals.userId === undefined ? record?.userId : internals.userId ?? undefined;
     if (data.isPermanent(internals.defaultPermanent) && data.values.size > 0 && !data.values.has(RESERVED_KEYS.permanent)) {
       data.write(RESERVED_KEYS.permanent, true);
@@ -306,9 +310,46 @@ export class StoreMode implements Mode {
     return new SessionInterruptedError(reason);
   }
 
-  async listForUser(userId: string, nowMs: number): Promise<StoredSessionInfo[]> {
+  async listForUser(userId: string, nowMs: number, current?: Session<any>): Promise<UserSession[]> {
     const store = this.#userIndex("listForUser");
-    return this.#call("listForUser", nowMs, (ctx) => store.listForUser!(userId, ctx));
+    const listed = await this.#call("listForUser", nowMs, (ctx) => store.listForUser!(userId, ctx));
+    const record = current === undefined ? undefined : storeState(current).record;
+    const currentHash = record === undefined ? undefined : await this.#current(record, nowMs);
+    const out: UserSession[] = [];
+    for (const info of listed) {
+      // Every write sets expiresAtMs to now + the idle window, so the last use is that much before it.
+      const entry: UserSession = { ...info, current: info.idHash === currentHash, lastSeenMs: Math.max(info.createdAtMs, info.expiresAtMs - this.#idleMs) };
+      if (this.#o.devices) entry.device = await this.#device(info.idHash, nowMs);
+      out.push(entry);
+    }
+    return out;
+  }
+
+  /** What a session's login recorded, read back from its record (untrusted: anything else is no device). */
+  async #device(idHash: string, nowMs: number): Promise<UserSession["device"]> {
+    const stored = await this.#call("load", nowMs, (ctx) => this.#store.load(idHash, ctx));
+    const text = stored?.data?.[RESERVED_KEYS.device];
+    if (typeof text !== "string") return undefined;
+    try {
+      return asDeviceInfo(loads(text));
+    } catch (error) {
+      if (error instanceof BadPayload) return undefined;
+      throw error;
+    }
+  }
+
+  async destroySession(idHash: string, userId: string | undefined, nowMs: number): Promise<boolean> {
+    if (this.#store.rawIds === true) {
+      throw new ConfigError("store", `the ${this.#store.name} store keys records by raw id, so a session cannot be ended by its id hash.`);
+    }
+    // A form field or a URL is network input: anything but a SHA-256 in base64url names no session.
+    if (typeof idHash !== "string" || !ID_HASH.test(idHash)) return false;
+    const stored = await this.#call("load", nowMs, (ctx) => this.#store.load(idHash, ctx));
+    if (stored === undefined || stored.frozen === true || nowMs >= stored.expiresAtMs) return false;
+    if (userId !== undefined && stored.userId !== userId) return false;
+    await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(idHash, ctx));
+    this.#emit({ type: "destroyed", idHashPrefix: idHash.slice(0, 8) });
+    return true;
   }
 
   async destroyAllForUser(userId: string, except: Session<any> | undefined, nowMs: number): Promise<number> {
@@ -339,6 +380,24 @@ export class StoreMode implements Mode {
       throw new ConfigError("store", `the ${this.#store.name} store has no user index (${method}); use a store that has one.`);
     }
     return this.#store;
+  }
+}
+
+/** A SHA-256 in base64url without padding: what `hashSessionId` gives and listings name sessions by. */
+const ID_HASH = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * With `devices`: a login records its device; a session cleared since it
+ * loaded (clear(), regenerate without its data) keeps what its login
+ * recorded, rewritten because a cleared change-set drops every stored key.
+ */
+function recordDevice(internals: SessionInternals, state: StoreState): void {
+  const data = internals.data;
+  if (internals.destroyed) return;
+  if (internals.loggedIn) {
+    data.write(RESERVED_KEYS.device, { ...describeDevice(state.client?.userAgent, state.client?.clientAddress) });
+  } else if (data.cleared && data.values.has(RESERVED_KEYS.device)) {
+    data.write(RESERVED_KEYS.device, data.values.get(RESERVED_KEYS.device));
   }
 }
 

@@ -16,6 +16,8 @@ import type { SessionOptions } from "../core/options.js";
 import type { Session } from "../core/session.js";
 import type { Store, StoreContext } from "../core/store.js";
 import { MemoryStore } from "../stores/memory.js";
+import { chunkScenarios } from "./adapter-suite-chunks.js";
+import { deviceScenarios } from "./adapter-suite-devices.js";
 
 /**
  * What a route sees of the request.
@@ -223,19 +225,27 @@ function serverFor(start: StartServer, options: SessionOptions, adapterOptions: 
   return { base: () => server!.url };
 }
 
+/** What the suite must know of an adapter's framework. */
+export interface AdapterTraits {
+  /** The framework gives the client's address (node:http based ones do; a bare `Request` does not). Default true. */
+  knowsClientAddress?: boolean;
+}
+
 /**
  * Run the conformance suite against one adapter.
  *
  * @example
  * testAdapter("express", async (sessions, routes, options) => startExpress(sessions, routes, options));
  */
-export function testAdapter(name: string, startServer: StartServer): void {
+export function testAdapter(name: string, startServer: StartServer, traits: AdapterTraits = {}): void {
   describe(`adapter conformance: ${name}`, () => {
     describe("cookie sessions", () => cookieScenarios(startServer));
     describe("hostile cookies", () => hostileScenarios(startServer));
     describe("server-side sessions", () => storeScenarios(startServer));
     describe("secure: auto", () => secureScenarios(startServer));
     describe("destroy", () => destroyScenarios(startServer));
+    describe("sessions bigger than one cookie", () => chunkScenarios(startServer));
+    describe("devices", () => deviceScenarios(startServer, traits.knowsClientAddress ?? true));
   });
 }
 

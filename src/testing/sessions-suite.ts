@@ -16,6 +16,7 @@ import { slowStore, spyStore } from "./store-spies.js";
 import { registerSessionsTimeTests } from "./sessions-suite-time.js";
 import { registerSessionsSaveTests } from "./sessions-suite-save.js";
 import { registerSessionsExpiryTests } from "./sessions-suite-expiry.js";
+import { registerDeviceTests } from "./sessions-suite-devices.js";
 
 /**
  * Register the end-to-end tests of `createSessions` on a store.
@@ -34,6 +35,7 @@ export function testSessionsOnStore(name: string, makeStore: MakeStore, options:
     registerSessionsTimeTests(makeStore);
     registerSessionsSaveTests(makeStore);
     registerSessionsExpiryTests(makeStore);
+    registerDeviceTests(makeStore);
   });
 }
 

@@ -36,7 +36,7 @@ testAdapter("web", async (sessions, routes, options) => {
     }
   };
   return listen(createServer(getRequestListener(fetch)));
-});
+}, { knowsClientAddress: false }); // a Request carries no client address
 
 describe("sessionkit/web specifics", () => {
   it("Response.redirect (immutable headers) is copied and gets the cookie; an https: URL is secure", async () => {

@@ -24,4 +24,4 @@ testAdapter("toy (written from the guide)", async (sessions, routes, options) =>
     ctx.body = result.stream ? Readable.from(streamChunks(result.stream)) : (result.body ?? "");
   });
   return listen(createServer(app.listener()));
-});
+}, { knowsClientAddress: false }); // the toy framework's request is a Request

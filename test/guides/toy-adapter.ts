@@ -20,7 +20,8 @@ export function toySessions<Data extends Record<string, unknown>>(sessions: Sess
     let session: Session<Data>;
     try {
       const secure = isSecureRequest({ tls: ctx.url.protocol === "https:", forwardedProto: ctx.request.headers.get("x-forwarded-proto") }, options);
-      session = await sessions.load(ctx.request.headers.get("cookie"), { secure, path: ctx.url.pathname });
+      // The User-Agent (and an address, where the framework has one) for `devices`.
+      session = await sessions.load(ctx.request.headers.get("cookie"), { secure, path: ctx.url.pathname, userAgent: ctx.request.headers.get("user-agent") ?? undefined });
     } catch (error) {
       return answer(ctx, error, options);
     }
