@@ -8,6 +8,7 @@
  * visitor's cookie is re-issued before it goes idle.
  */
 import { BadPayload, BadSignature, SignatureExpired, createCookieCodec, type CookieCodec, type CookieFormat } from "../codec/index.js";
+import { then, type MaybePromise } from "../runtime/types.js";
 import type { EventHandler, RejectReason } from "./events.js";
 import { newSessionId } from "./ids.js";
 import { NOTHING_CARRIED } from "./cookie-chunks.js";
@@ -20,7 +21,7 @@ import { Session, sessionInternals, type SessionInternals } from "./session.js";
 import { CookieWriter } from "./set-cookie.js";
 import type { UserSession } from "./device.js";
 import { ConfigError } from "./errors.js";
-import { VerifiedCache } from "./verified-cache.js";
+import { VerifiedCache, type VerifiedEntry } from "./verified-cache.js";
 
 /**
  * Loads and saves sessions kept in the cookie itself.
@@ -29,7 +30,8 @@ import { VerifiedCache } from "./verified-cache.js";
  * const mode = new CookieMode(resolveOptions({ secret }), emit, false);
  */
 export class CookieMode implements Mode {
-  readonly sync = true;
+  /** Synchronous where the runtime's crypto is (Node); with Web Crypto, load and save are promises. */
+  readonly sync: boolean;
   readonly #o: ResolvedOptions;
   readonly #codec: CookieCodec;
   readonly #writer: CookieWriter;
@@ -44,6 +46,7 @@ export class CookieMode implements Mode {
   constructor(options: ResolvedOptions, emit: EventHandler, revocable: boolean) {
     this.#o = options;
     this.#codec = createCookieCodec({ format: options.format, secrets: options.secrets, salt: cookieSalt(options.format, options.cookie.name) });
+    this.sync = this.#codec.sync;
     this.#writer = new CookieWriter(options.cookie, options.lifetimeSeconds);
     this.#maxAgeSeconds = Math.min(options.lifetimeSeconds, options.idleTimeoutSeconds ?? Infinity);
     const idle = options.idleTimeoutSeconds;
@@ -52,17 +55,38 @@ export class CookieMode implements Mode {
     this.#revocable = revocable;
   }
 
-  load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number, facts?: RequestFacts): Session<Data> {
+  load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number, facts?: RequestFacts): MaybePromise<Session<Data>> {
     const nowSeconds = Math.floor(nowMs / 1000);
-    let entry = value ? this.#cache.get(value, nowSeconds, this.#maxAgeSeconds, this.#o.clockSkewSeconds) : undefined;
-    if (value && entry === undefined) {
-      try {
-        entry = this.#codec.open(value, { maxAgeSeconds: this.#maxAgeSeconds, nowSeconds, clockSkewSeconds: this.#o.clockSkewSeconds });
-        this.#cache.set(value, entry);
-      } catch (error) {
-        this.#emit({ type: "cookie_rejected", reason: rejectReason(error, nowSeconds) });
-      }
+    const cached = value ? this.#cache.get(value, nowSeconds, this.#maxAgeSeconds, this.#o.clockSkewSeconds) : undefined;
+    if (!value || cached !== undefined) return this.#session<Data>(cached, secure, nowSeconds, facts);
+    let opened: MaybePromise<VerifiedEntry>;
+    try {
+      opened = this.#codec.openNow(value, { maxAgeSeconds: this.#maxAgeSeconds, nowSeconds, clockSkewSeconds: this.#o.clockSkewSeconds });
+    } catch (error) {
+      return this.#rejected<Data>(error, secure, nowSeconds, facts);
     }
+    if (opened instanceof Promise) {
+      return opened.then(
+        (entry) => this.#verified<Data>(value, entry, secure, nowSeconds, facts),
+        (error: unknown) => this.#rejected<Data>(error, secure, nowSeconds, facts),
+      );
+    }
+    return this.#verified<Data>(value, opened, secure, nowSeconds, facts);
+  }
+
+  #verified<Data extends Record<string, unknown>>(value: string, entry: VerifiedEntry, secure: boolean, nowSeconds: number, facts: RequestFacts | undefined): Session<Data> {
+    this.#cache.set(value, entry);
+    return this.#session<Data>(entry, secure, nowSeconds, facts);
+  }
+
+  /** A cookie the codec refused (forged, expired, malformed): a fresh session and an event, never an error. */
+  #rejected<Data extends Record<string, unknown>>(error: unknown, secure: boolean, nowSeconds: number, facts: RequestFacts | undefined): Session<Data> {
+    this.#emit({ type: "cookie_rejected", reason: rejectReason(error, nowSeconds) });
+    return this.#session<Data>(undefined, secure, nowSeconds, facts);
+  }
+
+  #session<Data extends Record<string, unknown>>(verified: VerifiedEntry | undefined, secure: boolean, nowSeconds: number, facts: RequestFacts | undefined): Session<Data> {
+    let entry = verified;
     if (entry !== undefined && this.#pastAbsolute(entry.data, nowSeconds)) entry = undefined;
     if (entry !== undefined && pastOwnExpiry(entry.data, entry.signedAtSeconds, nowSeconds)) {
       this.#emit({ type: "cookie_rejected", reason: "expired" });
@@ -104,7 +128,7 @@ export class CookieMode implements Mode {
     return true;
   }
 
-  save(session: Session<any>, nowMs: number): string[] {
+  save(session: Session<any>, nowMs: number): MaybePromise<string[]> {
     const internals = sessionInternals(session);
     const state = cookieState(session);
     const data = internals.data;
@@ -133,8 +157,8 @@ export class CookieMode implements Mode {
     const values = data.values;
     if (data.isPermanent(internals.defaultPermanent) && !values.has(RESERVED_KEYS.permanent)) values.set(RESERVED_KEYS.permanent, true);
     if (native) this.#stamp(internals, state, nowMs);
-    const value = this.#codec.encode(data.plain(), { nowSeconds, original: state.original });
-    return this.#writer.setChunks(value, permanent, nowMs, state.secure, this.#o.cookie.maxChunks, state.carried, lifetimeSeconds);
+    const value = this.#codec.encodeNow(data.plain(), { nowSeconds, original: state.original });
+    return then(value, (v) => this.#writer.setChunks(v, permanent, nowMs, state.secure, this.#o.cookie.maxChunks, state.carried, lifetimeSeconds));
   }
 
   /**
