@@ -12,13 +12,21 @@
  * Secrets are newest first: `secrets[0]` signs, all verify. Keys are derived
  * here, once. Every decode checks the MAC (or the GCM tag) before anything
  * is decoded, inflated or parsed.
+ *
+ * `encode`, `decode` and `open` answer synchronously where the runtime's
+ * crypto does (Node: `codec.sync`); `encodeAsync`, `decodeAsync` and
+ * `openAsync` work on every runtime (Web Crypto is asynchronous), with the
+ * same bytes out.
  */
+import { runtime } from "#runtime";
+import { then, type MaybePromise } from "../runtime/types.js";
 import { EncryptedBox } from "./encrypted.js";
 import { BadPayload, BadSignature, CodecConfigError, PayloadTooLargeError, UnserializableValueError } from "./errors.js";
 import type { LoadsOptions } from "./tagged-json-parse.js";
 import { dumps, loads } from "./tagged-json.js";
+import { now } from "./signer.js";
 import { nowSeconds, TimestampSigner, type TimedUnsignOptions } from "./timed.js";
-import { decodePayload, DEFAULT_MAX_DECOMPRESSED_BYTES, encodePayload } from "./url-safe.js";
+import { decodePayload, DEFAULT_MAX_DECOMPRESSED_BYTES, encodePayloadAsync } from "./url-safe.js";
 
 /** The three cookie formats. */
 export type CookieFormat = "flask" | "signed" | "encrypted";
@@ -80,9 +88,23 @@ export interface OpenedCookie {
 /** A cookie codec: see {@link createCookieCodec}. */
 export interface CookieCodec {
   readonly format: CookieFormat;
+  /** Whether `encode`, `decode` and `open` work here (Node); the `…Async` methods work everywhere. */
+  readonly sync: boolean;
+  /** Throws a CodecConfigError (`option: "runtime"`) where the runtime's crypto is asynchronous. */
   encode(data: Record<string, unknown>, options?: EncodeOptions): string;
   decode(value: string, options?: DecodeOptions): Record<string, unknown>;
   open(value: string, options?: DecodeOptions): OpenedCookie;
+  /** `encode` on every runtime (resolves at once on Node). */
+  encodeAsync(data: Record<string, unknown>, options?: EncodeOptions): Promise<string>;
+  decodeAsync(value: string, options?: DecodeOptions): Promise<Record<string, unknown>>;
+  openAsync(value: string, options?: DecodeOptions): Promise<OpenedCookie>;
+  /**
+   * `open` as the primitives answer it: a value on Node, a promise elsewhere.
+   * Core's hot path uses it so that Node pays for no promise.
+   */
+  openNow(value: string, options?: DecodeOptions): MaybePromise<OpenedCookie>;
+  /** `encode` as the primitives answer it (see `openNow`). */
+  encodeNow(data: Record<string, unknown>, options?: EncodeOptions): MaybePromise<string>;
 }
 
 /** In the `signed` format, texts shorter than this are not worth a ~20 µs deflate attempt. */
@@ -160,38 +182,61 @@ export function createCookieCodec(options: CookieCodecOptions): CookieCodec {
     maxLength: (options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES) * 2,
   };
 
+  let openNow: (value: string, opts?: DecodeOptions) => MaybePromise<OpenedCookie>;
+  let encodeNow: (data: Record<string, unknown>, opts?: EncodeOptions) => MaybePromise<string>;
   if (format === "encrypted") {
     const box = new EncryptedBox({ secrets, purpose: salt });
-    const open = (value: string, opts?: DecodeOptions): OpenedCookie => {
+    openNow = (value, opts) => {
       checkValue(value, maxValueLength);
-      const opened = box.open(value, opts as TimedUnsignOptions);
-      return { data: asSessionData(loads(opened.plaintext, limits)), signedAtSeconds: opened.signedAtSeconds, secretIndex: opened.secretIndex };
+      return then(box.openAsync(value, opts as TimedUnsignOptions), (opened) => ({
+        data: asSessionData(loads(opened.plaintext, limits)),
+        signedAtSeconds: opened.signedAtSeconds,
+        secretIndex: opened.secretIndex,
+      }));
     };
-    return Object.freeze({
-      format,
-      encode(data: Record<string, unknown>, opts?: EncodeOptions): string {
-        checkData(data);
-        return fits(box.seal(readable(dumps(data, opts), limits.maxLength!), opts?.nowSeconds ?? nowSeconds()), maxValueLength);
-      },
-      decode: (value: string, opts?: DecodeOptions) => open(value, opts).data,
-      open,
-    });
+    encodeNow = (data, opts) => {
+      checkData(data);
+      return then(box.sealAsync(readable(dumps(data, opts), limits.maxLength!), opts?.nowSeconds ?? nowSeconds()), (value) => fits(value, maxValueLength));
+    };
+  } else {
+    const signer = new TimestampSigner({ secrets, salt, digest: format === "flask" ? "sha1" : "sha256" });
+    const compressFrom = format === "flask" ? 0 : SIGNED_COMPRESS_FROM;
+    openNow = (value, opts) => {
+      checkValue(value, maxValueLength);
+      return then(signer.unsignAsync(value, opts), ({ value: payload, signedAtSeconds, secretIndex }) => ({
+        data: asSessionData(decodePayload(payload, limits)),
+        signedAtSeconds,
+        secretIndex,
+      }));
+    };
+    encodeNow = (data, opts) => {
+      checkData(data);
+      const payload = encodePayloadAsync(readable(dumps(data, opts), limits.maxDecompressedBytes), compressFrom);
+      return then(
+        then(payload, (p) => signer.signAsync(p, opts?.nowSeconds ?? nowSeconds())),
+        (value) => fits(value, maxValueLength),
+      );
+    };
   }
-
-  const signer = new TimestampSigner({ secrets, salt, digest: format === "flask" ? "sha1" : "sha256" });
-  const compressFrom = format === "flask" ? 0 : SIGNED_COMPRESS_FROM;
-  const open = (value: string, opts?: DecodeOptions): OpenedCookie => {
-    checkValue(value, maxValueLength);
-    const { value: payload, signedAtSeconds, secretIndex } = signer.unsign(value, opts);
-    return { data: asSessionData(decodePayload(payload, limits)), signedAtSeconds, secretIndex };
+  const open = (value: string, opts?: DecodeOptions): OpenedCookie => now(openNow(value, opts));
+  /** Every failure a rejection, never a synchronous throw, for callers that only await. */
+  const later = <T>(f: () => MaybePromise<T>): Promise<T> => {
+    try {
+      return Promise.resolve(f());
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
   return Object.freeze({
     format,
-    encode(data: Record<string, unknown>, opts?: EncodeOptions): string {
-      checkData(data);
-      return fits(signer.sign(encodePayload(readable(dumps(data, opts), limits.maxDecompressedBytes), compressFrom), opts?.nowSeconds ?? nowSeconds()), maxValueLength);
-    },
+    sync: runtime.sync,
+    encode: (data: Record<string, unknown>, opts?: EncodeOptions): string => now(encodeNow(data, opts)),
     decode: (value: string, opts?: DecodeOptions) => open(value, opts).data,
     open,
+    encodeAsync: (data: Record<string, unknown>, opts?: EncodeOptions) => later(() => encodeNow(data, opts)),
+    decodeAsync: (value: string, opts?: DecodeOptions) => later(() => then(openNow(value, opts), (o) => o.data)),
+    openAsync: (value: string, opts?: DecodeOptions) => later(() => openNow(value, opts)),
+    openNow,
+    encodeNow,
   });
 }

@@ -15,7 +15,7 @@
 import { blocksEnd, flushBlock, startBlocks, tallyDist, tallyLit } from "./deflate-trees.js";
 import { adler32 } from "./zlib-common.js";
 
-/** Largest input compressed here; larger ones go to node:zlib (a cookie is at most 4 KiB). */
+/** Largest input compressed here; larger ones go to the runtime's zlib (a cookie is at most 4 KiB). */
 export const DEFLATE_MAX_INPUT = 32 * 1024;
 
 const WMASK = 0x7fff; // 32 KiB window
@@ -144,24 +144,24 @@ function deflateSlow(n: number): void {
 }
 
 /** The output, reused: allocating a typed array costs more than compressing a small session. */
-let output = Buffer.allocUnsafeSlow(1024);
+let output = new Uint8Array(1024);
 
 /**
  * The zlib stream (RFC 1950) CPython's `zlib.compress(input)` returns, as a
  * view of a buffer that the next call overwrites: use it or copy it at once.
  *
  * @example
- * deflateZlib(Buffer.from('{"a":"aaaaaaaaaaaa"}')).toString("hex");
+ * hex(deflateZlib(new TextEncoder().encode('{"a":"aaaaaaaaaaaa"}')));
  * // "789cab564a54b2524a44024ab500424f06a8", what Python's zlib.compress writes
  */
-export function deflateZlib(input: Uint8Array): Buffer {
+export function deflateZlib(input: Uint8Array): Uint8Array {
   const n = input.length;
   if (n > DEFLATE_MAX_INPUT) throw new RangeError(`deflateZlib takes at most ${DEFLATE_MAX_INPUT} bytes`);
   window.set(input, 0);
   window.fill(0, n, n + MAX_MATCH + 8);
   // Worst case: every block stored (5 bytes of header per 16,383 symbols), plus header, trailer and slack.
   const bound = n + 5 * Math.ceil((n + 1) / 16383) + 16;
-  if (output.length < bound) output = Buffer.allocUnsafeSlow(Math.max(bound, output.length * 2));
+  if (output.length < bound) output = new Uint8Array(Math.max(bound, output.length * 2));
   const out = output;
   out[0] = 0x78; // deflate, 32 KiB window
   out[1] = 0x9c; // default level; (0x78 << 8 | 0x9c) % 31 === 0

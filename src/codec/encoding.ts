@@ -8,7 +8,11 @@
  * the same bytes. We accept exactly one spelling per byte string — the one
  * itsdangerous emits — for signatures, timestamps and payloads alike (Flask
  * never emits another, and the payload text is covered by the MAC anyway).
+ *
+ * The bytes themselves come from the runtime (`#runtime`): Buffer's native
+ * base64 on Node, a loop over a Uint8Array elsewhere.
  */
+import { runtime } from "#runtime";
 
 /** 1 for each char code of the URL-safe alphabet (A–Z a–z 0–9 - _), 0 otherwise. */
 const URLSAFE = new Uint8Array(128);
@@ -26,10 +30,10 @@ const URLSAFE_VALUE = new Uint8Array(128);
  * URL-safe base64 without `=` padding (itsdangerous `base64_encode`).
  *
  * @example
- * base64Encode(Buffer.from([0x65, 0x53, 0xf1, 0x00])); // "ZVPxAA"
+ * base64Encode(new Uint8Array([0x65, 0x53, 0xf1, 0x00])); // "ZVPxAA"
  */
 export function base64Encode(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
+  return runtime.base64urlEncode(bytes);
 }
 
 /**
@@ -58,21 +62,21 @@ export function isCanonicalBase64(text: string, start: number, end: number): boo
 /**
  * Strict decode of unpadded URL-safe base64; `undefined` when not canonical.
  *
- * Checked by round trip: Node's decoder skips anything outside the alphabet
- * (and accepts `+`, `/` and `=`), and its encoder writes the one canonical
- * spelling of the bytes, so the text is canonical exactly when re-encoding
- * the decoded bytes gives it back. Both directions are native; a JavaScript
- * loop over the characters ({@link isCanonicalBase64}) costs about four
- * times as much on a 140-character payload.
+ * Checked by round trip: the runtime's decoder skips anything outside the
+ * alphabet (and accepts `+`, `/` and `=`), and its encoder writes the one
+ * canonical spelling of the bytes, so the text is canonical exactly when
+ * re-encoding the decoded bytes gives it back. On Node both directions are
+ * native; a JavaScript loop over the characters ({@link isCanonicalBase64})
+ * costs about four times as much on a 140-character payload.
  *
  * @example
- * base64Decode("ZVPxAA"); // <Buffer 65 53 f1 00>
+ * base64Decode("ZVPxAA"); // Uint8Array [65 53 f1 00]
  * base64Decode("ZVPxAA=="); // undefined
  */
-export function base64Decode(text: string, start = 0, end = text.length): Buffer | undefined {
+export function base64Decode(text: string, start = 0, end = text.length): Uint8Array | undefined {
   const part = start === 0 && end === text.length ? text : text.slice(start, end);
-  const bytes = Buffer.from(part, "base64url");
-  return bytes.toString("base64url") === part ? bytes : undefined;
+  const bytes = runtime.base64urlDecode(part);
+  return runtime.base64urlEncode(bytes) === part ? bytes : undefined;
 }
 
 /**
@@ -80,13 +84,13 @@ export function base64Decode(text: string, start = 0, end = text.length): Buffer
  * leading zero bytes stripped, so 0 is empty.
  *
  * @example
- * intToBytes(1_700_000_000); // <Buffer 65 53 f1 00>
+ * intToBytes(1_700_000_000); // Uint8Array [65 53 f1 00]
  */
-export function intToBytes(value: number): Buffer {
+export function intToBytes(value: number): Uint8Array {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError("intToBytes: need a safe non-negative integer");
   let length = 0;
   for (let v = value; v > 0; v = Math.floor(v / 256)) length++;
-  const out = Buffer.allocUnsafe(length);
+  const out = new Uint8Array(length);
   for (let i = length - 1, v = value; i >= 0; i--, v = Math.floor(v / 256)) out[i] = v % 256;
   return out;
 }
@@ -96,7 +100,7 @@ export function intToBytes(value: number): Buffer {
  * past 2^53 - 1 (a timestamp no clock will reach; refused before arithmetic, R16).
  *
  * @example
- * bytesToInt(Buffer.from("6553f100", "hex")); // 1700000000
+ * bytesToInt(new Uint8Array([0x65, 0x53, 0xf1, 0x00])); // 1700000000
  */
 export function bytesToInt(bytes: Uint8Array): number | undefined {
   if (bytes.length > 8) return undefined;

@@ -2,7 +2,8 @@
  * The `encrypted` cookie format: the visitor can neither read nor change
  * the session.
  *
- * Construction (version 1), node:crypto only:
+ * Construction (version 1), from the runtime's primitives (`#runtime`:
+ * node:crypto on Node, synchronous; Web Crypto elsewhere, asynchronous):
  *
  * ```
  * cookie  = base64url( 0x01 | keyId | salt[24] | signedAt[6] | AES-256-GCM(ciphertext) | tag[16] )
@@ -32,10 +33,11 @@
  * - No compression: compressing secrets next to attacker-chosen data leaks
  *   them through the length (CRIME).
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomFillSync } from "node:crypto";
-import * as nodeCrypto from "node:crypto";
-import { base64Decode } from "./encoding.js";
+import { runtime } from "#runtime";
+import { then, type MaybePromise } from "../runtime/types.js";
+import { base64Decode, base64Encode } from "./encoding.js";
 import { BadPayload, BadSignature } from "./errors.js";
+import { now } from "./signer.js";
 import { checkAge, nowSeconds, type TimedUnsignOptions } from "./timed.js";
 
 const VERSION = 1;
@@ -47,23 +49,27 @@ const MASTER_INFO = "sessionkit encrypted cookie v1\0";
 /** Strict and reusable (a decoder in fatal mode keeps no state between whole-buffer calls). */
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** `crypto.hash` (Node ≥ 20.12) is a one-shot SHA-256 without a Hash object; older Node falls back. */
-const oneShotHash = (nodeCrypto as { hash?: (alg: string, data: Uint8Array, enc: "buffer") => Buffer }).hash;
-function sha256(data: Buffer): Buffer {
-  return oneShotHash ? oneShotHash("sha256", data, "buffer") : createHash("sha256").update(data).digest();
-}
-
-/** Random salts come from a pooled CSPRNG buffer: one `randomFillSync` per 170 cookies, never a byte twice. */
-const POOL = Buffer.alloc(SALT_BYTES * 170);
+/** Random salts come from a pooled CSPRNG buffer: one fill per 170 cookies, never a byte twice. */
+const POOL = new Uint8Array(SALT_BYTES * 170);
 let poolOffset = POOL.length;
-function takeSalt(into: Buffer, at: number): void {
+function takeSalt(into: Uint8Array, at: number): void {
   if (poolOffset + SALT_BYTES > POOL.length) {
-    randomFillSync(POOL);
+    runtime.randomFill(POOL);
     poolOffset = 0;
   }
-  POOL.copy(into, at, poolOffset, poolOffset + SALT_BYTES);
+  into.set(POOL.subarray(poolOffset, poolOffset + SALT_BYTES), at);
   POOL.fill(0, poolOffset, poolOffset + SALT_BYTES); // a used salt is not left lying around
   poolOffset += SALT_BYTES;
+}
+
+/** `signedAt`: 6 bytes, big-endian (2^48 seconds: far past any clock). */
+function writeTime(out: Uint8Array, at: number, seconds: number): void {
+  for (let i = TIME_BYTES - 1, v = seconds; i >= 0; i--, v = Math.floor(v / 256)) out[at + i] = v % 256;
+}
+function readTime(bytes: Uint8Array, at: number): number {
+  let v = 0;
+  for (let i = 0; i < TIME_BYTES; i++) v = v * 256 + bytes[at + i]!;
+  return v;
 }
 
 /** What {@link EncryptedBox.open} returns. */
@@ -73,27 +79,37 @@ export interface Opened {
   secretIndex: number;
 }
 
+/** The master keys, and the key id byte of each. */
+interface Masters {
+  keys: readonly Uint8Array[];
+  ids: Uint8Array;
+}
+
 /**
  * Seal and open strings in the encrypted cookie format (see the module comment).
+ * `seal` and `open` answer at once on Node; on every runtime, `sealAsync`
+ * and `openAsync` work (Web Crypto is asynchronous).
  *
  * @example
  * const box = new EncryptedBox({ secrets: [secret], purpose: "cookie-session" });
  * box.open(box.seal('{"a":1}'), {}).plaintext; // '{"a":1}'
  */
 export class EncryptedBox {
-  readonly #masters: readonly Buffer[];
-  readonly #keyIds: Uint8Array;
-  readonly #scratch = Buffer.alloc(32 + SALT_BYTES);
+  readonly #masters: MaybePromise<Masters>;
+  readonly #scratch = new Uint8Array(32 + SALT_BYTES);
 
   constructor(options: { secrets: readonly (string | Uint8Array)[]; purpose: string }) {
-    this.#masters = options.secrets.map((s) => createHmac("sha256", s).update(MASTER_INFO + options.purpose, "utf8").digest());
-    this.#keyIds = Uint8Array.from(this.#masters, (m) => m[31]!);
+    const keys = options.secrets.map((s) => runtime.hmac("sha256", s, MASTER_INFO + options.purpose));
+    const masters = (resolved: Uint8Array[]): Masters => ({ keys: resolved, ids: Uint8Array.from(resolved, (m) => m[31]!) });
+    this.#masters = keys.some((k) => k instanceof Promise) ? Promise.all(keys).then(masters) : masters(keys as Uint8Array[]);
+    if (this.#masters instanceof Promise) this.#masters.catch(() => {}); // observed by every seal and open
   }
 
-  #cookieKey(secretIndex: number, salt: Uint8Array): Buffer {
-    this.#masters[secretIndex]!.copy(this.#scratch, 0);
+  /** `SHA-256(master | salt)`: the runtime copies the scratch before it returns, so reusing it is safe. */
+  #cookieKey(master: Uint8Array, salt: Uint8Array): MaybePromise<Uint8Array> {
+    this.#scratch.set(master, 0);
     this.#scratch.set(salt, 32);
-    return sha256(this.#scratch);
+    return runtime.sha256(this.#scratch);
   }
 
   /**
@@ -103,19 +119,32 @@ export class EncryptedBox {
    * box.seal('{"user":"tom"}', 1_700_000_000); // "AeK…" (base64url)
    */
   seal(plaintext: string, atSeconds: number = nowSeconds()): string {
-    const body = Buffer.from(plaintext, "utf8");
-    const out = Buffer.allocUnsafe(HEADER_BYTES + body.length + TAG_BYTES);
-    out[0] = VERSION;
-    out[1] = this.#keyIds[0]!;
-    takeSalt(out, 2);
-    out.writeUIntBE(atSeconds, 2 + SALT_BYTES, TIME_BYTES);
-    const salt = out.subarray(2, 2 + SALT_BYTES);
-    const cipher = createCipheriv("aes-256-gcm", this.#cookieKey(0, salt), salt.subarray(0, 12));
-    cipher.setAAD(out.subarray(0, HEADER_BYTES));
-    const written = cipher.update(body).copy(out, HEADER_BYTES);
-    cipher.final(); // GCM is a stream mode: final() adds no bytes
-    cipher.getAuthTag().copy(out, HEADER_BYTES + written);
-    return out.toString("base64url");
+    return now(this.sealAsync(plaintext, atSeconds));
+  }
+
+  /**
+   * {@link seal} on every runtime.
+   *
+   * @example
+   * await box.sealAsync('{"user":"tom"}'); // "AeK…"
+   */
+  sealAsync(plaintext: string, atSeconds: number = nowSeconds()): MaybePromise<string> {
+    const body = runtime.utf8Encode(plaintext);
+    return then(this.#masters, (masters) => {
+      const header = new Uint8Array(HEADER_BYTES);
+      header[0] = VERSION;
+      header[1] = masters.ids[0]!;
+      takeSalt(header, 2);
+      writeTime(header, 2 + SALT_BYTES, atSeconds);
+      const salt = header.subarray(2, 2 + SALT_BYTES);
+      const sealed = then(this.#cookieKey(masters.keys[0]!, salt), (key) => runtime.gcmSeal(key, salt.subarray(0, 12), header, body));
+      return then(sealed, (cipherAndTag) => {
+        const out = new Uint8Array(HEADER_BYTES + cipherAndTag.length);
+        out.set(header, 0);
+        out.set(cipherAndTag, HEADER_BYTES);
+        return base64Encode(out);
+      });
+    });
   }
 
   /**
@@ -127,36 +156,49 @@ export class EncryptedBox {
    * box.open(cookie, { maxAgeSeconds: 3600 }).plaintext;
    */
   open(value: string, options?: TimedUnsignOptions): Opened {
+    return now(this.openAsync(value, options));
+  }
+
+  /**
+   * {@link open} on every runtime. A malformed value throws at once.
+   *
+   * @example
+   * (await box.openAsync(cookie, { maxAgeSeconds: 3600 })).plaintext;
+   */
+  openAsync(value: string, options?: TimedUnsignOptions): MaybePromise<Opened> {
     const bytes = base64Decode(value);
     if (bytes === undefined || bytes.length < HEADER_BYTES + TAG_BYTES || bytes[0] !== VERSION) {
       throw new BadSignature("sessionkit/codec: not an encrypted cookie of a known version", "malformed");
     }
+    return then(this.#masters, (masters) => this.#tryFrom(masters, bytes, 0, options));
+  }
+
+  /** Try each secret whose key id matches, from `from` on (two ids collide 1 time in 256). */
+  #tryFrom(masters: Masters, bytes: Uint8Array, from: number, options: TimedUnsignOptions | undefined): MaybePromise<Opened> {
     const header = bytes.subarray(0, HEADER_BYTES);
     const salt = bytes.subarray(2, 2 + SALT_BYTES);
-    const tag = bytes.subarray(bytes.length - TAG_BYTES);
-    const body = bytes.subarray(HEADER_BYTES, bytes.length - TAG_BYTES);
-    for (let i = 0; i < this.#masters.length; i++) {
-      if (this.#keyIds[i] !== bytes[1]) continue;
-      const decipher = createDecipheriv("aes-256-gcm", this.#cookieKey(i, salt), salt.subarray(0, 12));
-      decipher.setAAD(header);
-      decipher.setAuthTag(tag);
-      const plain = decipher.update(body);
-      try {
-        decipher.final(); // throws when the tag does not authenticate: that is the only failure here
-      } catch (error) {
-        if (error instanceof Error) continue;
-        throw error;
+    const sealed = bytes.subarray(HEADER_BYTES);
+    for (let i = from; i < masters.keys.length; i++) {
+      if (masters.ids[i] !== bytes[1]) continue;
+      const plain = then(this.#cookieKey(masters.keys[i]!, salt), (key) => runtime.gcmOpen(key, salt.subarray(0, 12), header, sealed));
+      if (plain instanceof Promise) {
+        return plain.then((p) => (p === undefined ? this.#tryFrom(masters, bytes, i + 1, options) : opened(p, bytes, i, options)));
       }
-      const signedAtSeconds = bytes.readUIntBE(2 + SALT_BYTES, TIME_BYTES);
-      checkAge(signedAtSeconds, options);
-      let plaintext: string;
-      try {
-        plaintext = utf8.decode(plain);
-      } catch (error) {
-        throw new BadPayload("sessionkit/codec: could not decode the payload: not UTF-8", { cause: error });
-      }
-      return { plaintext, signedAtSeconds, secretIndex: i };
+      if (plain !== undefined) return opened(plain, bytes, i, options);
     }
     throw new BadSignature("sessionkit/codec: no secret authenticates this encrypted cookie", "mismatch");
   }
+}
+
+/** Authentic bytes: the age, then the text. */
+function opened(plain: Uint8Array, bytes: Uint8Array, secretIndex: number, options: TimedUnsignOptions | undefined): Opened {
+  const signedAtSeconds = readTime(bytes, 2 + SALT_BYTES);
+  checkAge(signedAtSeconds, options);
+  let plaintext: string;
+  try {
+    plaintext = utf8.decode(plain);
+  } catch (error) {
+    throw new BadPayload("sessionkit/codec: could not decode the payload: not UTF-8", { cause: error });
+  }
+  return { plaintext, signedAtSeconds, secretIndex };
 }

@@ -142,9 +142,9 @@ class Inflater {
   bitBuf = 0; // unread bits, first in the low bit (§3.1.1); ≤ 31 of them, so `>>` never sees a sign bit
   bitCnt = 0;
   outPos = 0;
-  out: Buffer;
+  out: Uint8Array;
   constructor(readonly input: Uint8Array, readonly cap: number) {
-    this.out = Buffer.allocUnsafe(Math.min(cap, Math.max(256, input.length * 4))); // 4×: cookie JSON compresses ~2-4×
+    this.out = new Uint8Array(Math.min(cap, Math.max(256, input.length * 4))); // 4×: cookie JSON compresses ~2-4×
   }
 
   /**
@@ -171,9 +171,9 @@ class Inflater {
   }
 
   /** Room for `n` bytes after `outPos`, doubling, never past the cap: a bomb costs at most `cap` bytes of memory. */
-  grow(outPos: number, n: number): Buffer {
+  grow(outPos: number, n: number): Uint8Array {
     if (outPos + n > this.cap) throw new InflateError("output too large");
-    const out = Buffer.allocUnsafe(Math.min(this.cap, Math.max(outPos + n, this.out.length * 2)));
+    const out = new Uint8Array(Math.min(this.cap, Math.max(outPos + n, this.out.length * 2)));
     out.set(this.out.subarray(0, outPos));
     return (this.out = out);
   }
@@ -323,9 +323,9 @@ class Inflater {
  * ignored, as Node ignores them. Throws {@link InflateError}.
  *
  * @example
- * inflateZlib(zlib.deflateSync(Buffer.from("hello")), 65536).toString(); // "hello"
+ * new TextDecoder().decode(inflateZlib(zlib.deflateSync("hello"), 65536)); // "hello"
  */
-export function inflateZlib(input: Uint8Array, maxOutputBytes: number): Buffer {
+export function inflateZlib(input: Uint8Array, maxOutputBytes: number): Uint8Array {
   if (!(maxOutputBytes >= 0)) throw new RangeError("sessionkit/codec: maxOutputBytes must be a number >= 0");
   if (input.length < 2) throw new InflateError("unexpected end");
   const cmf = input[0]!;

@@ -7,14 +7,18 @@
  * as much as the signature itself, and itsdangerous redoes it per call.
  * Secrets are given **newest first** (the sessionkit order, `secrets[0]`
  * signs); `toItsdangerousOrder` converts to itsdangerous's oldest → newest.
+ *
+ * The MACs come from the runtime (`#runtime`): node:crypto on Node, where
+ * every method here answers synchronously, Web Crypto elsewhere, where only
+ * the `…Async` methods work (the synchronous ones throw a CodecConfigError).
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
-import { base64Decode } from "./encoding.js";
-import { BadSignature } from "./errors.js";
-import { HmacKey } from "./hmac.js";
+import { runtime } from "#runtime";
+import { then, type DigestName, type MacKey, type MaybePromise } from "../runtime/types.js";
+import { base64Decode, base64Encode } from "./encoding.js";
+import { BadSignature, CodecConfigError } from "./errors.js";
 
 /** The digests a signer may use: fixed by configuration, never read from a cookie (G.47). */
-export type DigestName = "sha1" | "sha256";
+export type { DigestName } from "../runtime/types.js";
 
 const DIGEST_BYTES: Record<DigestName, number> = { sha1: 20, sha256: 32 };
 
@@ -22,10 +26,25 @@ const DIGEST_BYTES: Record<DigestName, number> = { sha1: 20, sha256: 32 };
  * itsdangerous's `key_derivation="hmac"`: `HMAC(secret, salt)`.
  *
  * @example
- * deriveKey("dev", "cookie-session", "sha1").toString("hex"); // Flask's signing key for SECRET_KEY="dev"
+ * await deriveKey("dev", "cookie-session", "sha1"); // Flask's signing key for SECRET_KEY="dev" (at once on Node)
  */
-export function deriveKey(secret: string | Uint8Array, salt: string, digest: DigestName): Buffer {
-  return createHmac(digest, secret).update(salt, "utf8").digest();
+export function deriveKey(secret: string | Uint8Array, salt: string, digest: DigestName): MaybePromise<Uint8Array> {
+  return runtime.hmac(digest, secret, salt);
+}
+
+/**
+ * `value` now, or a CodecConfigError when it is a promise: the synchronous
+ * API on a runtime whose crypto is asynchronous (Web Crypto).
+ *
+ * @example
+ * now(signer.signAsync("x")); // throws outside Node
+ */
+export function now<T>(value: MaybePromise<T>): T {
+  if (value instanceof Promise) {
+    value.catch(() => {}); // the caller gets the error below, not an unhandled rejection
+    throw new CodecConfigError("runtime", "this runtime's crypto is asynchronous (Web Crypto): use the …Async methods (openAsync, encodeAsync), or await sessions.load() and sessions.commit().");
+  }
+  return value;
 }
 
 /**
@@ -66,12 +85,12 @@ export interface Unsigned {
  */
 export class Signer {
   readonly digest: DigestName;
-  readonly #keys: readonly HmacKey[];
+  readonly #keys: readonly MacKey[];
   readonly #signatureLength: number;
 
   constructor(options: SignerOptions) {
     this.digest = options.digest;
-    this.#keys = options.secrets.map((secret) => new HmacKey(options.digest, deriveKey(secret, options.salt, options.digest)));
+    this.#keys = options.secrets.map((secret) => runtime.hmacKey(options.digest, deriveKey(secret, options.salt, options.digest)));
     // Unpadded base64 length of the digest: 27 chars for SHA-1, 43 for SHA-256.
     this.#signatureLength = Math.ceil((DIGEST_BYTES[options.digest] * 4) / 3);
   }
@@ -85,12 +104,12 @@ export class Signer {
    * The raw MAC of `value` under secret `secretIndex` (itsdangerous `get_signature`, undecoded).
    *
    * @example
-   * signer.getSignature("hello").toString("base64url");
+   * base64Encode(await signer.getSignature("hello"));
    */
-  getSignature(value: string, secretIndex = 0): Buffer {
+  getSignature(value: string, secretIndex = 0): MaybePromise<Uint8Array> {
     const key = this.#keys[secretIndex];
     if (key === undefined) throw new RangeError("Signer.getSignature: no such secret");
-    return key.digest(value);
+    return key.sign(value);
   }
 
   /**
@@ -101,20 +120,34 @@ export class Signer {
    * signer.sign("hello"); // "hello.<27 chars>"
    */
   sign(value: string): string {
-    return `${value}.${this.getSignature(value).toString("base64url")}`;
+    return now(this.signAsync(value));
+  }
+
+  /**
+   * {@link sign} on every runtime: a promise where the MAC is Web Crypto's,
+   * the string itself on Node.
+   *
+   * @example
+   * await signer.signAsync("hello"); // "hello.<27 chars>"
+   */
+  signAsync(value: string): MaybePromise<string> {
+    return then(this.getSignature(value), (signature) => `${value}.${base64Encode(signature)}`);
   }
 
   /**
    * Index of the secret whose MAC over `value` equals `signature`, or -1.
-   * Every comparison is `timingSafeEqual` on equal-length buffers.
+   * Every comparison is constant-time on equal-length bytes.
    *
    * @example
-   * signer.verifySignature("hello", Buffer.from(sig, "base64url")); // 0
+   * await signer.verifySignature("hello", base64Decode(sig)!); // 0
    */
-  verifySignature(value: string, signature: Uint8Array): number {
-    for (let i = 0; i < this.#keys.length; i++) {
+  verifySignature(value: string, signature: Uint8Array, from = 0): MaybePromise<number> {
+    for (let i = from; i < this.#keys.length; i++) {
       const expected = this.getSignature(value, i);
-      if (expected.length === signature.length && timingSafeEqual(expected, signature)) return i;
+      if (expected instanceof Promise) {
+        return expected.then((bytes) => (runtime.timingSafeEqual(bytes, signature) ? i : this.verifySignature(value, signature, i + 1)));
+      }
+      if (runtime.timingSafeEqual(expected, signature)) return i;
     }
     return -1;
   }
@@ -129,13 +162,26 @@ export class Signer {
    * signer.unsign("hello.<sig>"); // { value: "hello", secretIndex: 0 }
    */
   unsign(signed: string): Unsigned {
+    return now(this.unsignAsync(signed));
+  }
+
+  /**
+   * {@link unsign} on every runtime (a promise where the MAC is Web Crypto's).
+   * A malformed value throws at once; a MAC that does not match throws, or rejects.
+   *
+   * @example
+   * await signer.unsignAsync("hello.<sig>"); // { value: "hello", secretIndex: 0 }
+   */
+  unsignAsync(signed: string): MaybePromise<Unsigned> {
     const dot = signed.lastIndexOf(".");
     if (dot < 0) throw new BadSignature("sessionkit/codec: no '.' separator found in the value", "malformed");
     const value = signed.slice(0, dot);
     const signature =
       signed.length - dot - 1 === this.#signatureLength ? base64Decode(signed, dot + 1, signed.length) : undefined;
-    const secretIndex = signature === undefined ? -1 : this.verifySignature(value, signature);
-    if (secretIndex < 0) throw new BadSignature("sessionkit/codec: signature does not match", signature ? "mismatch" : "malformed");
-    return { value, secretIndex };
+    if (signature === undefined) throw new BadSignature("sessionkit/codec: signature does not match", "malformed");
+    return then(this.verifySignature(value, signature), (secretIndex) => {
+      if (secretIndex < 0) throw new BadSignature("sessionkit/codec: signature does not match", "mismatch");
+      return { value, secretIndex };
+    });
   }
 }

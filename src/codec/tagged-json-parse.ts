@@ -10,6 +10,7 @@
  * (R50/R51, docs/security-model.md). Anything wrong throws `BadPayload`
  * whose message gives an offset, never the text.
  */
+import { runtime } from "#runtime";
 import { BadPayload } from "./errors.js";
 import { parseHttpDate } from "./http-date.js";
 import { Markup, PyFloat, Tuple, UUID } from "./python-types.js";
@@ -238,7 +239,7 @@ function untag(key: string, value: unknown, obj: Record<string, unknown>): unkno
       return toTuple(value);
     case " b":
       if (typeof value !== "string") fail("bad ' b' tag");
-      return new Uint8Array(Buffer.from(value, "base64"));
+      return Uint8Array.from(runtime.base64Decode(value));
     case " m":
       if (typeof value !== "string") fail("bad ' m' tag");
       return new Markup(value);

@@ -23,6 +23,7 @@
  *   anything else (functions, symbols, Map, Set, class instances) throws
  *   {@link UnserializableValueError}, as Python raises `TypeError`.
  */
+import { runtime } from "#runtime";
 import { PayloadTooLargeError, UnserializableValueError } from "./errors.js";
 import { httpDate } from "./http-date.js";
 import { PyFloat, Tuple, UUID } from "./python-types.js";
@@ -268,7 +269,7 @@ function write(value: unknown, depth: number): string {
   if (Array.isArray(value)) return writeList(value, depth);
   if (value instanceof Uint8Array) {
     tagged(depth);
-    return `{" b":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64")}"}`;
+    return `{" b":"${runtime.base64Encode(value)}"}`;
   }
   const html = (value as { __html__?: unknown }).__html__;
   if (typeof html === "function") {

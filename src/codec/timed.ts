@@ -3,9 +3,10 @@
  * `value.timestamp` so that `unsign` can refuse old (or future) values.
  * The clock is injected (`nowSeconds`) so tests and callers control it.
  */
+import type { MaybePromise } from "../runtime/types.js";
 import { base64Decode, base64Encode, bytesToInt, intToBytes } from "./encoding.js";
 import { BadSignature, BadTimeSignature, SignatureExpired } from "./errors.js";
-import { Signer } from "./signer.js";
+import { now, Signer, type Unsigned } from "./signer.js";
 
 /** Options of {@link TimestampSigner.unsign}. */
 export interface TimedUnsignOptions {
@@ -72,7 +73,17 @@ export class TimestampSigner extends Signer {
    * signer.sign("eyJ1Ijoxfq", 1_700_000_000); // "eyJ1Ijoxfq.ZVPxAA.<sig>"
    */
   override sign(value: string, atSeconds: number = nowSeconds()): string {
-    return super.sign(`${value}.${encodeTimestamp(atSeconds)}`);
+    return now(this.signAsync(value, atSeconds));
+  }
+
+  /**
+   * {@link sign} on every runtime (a promise where the MAC is Web Crypto's).
+   *
+   * @example
+   * await signer.signAsync("eyJ1Ijoxfq", 1_700_000_000); // "eyJ1Ijoxfq.ZVPxAA.<sig>"
+   */
+  override signAsync(value: string, atSeconds: number = nowSeconds()): MaybePromise<string> {
+    return super.signAsync(`${value}.${encodeTimestamp(atSeconds)}`);
   }
 
   /**
@@ -84,26 +95,45 @@ export class TimestampSigner extends Signer {
    * signer.unsign(cookie, { maxAgeSeconds: 2_678_400 }); // { value, signedAtSeconds, secretIndex }
    */
   override unsign(signed: string, options?: TimedUnsignOptions): TimedUnsigned {
-    let result;
-    try {
-      result = super.unsign(signed);
-    } catch (error) {
-      // itsdangerous raises BadTimeSignature when the refused value still looks timed (a '.' before the signature).
-      const dot = signed.lastIndexOf(".");
-      if (error instanceof BadSignature && dot > 0 && signed.lastIndexOf(".", dot - 1) >= 0) {
-        throw new BadTimeSignature("sessionkit/codec: signature does not match", error.reason);
-      }
-      throw error;
-    }
-    const { value: message, secretIndex } = result;
-    const dot = message.lastIndexOf(".");
-    if (dot < 0) throw new BadTimeSignature("sessionkit/codec: timestamp missing", "timestamp");
-    const bytes = base64Decode(message, dot + 1, message.length);
-    const signedAtSeconds = bytes === undefined ? undefined : bytesToInt(bytes);
-    if (signedAtSeconds === undefined) throw new BadTimeSignature("sessionkit/codec: malformed timestamp", "timestamp");
-    checkAge(signedAtSeconds, options);
-    return { value: message.slice(0, dot), signedAtSeconds, secretIndex };
+    return now(this.unsignAsync(signed, options));
   }
+
+  /**
+   * {@link unsign} on every runtime (a promise where the MAC is Web Crypto's).
+   *
+   * @example
+   * await signer.unsignAsync(cookie, { maxAgeSeconds: 2_678_400 });
+   */
+  override unsignAsync(signed: string, options?: TimedUnsignOptions): MaybePromise<TimedUnsigned> {
+    let result: MaybePromise<Unsigned>;
+    try {
+      result = super.unsignAsync(signed);
+    } catch (error) {
+      throw timed(error, signed);
+    }
+    if (result instanceof Promise) return result.then((r) => checkTimed(r, options), (error: unknown) => Promise.reject(timed(error, signed)));
+    return checkTimed(result, options);
+  }
+}
+
+/** itsdangerous raises BadTimeSignature when the refused value still looks timed (a '.' before the signature). */
+function timed(error: unknown, signed: string): unknown {
+  const dot = signed.lastIndexOf(".");
+  if (error instanceof BadSignature && dot > 0 && signed.lastIndexOf(".", dot - 1) >= 0) {
+    return new BadTimeSignature("sessionkit/codec: signature does not match", error.reason);
+  }
+  return error;
+}
+
+/** The timestamp of an authentic value, read and checked. */
+function checkTimed({ value: message, secretIndex }: Unsigned, options?: TimedUnsignOptions): TimedUnsigned {
+  const dot = message.lastIndexOf(".");
+  if (dot < 0) throw new BadTimeSignature("sessionkit/codec: timestamp missing", "timestamp");
+  const bytes = base64Decode(message, dot + 1, message.length);
+  const signedAtSeconds = bytes === undefined ? undefined : bytesToInt(bytes);
+  if (signedAtSeconds === undefined) throw new BadTimeSignature("sessionkit/codec: malformed timestamp", "timestamp");
+  checkAge(signedAtSeconds, options);
+  return { value: message.slice(0, dot), signedAtSeconds, secretIndex };
 }
 
 /**

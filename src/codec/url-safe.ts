@@ -5,16 +5,20 @@
  *
  * Compression is deflate.ts, a reproduction of CPython's zlib at level 6:
  * the payload is Flask's byte for byte, compressed or not, and the decision
- * to compress (zlib saves ≥ 2 bytes) is Flask's. node:zlib (Chromium's fork,
- * other bytes) only compresses texts over 32 KiB, far past any cookie.
- * Inflation is capped with zlib's own `maxOutputLength`, so a bomb with a
- * valid MAC stops at the cap (H.51).
+ * to compress (zlib saves ≥ 2 bytes) is Flask's. The runtime's zlib
+ * (`runtime.deflateLarge`: node:zlib, Chromium's fork with other bytes, or
+ * CompressionStream) only compresses texts over 32 KiB, far past any cookie.
+ * Inflation is inflate.ts (synchronous on every runtime), or node:zlib past
+ * `JS_INFLATE_MAX` on Node; either is capped, so a bomb with a valid MAC
+ * stops at the cap (H.51).
  */
-import { deflateSync, inflateSync } from "node:zlib";
+import { runtime } from "#runtime";
+import { then, type MaybePromise } from "../runtime/types.js";
 import { DEFLATE_MAX_INPUT, deflateZlib } from "./deflate.js";
 import { inflateZlib } from "./inflate.js";
-import { base64Decode } from "./encoding.js";
+import { base64Decode, base64Encode } from "./encoding.js";
 import { BadPayload } from "./errors.js";
+import { now } from "./signer.js";
 import { loads, type LoadsOptions } from "./tagged-json-parse.js";
 
 /** Default cap on the inflated payload: 64 KiB, sixteen times what a browser keeps in a cookie. */
@@ -22,6 +26,7 @@ export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024;
 
 /** Above this many compressed bytes node:zlib inflates faster than inflate.ts (measured: even at ~500 B). */
 const JS_INFLATE_MAX = 400;
+const inflateLarge = runtime.inflateLarge;
 
 /** Strict: a payload that is authentic but not UTF-8 is a BadPayload, as in Python. */
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -37,12 +42,21 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * encodePayload('{"a":1}', 0); // "eyJhIjoxfQ"
  */
 export function encodePayload(json: string, minLengthToTry: number): string {
-  const bytes = Buffer.from(json, "utf8");
-  if (json.length >= minLengthToTry) {
-    const compressed = bytes.length <= DEFLATE_MAX_INPUT ? deflateZlib(bytes) : deflateSync(bytes);
-    if (compressed.length < bytes.length - 1) return `.${compressed.toString("base64url")}`;
-  }
-  return bytes.toString("base64url");
+  return now(encodePayloadAsync(json, minLengthToTry));
+}
+
+/**
+ * {@link encodePayload} on every runtime: synchronous but for a text over
+ * 32 KiB outside Node (CompressionStream is asynchronous).
+ *
+ * @example
+ * await encodePayloadAsync('{"a":1}', 0); // "eyJhIjoxfQ"
+ */
+export function encodePayloadAsync(json: string, minLengthToTry: number): MaybePromise<string> {
+  const bytes = runtime.utf8Encode(json);
+  if (json.length < minLengthToTry) return base64Encode(bytes);
+  const pick = (compressed: Uint8Array): string => (compressed.length < bytes.length - 1 ? `.${base64Encode(compressed)}` : base64Encode(bytes));
+  return bytes.length <= DEFLATE_MAX_INPUT ? pick(deflateZlib(bytes)) : then(runtime.deflateLarge(bytes), pick);
 }
 
 /** Options of {@link decodePayload}. */
@@ -61,12 +75,12 @@ export interface DecodePayloadOptions extends LoadsOptions {
  */
 export function decodePayload(payload: string, options?: DecodePayloadOptions): unknown {
   const compressed = payload.charCodeAt(0) === 0x2e;
-  let bytes: Buffer | undefined = base64Decode(payload, compressed ? 1 : 0, payload.length);
+  let bytes: Uint8Array | undefined = base64Decode(payload, compressed ? 1 : 0, payload.length);
   if (bytes === undefined) throw new BadPayload("sessionkit/codec: could not decode the payload: bad base64");
   if (compressed) {
     try {
       const cap = options?.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
-      bytes = bytes.length <= JS_INFLATE_MAX ? inflateZlib(bytes, cap) : inflateSync(bytes, { maxOutputLength: cap });
+      bytes = bytes.length <= JS_INFLATE_MAX || inflateLarge === undefined ? inflateZlib(bytes, cap) : inflateLarge(bytes, cap);
     } catch (error) {
       // Any failure (broken stream, output over the cap) means the same thing here: InflateError or zlib's.
       throw new BadPayload("sessionkit/codec: could not decompress the payload (broken, or larger than the cap)", {

@@ -31,7 +31,7 @@ export function reverseBits(code: number, length: number): number {
  * step so that `a` and `b` each change once per step, not once per byte.
  *
  * @example
- * adler32(Buffer.from("Wikipedia"), 9); // 0x11e60398
+ * adler32(new TextEncoder().encode("Wikipedia"), 9); // 0x11e60398
  */
 export function adler32(data: Uint8Array, length: number = data.length): number {
   let a = 1;

@@ -8,6 +8,7 @@
  * visitor's cookie is re-issued before it goes idle.
  */
 import { BadPayload, BadSignature, SignatureExpired, createCookieCodec, type CookieCodec, type CookieFormat } from "../codec/index.js";
+import { then, type MaybePromise } from "../runtime/types.js";
 import type { EventHandler, RejectReason } from "./events.js";
 import { newSessionId } from "./ids.js";
 import type { Mode } from "./mode.js";
@@ -18,7 +19,7 @@ import { Session, sessionInternals, type SessionInternals } from "./session.js";
 import { CookieWriter } from "./set-cookie.js";
 import type { StoredSessionInfo } from "./store.js";
 import { ConfigError } from "./errors.js";
-import { VerifiedCache } from "./verified-cache.js";
+import { VerifiedCache, type VerifiedEntry } from "./verified-cache.js";
 
 /**
  * Loads and saves sessions kept in the cookie itself.
@@ -27,7 +28,8 @@ import { VerifiedCache } from "./verified-cache.js";
  * const mode = new CookieMode(resolveOptions({ secret }), emit, false);
  */
 export class CookieMode implements Mode {
-  readonly sync = true;
+  /** Synchronous where the runtime's crypto is (Node); with Web Crypto, load and save are promises. */
+  readonly sync: boolean;
   readonly #o: ResolvedOptions;
   readonly #codec: CookieCodec;
   readonly #writer: CookieWriter;
@@ -42,6 +44,7 @@ export class CookieMode implements Mode {
   constructor(options: ResolvedOptions, emit: EventHandler, revocable: boolean) {
     this.#o = options;
     this.#codec = createCookieCodec({ format: options.format, secrets: options.secrets, salt: cookieSalt(options.format, options.cookie.name) });
+    this.sync = this.#codec.sync;
     this.#writer = new CookieWriter(options.cookie, options.lifetimeSeconds);
     this.#maxAgeSeconds = Math.min(options.lifetimeSeconds, options.idleTimeoutSeconds ?? Infinity);
     const idle = options.idleTimeoutSeconds;
@@ -50,17 +53,38 @@ export class CookieMode implements Mode {
     this.#revocable = revocable;
   }
 
-  load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number): Session<Data> {
+  load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number): MaybePromise<Session<Data>> {
     const nowSeconds = Math.floor(nowMs / 1000);
-    let entry = value ? this.#cache.get(value, nowSeconds, this.#maxAgeSeconds, this.#o.clockSkewSeconds) : undefined;
-    if (value && entry === undefined) {
-      try {
-        entry = this.#codec.open(value, { maxAgeSeconds: this.#maxAgeSeconds, nowSeconds, clockSkewSeconds: this.#o.clockSkewSeconds });
-        this.#cache.set(value, entry);
-      } catch (error) {
-        this.#emit({ type: "cookie_rejected", reason: rejectReason(error, nowSeconds) });
-      }
+    const cached = value ? this.#cache.get(value, nowSeconds, this.#maxAgeSeconds, this.#o.clockSkewSeconds) : undefined;
+    if (!value || cached !== undefined) return this.#session<Data>(cached, secure, nowSeconds);
+    let opened: MaybePromise<VerifiedEntry>;
+    try {
+      opened = this.#codec.openNow(value, { maxAgeSeconds: this.#maxAgeSeconds, nowSeconds, clockSkewSeconds: this.#o.clockSkewSeconds });
+    } catch (error) {
+      return this.#rejected<Data>(error, secure, nowSeconds);
     }
+    if (opened instanceof Promise) {
+      return opened.then(
+        (entry) => this.#verified<Data>(value, entry, secure, nowSeconds),
+        (error: unknown) => this.#rejected<Data>(error, secure, nowSeconds),
+      );
+    }
+    return this.#verified<Data>(value, opened, secure, nowSeconds);
+  }
+
+  #verified<Data extends Record<string, unknown>>(value: string, entry: VerifiedEntry, secure: boolean, nowSeconds: number): Session<Data> {
+    this.#cache.set(value, entry);
+    return this.#session<Data>(entry, secure, nowSeconds);
+  }
+
+  /** A cookie the codec refused (forged, expired, malformed): a fresh session and an event, never an error. */
+  #rejected<Data extends Record<string, unknown>>(error: unknown, secure: boolean, nowSeconds: number): Session<Data> {
+    this.#emit({ type: "cookie_rejected", reason: rejectReason(error, nowSeconds) });
+    return this.#session<Data>(undefined, secure, nowSeconds);
+  }
+
+  #session<Data extends Record<string, unknown>>(verified: VerifiedEntry | undefined, secure: boolean, nowSeconds: number): Session<Data> {
+    let entry = verified;
     if (entry !== undefined && this.#pastAbsolute(entry.data, nowSeconds)) entry = undefined;
     const session = entry ? new Session<Data>(entry.data, false) : new Session<Data>(undefined, true);
     const internals = sessionInternals(session);
@@ -92,7 +116,7 @@ export class CookieMode implements Mode {
     return true;
   }
 
-  save(session: Session<any>, nowMs: number): string[] {
+  save(session: Session<any>, nowMs: number): MaybePromise<string[]> {
     const internals = sessionInternals(session);
     const state = cookieState(session);
     const data = internals.data;
@@ -118,8 +142,8 @@ export class CookieMode implements Mode {
     const values = data.values;
     if (permanent && !values.has(RESERVED_KEYS.permanent)) values.set(RESERVED_KEYS.permanent, true);
     if (native) this.#stamp(internals, state, nowMs);
-    const value = this.#codec.encode(data.plain(), { nowSeconds, original: state.original });
-    return [this.#writer.set(value, permanent, nowMs, state.secure)];
+    const value = this.#codec.encodeNow(data.plain(), { nowSeconds, original: state.original });
+    return then(value, (v) => [this.#writer.set(v, permanent, nowMs, state.secure)]);
   }
 
   /**

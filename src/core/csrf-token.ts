@@ -13,7 +13,7 @@
  * characters in `session["csrf_token"]`) is adopted as is: the masked
  * material is its SHA-256, 32 bytes whatever the secret's spelling.
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { runtime } from "#runtime";
 
 /** Bytes of the digest a token masks, and of the mask. */
 const DIGEST_BYTES = 32;
@@ -43,11 +43,17 @@ export function isCsrfSecret(value: unknown): value is string {
  * session.csrfToken(); // creates one with this when the session has none
  */
 export function newCsrfSecret(): string {
-  return randomBytes(DIGEST_BYTES).toString("base64url");
+  return runtime.base64urlEncode(random(DIGEST_BYTES));
 }
 
-function digest(secret: string): Buffer {
-  return createHash("sha256").update(secret, "utf8").digest();
+function random(n: number): Uint8Array {
+  const bytes = new Uint8Array(n);
+  runtime.randomFill(bytes);
+  return bytes;
+}
+
+function digest(secret: string): Uint8Array {
+  return runtime.sha256Sync(runtime.utf8Encode(secret));
 }
 
 /**
@@ -59,9 +65,9 @@ function digest(secret: string): Buffer {
  */
 export function maskCsrfToken(secret: string): string {
   const material = digest(secret);
-  const out = randomBytes(DIGEST_BYTES * 2);
+  const out = random(DIGEST_BYTES * 2);
   for (let i = 0; i < DIGEST_BYTES; i++) out[DIGEST_BYTES + i] = out[i]! ^ material[i]!;
-  return out.toString("base64url");
+  return runtime.base64urlEncode(out);
 }
 
 /**
@@ -74,9 +80,9 @@ export function maskCsrfToken(secret: string): string {
  */
 export function csrfTokenMatches(secret: string, token: unknown): boolean {
   if (typeof token !== "string" || token.length !== TOKEN_CHARS || !TOKEN_SHAPE.test(token)) return false;
-  const bytes = Buffer.from(token, "base64url");
+  const bytes = runtime.base64urlDecode(token);
   if (bytes.length !== DIGEST_BYTES * 2) return false;
-  const unmasked = Buffer.allocUnsafe(DIGEST_BYTES);
+  const unmasked = new Uint8Array(DIGEST_BYTES);
   for (let i = 0; i < DIGEST_BYTES; i++) unmasked[i] = bytes[i]! ^ bytes[DIGEST_BYTES + i]!;
-  return timingSafeEqual(unmasked, digest(secret));
+  return runtime.timingSafeEqual(unmasked, digest(secret));
 }

@@ -1,15 +1,15 @@
 /**
  * Session ids: 256 bits from the CSPRNG, base64url (43 characters), drawn
- * from a pool so that one `randomBytes` call serves many ids, checked for
+ * from a pool so that one CSPRNG call serves many ids, checked for
  * syntax before any store call, and hashed (SHA-256) before they reach a
  * store, so a dump of the store yields no live cookie.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { runtime } from "#runtime";
 
 const ID_BYTES = 32;
 const POOL_IDS = 128;
-let pool = Buffer.alloc(0);
-let offset = 0;
+const pool = new Uint8Array(ID_BYTES * POOL_IDS);
+let offset = pool.length;
 
 /**
  * A new random session id.
@@ -19,10 +19,10 @@ let offset = 0;
  */
 export function newSessionId(): string {
   if (offset + ID_BYTES > pool.length) {
-    pool = randomBytes(ID_BYTES * POOL_IDS);
+    runtime.randomFill(pool);
     offset = 0;
   }
-  const id = pool.toString("base64url", offset, offset + ID_BYTES);
+  const id = runtime.base64urlEncode(pool.subarray(offset, offset + ID_BYTES));
   // Wipe the used bytes so that the pool never holds an id after handing it out.
   pool.fill(0, offset, offset + ID_BYTES);
   offset += ID_BYTES;
@@ -75,5 +75,5 @@ export function isForeignIdSyntax(value: string): boolean {
  * hashSessionId(id); // 43 characters
  */
 export function hashSessionId(id: string): string {
-  return createHash("sha256").update(id).digest("base64url");
+  return runtime.base64urlEncode(runtime.sha256Sync(runtime.utf8Encode(id)));
 }

@@ -9,6 +9,7 @@
  * committed. Where sessions live is a {@link Mode}: cookie mode, revocable
  * cookie mode, or store mode (chosen by the options).
  */
+import { runtime } from "#runtime";
 import type { AppSessionData, SessionDataShape } from "./app-data.js";
 import { CookieMode } from "./cookie-mode.js";
 import { findCookie } from "./cookie-header.js";
@@ -62,8 +63,8 @@ export interface CommitResult {
   readonly headers: readonly SessionHeader[];
 }
 
-/** Read once: process.env is a slow getter, and NODE_ENV does not change while an app runs. */
-const PRODUCTION = typeof process !== "undefined" && process.env?.NODE_ENV === "production";
+/** NODE_ENV=production, as the runtime read it once (false outside Node). */
+const PRODUCTION = runtime.production;
 
 /**
  * Loads and commits sessions. Create one per app with {@link createSessions}.

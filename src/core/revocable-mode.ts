@@ -18,7 +18,7 @@
  * one or two store reads (run in parallel). Keys are hashed like session ids,
  * so the store never holds a jti or a user id in clear.
  */
-import { createHash } from "node:crypto";
+import { runtime } from "#runtime";
 import { CookieMode, cookieState } from "./cookie-mode.js";
 import { SessionInterruptedError } from "./errors.js";
 import type { EventHandler } from "./events.js";
@@ -31,7 +31,7 @@ import type { Store, StoreContext, StoredSessionInfo, StoreRecord } from "./stor
 import { callStore } from "./timeout.js";
 import { ConfigError } from "./errors.js";
 
-const key = (kind: "jti" | "user", value: string): string => createHash("sha256").update(`sessionkit:${kind}:${value}`).digest("base64url");
+const key = (kind: "jti" | "user", value: string): string => runtime.base64urlEncode(runtime.sha256Sync(runtime.utf8Encode(`sessionkit:${kind}:${value}`)));
 
 /** A chain of regenerations longer than this is abuse: stop following it. */
 const MAX_CHAIN = 64;
@@ -61,7 +61,7 @@ export class RevocableMode implements Mode {
   }
 
   async load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number): Promise<Session<Data>> {
-    const session = this.#inner.load<Data>(value, secure, nowMs);
+    const session = await this.#inner.load<Data>(value, secure, nowMs);
     if (session.isNew || !(await this.#isRevoked(cookieState(session), nowMs))) return session;
     this.#emit({ type: "cookie_rejected", reason: "revoked" });
     return this.#inner.load<Data>(undefined, secure, nowMs);
@@ -89,7 +89,7 @@ export class RevocableMode implements Mode {
       return this.#inner.save(session, nowMs);
     }
     // Encode first: a cookie too large must fail before the old cookie is revoked.
-    const cookies = this.#inner.save(session, nowMs);
+    const cookies = await this.#inner.save(session, nowMs);
     if (internals.regenerate !== undefined && oldJti !== undefined) {
       const next = internals.data.values.get(RESERVED_KEYS.jti);
       if (typeof next === "string" && next !== oldJti) await this.#rotate(oldJti, next, nowMs);

@@ -1,9 +1,10 @@
 /**
  * Process warnings, each at most once per process: a misconfiguration is
- * worth one line in the log, not one per request. Uses Node's
- * `process.emitWarning` where it exists (so `--no-warnings` and warning
- * listeners work), `console.warn` elsewhere.
+ * worth one line in the log, not one per request. The runtime says how
+ * (`runtime.warn`): Node's `process.emitWarning` (so `--no-warnings` and
+ * warning listeners work), `console.warn` elsewhere.
  */
+import { runtime } from "#runtime";
 
 const warned = new Set<string>();
 
@@ -16,7 +17,5 @@ const warned = new Set<string>();
 export function warnOnce(code: string, message: string): void {
   if (warned.has(code)) return;
   warned.add(code);
-  const emit = typeof process !== "undefined" ? process.emitWarning : undefined;
-  if (typeof emit === "function") emit.call(process, message, { code });
-  else console.warn(`${code}: ${message}`);
+  runtime.warn(code, message);
 }

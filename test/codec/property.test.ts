@@ -26,7 +26,7 @@ import {
   UUID,
   type CookieFormat,
 } from "../../src/codec/index.js";
-import { HmacKey } from "../../src/codec/hmac.js";
+import { HmacKey } from "../../src/runtime/node-hmac.js";
 import { flaskAvailable, requireService } from "./helpers.js";
 
 const RUNS = Math.max(1, Number(process.env.FC_RUNS ?? 2000));
@@ -173,7 +173,7 @@ describe("native fast paths agree with their reference", () => {
       fc.property(fc.oneof(fc.string({ unit: alphabetAndNoise, maxLength: 64 }), fc.uint8Array({ maxLength: 48 }).map((b) => Buffer.from(b).toString("base64url"))), (text) => {
         const decoded = base64Decode(text);
         assert.equal(decoded !== undefined, isCanonicalBase64(text, 0, text.length), JSON.stringify(text));
-        if (decoded !== undefined) assert.equal(decoded.toString("base64url"), text);
+        if (decoded !== undefined) assert.equal(Buffer.from(decoded).toString("base64url"), text);
       }),
       { numRuns: RUNS },
     );
@@ -188,7 +188,7 @@ describe("native fast paths agree with their reference", () => {
         (digest, key, messages) => {
           const mac = new HmacKey(digest, key);
           for (const message of messages) {
-            assert.deepEqual(mac.digest(message), createHmac(digest, key).update(message, "latin1").digest());
+            assert.deepEqual(mac.sign(message), createHmac(digest, key).update(message, "latin1").digest());
           }
         },
       ),

@@ -43,7 +43,7 @@ function problemsOf(layer: Layer): string[] {
 
 test("the checker sees the real tree: every layer has files, and their imports are parsed", () => {
   const layers = new Set([...files.keys()].map((path) => unitOf(path)?.layer));
-  for (const layer of ["root", "codec", "core", "stores", "adapters", "testing", "cli", "examples"] as const) {
+  for (const layer of ["root", "runtime", "codec", "core", "stores", "adapters", "testing", "cli", "examples"] as const) {
     assert.ok(layers.has(layer), `no file of ${layer} was read`);
   }
   const manager = collectImports("src/core/manager.ts", files.get("src/core/manager.ts")!);
@@ -54,11 +54,17 @@ test("every file under src/ and examples/ belongs to a layer", () => {
   assert.deepEqual(problems.filter((p) => p.includes("belongs to no layer")), []);
 });
 
-test("codec imports only itself and its allowed built-ins", () => {
+test("codec imports only itself, the runtime seam and the runtime's types: no built-in", () => {
   assert.deepEqual(problemsOf("codec"), []);
 });
 
-test("core and the root entry import only core, the codec and their allowed built-ins", () => {
+test("the runtime's Web set imports no built-in; only its Node set uses node:crypto and node:zlib", () => {
+  assert.deepEqual(problemsOf("runtime"), []);
+  const node = collectImports("src/runtime/node.ts", files.get("src/runtime/node.ts")!);
+  assert.ok(node.some((ref) => ref.specifier === "node:crypto"), "node.ts is read");
+});
+
+test("core and the root entry import only core, the codec and the runtime seam: no built-in", () => {
   assert.deepEqual([...problemsOf("core"), ...problemsOf("root")], []);
 });
 

@@ -14,24 +14,38 @@ import { builtinModules } from "node:module";
 import { posix } from "node:path";
 import { collectImports, type ImportKind, type ImportRef } from "./imports.js";
 
-export type Layer = "root" | "codec" | "core" | "stores" | "adapters" | "testing" | "cli" | "examples";
+export type Layer = "root" | "runtime" | "codec" | "core" | "stores" | "adapters" | "testing" | "cli" | "examples";
 export type Mode = "value" | "type" | "lazy";
 type Allow = Readonly<Record<string, Mode>>;
 
 /**
- * Node built-ins each layer may import. The codec's list shrinks to nothing
- * once it runs on Web APIs alone; core's once ids come from Web Crypto.
+ * Node built-ins each layer may import. The codec and core import none: they
+ * run on every runtime, and reach the platform only through the `#runtime`
+ * seam, whose Node set alone (UNIT_BUILTINS) may use node:crypto and node:zlib.
  */
 export const BUILTINS: Readonly<Record<Layer, Allow | "any">> = {
   root: {},
-  codec: { "node:crypto": "value", "node:zlib": "value" },
-  core: { "node:crypto": "value" },
+  runtime: {},
+  codec: {},
+  core: {},
   adapters: { "node:http": "type", "node:tls": "type" },
   stores: "any",
   cli: "any",
   testing: "any",
   examples: "any",
 };
+
+/** Built-ins one unit may import beyond its layer's: the Node primitives behind `#runtime`. */
+export const UNIT_BUILTINS: Readonly<Record<string, Allow>> = {
+  "runtime/node": { "node:crypto": "value", "node:zlib": "value" },
+};
+
+/**
+ * The runtime seam (package.json `imports`): node.ts on Node, web.ts
+ * elsewhere. The layers that may import it run on every runtime.
+ */
+export const SEAM = "#runtime";
+export const SEAM_USERS: readonly Layer[] = ["codec", "core"];
 
 /** A store's driver: only as a type, or loaded with `import()` (the app injects the client). */
 export const DRIVERS: Readonly<Record<string, readonly string[]>> = {
@@ -64,8 +78,9 @@ export const FRAMEWORKS: Readonly<Record<string, { packages: readonly string[]; 
 /** Units each layer may import. `own` is the importer's unit; `stores/*` any store. */
 export const UNITS: Readonly<Record<Layer, Allow>> = {
   root: { core: "value", codec: "value" },
-  codec: { own: "value" },
-  core: { own: "value", codec: "value" },
+  runtime: { own: "value", "runtime/types": "value" },
+  codec: { own: "value", "runtime/types": "value" },
+  core: { own: "value", codec: "value", "runtime/types": "value" },
   stores: { own: "value", core: "value", codec: "value", "stores/shared": "value" },
   adapters: { own: "value", core: "value", "adapters/shared": "value" },
   testing: { own: "value", root: "value", core: "value", codec: "value", "stores/memory": "value", "adapters/shared": "type" },
@@ -99,6 +114,9 @@ export function unitOf(path: string): Unit | undefined {
   const folder = parts[1]!;
   const stem = parts[2]!.replace(/\.[cm]?tsx?$/, "");
   switch (folder) {
+    case "runtime":
+      // node.ts and its helpers (node-*.ts) are the Node set; types.ts is the contract; the rest is the Web set.
+      return { layer: "runtime", name: stem === "types" ? "runtime/types" : stem.startsWith("node") ? "runtime/node" : "runtime/web" };
     case "codec":
     case "core":
     case "testing":
@@ -117,11 +135,13 @@ type Target =
   | { type: "file"; path: string }
   | { type: "builtin"; name: string }
   | { type: "package"; name: string; specifier: string }
+  | { type: "seam" }
   | { type: "computed" };
 
 /** Where a specifier written in `from` points. Relative specifiers use the `.js` → `.ts` mapping of NodeNext. */
 export function resolveTarget(from: string, specifier: string | undefined, files: ReadonlyMap<string, string>): Target {
   if (specifier === undefined) return { type: "computed" };
+  if (specifier === SEAM) return { type: "seam" };
   if (specifier.startsWith(".") || specifier.startsWith("/")) {
     const joined = posix.normalize(specifier.startsWith("/") ? specifier.slice(1) : posix.join(posix.dirname(from), specifier));
     const candidates = [joined, joined.replace(/\.js$/, ".ts"), joined.replace(/\.mjs$/, ".mts"), joined.replace(/\.cjs$/, ".cts"), `${joined}.ts`, `${joined}/index.ts`];
@@ -148,9 +168,11 @@ function judge(from: Unit, ref: ImportRef, target: Target, publicEntries: readon
   switch (target.type) {
     case "computed":
       return "a computed specifier cannot be checked; import a string literal";
+    case "seam":
+      return SEAM_USERS.includes(from.layer) ? undefined : `${from.layer} may not import ${SEAM} (only ${SEAM_USERS.join(" and ")} use the runtime seam)`;
     case "builtin": {
       const allow = BUILTINS[from.layer];
-      const mode = allow === "any" ? "value" : allow[target.name];
+      const mode = allow === "any" ? "value" : (UNIT_BUILTINS[from.name]?.[target.name] ?? allow[target.name]);
       if (mode === undefined) return `${from.layer} may not import the built-in ${target.name} (see BUILTINS)`;
       return fits(ref.kind, mode) ? undefined : `${from.layer} may import ${target.name}${MODE_WORDS[mode]}`;
     }

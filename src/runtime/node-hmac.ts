@@ -10,6 +10,7 @@
  * `createHmac` (test/codec/property.test.ts).
  */
 import * as crypto from "node:crypto";
+import type { MacKey } from "./types.js";
 
 /** Block size in bytes of SHA-1 and SHA-256. */
 const BLOCK = 64;
@@ -22,9 +23,9 @@ const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash;
  *
  * @example
  * const mac = new HmacKey("sha256", key);
- * mac.digest("eyJhIjoxfQ.ZVPxAA"); // same bytes as createHmac("sha256", key).update(text, "latin1").digest()
+ * mac.sign("eyJhIjoxfQ.ZVPxAA"); // same bytes as createHmac("sha256", key).update(text, "latin1").digest()
  */
-export class HmacKey {
+export class HmacKey implements MacKey {
   readonly #digest: "sha1" | "sha256";
   readonly #key: Buffer;
   /** `K ⊕ ipad`, followed by room for the message. */
@@ -45,7 +46,7 @@ export class HmacKey {
   }
 
   /** The MAC of `text` read as latin1 (the signer only MACs ASCII). */
-  digest(text: string): Buffer {
+  sign(text: string): Buffer {
     if (oneShot === undefined) return crypto.createHmac(this.#digest, this.#key).update(text, "latin1").digest();
     if (BLOCK + text.length > this.#inner.length) {
       const grown = Buffer.allocUnsafe(BLOCK + text.length * 2);
