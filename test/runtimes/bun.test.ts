@@ -1,6 +1,7 @@
 /**
  * Runtime conformance on Bun (the `bun` devDependency): the app bundled by
- * esbuild, served by Bun.serve, once as a plain fetch handler
+ * esbuild for a neutral platform (the Web runtime seam: Web Crypto,
+ * CompressionStream, no `node:` module), served by Bun.serve, once as a plain fetch handler
  * (sessionkit/web) and once as a Hono app (sessionkit/hono).
  */
 import { freePort, serveProcess } from "../helpers/flask-app.js";
@@ -14,7 +15,7 @@ if ("skip" in bun) {
 } else {
   for (const shape of ["plain", "hono"] as const) {
     testConformance(`Bun ${bun.version}, ${shape === "hono" ? "Hono (sessionkit/hono)" : "plain fetch handler (sessionkit/web)"}`, async () => {
-      const bundle = await bundleApp("serve-bun", "node-builtins");
+      const bundle = await bundleApp("serve-bun");
       const port = await freePort();
       const served = await serveProcess(bun.path, [bundle, String(port), shape], port, { timeoutMs: 60_000 });
       return { url: served.url, stop: served.stop };

@@ -14,12 +14,12 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const checkCookies = fileURLToPath(new URL("../../scripts/flask/check_cookies.py", import.meta.url));
 
 /**
- * Bundle `app/<entry>.ts` into one ESM file for a runtime. `neutral` resolves
- * every import itself and refuses a `node:` one (workerd without
- * nodejs_compat has none); `node-builtins` leaves `node:` imports to the
- * runtime (Bun and Deno have them).
+ * Bundle `app/<entry>.ts` into one ESM file for a non-Node runtime, for a
+ * neutral platform: without the "node" condition, `#runtime` resolves to the
+ * Web seam (src/runtime/web.ts), and a `node:` import fails the build
+ * (workerd without nodejs_compat has none).
  */
-export async function bundleApp(entry: string, target: "neutral" | "node-builtins"): Promise<string> {
+export async function bundleApp(entry: string): Promise<string> {
   const outfile = join(mkdtempSync(join(tmpdir(), "sk-runtime-")), `${entry}.js`);
   await build({
     entryPoints: [join(here, "app", `${entry}.ts`)],
@@ -30,7 +30,6 @@ export async function bundleApp(entry: string, target: "neutral" | "node-builtin
     target: "es2022",
     conditions: ["source", "workerd", "worker", "browser"],
     mainFields: ["module", "main"],
-    external: target === "node-builtins" ? ["node:*"] : [],
     logLevel: "silent",
   });
   return outfile;
