@@ -8,7 +8,7 @@
  * Bundled with esbuild for Bun, Deno and workerd; run from sources on Node.
  */
 import { Hono } from "hono";
-import { createSessions, type Session, type SessionManager } from "sessionkit";
+import { createSessions, type Session, type SessionManager, type Store } from "sessionkit";
 import { sessionMiddleware, type SessionVariables } from "sessionkit/hono";
 import { withSessions } from "sessionkit/web";
 
@@ -34,7 +34,7 @@ function json(value: unknown, status = 200): Response {
 /**
  * The routes, shared by both shapes:
  * GET /read (the session as JSON), POST /write (set each key of a JSON body),
- * POST /login (a permanent session for `user`), POST /logout (clear),
+ * POST /login (a permanent session for `user`), POST /logout (destroy),
  * GET /rest (what the runtime passed after the request and session: the
  * Worker's `env.GREETING`, or the type of each extra argument).
  */
@@ -53,7 +53,8 @@ export async function route(request: Request, session: Session<Data>, rest: Rest
     return json({ user });
   }
   if (request.method === "POST" && pathname === "/logout") {
-    session.clear();
+    // destroy(): the cookie is deleted, and a stored record with it.
+    await session.destroy();
     return json({ loggedOut: true });
   }
   if (request.method === "GET" && pathname === "/rest") {
@@ -93,5 +94,21 @@ export function honoFetch(): (request: Request, ...rest: Rest) => Promise<Respon
       app.all("*", (c) => route(c.req.raw, c.get("session"), c.env === undefined ? [] : [c.env]));
     }
     return Promise.resolve(app.fetch(request, rest[0], rest[1] as never));
+  };
+}
+
+/**
+ * The routes with server-side sessions, on a store made from the runtime's
+ * first extra argument (a Worker's `env`, where its D1 binding is), once.
+ *
+ * @example
+ * export default { fetch: storeFetch((env) => new D1Store({ db: (env as Env).DB })) };
+ */
+export function storeFetch(makeStore: (env: unknown) => Store): (request: Request, ...rest: Rest) => Promise<Response> {
+  let handler: ((request: Request, ...rest: Rest) => Promise<Response>) | undefined;
+  return (request, ...rest) => {
+    const sessions = () => createSessions<Data>({ secret: NEW_SECRET, store: makeStore(rest[0]) });
+    handler ??= withSessions(sessions(), (req, session, ...more: Rest) => route(req, session, more));
+    return handler(request, ...rest);
   };
 }
