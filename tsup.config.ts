@@ -35,8 +35,16 @@ export function entriesFrom(exports: Record<string, ExportEntry | string>): Reco
 
 export const CLI_ENTRY = { "cli/index": "src/cli/index.ts" };
 
+/**
+ * The runtime seam's two sets, built on their own and left as `#runtime`
+ * imports in every other bundle: package.json `imports` picks one where the
+ * package runs (node.js on Node, web.js elsewhere), so a Worker bundle of
+ * dist/ never meets node:crypto.
+ */
+export const RUNTIME_ENTRIES = { "runtime/node": "src/runtime/node.ts", "runtime/web": "src/runtime/web.ts" };
+
 export default defineConfig({
-  entry: { ...entriesFrom(manifest.exports), ...CLI_ENTRY },
+  entry: { ...entriesFrom(manifest.exports), ...CLI_ENTRY, ...RUNTIME_ENTRIES },
   format: ["esm", "cjs"],
   dts: true,
   clean: true,
@@ -47,5 +55,5 @@ export default defineConfig({
   // Keep "node:" prefixes: node:test has no unprefixed name.
   removeNodeProtocol: false,
   // Peer dependencies (drivers, frameworks) are the app's own; tsx is only for a source checkout.
-  external: ["tsx", "tsx/esm/api", "node:test", ...Object.keys(manifest.peerDependencies)],
+  external: ["#runtime", "tsx", "tsx/esm/api", "node:test", ...Object.keys(manifest.peerDependencies)],
 });

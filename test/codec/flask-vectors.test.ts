@@ -3,6 +3,10 @@
  * test/fixtures/flask-vectors.json): every vector decodes to Flask's data or
  * is refused as Flask refuses it; every cookie we encode, compressed or not,
  * is byte-identical to Flask's, and Flask reads every one back.
+ *
+ * Written against the async API, which every runtime has, so that the same
+ * file runs through both primitive sets: Node's here, and Web Crypto's in
+ * test/runtime/web-primitives.test.ts (`--conditions=sessionkit-web`).
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -19,6 +23,7 @@ import {
   SignatureExpired,
   toItsdangerousOrder,
 } from "../../src/codec/index.js";
+import { runtime } from "#runtime";
 import { flaskAvailable, flaskReads, loadVectors, requireService, revive, secretOf } from "./helpers.js";
 
 const vectors = loadVectors();
@@ -40,7 +45,11 @@ const DELIBERATE: Record<string, keyof typeof ERRORS> = {
 };
 
 describe("flask vectors: metadata", () => {
-  test("the fixture was made by Flask 3.x with a frozen clock and has every kind of vector", () => {
+  test("the primitive set is the one this run asked for (test/runtime/cross-runtime.test.ts runs the Web set)", () => {
+    assert.equal(runtime.name, process.env.SESSIONKIT_EXPECT_RUNTIME ?? "node");
+  });
+
+  test("the fixture was made by Flask 3.x with a frozen clock and has every kind of vector", async () => {
     assert.ok(vectors.encode.length >= 25);
     assert.ok(vectors.reject.length >= 20);
     assert.ok(vectors.encode.some((v) => v.compressed) && vectors.encode.some((v) => !v.compressed));
@@ -54,7 +63,7 @@ describe("flask vectors: decode what Flask wrote", () => {
       const secret = secretOf(v.secret);
       assert.equal(Buffer.from(await deriveKey(secret, "cookie-session", "sha1")).toString("hex"), v.derived_key_hex);
       const codec = createCookieCodec({ format: "flask", secrets: [secret] });
-      const opened = codec.open(v.cookie, { maxAgeSeconds: MAX_AGE, nowSeconds: NOW });
+      const opened = await codec.openAsync(v.cookie, { maxAgeSeconds: MAX_AGE, nowSeconds: NOW });
       assert.deepStrictEqual(opened.data, revive(v.loaded));
       assert.equal(opened.signedAtSeconds, NOW);
       assert.equal(opened.secretIndex, 0);
@@ -65,14 +74,14 @@ describe("flask vectors: decode what Flask wrote", () => {
 
 describe("flask vectors: encode like Flask", () => {
   for (const v of vectors.encode) {
-    test(v.name, () => {
+    test(v.name, async () => {
       const data = revive(v.data) as Record<string, unknown>;
       assert.equal(dumps(data), v.tagged, "tagged JSON text must be Python's, byte for byte");
       const codec = createCookieCodec({ format: "flask", secrets: [secretOf(v.secret)] });
-      const ours = codec.encode(data, { nowSeconds: NOW });
+      const ours = await codec.encodeAsync(data, { nowSeconds: NOW });
       // Compressed or not, the cookie is Flask's byte for byte: same JSON text, same zlib decision, same zlib bytes.
       assert.equal(ours, v.cookie, "the cookie must be byte-identical to Flask's");
-      assert.deepStrictEqual(codec.decode(ours, { maxAgeSeconds: MAX_AGE, nowSeconds: NOW }), revive(v.loaded));
+      assert.deepStrictEqual(await codec.decodeAsync(ours, { maxAgeSeconds: MAX_AGE, nowSeconds: NOW }), revive(v.loaded));
       if (v.compressed) {
         // Flask's compressed payload is exactly "." + base64url(zlib(tagged text)), and it paid off by ≥ 2 bytes.
         const payload = v.cookie.slice(1, v.cookie.indexOf(".", 1));
@@ -83,15 +92,17 @@ describe("flask vectors: encode like Flask", () => {
     });
   }
 
-  test("Flask reads back every cookie we encode (compressed ones included)", (t) => {
+  test("Flask reads back every cookie we encode (compressed ones included)", async (t) => {
     if (!requireService(t, flaskAvailable(), "python3 with Flask")) return;
-    const items = vectors.encode.map((v) => ({
-      cookie: createCookieCodec({ format: "flask", secrets: [secretOf(v.secret)] }).encode(revive(v.data) as Record<string, unknown>, {
-        nowSeconds: NOW,
-      }),
-      secret: v.secret,
-      now: NOW,
-    }));
+    const items = await Promise.all(
+      vectors.encode.map(async (v) => ({
+        cookie: await createCookieCodec({ format: "flask", secrets: [secretOf(v.secret)] }).encodeAsync(revive(v.data) as Record<string, unknown>, {
+          nowSeconds: NOW,
+        }),
+        secret: v.secret,
+        now: NOW,
+      })),
+    );
     assert.ok(items.some((i) => i.cookie.startsWith(".")), "some of ours are compressed");
     const answers = flaskReads(items);
     answers.forEach((answer, i) => {
@@ -103,19 +114,19 @@ describe("flask vectors: encode like Flask", () => {
 
 describe("flask vectors: refuse what Flask refuses", () => {
   for (const v of vectors.reject) {
-    test(`${v.name} (Flask: ${v.flask_error}, session ${v.flask_session})`, () => {
+    test(`${v.name} (Flask: ${v.flask_error}, session ${v.flask_session})`, async () => {
       const codec = createCookieCodec({ format: "flask", secrets: [v.secret] });
       const expected = DELIBERATE[v.name] ?? v.flask_error;
       if (expected === "ok") {
-        const data = codec.decode(v.cookie, { maxAgeSeconds: MAX_AGE, nowSeconds: v.now });
+        const data = await codec.decodeAsync(v.cookie, { maxAgeSeconds: MAX_AGE, nowSeconds: v.now });
         assert.equal(v.flask_session, "data");
         assert.ok(Object.keys(data).length > 0);
         return;
       }
       const cls = ERRORS[expected as keyof typeof ERRORS];
       assert.ok(cls, `unexpected verdict ${expected}`);
-      assert.throws(
-        () => codec.decode(v.cookie, { maxAgeSeconds: MAX_AGE, nowSeconds: v.now }),
+      await assert.rejects(
+        async () => codec.decodeAsync(v.cookie, { maxAgeSeconds: MAX_AGE, nowSeconds: v.now }),
         (error: unknown) => {
           // The exact class, not a subclass: BadSignature vs BadTimeSignature vs SignatureExpired as in itsdangerous.
           assert.equal((error as Error).constructor, cls);
@@ -132,36 +143,36 @@ describe("flask vectors: rotation with SECRET_KEY_FALLBACKS", () => {
   const r = vectors.rotation[0]!;
   const secrets = [r.secret_key, ...r.secret_key_fallbacks.slice().reverse()]; // newest first
 
-  test("toItsdangerousOrder gives Flask's FALLBACKS + [SECRET_KEY] and is its own inverse", () => {
+  test("toItsdangerousOrder gives Flask's FALLBACKS + [SECRET_KEY] and is its own inverse", async () => {
     assert.deepEqual(toItsdangerousOrder(secrets), r.itsdangerous_order);
     assert.deepEqual(toItsdangerousOrder(toItsdangerousOrder(secrets)), secrets);
     assert.notEqual(toItsdangerousOrder(secrets), secrets);
   });
 
-  test("every key Flask accepts verifies, and reports which one; a removed key is refused", () => {
+  test("every key Flask accepts verifies, and reports which one; a removed key is refused", async () => {
     const codec = createCookieCodec({ format: "flask", secrets });
     for (const c of r.cookies) {
       if (c.flask_error === "ok") {
-        const opened = codec.open(c.cookie, { maxAgeSeconds: MAX_AGE, nowSeconds: NOW });
+        const opened = await codec.openAsync(c.cookie, { maxAgeSeconds: MAX_AGE, nowSeconds: NOW });
         assert.deepStrictEqual(opened.data, revive(c.loaded));
         assert.equal(opened.secretIndex, secrets.indexOf(c.signed_by));
       } else {
-        assert.throws(() => codec.decode(c.cookie, { nowSeconds: NOW }), BadTimeSignature);
+        await assert.rejects(async () => codec.decodeAsync(c.cookie, { nowSeconds: NOW }), BadTimeSignature);
       }
     }
     assert.ok(r.cookies.some((c) => c.flask_error !== "ok"));
   });
 
-  test("we sign with the current key only, byte-identical to Flask", () => {
+  test("we sign with the current key only, byte-identical to Flask", async () => {
     const codec = createCookieCodec({ format: "flask", secrets });
-    assert.equal(codec.encode({ signed_by: "whoever" }, { nowSeconds: NOW }), r.app_signs);
+    assert.equal(await codec.encodeAsync({ signed_by: "whoever" }, { nowSeconds: NOW }), r.app_signs);
     const currentOnly = createCookieCodec({ format: "flask", secrets: [r.secret_key] });
-    assert.equal(currentOnly.open(r.app_signs, { nowSeconds: NOW }).secretIndex, 0);
+    assert.equal((await currentOnly.openAsync(r.app_signs, { nowSeconds: NOW })).secretIndex, 0);
   });
 
-  test("an expired cookie signed by a fallback is not retried with other keys", () => {
+  test("an expired cookie signed by a fallback is not retried with other keys", async () => {
     const codec = createCookieCodec({ format: "flask", secrets });
     const old = r.cookies.find((c) => c.signed_by === r.secret_key_fallbacks[0])!;
-    assert.throws(() => codec.decode(old.cookie, { maxAgeSeconds: MAX_AGE, nowSeconds: NOW + MAX_AGE + 1 }), SignatureExpired);
+    await assert.rejects(async () => codec.decodeAsync(old.cookie, { maxAgeSeconds: MAX_AGE, nowSeconds: NOW + MAX_AGE + 1 }), SignatureExpired);
   });
 });
