@@ -156,14 +156,18 @@ export function testConformance(name: string, start: () => Promise<RunningApp | 
 
     test("tampered and malformed cookies give a fresh session, never a 500", async () => {
       assert.ok(HOSTILE.length >= 15);
+      const written: string[] = [];
       for (const vector of HOSTILE) {
         const read = await send("/read", { cookie: vector.cookie });
         assert.equal(read.status, 200, vector.name);
         assert.deepEqual(read.body, {}, `${vector.name}: no forged data`);
         const write = await send("/write", { method: "POST", cookie: vector.cookie, json: { fresh: true } });
         assert.equal(write.status, 200, vector.name);
-        assert.deepEqual(flaskReads(python!, NEW_SECRET, NOW_SECONDS, [valueOf(write.setCookies[0]!)])[0]?.loaded, described({ fresh: true }), vector.name);
+        written.push(valueOf(write.setCookies[0]!));
       }
+      // Each write started from nothing: Flask finds only the new key in every cookie (one Python run for all).
+      const verdicts = flaskReads(python!, NEW_SECRET, NOW_SECONDS, written);
+      assert.deepEqual(verdicts, written.map(() => ({ verdict: "ok", loaded: described({ fresh: true }) })));
     });
   });
 }
