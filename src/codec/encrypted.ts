@@ -97,6 +97,7 @@ interface Masters {
 export class EncryptedBox {
   readonly #masters: MaybePromise<Masters>;
   readonly #scratch = new Uint8Array(32 + SALT_BYTES);
+  readonly #header = new Uint8Array(HEADER_BYTES);
 
   constructor(options: { secrets: readonly (string | Uint8Array)[]; purpose: string }) {
     const keys = options.secrets.map((s) => runtime.hmac("sha256", s, MASTER_INFO + options.purpose));
@@ -131,19 +132,15 @@ export class EncryptedBox {
   sealAsync(plaintext: string, atSeconds: number = nowSeconds()): MaybePromise<string> {
     const body = runtime.utf8Encode(plaintext);
     return then(this.#masters, (masters) => {
-      const header = new Uint8Array(HEADER_BYTES);
+      // Node seals before this returns, so one header serves every seal; Web Crypto awaits the key first.
+      const header = runtime.sync ? this.#header : new Uint8Array(HEADER_BYTES);
       header[0] = VERSION;
       header[1] = masters.ids[0]!;
       takeSalt(header, 2);
       writeTime(header, 2 + SALT_BYTES, atSeconds);
       const salt = header.subarray(2, 2 + SALT_BYTES);
       const sealed = then(this.#cookieKey(masters.keys[0]!, salt), (key) => runtime.gcmSeal(key, salt.subarray(0, 12), header, body));
-      return then(sealed, (cipherAndTag) => {
-        const out = new Uint8Array(HEADER_BYTES + cipherAndTag.length);
-        out.set(header, 0);
-        out.set(cipherAndTag, HEADER_BYTES);
-        return base64Encode(out);
-      });
+      return then(sealed, base64Encode);
     });
   }
 

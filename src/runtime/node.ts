@@ -40,12 +40,15 @@ export const runtime: Runtime = Object.freeze({
     crypto.createHmac(digest, key).update(data).digest(),
   hmacKey: (digest: DigestName, key: MaybePromise<Uint8Array>) => new HmacKey(digest, key as Uint8Array),
   timingSafeEqual: (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && crypto.timingSafeEqual(a, b),
-  gcmSeal(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  gcmSeal(key: Uint8Array, iv: Uint8Array, header: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    const out = Buffer.allocUnsafe(header.length + plaintext.length + 16);
+    out.set(header, 0);
     const cipher = crypto.createCipheriv("aes-256-gcm", key, iv);
-    cipher.setAAD(aad);
-    const body = cipher.update(plaintext);
+    cipher.setAAD(header);
+    const written = cipher.update(plaintext).copy(out, header.length);
     cipher.final(); // GCM is a stream mode: final() adds no bytes
-    return Buffer.concat([body, cipher.getAuthTag()]);
+    cipher.getAuthTag().copy(out, header.length + written);
+    return out;
   },
   gcmOpen(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined {
     const decipher = crypto.createDecipheriv("aes-256-gcm", key, iv);

@@ -62,8 +62,12 @@ export interface Runtime {
   hmacKey(digest: DigestName, key: MaybePromise<Uint8Array>): MacKey;
   /** Constant-time equality of two byte strings of the same length (false when lengths differ). */
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
-  /** AES-256-GCM: ciphertext followed by the 16-byte tag. */
-  gcmSeal(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): MaybePromise<Uint8Array>;
+  /**
+   * AES-256-GCM with a clear header: `header | ciphertext | tag[16]`, the
+   * header authenticated as the AAD. One buffer out, as the cookie is laid
+   * out, so Node writes it in place. The header is read before this returns.
+   */
+  gcmSeal(key: Uint8Array, iv: Uint8Array, header: Uint8Array, plaintext: Uint8Array): MaybePromise<Uint8Array>;
   /** AES-256-GCM: the plaintext, or `undefined` when the tag does not authenticate. */
   gcmOpen(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array): MaybePromise<Uint8Array | undefined>;
   /** zlib (RFC 1950) of inputs too large for the exact deflate (over 32 KiB: past any cookie). */

@@ -89,10 +89,17 @@ export const runtime: Runtime = Object.freeze({
     for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
     return diff === 0;
   },
-  gcmSeal: async (key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> =>
-    new Uint8Array(
-      await crypto.subtle.encrypt({ name: "AES-GCM", iv: source(iv), additionalData: source(aad), tagLength: 128 }, await aesKey(key, "encrypt"), source(plaintext)),
-    ),
+  gcmSeal(key: Uint8Array, iv: Uint8Array, header: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    const head = header.slice(); // read now: the caller may reuse its header while this waits
+    const ivCopy = iv.slice();
+    return aesKey(key, "encrypt").then(async (k) => {
+      const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv: source(ivCopy), additionalData: source(head), tagLength: 128 }, k, source(plaintext));
+      const out = new Uint8Array(head.length + sealed.byteLength);
+      out.set(head, 0);
+      out.set(new Uint8Array(sealed), head.length);
+      return out;
+    });
+  },
   gcmOpen,
   deflateLarge: deflate,
   inflateLarge: undefined,
