@@ -45,7 +45,10 @@ export type WebSessionHandler<Data extends SessionDataShape = AppSessionData, Re
 
 /**
  * Wrap a Web handler so that it gets the request's session. Every argument
- * after the request is passed through.
+ * after the request is passed through, typed as the handler declares it
+ * (Workers' `env` and `ctx`, a framework's route params); the wrapped
+ * function also takes, and passes on, any the handler leaves undeclared, so
+ * a handler that needs none can still be called as `fetch(request, env, ctx)`.
  *
  * @example
  * import { withSessions } from "sessionkit/web";
@@ -58,7 +61,7 @@ export function withSessions<Data extends SessionDataShape, Rest extends unknown
   sessions: SessionManager<Data>,
   handler: WebSessionHandler<Data, Rest>,
   options: AdapterOptions = {},
-): (request: Request, ...rest: Rest) => Promise<Response> {
+): (request: Request, ...rest: [...Rest, ...unknown[]]) => Promise<Response> {
   return async function sessionFetch(request, ...rest) {
     let session: Session<Data>;
     try {
@@ -75,7 +78,8 @@ export function withSessions<Data extends SessionDataShape, Rest extends unknown
     }
     let response: Response;
     try {
-      response = await handler(request, session, ...rest);
+      // The handler declared the first of these (Rest); the ones after, it ignores.
+      response = await handler(request, session, ...(rest as unknown[] as Rest));
     } catch (error) {
       // No framework here to turn the throw into a 500: answer it ourselves, with the commit
       // (which saves no change on a 5xx, but still sends a logout's deletion cookie).

@@ -5,6 +5,24 @@
  * Per output byte it is slower than native zlib (~2-4 ns against ~0.5), so
  * it wins below ~1-1.5 KB of output: see bench/codec/inflate-bench.ts.
  *
+ * Why it stays (issue #15 item 7; bench/codec/hand-written.ts, Node 20.20,
+ * a loaded 2-core machine, 2026-12-03):
+ *
+ * | Flask-style payload | this, warm | `inflateSync` | `inflateRawSync` | this, cold: 1st / 20 calls | `inflateSync`, cold |
+ * |---|---|---|---|---|---|
+ * | 124 B compressed | 3.4 µs | 17.6 µs | 17.5 µs | 5.1 ms / 19 ms | 0.18 ms / 1.3 ms |
+ * | 270 B compressed | 15 µs | 16 µs | 10.6 µs | 3.7 ms / 31 ms | 0.19 ms / 1.5 ms |
+ *
+ * Warm, on a typical cookie, it is 5× faster than node:zlib; cold (the first
+ * reads of a fresh process, JIT not yet run) it costs milliseconds where
+ * zlib costs a fraction of one, once per process. Core's verified-cookie
+ * cache means a cookie is inflated once, not per request, so either cost is
+ * per new cookie. What decides it: it is the one synchronous inflate every
+ * runtime has. DecompressionStream is asynchronous, and the codec's reads
+ * must stay synchronous on Node (`open`, `commitSync`) while using no
+ * `node:zlib` elsewhere (the `#runtime` seam, issue #18). On Node,
+ * url-safe.ts hands streams over `JS_INFLATE_MAX` bytes to node:zlib.
+ *
  * It is exactly as strict as zlib's inflate (a differential fuzz test holds
  * it to that): every malformed stream throws {@link InflateError}. Huffman
  * codes follow zlib's inftrees.c: over-subscribed codes are refused, and so

@@ -8,6 +8,15 @@
  * 15% fewer instructions per MAC. Where `crypto.hash` is missing it falls
  * back to `createHmac`. Property tests check every output against
  * `createHmac` (test/codec/property.test.ts).
+ *
+ * Measured (issue #15 item 7; bench/codec/hand-written.ts, Node 20.20, a
+ * loaded 2-core machine, 2026-12-03), HMAC-SHA1 over a 211-byte cookie:
+ * warm 3.0 µs here against 7.1 µs for `createHmac(…).update(…).digest()`;
+ * cold (a fresh process) 0.44 ms for the first call against 0.12 ms, and
+ * 1.0 ms against 0.38 ms for the first 20. Every cookie write and every
+ * first read of a cookie pays one MAC, so the warm saving is per request
+ * and the cold cost once per process: it stays. Node's set only: the Web
+ * set signs with Web Crypto (src/runtime/web.ts).
  */
 import * as crypto from "node:crypto";
 import type { MacKey } from "./types.js";

@@ -29,13 +29,24 @@ nodeSessions(sessions, (req, res) => {
   res.end(name);
 });
 
-webSessions(sessions, (_request, session) => {
+const needsNothing = webSessions(sessions, (_request, session) => {
   // @ts-expect-error "nope" is not a key of Data
   session.get("nope");
   // @ts-expect-error visits is a number
   session.set("visits", "two");
   return new Response(session.get("username") ?? "stranger");
 });
+// A handler that declares no extra argument is still called the way a Worker calls fetch.
+void needsNothing(new Request("http://localhost/"), { DB: "binding" }, { waitUntil() {} });
+export const worker: { fetch(request: Request, env: { DB: string }, ctx: object): Promise<Response> } = { fetch: needsNothing };
+
+// Route params (a framework's route context) pass through, typed as the handler declares them.
+const withParams = webSessions(sessions, (_request, _session, params: { id: string }, ...more: number[]) => new Response(params.id + more.length));
+void withParams(new Request("http://localhost/"), { id: "7" }, 1, 2);
+// @ts-expect-error the params must have the type the handler declared
+void withParams(new Request("http://localhost/"), { id: 7 });
+// @ts-expect-error and must be given
+void withParams(new Request("http://localhost/"));
 
 const hono = new Hono<{ Variables: SessionVariables<Data> }>();
 hono.use(honoSessions(sessions));
