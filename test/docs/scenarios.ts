@@ -142,4 +142,19 @@ export const SCENARIOS: Readonly<Record<string, (url: string) => Promise<void>>>
     assert.equal(await (await visitor.request("GET", "/")).text(), "visits: 2");
     assert.equal(await (await visitor.request("GET", "/")).text(), "visits: 3");
   },
+
+  /** docs/session-features.md's schema: what the schema accepts is stored; a refused set() is a 400 that changes nothing. */
+  async "schema-cart"(url) {
+    const visitor = new Visitor(url);
+    assert.equal(await (await visitor.request("GET", "/add?item=tea")).text(), "cart: tea");
+    assert.equal(await (await visitor.request("GET", "/add?item=jam")).text(), "cart: tea, jam");
+    const empty = await visitor.request("GET", "/add?item=");
+    assert.equal(empty.status, 400);
+    assert.equal(await empty.text(), "Not added (cart.2)");
+    assert.deepEqual(empty.headers.getSetCookie(), [], "nothing changed, nothing written");
+    assert.equal(await (await visitor.request("GET", "/add?item=bread")).text(), "cart: tea, jam, bread");
+    const full = await visitor.request("GET", "/add?item=milk");
+    assert.equal(full.status, 400);
+    assert.equal(await full.text(), "Not added (cart)");
+  },
 };
