@@ -17,6 +17,9 @@ export { NAMESPACE, type ConnectSessionData } from "./connect/mapping.js";
 
 type Callback = (err?: unknown, result?: unknown) => void;
 
+/** Most successor links followed from one record: far beyond the regenerates one session makes in its lifetime. */
+const MAX_HOPS = 64;
+
 /** The callback API of an express-session store (`express-session`'s `Store`). */
 export interface ConnectStoreLike {
   get(sid: string, callback: Callback): unknown;
@@ -180,9 +183,10 @@ export class ConnectStore implements Store {
       const next: StoreRecord = { data: applied.data, createdAtMs: applied.createdAtMs, expiresAtMs: applied.expiresAtMs, userId: applied.userId, predecessor: oldIdHash };
       // The new id is fresh and unknown until this returns, so its own queue is not needed.
       await this.#call("set", [newIdHash, toSession(next, ctx.nowMs)]);
-      const { userId: _u, ...rest } = old;
+      // The frozen old record keeps its user: a "log out everywhere" whose scan of all() came before
+      // the new record still meets the session through it, and follows its successor link.
       const expiresAtMs = Math.max(old.expiresAtMs, graceUntilMs);
-      await this.#call("set", [oldIdHash, toSession({ ...rest, frozen: true, successor: newIdHash, readableUntilMs: graceUntilMs, expiresAtMs }, ctx.nowMs)]);
+      await this.#call("set", [oldIdHash, toSession({ ...old, frozen: true, successor: newIdHash, readableUntilMs: graceUntilMs, expiresAtMs }, ctx.nowMs)]);
       return "ok";
     });
   }
@@ -206,15 +210,35 @@ export class ConnectStore implements Store {
       .sort((a, b) => a.createdAtMs - b.createdAtMs || (a.idHash < b.idHash ? -1 : 1));
   }
 
+  /**
+   * The scan of `all()` may come before a racing rotate wrote its new id: the
+   * frozen old record keeps its user, so the session is met through it and
+   * ended along its successor chain (the rotate runs in the old id's queue
+   * slot, so a frozen record's successor is always written). Each session
+   * counts once: the records a chain ended are gone when the scan reaches them.
+   */
   async #destroyForUser(userId: string, exceptIdHash: string | undefined, nowMs: number): Promise<number> {
     let removed = 0;
     for (const [sid, r] of await this.#all()) {
       if (r.userId !== userId || sid === exceptIdHash) continue;
       // Re-checked in the queue: the record may have changed user since the scan.
       const owned = await this.#queue.run(sid, async () => fromSession(await this.#call("get", [sid]))?.userId === userId);
-      if (owned) removed += await this.#destroyLinked(sid, exceptIdHash, nowMs);
+      if (owned && !(await this.#spared(sid, userId, exceptIdHash))) removed += await this.#destroyLinked(sid, exceptIdHash, nowMs, userId);
     }
     return removed;
+  }
+
+  /** Whether `sid`'s successor chain reaches `exceptIdHash` (its old ids are kept whole), or a current record another user's login took since. */
+  async #spared(sid: string, userId: string, exceptIdHash: string | undefined): Promise<boolean> {
+    let id = sid;
+    for (let hop = 0; hop < MAX_HOPS; hop += 1) {
+      if (id === exceptIdHash) return true;
+      const record = fromSession(await this.#call("get", [id]));
+      if (record === undefined) return false;
+      if (record.frozen !== true || record.successor === undefined) return record.userId !== userId;
+      id = record.successor;
+    }
+    return false;
   }
 
   async #list(options: { nowMs: number; limit?: number; userId?: string }): Promise<StoredSessionInfo[]> {
@@ -224,24 +248,30 @@ export class ConnectStore implements Store {
       .slice(0, options.limit);
   }
 
-  /** Remove `idHash` and its links transitively, never `stopAt`; resolves how many live, unfrozen sessions went. */
-  async #destroyLinked(idHash: string, stopAt: string | undefined, nowMs: number): Promise<number> {
+  /**
+   * Remove `idHash` and its links transitively, never `stopAt`; resolves how
+   * many live, unfrozen sessions went. With `owner`, a successor is removed
+   * only while it carries that user: a login as someone else that finished
+   * meanwhile took the session away from the user being logged out.
+   */
+  async #destroyLinked(idHash: string, stopAt: string | undefined, nowMs: number, owner?: string): Promise<number> {
     let live = 0;
-    const pending = [idHash];
+    const pending: Array<{ id: string; forward: boolean }> = [{ id: idHash, forward: false }];
     const seen = new Set<string>();
     for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-      if (next === stopAt || seen.has(next)) continue;
-      seen.add(next);
-      const sid = next;
+      const { id: sid, forward } = next;
+      if (sid === stopAt || seen.has(sid)) continue;
+      seen.add(sid);
       const record = await this.#queue.run(sid, async () => {
         const current = fromSession(await this.#call("get", [sid]));
+        if (forward && owner !== undefined && current !== undefined && current.userId !== owner) return undefined;
         await this.#call("destroy", [sid]);
         return current;
       });
       if (record === undefined) continue;
       if (record.expiresAtMs > nowMs && record.frozen !== true) live += 1;
-      if (record.successor !== undefined) pending.push(record.successor);
-      if (record.predecessor !== undefined) pending.push(record.predecessor);
+      if (record.successor !== undefined) pending.push({ id: record.successor, forward: true });
+      if (record.predecessor !== undefined) pending.push({ id: record.predecessor, forward: false });
     }
     return live;
   }

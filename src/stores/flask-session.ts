@@ -138,13 +138,15 @@ export class FlaskSessionRedisStore implements Store {
     const nowMs = ctx.nowMs;
     const meta = (b: Buffer | undefined): string | undefined => (b && b.length > 0 ? b.toString("utf8") : undefined);
     // sessionkit's expiry holds while the key's expiry is still the one it set; else Flask-Session rewrote the record.
-    const own = meta(e) !== undefined && meta(x) !== undefined && Number(meta(x)) === expireTime;
+    // A frozen link whose record is gone (past its grace window) keeps only its metadata: its own expiry, no data.
+    const link = bytes.length === 0 && meta(f) === "1";
+    const own = meta(e) !== undefined && ((meta(x) !== undefined && Number(meta(x)) === expireTime) || link);
     const expiresAtMs = own ? Number(meta(e)) : expireTime > 0 ? expireTime : Number.MAX_SAFE_INTEGER;
     if (!(expiresAtMs > nowMs)) return undefined;
     let data: Record<string, string>;
     try {
       data = Object.create(null) as Record<string, string>;
-      for (const [key, value] of decodeMsgpackMapEntries(bytes)) data[key] = msgpackToValueText(value);
+      if (!link) for (const [key, value] of decodeMsgpackMapEntries(bytes)) data[key] = msgpackToValueText(value);
     } catch (error) {
       // Not msgspec msgpack (the JSON format, a pre-0.7 pickle, garbage): a fresh
       // session, never an unpickle (R75 in docs/security-model.md).

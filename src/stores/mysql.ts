@@ -200,19 +200,23 @@ export class MysqlStore implements Store {
     const hash = userHash(userId);
     const except = exceptIdHash ?? null;
     let removed = 0;
-    // One short transaction per batch; each deletes every row it selected, so the loop ends.
-    for (;;) {
+    // One short transaction per batch, walking the user's rows in id order. A frozen row keeps its
+    // user, so a rotate that committed while the batch waited for its lock is met through its old
+    // row and ended along the successor chain; live rows are counted as they are deleted, so each
+    // session counts once whichever of its ids the walk met first.
+    for (let last = ""; ; ) {
       const batch = await this.#write(ctx, async (tx) => {
-        const rows = await tx.rows(this.#sql.userBatch(this.#options.userBatchSize), [hash, except, except]);
+        const rows = await tx.rows(this.#sql.userBatch(this.#options.userBatchSize), [hash, except, except, last]);
         let live = 0;
         for (const row of rows) {
-          if (toMs(row.expires_at_ms, "expires_at_ms") > ctx.nowMs && Number(row.frozen) !== 1) live += 1;
-          await this.#removeLinked(tx, String(row.id_hash), except);
+          const id = String(row.id_hash);
+          if (!(await this.#spared(tx, id, hash, except))) live += await this.#removeLinked(tx, id, except, hash, ctx.nowMs);
         }
-        return { selected: rows.length, live };
+        return { last: rows.length === 0 ? undefined : String(rows.at(-1)!.id_hash), live };
       });
       removed += batch.live;
-      if (batch.selected === 0) return removed;
+      if (batch.last === undefined) return removed;
+      last = batch.last;
     }
   }
 
@@ -271,18 +275,43 @@ export class MysqlStore implements Store {
     return rows.map(toInfo);
   }
 
-  /** Delete `idHash` and every row linked to it, never crossing `except`; expired rows too (a dead link costs nothing). */
-  async #removeLinked(tx: Tx, idHash: string, except: string | null): Promise<void> {
-    const pending = [idHash];
+  /**
+   * Delete `idHash` and every row linked to it, never crossing `except`;
+   * expired rows too (a dead link costs nothing). With `owner` (a user
+   * hash), a successor goes only while it carries that user: a login as
+   * someone else took the session away. Resolves how many live, unfrozen
+   * rows went.
+   */
+  async #removeLinked(tx: Tx, idHash: string, except: string | null, owner?: Buffer, nowMs?: number): Promise<number> {
+    const pending: Array<{ id: string; forward: boolean }> = [{ id: idHash, forward: false }];
     const seen = new Set<string>();
-    for (let id = pending.pop(); id !== undefined; id = pending.pop()) {
+    let live = 0;
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      const { id, forward } = next;
       if (id === except || seen.has(id)) continue;
       seen.add(id);
       const row = (await tx.rows(this.#sql.lockAny, [id]))[0];
       if (row === undefined) continue;
+      if (forward && owner !== undefined && !sameUser(row.user_hash, owner)) continue;
       await tx.write(this.#sql.remove, [id]);
-      for (const link of [row.successor, row.predecessor]) if (link !== null && link !== undefined) pending.push(String(link));
+      if (nowMs !== undefined && Number(row.frozen) !== 1 && toMs(row.expires_at_ms, "expires_at_ms") > nowMs) live += 1;
+      if (row.successor !== null && row.successor !== undefined) pending.push({ id: String(row.successor), forward: true });
+      if (row.predecessor !== null && row.predecessor !== undefined) pending.push({ id: String(row.predecessor), forward: false });
     }
+    return live;
+  }
+
+  /** Whether `idHash`'s successor chain reaches `except` (its old ids are kept whole) or a current row of another user (a login took it). */
+  async #spared(tx: Tx, idHash: string, owner: Buffer, except: string | null): Promise<boolean> {
+    let id = idHash;
+    for (let hop = 0; hop < MAX_HOPS; hop += 1) {
+      if (id === except) return true;
+      const row = (await tx.rows(this.#sql.lockAny, [id]))[0];
+      if (row === undefined) return false;
+      if (Number(row.frozen) !== 1 || row.successor === null || row.successor === undefined) return !sameUser(row.user_hash, owner);
+      id = String(row.successor);
+    }
+    return false;
   }
 
   async #write<T>(ctx: StoreContext | undefined, fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -302,4 +331,12 @@ export class MysqlStore implements Store {
     });
     return this.#ready;
   }
+}
+
+/** Most successor links followed from one row: far beyond the regenerates one session makes in its lifetime. */
+const MAX_HOPS = 64;
+
+/** Whether a `user_hash` column value is `owner`. */
+function sameUser(value: unknown, owner: Buffer): boolean {
+  return Buffer.isBuffer(value) && value.equals(owner);
 }

@@ -18,6 +18,18 @@ interface Racer {
   rotateTo: string | undefined;
 }
 
+/**
+ * How many cases one run races (default 40), and the widest offset in
+ * milliseconds (default 12): `STORE_RACE_CASES` and `STORE_RACE_MAX_MS`
+ * raise them for a soak run (a window of a few round trips, such as a SQL
+ * transaction's between its locking read and its commit, is then met more
+ * often); `STORE_RACE_SEED` replays a failing run.
+ */
+function knob(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  return Number.isSafeInteger(value) && value > 0 ? value : fallback;
+}
+
 /** Wait `n` event-loop turns (n < 16), or `n - 16` milliseconds: both scales of a store's round trips. */
 function pause(n: number): Promise<void> {
   if (n >= 16) return new Promise((resolve) => setTimeout(resolve, n - 16));
@@ -50,14 +62,16 @@ export function registerRaceTests(make: MakeStore): void {
         if (!store.destroyForUser || !store.listForUser) return t.skip(`${store.name} declares no user index`);
         const seed = Number(process.env.STORE_RACE_SEED ?? (Date.now() ^ 0x7ace) >>> 0);
         const next = prng(seed);
-        for (let i = 0; i < 40; i += 1) {
+        const cases = knob("STORE_RACE_CASES", 40);
+        const span = 16 + knob("STORE_RACE_MAX_MS", 12);
+        for (let i = 0; i < cases; i += 1) {
           const nowMs = Date.now();
           const user = `racer-${i}-${randomIdHash().slice(0, 6)}`;
           const racers = await setUp(store, next, user, nowMs);
           // Sometimes a session is spared (its current id, as core passes it) and never rotates.
           const spared = next() < 0.3 ? racers[Math.floor(next() * racers.length)] : undefined;
           if (spared) spared.rotateTo = undefined;
-          const offsets = [Math.floor(next() * 24), ...racers.map(() => Math.floor(next() * 24))];
+          const offsets = [Math.floor(next() * span), ...racers.map(() => Math.floor(next() * span))];
           const label = `seed ${seed}, case ${i} (${racers.length} sessions, offsets ${offsets.join(",")}${spared ? ", one spared" : ""})`;
           const [count, ...results] = await Promise.all([
             pause(offsets[0]!).then(() => store.destroyForUser!(user, spared?.ids.at(-1), ctx(nowMs))),

@@ -3,12 +3,14 @@
  * a temporary folder, stopped afterwards): the shared suites, then what is
  * particular to this store.
  */
-import { after } from "node:test";
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
 import mysql from "mysql2/promise";
 import { MysqlStore } from "../../src/stores/mysql.js";
 import { serviceUnavailable, testSessionsOnStore, testStore, type MakeStore } from "../../src/testing/index.js";
 import { startMariadb } from "../helpers/spawned-server.js";
 import { registerMysqlSpecifics } from "./mysql-specifics.js";
+import { registerRaceTests } from "../../src/testing/store-suite-races.js";
 
 const started = await startMariadb();
 if (started.skip !== undefined) {
@@ -42,6 +44,27 @@ if (started.skip !== undefined) {
   };
 
   testStore("mysql (MariaDB)", fixture, { heavy: true });
+
+  // READ COMMITTED (a common server default) takes no gap locks: a batch's locking read does not hold
+  // back a racing rotate's insert, so only the walk (the frozen row keeps its user, its successor
+  // link is followed) meets the new id. The race again, with every connection at that level.
+  const committed = mysql.createPool({ host: "127.0.0.1", port: server.port, user: "root", database: "sessionkit_test", connectionLimit: 20 });
+  committed.pool.on("connection", (c) => void c.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"));
+  after(() => committed.end());
+  describe("mysql (MariaDB) at READ COMMITTED", () => {
+    registerRaceTests(async () => {
+      const table = `sk_rc_${(counter += 1)}`;
+      return {
+        store: new MysqlStore({ pool: committed, table, userBatchSize: 4 }),
+        userBatchSize: 4,
+        cleanup: async () => void (await committed.query(`DROP TABLE IF EXISTS \`${table}\``)),
+      };
+    });
+    it("runs every connection of the pool at READ COMMITTED", async () => {
+      const [rows] = await committed.query("SELECT @@SESSION.tx_isolation AS level");
+      assert.equal((rows as Array<{ level: string }>)[0]?.level, "READ-COMMITTED");
+    });
+  });
   testSessionsOnStore("mysql (MariaDB)", fixture);
   registerMysqlSpecifics(pool, server);
 }

@@ -45,10 +45,15 @@ function script(body: string): LuaScript {
 /** Every script; the argument layout of each is written above its body. */
 export const SCRIPTS = {
   // KEYS: record, meta. ARGV: none. → nil | {bytes, pexpiretime, c, e, x, u, f, s, p, r}
+  // A regenerated session's old id past its grace window has no record (Flask-Session's key
+  // lived only that long) but keeps its frozen metadata, the link: it loads with no bytes.
   load: script(`
 local v = redis.call('GET', KEYS[1])
-if not v then return false end
 local m = redis.call('HMGET', KEYS[2], 'c', 'e', 'x', 'u', 'f', 's', 'p', 'r')
+if not v then
+  if m[5] ~= '1' then return false end
+  v = ''
+end
 return {v, redis.call('PEXPIRETIME', KEYS[1]), m[1] or '', m[2] or '', m[3] or '', m[4] or '', m[5] or '', m[6] or '', m[7] or '', m[8] or ''}
 `),
 
@@ -136,7 +141,8 @@ redis.call('HSET', KEYS[4], 'c', created)
 if expires then redis.call('HSET', KEYS[4], 'e', string.format('%.0f', expires)) end
 local user = m[4]
 if ARGV[7] == '-' then user = false elseif ARGV[7] ~= '' then user = ARGV[7] end
-if m[4] then redis.call('SREM', ARGV[11] .. m[4], ARGV[2]) end
+-- The old id keeps its user and its place in the user's set: a "log out everywhere" that
+-- scanned the set before the new id joined it still meets the session, and follows 's'.
 -- The old id: Flask-Session's record lives until the grace ends (a Flask app
 -- reading the old id sees it that long only); the frozen metadata, the link a
 -- logout sent with the old id follows, until the later of its expiry and the grace.
@@ -145,10 +151,10 @@ local kept = grace
 if e and e > grace then kept = e end
 redis.call('HSET', KEYS[4], 'p', ARGV[2])
 redis.call('HSET', KEYS[2], 'f', '1', 's', ARGV[3], 'r', ARGV[4], 'e', string.format('%.0f', kept))
-redis.call('HDEL', KEYS[2], 'u')
 redis.call('PEXPIRE', KEYS[1], math.max(1, grace - now))
 redis.call('HSET', KEYS[2], 'x', redis.call('PEXPIRETIME', KEYS[1]))
 redis.call('PEXPIRE', KEYS[2], math.max(1, kept - now))
+if m[4] then extend(ARGV[11] .. m[4], kept - now) end
 local t = stamp(KEYS[3], KEYS[4])
 if user then
   redis.call('HSET', KEYS[4], 'u', user)
@@ -179,41 +185,63 @@ return destroy_linked(ARGV[1], false, tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[
 `),
 
   // KEYS: the user's set. ARGV: nowMs, keyPrefix, metaPrefix, '=' .. userId, cursor, count.
-  // One SSCAN step: drops stale members (record gone, expired, frozen, or moved to another user)
-  // and returns {next cursor, {{id, c, e}, …}} for the live ones.
+  // One SSCAN step: drops stale members (record gone, expired, or moved to another user) and
+  // returns {next cursor, {{id, c, e, f}, …}} for the others. A frozen member (f = '1': a
+  // regenerated session's old id, whose record may be gone while its metadata, the link, is
+  // kept) stays until its metadata expires: a log out everywhere follows it; listings skip it.
   userScan: script(`
 local step = redis.call('SSCAN', KEYS[1], ARGV[5], 'COUNT', ARGV[6])
 local out, n = {}, 0
+local now = tonumber(ARGV[1])
 for _, id in ipairs(step[2]) do
   local dk, mk = ARGV[2] .. id, ARGV[3] .. id
   local xt = redis.call('PEXPIRETIME', dk)
   local m = redis.call('HMGET', mk, 'c', 'e', 'x', 'u', 'f')
   local e = nil
-  if xt ~= -2 then e = effective(m[2], m[3], xt) end
-  local live = xt ~= -2 and m[4] == ARGV[4] and m[5] ~= '1' and (e == nil or e > tonumber(ARGV[1]))
+  local live
+  if m[5] == '1' then
+    e = tonumber(m[2])
+    live = m[4] == ARGV[4] and e ~= nil and e > now
+  else
+    if xt ~= -2 then e = effective(m[2], m[3], xt) end
+    live = xt ~= -2 and m[4] == ARGV[4] and (e == nil or e > now)
+  end
   if not live then
     redis.call('SREM', KEYS[1], id)
   else
     n = n + 1
     local es = ''
     if e then es = string.format('%.0f', e) end
-    out[n] = {id, m[1] or '', es}
+    out[n] = {id, m[1] or '', es, m[5] or ''}
   end
 end
 return {step[1], out}
 `),
 
   // KEYS: the user's set. ARGV: nowMs, keyPrefix, metaPrefix, '=' .. userId, userBase, an id never crossed, ids…
-  // Destroys each id (with its links) that still carries the user. → live sessions ended
+  // Destroys each id (with its links) that still carries the user, an old (frozen) id through its
+  // successor chain, unless that chain leads to the id never crossed (the excepted session, kept
+  // whole) or to a current record of another user (a login as someone else took the session).
+  // A rotate is one script too, so a chain is never met half written. → live sessions ended
   userDestroy: script(`
 local now = tonumber(ARGV[1])
 local removed = 0
+local function spared(id)
+  for _ = 1, 64 do
+    if id == ARGV[6] then return true end
+    local m = redis.call('HMGET', ARGV[3] .. id, 'u', 'f', 's', 'c')
+    if not m[4] then return false end
+    if m[2] ~= '1' or not m[3] then return m[1] ~= ARGV[4] end
+    id = m[3]
+  end
+  return false
+end
 for i = 7, #ARGV do
   local id = ARGV[i]
-  if redis.call('HGET', ARGV[3] .. id, 'u') == ARGV[4] then
-    removed = removed + destroy_linked(id, ARGV[6], now, ARGV[2], ARGV[3], ARGV[5])
-  else
+  if redis.call('HGET', ARGV[3] .. id, 'u') ~= ARGV[4] then
     redis.call('SREM', KEYS[1], id)
+  elseif not spared(id) then
+    removed = removed + destroy_linked(id, ARGV[6], now, ARGV[2], ARGV[3], ARGV[5])
   end
 end
 return removed

@@ -26,6 +26,8 @@ interface LiveMember {
   id: string;
   createdAtMs: number | undefined;
   expiresAtMs: number | undefined;
+  /** A regenerated session's old id: the link a log out everywhere follows, not a session of its own. */
+  frozen: boolean;
 }
 
 /** Upper bound of SSCAN steps in one walk: far beyond any real set, it only guards a broken server. */
@@ -68,8 +70,8 @@ export class FlaskUserIndex {
     const out: StoredSessionInfo[] = [];
     const seen = new Set<string>(); // SSCAN may return a member twice
     await this.#walk(userId, nowMs, async (members) => {
-      for (const { id, createdAtMs, expiresAtMs } of members) {
-        if (seen.has(id)) continue;
+      for (const { id, createdAtMs, expiresAtMs, frozen } of members) {
+        if (frozen || seen.has(id)) continue;
         seen.add(id);
         out.push({ idHash: hashSessionId(id), createdAtMs: createdAtMs ?? nowMs, expiresAtMs: expiresAtMs ?? Number.MAX_SAFE_INTEGER, userId });
       }
@@ -81,11 +83,12 @@ export class FlaskUserIndex {
   async destroyAll(userId: string, except: string | undefined, nowMs: number): Promise<number> {
     const { keyPrefix, metaPrefix, userPrefix } = this.#layout;
     let removed = 0;
+    // The raw id is what links hold, and the excepted session's old ids may come in any step of
+    // the walk: find it first when the except came as a hash (a raw id has no listed hash to match).
+    const stopAt = except === undefined ? "" : ((await this.find(userId, except, nowMs)) ?? except);
     await this.#walk(userId, nowMs, async (members) => {
       const ids = members.map((m) => m.id);
-      // The raw id is what links hold: find it when the except came as a hash.
-      const stopAt = ids.find((id) => isExcepted(id, except)) ?? except ?? "";
-      const targets = ids.filter((id) => !isExcepted(id, except));
+      const targets = ids.filter((id) => id !== stopAt && !isExcepted(id, except));
       if (targets.length === 0) return;
       const args = [String(nowMs), keyPrefix, metaPrefix, userArg(userId), userPrefix, stopAt, ...targets];
       removed += Number(await this.#run(SCRIPTS.userDestroy, [this.#key(userId)], args));
@@ -97,7 +100,7 @@ export class FlaskUserIndex {
   async find(userId: string, idHash: string, nowMs: number): Promise<string | undefined> {
     let found: string | undefined;
     await this.#walk(userId, nowMs, async (members) => {
-      found ??= members.find((m) => hashSessionId(m.id) === idHash)?.id;
+      found ??= members.find((m) => !m.frozen && hashSessionId(m.id) === idHash)?.id;
     });
     return found;
   }
@@ -113,13 +116,14 @@ export class FlaskUserIndex {
     for (let step = 0; step < MAX_STEPS; step += 1) {
       const args = [String(nowMs), keyPrefix, metaPrefix, userArg(userId), cursor, String(batchSize)];
       const [next, rows] = (await this.#run(SCRIPTS.userScan, [this.#key(userId)], args)) as [Buffer, Buffer[][]];
-      const members = rows.map(([id, c, e]) => {
+      const members = rows.map(([id, c, e, f]) => {
         const created = c!.toString("utf8");
         const expires = e!.toString("utf8");
         return {
           id: id!.toString("utf8"),
           createdAtMs: created === "" ? undefined : Number(created),
           expiresAtMs: expires === "" ? undefined : Number(expires),
+          frozen: f!.toString("utf8") === "1",
         };
       });
       if (members.length > 0) await visit(members);

@@ -98,7 +98,7 @@ export function buildStatements(table: string, database?: string): MysqlStatemen
     load: (flavor, timeoutMs) => timed(flavor, timeoutMs, `SELECT ${COLUMNS} FROM ${t} WHERE id_hash = ? AND expires_at_ms > ?`),
     // Locking reads (the latest committed row, whatever the isolation level), for writes.
     lockLive: `SELECT ${COLUMNS} FROM ${t} WHERE id_hash = ? AND expires_at_ms > ? FOR UPDATE`,
-    lockAny: `SELECT id_hash, successor, predecessor FROM ${t} WHERE id_hash = ? FOR UPDATE`,
+    lockAny: `SELECT id_hash, successor, predecessor, frozen, expires_at_ms, user_hash FROM ${t} WHERE id_hash = ? FOR UPDATE`,
     lockExpiry: `SELECT expires_at_ms FROM ${t} WHERE id_hash = ? FOR UPDATE`,
     insert: `INSERT INTO ${t} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
     // An expired row under the id of a create: gone for every reader, so it is replaced.
@@ -106,14 +106,17 @@ export function buildStatements(table: string, database?: string): MysqlStatemen
       readable_until_ms = ?, successor = NULL, predecessor = NULL WHERE id_hash = ?`,
     update: `UPDATE ${t} SET data = ?, expires_at_ms = ?, user_id = ?, user_hash = ? WHERE id_hash = ?`,
     touch: `UPDATE ${t} SET expires_at_ms = ? WHERE id_hash = ?`,
-    // The old record of a rotate: read-only, out of the user index, kept as the link a logout
-    // follows until the later of its own expiry and the grace window.
-    freeze: `UPDATE ${t} SET frozen = 1, readable_until_ms = ?, expires_at_ms = GREATEST(expires_at_ms, ?), successor = ?,
-      user_id = NULL, user_hash = NULL WHERE id_hash = ?`,
+    // The old record of a rotate: read-only, kept as the link a logout follows until the later of
+    // its own expiry and the grace window. It keeps its user: a log out everywhere whose batch
+    // waited for this rotate's lock still meets the session through it (listings skip frozen rows).
+    freeze: `UPDATE ${t} SET frozen = 1, readable_until_ms = ?, expires_at_ms = GREATEST(expires_at_ms, ?), successor = ?
+      WHERE id_hash = ?`,
     remove: `DELETE FROM ${t} WHERE id_hash = ?`,
-    // One batch of a user's rows, expired ones too (they are deleted as well), never the excepted one.
-    userBatch: (limit) => `SELECT id_hash, expires_at_ms, frozen FROM ${t}
-      WHERE user_hash = ? AND (? IS NULL OR id_hash <> ?) ORDER BY id_hash LIMIT ${limit} FOR UPDATE`,
+    // One batch of a user's rows after the previous batch's last id, in id order, expired and frozen
+    // ones too (they are deleted as well), never the excepted one. Rows a batch spares (the excepted
+    // session's old ids, chains another user's login took) stay behind the cursor, so the walk ends.
+    userBatch: (limit) => `SELECT id_hash FROM ${t}
+      WHERE user_hash = ? AND (? IS NULL OR id_hash <> ?) AND id_hash > ? ORDER BY id_hash LIMIT ${limit} FOR UPDATE`,
     listForUser: (flavor, timeoutMs) =>
       timed(flavor, timeoutMs, `SELECT ${SUMMARY} FROM ${t} WHERE user_hash = ? AND expires_at_ms > ? AND frozen = 0 ORDER BY created_at_ms, id_hash`),
     // Ordered by a unique key, so a statement-based replica deletes the same rows.
