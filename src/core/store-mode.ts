@@ -16,8 +16,7 @@ import { BadPayload, loads } from "../codec/index.js";
 import { ConfigError, SessionInterruptedError } from "./errors.js";
 import type { EventHandler } from "./events.js";
 import { hashSessionId, isForeignIdSyntax, isSessionIdSyntax, newSessionId } from "./ids.js";
-import type { SessionInternals } from "./session.js";
-import { asDeviceInfo, describeDevice, type UserSession } from "./device.js";
+import type { UserSession } from "./device.js";
 import type { Mode, RequestFacts } from "./mode.js";
 import type { ResolvedOptions } from "./options.js";
 import { schemaIssues } from "./schema.js";
@@ -26,6 +25,7 @@ import type { LoadedRecord, StoreState } from "./session-state.js";
 import { Session, sessionInternals } from "./session.js";
 import { CookieWriter } from "./set-cookie.js";
 import type { ChangeSet, Store, StoreContext, StoreRecord } from "./store.js";
+import { describeSessions, ID_HASH, recordDevice } from "./store-devices.js";
 import { callStore } from "./timeout.js";
 
 /** How many id → hash results a manager keeps (about 100 bytes each). */
@@ -315,27 +315,8 @@ export class StoreMode implements Mode {
     const listed = await this.#call("listForUser", nowMs, (ctx) => store.listForUser!(userId, ctx));
     const record = current === undefined ? undefined : storeState(current).record;
     const currentHash = record === undefined ? undefined : await this.#current(record, nowMs);
-    const out: UserSession[] = [];
-    for (const info of listed) {
-      // Every write sets expiresAtMs to now + the idle window, so the last use is that much before it.
-      const entry: UserSession = { ...info, current: info.idHash === currentHash, lastSeenMs: Math.max(info.createdAtMs, info.expiresAtMs - this.#idleMs) };
-      if (this.#o.devices) entry.device = await this.#device(info.idHash, nowMs);
-      out.push(entry);
-    }
-    return out;
-  }
-
-  /** What a session's login recorded, read back from its record (untrusted: anything else is no device). */
-  async #device(idHash: string, nowMs: number): Promise<UserSession["device"]> {
-    const stored = await this.#call("load", nowMs, (ctx) => this.#store.load(idHash, ctx));
-    const text = stored?.data?.[RESERVED_KEYS.device];
-    if (typeof text !== "string") return undefined;
-    try {
-      return asDeviceInfo(loads(text));
-    } catch (error) {
-      if (error instanceof BadPayload) return undefined;
-      throw error;
-    }
+    const load = this.#o.devices ? (idHash: string) => this.#call("load", nowMs, (ctx) => this.#store.load(idHash, ctx)) : undefined;
+    return describeSessions(listed, { currentHash, idleMs: this.#idleMs, load });
   }
 
   async destroySession(idHash: string, userId: string | undefined, nowMs: number): Promise<boolean> {
@@ -380,24 +361,6 @@ export class StoreMode implements Mode {
       throw new ConfigError("store", `the ${this.#store.name} store has no user index (${method}); use a store that has one.`);
     }
     return this.#store;
-  }
-}
-
-/** A SHA-256 in base64url without padding: what `hashSessionId` gives and listings name sessions by. */
-const ID_HASH = /^[A-Za-z0-9_-]{43}$/;
-
-/**
- * With `devices`: a login records its device; a session cleared since it
- * loaded (clear(), regenerate without its data) keeps what its login
- * recorded, rewritten because a cleared change-set drops every stored key.
- */
-function recordDevice(internals: SessionInternals, state: StoreState): void {
-  const data = internals.data;
-  if (internals.destroyed) return;
-  if (internals.loggedIn) {
-    data.write(RESERVED_KEYS.device, { ...describeDevice(state.client?.userAgent, state.client?.clientAddress) });
-  } else if (data.cleared && data.values.has(RESERVED_KEYS.device)) {
-    data.write(RESERVED_KEYS.device, data.values.get(RESERVED_KEYS.device));
   }
 }
 

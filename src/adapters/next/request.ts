@@ -19,9 +19,18 @@ import type { NextCookieStore, NextHeaderStore, NextResponseCookie } from "next/
  */
 export function cookieHeaderOf(cookies: NextCookieStore, headers: NextHeaderStore, name: string): string | null {
   const raw = headers.get("cookie");
-  const current = cookies.get(name);
-  if (current === undefined || headerValues(raw, name).includes(current.value)) return raw;
-  return `${name}=${current.value}`;
+  // The session cookie and its chunks (`cookie.maxChunks`, at most three): an action may have rewritten any of them.
+  const names = [name, `${name}.0`, `${name}.1`, `${name}.2`];
+  const changed = names.some((n) => {
+    const current = cookies.get(n);
+    return current !== undefined && !headerValues(raw, n).includes(current.value);
+  });
+  if (!changed) return raw;
+  // A deleted cookie reads as an empty value: leave it out, as the browser will.
+  return names.flatMap((n) => {
+    const value = cookies.get(n)?.value;
+    return value ? [`${n}=${value}`] : [];
+  }).join("; ") || `${name}=`;
 }
 
 /** Every value of `name` in a Cookie header, percent-decoded as Next.js decodes them. */
