@@ -12,6 +12,7 @@ interface ExportEntry {
 
 const manifest = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as {
   exports: Record<string, ExportEntry | string>;
+  imports: Record<string, Record<string, { source?: string; import?: string }>>;
   peerDependencies: Record<string, string>;
 };
 
@@ -36,12 +37,28 @@ export function entriesFrom(exports: Record<string, ExportEntry | string>): Reco
 export const CLI_ENTRY = { "cli/index": "src/cli/index.ts" };
 
 /**
- * The runtime seam's two sets, built on their own and left as `#runtime`
- * imports in every other bundle: package.json `imports` picks one where the
- * package runs (node.js on Node, web.js elsewhere), so a Worker bundle of
- * dist/ never meets node:crypto.
+ * The runtime seam's sets, built on their own and left as `#runtime` imports
+ * in every other bundle: package.json `imports` picks one where the package
+ * runs (node.js on Node, web.js elsewhere), so a Worker bundle of dist/ never
+ * meets node:crypto. Read from that same `imports` map, so it is the one list.
+ *
+ * @example
+ * importsEntriesFrom({ "#runtime": { node: { source: "./src/runtime/node.ts", import: "./dist/runtime/node.js" } } });
+ * // { "runtime/node": "src/runtime/node.ts" }
  */
-export const RUNTIME_ENTRIES = { "runtime/node": "src/runtime/node.ts", "runtime/web": "src/runtime/web.ts" };
+export function importsEntriesFrom(imports: Record<string, Record<string, { source?: string; import?: string }>>): Record<string, string> {
+  const entries: Record<string, string> = {};
+  for (const [specifier, conditions] of Object.entries(imports)) {
+    for (const [condition, target] of Object.entries(conditions)) {
+      const name = /^\.\/dist\/(.+)\.js$/.exec(target.import ?? "")?.[1];
+      if (!name || !target.source) throw new Error(`package.json imports["${specifier}"]["${condition}"] needs a source and an import of ./dist/<name>.js`);
+      entries[name] = target.source.replace(/^\.\//, "");
+    }
+  }
+  return entries;
+}
+
+export const RUNTIME_ENTRIES = importsEntriesFrom(manifest.imports);
 
 export default defineConfig({
   entry: { ...entriesFrom(manifest.exports), ...CLI_ENTRY, ...RUNTIME_ENTRIES },

@@ -41,9 +41,9 @@ test("every export names an existing source and dist files that all follow from 
   assert.deepEqual([manifest.main, manifest.module, manifest.types], [root.require.default, root.import.default, root.import.types]);
 });
 
-test("tsup builds exactly the exports, plus the CLI that bin/sessionkit.mjs loads", () => {
+test("tsup builds exactly the exports, the runtime sets package.json imports name, and the CLI that bin/sessionkit.mjs loads", () => {
   const config = tsupConfig as { entry: Record<string, string>; external: string[] };
-  const expected: Record<string, string> = { ...CLI_ENTRY };
+  const expected: Record<string, string> = { ...CLI_ENTRY, "runtime/node": "src/runtime/node.ts", "runtime/web": "src/runtime/web.ts" };
   for (const [, entry] of exportsList) expected[/^\.\/dist\/(.+)\.js$/.exec(entry.import.default)![1]!] = entry.source.slice(2);
   assert.deepEqual(config.entry, expected);
   assert.match(readFileSync(join(repo, "bin/sessionkit.mjs"), "utf8"), /"\.\.\/dist\/cli\/index\.js"/, "the bin loads the CLI bundle tsup builds");
