@@ -146,7 +146,7 @@ export function asDeviceInfo(value: unknown): DeviceInfo | undefined {
 export interface UserSession extends StoredSessionInfo {
   /** This is the session passed as `current` (the request's own). */
   current: boolean;
-  /** When the session was last used, to within the lazy-touch window (`touchAfter` of the idle timeout). */
+  /** When the session was last used, to within the lazy-touch window (`touchAfter` of the idle timeout); with `devices: true` it also counts a `setExpiry()` window, without it the idle timeout is assumed. */
   lastSeenMs: number;
   /** With `devices: true`: what its login recorded (absent for a session logged in before, or without the option). */
   device?: DeviceInfo | undefined;

@@ -43,15 +43,30 @@ export function recordDevice(internals: SessionInternals, state: StoreState): vo
  */
 export async function describeSessions(
   listed: readonly StoredSessionInfo[],
-  options: { currentHash: string | undefined; idleMs: number; load: ((idHash: string) => Promise<StoreRecord | undefined>) | undefined },
+  options: { currentHash: string | undefined; idleMs: number; lifetimeSeconds: number; load: ((idHash: string) => Promise<StoreRecord | undefined>) | undefined },
 ): Promise<UserSession[]> {
   const out: UserSession[] = [];
   for (const info of listed) {
-    const entry: UserSession = { ...info, current: info.idHash === options.currentHash, lastSeenMs: Math.max(info.createdAtMs, info.expiresAtMs - options.idleMs) };
-    if (options.load) entry.device = deviceOf(await options.load(info.idHash));
+    let idleMs = options.idleMs;
+    let device: DeviceInfo | undefined;
+    if (options.load) {
+      const record = await options.load(info.idHash);
+      device = deviceOf(record);
+      idleMs = ownIdleMs(record, options.idleMs, options.lifetimeSeconds);
+    }
+    const entry: UserSession = { ...info, current: info.idHash === options.currentHash, lastSeenMs: Math.max(info.createdAtMs, info.expiresAtMs - idleMs) };
+    if (options.load) entry.device = device;
     out.push(entry);
   }
   return out;
+}
+
+/** The record's idle window: setExpiry()'s shorter one (`_sk_exp`, seconds, capped at `lifetime`) where it set one. */
+function ownIdleMs(record: StoreRecord | undefined, idleMs: number, lifetimeSeconds: number): number {
+  const text = record?.data?.[RESERVED_KEYS.expiry];
+  const seconds = typeof text === "string" ? Number(text) : NaN;
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) return idleMs;
+  return Math.min(idleMs, Math.min(seconds, lifetimeSeconds) * 1000);
 }
 
 /** What a record's login recorded (untrusted: anything else is no device). */

@@ -316,7 +316,7 @@ export class StoreMode implements Mode {
     const record = current === undefined ? undefined : storeState(current).record;
     const currentHash = record === undefined ? undefined : await this.#current(record, nowMs);
     const load = this.#o.devices ? (idHash: string) => this.#call("load", nowMs, (ctx) => this.#store.load(idHash, ctx)) : undefined;
-    return describeSessions(listed, { currentHash, idleMs: this.#idleMs, load });
+    return describeSessions(listed, { currentHash, idleMs: this.#idleMs, lifetimeSeconds: this.#o.lifetimeSeconds, load });
   }
 
   async destroySession(idHash: string, userId: string | undefined, nowMs: number): Promise<boolean> {

@@ -98,6 +98,27 @@ export function registerDeviceTests(make: MakeStore): void {
       }
     }));
 
+  it("devices: lastSeenMs counts a session's own setExpiry() window, not only the idle timeout", () =>
+    withStore(make, async ({ store }) => {
+      if (typeof store.listForUser !== "function" || store.rawIds === true) return;
+      const clock = { nowMs: Date.now() };
+      const sessions = sessionsOn(store, { devices: true, idleTimeout: "30m", now: () => clock.nowMs });
+      const user = `u-${randomBytes(4).toString("hex")}`;
+      const minutes = 2 + randomInt(19);
+      const s = await sessions.load(undefined, { userAgent: AGENTS[0]![0] });
+      await s.login(user);
+      s.setExpiry(`${minutes}m`);
+      const cookie = cookieFrom((await sessions.commit(s)).setCookie);
+      // A later request within its window writes, so the record's expiry moves to that request + the window.
+      clock.nowMs += (1 + randomInt(minutes - 1)) * 60_000;
+      const later = await sessions.load(cookie);
+      later.set("seen", true);
+      await sessions.commit(later);
+      const [entry] = await sessions.listForUser(user);
+      assert.ok(entry);
+      assert.ok(Math.abs(entry.lastSeenMs - clock.nowMs) < 1_000, `last seen ${Math.round((clock.nowMs - entry.lastSeenMs) / 60_000)} min before the last request (setExpiry ${minutes} min)`);
+    }));
+
   it("devices off: a login records nothing about its device", () =>
     withStore(make, async ({ store }) => {
       if (typeof store.listForUser !== "function") return;
