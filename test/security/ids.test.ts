@@ -16,12 +16,12 @@ import { SqliteStore } from "../../src/stores/sqlite.js";
 import { ADAPTERS, SECRET, cookieValue, spyStore, startApp, type TestApp } from "../helpers/security-server.js";
 
 describe("A. session identifiers", () => {
-  it("R1 ids come only from crypto.randomBytes, 256 bits, unique, fixed length, base64url alphabet", () => {
-    const original = crypto.randomBytes;
+  it("R1 ids come only from the CSPRNG (crypto.randomFillSync on Node), 256 bits, unique, fixed length, base64url alphabet", () => {
+    const original = crypto.randomFillSync;
     const served: Buffer[] = [];
-    // Replace the builtin and re-sync the ESM named exports, so ids.ts's own import sees the spy.
-    (crypto as { randomBytes: unknown }).randomBytes = (size: number) => {
-      const bytes = original(size);
+    // Replace the builtin and re-sync the ESM named exports, so the Node runtime set's own import sees the spy.
+    (crypto as { randomFillSync: unknown }).randomFillSync = (bytes: Uint8Array) => {
+      original(bytes);
       served.push(Buffer.from(bytes));
       return bytes;
     };
@@ -29,12 +29,12 @@ describe("A. session identifiers", () => {
     try {
       // More than one pool's worth, so at least one id is served by the spy's bytes.
       const ids = Array.from({ length: 300 }, () => newSessionId());
-      assert.ok(served.length >= 1, "randomBytes was called");
+      assert.ok(served.length >= 1, "randomFillSync was called");
       const fromSpy = new Set(served.flatMap((buf) => Array.from({ length: buf.length / 32 }, (_, i) => buf.toString("base64url", i * 32, i * 32 + 32))));
       const last = ids.slice(-100);
       assert.ok(last.every((id) => fromSpy.has(id)), "every id after the switch is bytes the CSPRNG returned");
     } finally {
-      (crypto as { randomBytes: unknown }).randomBytes = original;
+      (crypto as { randomFillSync: unknown }).randomFillSync = original;
       syncBuiltinESMExports();
     }
     const seen = new Set<string>();
