@@ -13,7 +13,7 @@ import { ReadonlySession } from "./readonly-session.js";
 import { isHttps } from "./request.js";
 
 /** What a refused change in Middleware says to do instead. */
-export const MIDDLEWARE_HINT =
+const MIDDLEWARE_HINT =
   "Middleware cannot set the session cookie through sessionkit: redirect (NextResponse.redirect) to a Server Action or Route Handler that changes it with updateSession(sessions, (session) => …).";
 
 /**
