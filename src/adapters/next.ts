@@ -1,6 +1,6 @@
 /**
- * `sessionkit/next`: sessions in the Next.js App Router (Next.js 15 and 16,
- * Node.js runtime).
+ * `sessionkit/next`: sessions in the Next.js App Router (Next.js 15 and 16:
+ * the Node.js runtime, and Middleware on the Edge runtime, read-only).
  *
  * Next.js hands no request object to app code: its `cookies()` and
  * `headers()` find the current request themselves. So do these functions,
@@ -14,6 +14,8 @@
  *   Actions and Route Handlers, where Next.js lets a cookie be set. A
  *   `redirect()` thrown inside still saves the change; any other error saves
  *   only a logout, as every adapter does on a 500.
+ * - {@link getSessionFromRequest} reads it in Middleware (the Edge runtime),
+ *   from the request Middleware is given: cookie mode only, read-only.
  */
 import type { AppSessionData, SessionDataShape } from "../core/app-data.js";
 import type { SessionManager } from "../core/manager.js";
@@ -24,6 +26,7 @@ import { cookieHeaderOf, isHttps, statusOfThrow, toNextCookie } from "./next/req
 import { csrfRefusal, logAdapterError, managerOf, resolveCsrfProtection, type CsrfProtectionOptions, type SessionSource } from "./shared.js";
 
 export { ReadonlySession } from "./next/readonly-session.js";
+export { getSessionFromRequest } from "./next/middleware.js";
 export type { CsrfProtectionOptions, SessionSource } from "./shared.js";
 
 interface RequestApis {

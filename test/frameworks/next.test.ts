@@ -4,12 +4,15 @@
  * JavaScript drives it (Server Action forms posted as multipart). The
  * signed-cookie app and the server-side app (MemoryStore) run the same
  * scenarios: log in with a Server Action, read in Server Components, write in
- * a Route Handler, log out with a Server Action.
+ * a Route Handler, log out with a Server Action. Middleware (on the Edge
+ * runtime) reads the signed-cookie session before the profile renders.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { ServedProcess } from "../helpers/flask-app.js";
-import { prepareExample, startExample } from "../helpers/examples.js";
+import { exampleDir, prepareExample, startExample } from "../helpers/examples.js";
 import { Visitor } from "../tutorial/client.js";
 import { submitForm } from "./forms.js";
 
@@ -17,6 +20,26 @@ const SECRET = "next-example-secret-0123456789abcdef-0123456789";
 const ATTRIBUTES = "Path=/; HttpOnly; SameSite=lax";
 
 before(() => prepareExample("next"));
+
+/** Where a redirect sends the visitor: path and query, so Middleware's (`?from=/profile`) tells apart from the page's own. */
+function redirectTarget(reply: { status: number; headers: Headers }, base: string): string {
+  assert.equal(reply.status, 307, "a temporary redirect");
+  const url = new URL(reply.headers.get("location")!, base);
+  return url.pathname + url.search;
+}
+
+test("next build made middleware.ts an Edge runtime function for /profile, with sessionkit in its bundle", () => {
+  const manifest = JSON.parse(readFileSync(join(exampleDir("next"), ".next/server/middleware-manifest.json"), "utf8"));
+  const middleware = manifest.middleware["/"];
+  assert.equal(middleware?.name, "middleware", "Edge Middleware is listed in middleware-manifest.json (Node.js Middleware is not)");
+  assert.deepEqual(middleware.matchers.map((m: { originalSource: string }) => m.originalSource), ["/profile"]);
+  const code = middleware.files.map((file: string) => readFileSync(join(exampleDir("next"), ".next", file), "utf8")).join("\n");
+  // (Next's own Edge wrapper names node:buffer and node:async_hooks, which its Edge runtime provides.)
+  assert.ok(code.includes("Middleware cannot set the session cookie"), "sessionkit/next is in the Edge bundle");
+  // #runtime resolved to the Web Crypto set (src/runtime/web.ts), not node:crypto's.
+  assert.match(code, /crypto\.subtle\.importKey\("raw",\w+,\{name:"HMAC"/);
+  assert.ok(!code.includes("createHmac"), "no node:crypto HMAC in the Edge bundle");
+});
 
 /** The status line the home page shows. */
 function status(html: string): string | undefined {
@@ -143,11 +166,28 @@ for (const mode of ["cookie", "memory"] as const) {
         const v = new Visitor(app.url);
         v.cookie = `session=${value}`;
         assert.equal(status((await v.get("/")).body), "You are not logged in", value.slice(0, 20));
-        assert.equal((await v.get("/profile")).status, 307, "the profile sends a stranger to /login");
+        // Middleware (cookie mode) or the page itself (server-side) sends a stranger to /login.
+        assert.equal(redirectTarget(await v.get("/profile"), app.url), mode === "cookie" ? "/login?from=/profile" : "/login");
         const post = await v.send("/api/visits", { method: "POST", headers: { origin: app.url } });
         assert.equal(post.status, 200);
         assert.deepEqual(JSON.parse(post.body), { visits: 1 });
       }
+    });
+
+    test(mode === "cookie"
+      ? "Middleware reads the session on the Edge runtime: a stranger is sent to /login before the profile renders, a logged-in visitor goes through"
+      : "Middleware leaves a server-side session to the profile page, which sends a stranger to /login itself", async () => {
+      const stranger = await new Visitor(app.url).get("/profile");
+      assert.equal(redirectTarget(stranger, app.url), mode === "cookie" ? "/login?from=/profile" : "/login");
+      assert.deepEqual(stranger.setCookies, [], "Middleware sets no cookie");
+      const v = await logIn(app, "margaret");
+      const profile = await v.get("/profile");
+      assert.equal(profile.status, 200);
+      assert.match(profile.body, /<h1 id="profile">Profile of <!-- -->margaret<\/h1>/);
+      assert.deepEqual(profile.setCookies, []);
+      // Logged out, the same visitor is stopped again.
+      assert.equal((await submitForm(v, "/profile", {})).status, 303);
+      assert.equal(redirectTarget(await v.get("/profile"), app.url), mode === "cookie" ? "/login?from=/profile" : "/login");
     });
 
     test("a Server Component that changes the session fails with ReadOnlySessionError, naming the call and where to make it", async () => {

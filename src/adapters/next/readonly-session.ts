@@ -39,13 +39,15 @@ export function readableSession<Data extends SessionDataShape>(view: ReadonlySes
  */
 export class ReadonlySession<Data extends SessionDataShape = AppSessionData> {
   readonly #session: Session<Data>;
+  readonly #hint: string;
 
-  /** @internal Made by `getSession`. */
-  constructor(session: Session<Data>) {
+  /** @internal Made by `getSession` (and `getSessionFromRequest`, whose refusals say how Middleware redirects instead). */
+  constructor(session: Session<Data>, hint: string = HINT) {
     // Marked committed, the session refuses every change itself (HeadersSentError), which
     // #refuse turns into the error that says what to do; nothing can slip past a method list.
     sessionInternals(session).committed = true;
     this.#session = session;
+    this.#hint = hint;
     UNDERLYING.set(this, session);
   }
 
@@ -159,11 +161,11 @@ export class ReadonlySession<Data extends SessionDataShape = AppSessionData> {
   }
 
   #refuse<T>(method: string, call?: () => T): T {
-    if (call === undefined) throw new ReadOnlySessionError(method, HINT);
+    if (call === undefined) throw new ReadOnlySessionError(method, this.#hint);
     try {
       return call();
     } catch (error) {
-      if (error instanceof HeadersSentError) throw new ReadOnlySessionError(method, HINT);
+      if (error instanceof HeadersSentError) throw new ReadOnlySessionError(method, this.#hint);
       throw error;
     }
   }
