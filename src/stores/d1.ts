@@ -7,7 +7,8 @@
 import { ConfigError } from "../core/errors.js";
 import type { ApplyResult, ChangeSet, Store, StoreContext, StoredSessionInfo, StoreRecord } from "../core/store.js";
 import { batchSize, refuseRemovedOptions } from "./shared/options.js";
-import { d1Sql, type D1DatabaseLike, type D1Sql, type D1StatementLike, type Row } from "./d1/statements.js";
+import { rowToInfo as toInfo, rowToRecord as toRecord, type SqlRow as Row } from "./shared/sql-row.js";
+import { d1Sql, type D1DatabaseLike, type D1Sql, type D1StatementLike } from "./d1/statements.js";
 
 export type { D1DatabaseLike, D1ResultLike, D1StatementLike } from "./d1/statements.js";
 
@@ -215,28 +216,4 @@ function changeParams(change: ChangeSet): unknown[] {
 /** 96 random bits, hex: who holds the prune lease. */
 function leaseToken(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** The stored JSON object as null-prototype data (JSON.parse makes `__proto__` an own key, which the copy keeps as data). */
-function parseData(text: string): Record<string, string> {
-  const parsed = JSON.parse(text) as Record<string, string>;
-  const data = Object.create(null) as Record<string, string>;
-  for (const key of Object.keys(parsed)) data[key] = parsed[key]!;
-  return data;
-}
-
-function toRecord(row: Row): StoreRecord {
-  const out: StoreRecord = { data: parseData(row.data), createdAtMs: row.created_at_ms, expiresAtMs: row.expires_at_ms };
-  if (row.user_id !== null) out.userId = row.user_id;
-  if (row.frozen) out.frozen = true;
-  if (row.successor !== null) out.successor = row.successor;
-  if (row.predecessor !== null) out.predecessor = row.predecessor;
-  if (row.readable_until_ms !== null) out.readableUntilMs = row.readable_until_ms;
-  return out;
-}
-
-function toInfo(row: Row): StoredSessionInfo {
-  const info: StoredSessionInfo = { idHash: row.id_hash, createdAtMs: row.created_at_ms, expiresAtMs: row.expires_at_ms };
-  if (row.user_id !== null) info.userId = row.user_id;
-  return info;
 }

@@ -10,8 +10,9 @@ import type { ApplyResult, ChangeSet, Store, StoreContext, StoredSessionInfo, St
 import { batchSize, refuseRemovedOptions } from "./shared/options.js";
 import { SqliteBusyError, isBusy } from "./sqlite/errors.js";
 import { pruneLock, type PruneLock } from "./sqlite/prune-lock.js";
-import { prepareStatements, type Row, type SqliteStatements } from "./sqlite/statements.js";
-import { parseData, transactions, type Transactions } from "./sqlite/transactions.js";
+import { rowToInfo as toInfo, rowToRecord as toRecord, type SqlRow as Row } from "./shared/sql-row.js";
+import { prepareStatements, type SqliteStatements } from "./sqlite/statements.js";
+import { transactions, type Transactions } from "./sqlite/transactions.js";
 
 export { SqliteBusyError } from "./sqlite/errors.js";
 
@@ -196,20 +197,4 @@ export class SqliteStore implements Store {
     );
     return (rows as Row[]).map(toInfo);
   }
-}
-
-function toRecord(row: Row): StoreRecord {
-  const out: StoreRecord = { data: parseData(row.data), createdAtMs: row.created_at_ms, expiresAtMs: row.expires_at_ms };
-  if (row.user_id !== null) out.userId = row.user_id;
-  if (row.frozen) out.frozen = true;
-  if (row.successor !== null) out.successor = row.successor;
-  if (row.predecessor !== null) out.predecessor = row.predecessor;
-  if (row.readable_until_ms !== null) out.readableUntilMs = row.readable_until_ms;
-  return out;
-}
-
-function toInfo(row: Row): StoredSessionInfo {
-  const info: StoredSessionInfo = { idHash: row.id_hash, createdAtMs: row.created_at_ms, expiresAtMs: row.expires_at_ms };
-  if (row.user_id !== null) info.userId = row.user_id;
-  return info;
 }

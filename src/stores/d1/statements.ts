@@ -46,23 +46,7 @@ export interface D1DatabaseLike {
   batch(statements: D1StatementLike[]): Promise<D1ResultLike[]>;
 }
 
-/**
- * One row of the sessions table.
- *
- * @example
- * const row = await sql.select(db, idHash, nowMs).first<Row>();
- */
-export interface Row {
-  id_hash: string;
-  data: string;
-  created_at_ms: number;
-  expires_at_ms: number;
-  user_id: string | null;
-  frozen: number;
-  successor: string | null;
-  predecessor: string | null;
-  readable_until_ms: number | null;
-}
+export type { SqlRow as Row } from "../shared/sql-row.js";
 
 // The table name is spliced into SQL (it cannot be a bound parameter), so it
 // is restricted to a plain identifier rather than escaped.

@@ -5,23 +5,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { ConfigError } from "../../core/errors.js";
 
-/**
- * One row of the sessions table, as better-sqlite3 returns it.
- *
- * @example
- * const row = statements.select.get(idHash, Date.now()) as Row | undefined;
- */
-export interface Row {
-  id_hash: string;
-  data: string;
-  created_at_ms: number;
-  expires_at_ms: number;
-  user_id: string | null;
-  frozen: number;
-  successor: string | null;
-  predecessor: string | null;
-  readable_until_ms: number | null;
-}
+export type { SqlRow as Row } from "../shared/sql-row.js";
 
 /**
  * Every statement the store runs, prepared.

@@ -8,7 +8,8 @@
  */
 import type BetterSqlite3 from "better-sqlite3";
 import type { ApplyResult, ChangeSet, StoreRecord } from "../../core/store.js";
-import type { Row, SqliteStatements } from "./statements.js";
+import { parseData, type SqlRow as Row } from "../shared/sql-row.js";
+import type { SqliteStatements } from "./statements.js";
 
 /** The store's transactional writes; see {@link transactions}. */
 export interface Transactions {
@@ -19,20 +20,6 @@ export interface Transactions {
   destroyLinked(idHash: string, stopAt: string | null): void;
   /** Delete up to `limit` of a user's sessions (with their links); how many rows were picked, and how many were live sessions. */
   destroyUserBatch(userId: string, except: string | null, limit: number, nowMs: number): { selected: number; live: number };
-}
-
-/**
- * Parse the stored JSON object into a null-prototype record (JSON.parse
- * makes `__proto__` an own key, which the copy keeps as data).
- *
- * @example
- * parseData('{"a":"1"}'); // [Object: null prototype] { a: '1' }
- */
-export function parseData(text: string): Record<string, string> {
-  const parsed = JSON.parse(text) as Record<string, string>;
-  const data = Object.create(null) as Record<string, string>;
-  for (const key of Object.keys(parsed)) data[key] = parsed[key]!;
-  return data;
 }
 
 /** A change-set's keys applied to stored data: `clear`, then `delete`, then `set`. */
