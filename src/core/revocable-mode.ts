@@ -93,8 +93,9 @@ export class RevocableMode implements Mode {
     const cookies = await this.#inner.save(session, nowMs);
     if (internals.regenerate !== undefined && oldJti !== undefined) {
       const next = internals.data.values.get(RESERVED_KEYS.jti);
-      if (typeof next === "string" && next !== oldJti) await this.#rotate(oldJti, next, nowMs);
-      else await this.#revoke(oldJti, nowMs);
+      // An emptied session has no new jti: its old one still ends, but only if nothing ended or moved it
+      // first. Following the successors (a logout's way) would end the session a login has moved on to.
+      await this.#rotate(oldJti, typeof next === "string" && next !== oldJti ? next : undefined, nowMs);
     }
     return cookies;
   }
@@ -112,9 +113,14 @@ export class RevocableMode implements Mode {
     return { data, createdAtMs: nowMs, expiresAtMs: nowMs + this.#o.lifetimeSeconds * 1000 };
   }
 
-  /** Regenerate: revoke `oldJti` naming `newJti` as its successor, unless a logout or another regenerate got there first. */
-  async #rotate(oldJti: string, newJti: string, nowMs: number): Promise<void> {
-    const data = Object.assign(Object.create(null) as Record<string, string>, { successor: newJti });
+  /**
+   * Regenerate: revoke `oldJti` naming `newJti` as its successor (none when
+   * the regenerated session is empty, so no cookie carries it on), unless a
+   * logout or another regenerate got there first: then this one is refused.
+   */
+  async #rotate(oldJti: string, newJti: string | undefined, nowMs: number): Promise<void> {
+    const data = Object.create(null) as Record<string, string>;
+    if (newJti !== undefined) data.successor = newJti;
     if (await this.#call("create", nowMs, (ctx) => this.#store.create(key("jti", oldJti), this.#entry(nowMs, data), ctx))) return;
     const existing = await this.#call("load", nowMs, (ctx) => this.#store.load(key("jti", oldJti), ctx));
     const reason = typeof existing?.data.successor === "string" ? "regenerated" : "destroyed";
