@@ -5,6 +5,7 @@
  * collide with what the wrapped store adds (connect-redis adds `id` in `all()`).
  */
 import type { StoreRecord, StoredSessionInfo } from "../../core/store.js";
+import { fromJsonRecord, toJsonRecord, type JsonRecord } from "../shared/json-record.js";
 
 /** The property holding our record inside the express-session object. */
 export const NAMESPACE = "sessionkit";
@@ -20,18 +21,8 @@ export interface ConnectSessionData {
     path: string;
     httpOnly: boolean;
   };
-  [NAMESPACE]: {
-    v: 1;
-    data: Record<string, string>;
-    createdAtMs: number;
-    expiresAtMs: number;
-    userId: string | null;
-    frozen: boolean;
-    /** The links of a regenerate (absent on records written before rotate). */
-    successor?: string;
-    predecessor?: string;
-    readableUntilMs?: number;
-  };
+  /** The record (format 1), links optional: absent on records written before rotate. */
+  [NAMESPACE]: JsonRecord;
 }
 
 /**
@@ -51,17 +42,7 @@ export function toSession(record: StoreRecord, nowMs: number, wallNowMs: number 
   const maxAge = Math.max(1, record.expiresAtMs - nowMs);
   return {
     cookie: { originalMaxAge: maxAge, maxAge, expires: new Date(wallNowMs + maxAge).toISOString(), path: "/", httpOnly: true },
-    [NAMESPACE]: {
-      v: 1,
-      data: { ...record.data },
-      createdAtMs: record.createdAtMs,
-      expiresAtMs: record.expiresAtMs,
-      userId: record.userId ?? null,
-      frozen: record.frozen === true,
-      ...(record.successor === undefined ? {} : { successor: record.successor }),
-      ...(record.predecessor === undefined ? {} : { predecessor: record.predecessor }),
-      ...(record.readableUntilMs === undefined ? {} : { readableUntilMs: record.readableUntilMs }),
-    },
+    [NAMESPACE]: toJsonRecord(record, 1),
   };
 }
 
@@ -75,36 +56,8 @@ export function toSession(record: StoreRecord, nowMs: number, wallNowMs: number 
  * const record = fromSession(await get(idHash));
  */
 export function fromSession(sess: unknown): StoreRecord | undefined {
-  const ours = (sess as Record<string, unknown> | null | undefined)?.[NAMESPACE] as Record<string, unknown> | undefined;
-  if (
-    ours === null ||
-    typeof ours !== "object" ||
-    ours.v !== 1 ||
-    !Number.isSafeInteger(ours.createdAtMs) ||
-    !Number.isSafeInteger(ours.expiresAtMs) ||
-    (ours.userId !== null && typeof ours.userId !== "string") ||
-    typeof ours.frozen !== "boolean" ||
-    (ours.successor !== undefined && typeof ours.successor !== "string") ||
-    (ours.predecessor !== undefined && typeof ours.predecessor !== "string") ||
-    (ours.readableUntilMs !== undefined && !Number.isSafeInteger(ours.readableUntilMs)) ||
-    ours.data === null ||
-    typeof ours.data !== "object" ||
-    Array.isArray(ours.data)
-  ) {
-    return undefined;
-  }
-  const data: Record<string, string> = Object.create(null);
-  for (const [key, value] of Object.entries(ours.data as object)) {
-    if (typeof value !== "string") return undefined;
-    data[key] = value;
-  }
-  const record: StoreRecord = { data, createdAtMs: ours.createdAtMs as number, expiresAtMs: ours.expiresAtMs as number };
-  if (typeof ours.userId === "string") record.userId = ours.userId;
-  if (ours.frozen === true) record.frozen = true;
-  if (typeof ours.successor === "string") record.successor = ours.successor;
-  if (typeof ours.predecessor === "string") record.predecessor = ours.predecessor;
-  if (typeof ours.readableUntilMs === "number") record.readableUntilMs = ours.readableUntilMs;
-  return record;
+  const record = fromJsonRecord((sess as Record<string, unknown> | null | undefined)?.[NAMESPACE], 1);
+  return typeof record === "string" ? undefined : record;
 }
 
 /**

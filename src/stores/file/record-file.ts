@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { open, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { StoreRecord } from "../../core/store.js";
+import { fromJsonRecord, toJsonRecord } from "../shared/json-record.js";
 import { FileStoreError } from "./errors.js";
 import { TEMP_PREFIX, codeOf } from "./fs-util.js";
 
@@ -22,18 +23,7 @@ const FORMAT = 1;
  * encodeRecord({ data: { a: '"x"' }, createdAtMs: 1, expiresAtMs: 2 });
  */
 export function encodeRecord(record: StoreRecord): string {
-  return JSON.stringify({
-    v: FORMAT,
-    createdAtMs: record.createdAtMs,
-    expiresAtMs: record.expiresAtMs,
-    userId: record.userId ?? null,
-    frozen: record.frozen === true,
-    // Optional in format 1: files written before regenerate was atomic have no links.
-    ...(record.successor === undefined ? {} : { successor: record.successor }),
-    ...(record.predecessor === undefined ? {} : { predecessor: record.predecessor }),
-    ...(record.readableUntilMs === undefined ? {} : { readableUntilMs: record.readableUntilMs }),
-    data: record.data,
-  });
+  return JSON.stringify(toJsonRecord(record, FORMAT));
 }
 
 /**
@@ -50,35 +40,9 @@ export function decodeRecord(text: string): StoreRecord {
   } catch (err) {
     throw new FileStoreError("SESSIONKIT_CORRUPT_RECORD", "a session file is not valid JSON", { cause: err });
   }
-  const p = parsed as Record<string, unknown> | null;
-  if (
-    p === null ||
-    typeof p !== "object" ||
-    p.v !== FORMAT ||
-    !Number.isSafeInteger(p.createdAtMs) ||
-    !Number.isSafeInteger(p.expiresAtMs) ||
-    (p.userId !== null && typeof p.userId !== "string") ||
-    typeof p.frozen !== "boolean" ||
-    (p.successor !== undefined && typeof p.successor !== "string") ||
-    (p.predecessor !== undefined && typeof p.predecessor !== "string") ||
-    (p.readableUntilMs !== undefined && !Number.isSafeInteger(p.readableUntilMs)) ||
-    p.data === null ||
-    typeof p.data !== "object" ||
-    Array.isArray(p.data)
-  ) {
-    throw new FileStoreError("SESSIONKIT_CORRUPT_RECORD", "a session file does not have the store's format");
-  }
-  const data: Record<string, string> = Object.create(null);
-  for (const [key, value] of Object.entries(p.data as object)) {
-    if (typeof value !== "string") throw new FileStoreError("SESSIONKIT_CORRUPT_RECORD", "a session file holds a non-string value");
-    data[key] = value;
-  }
-  const record: StoreRecord = { data, createdAtMs: p.createdAtMs as number, expiresAtMs: p.expiresAtMs as number };
-  if (typeof p.userId === "string") record.userId = p.userId;
-  if (p.frozen === true) record.frozen = true;
-  if (typeof p.successor === "string") record.successor = p.successor;
-  if (typeof p.predecessor === "string") record.predecessor = p.predecessor;
-  if (typeof p.readableUntilMs === "number") record.readableUntilMs = p.readableUntilMs;
+  const record = fromJsonRecord(parsed, FORMAT);
+  if (record === "format") throw new FileStoreError("SESSIONKIT_CORRUPT_RECORD", "a session file does not have the store's format");
+  if (record === "value") throw new FileStoreError("SESSIONKIT_CORRUPT_RECORD", "a session file holds a non-string value");
   return record;
 }
 
