@@ -16,6 +16,7 @@ import { ConfigError } from "./errors.js";
 import { parseDurationSeconds, type Duration } from "./duration.js";
 import type { EventHandler } from "./events.js";
 import type { Store } from "./store.js";
+import { describeStoreCause } from "./store-cause.js";
 
 /**
  * When to prune expired records (at least one of the two).
@@ -121,9 +122,10 @@ export class AutoPruner {
       const nowMs = this.#now();
       const removed = store.pruneExclusive ? await store.pruneExclusive(nowMs) : await store.prune!(nowMs);
       this.#emit(removed === undefined ? { type: "prune_skipped", store: store.name } : { type: "pruned", store: store.name, removed });
-    } catch {
-      // Reported as an event with the store and operation only: there is no request to fail, and the next turn tries again.
-      this.#emit({ type: "store_error", store: store.name, operation: "prune", timedOut: false });
+    } catch (error) {
+      // No request to fail, and the next turn tries again: the event is the only report, so it carries
+      // the cause in words (codes and classes only, never a message that could hold a secret).
+      this.#emit({ type: "store_error", store: store.name, operation: "prune", timedOut: false, cause: describeStoreCause(error) });
     }
   }
 }

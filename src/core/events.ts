@@ -4,6 +4,7 @@
  * failure to raise). Fields are structured; none holds a cookie value, a
  * secret or a raw session id (only a short prefix of the id's hash).
  */
+import type { StoreCause } from "./store-cause.js";
 
 /** Why a cookie was not accepted (`invalid_data`: the data it carried, or its record held, fails the `schema`). */
 export type RejectReason =
@@ -32,7 +33,7 @@ export type SessionEvent =
   | { type: "regenerated"; idHashPrefix?: string }
   | { type: "destroyed"; idHashPrefix?: string }
   | { type: "interrupted"; reason: "destroyed" | "regenerated"; idHashPrefix?: string }
-  | { type: "store_error"; store: string; operation: string; timedOut: boolean }
+  | { type: "store_error"; store: string; operation: string; timedOut: boolean; /** Off the request path (a background prune), where no error reaches the app: what failed, in words. */ cause?: StoreCause }
   | { type: "pruned"; store: string; removed: number }
   | { type: "prune_skipped"; store: string }
   | { type: "not_saved"; reason: "server_error_status" };

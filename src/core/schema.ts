@@ -69,7 +69,7 @@ export function schemaIssues(schema: SessionSchema, values: Iterable<readonly [s
   if (empty) return undefined;
   const result = schema["~standard"].validate(data);
   if (result instanceof Promise) {
-    result.catch(() => {});
+    result.catch(() => {}); // refused below as a configuration error; its outcome must not become an unhandled rejection
     throw new ConfigError("schema", ASYNC);
   }
   if (result.issues === undefined) return undefined;

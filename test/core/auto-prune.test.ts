@@ -115,6 +115,24 @@ describe("autoPrune", () => {
     assert.equal(rows(db), 5, "no prune after close()");
   });
 
+  it("a prune that fails is reported as a store_error event with its cause in words, and the next turn tries again", async () => {
+    const { store, db } = sqliteFile();
+    await addExpired(store, 3);
+    const events: SessionEvent[] = [];
+    const sessions = createSessions({ secret: testSecret(), store, autoPrune: { everyRequests: 1 }, onEvent: (e) => events.push(e) });
+    db.exec("ALTER TABLE sessionkit_sessions RENAME TO moved_away");
+    await sessions.load(undefined);
+    await until(() => events.some((e) => e.type === "store_error"), 3_000, "the failed prune's event");
+    const failed = events.find((e) => e.type === "store_error");
+    assert.ok(failed?.type === "store_error" && failed.operation === "prune");
+    assert.equal(failed.cause?.code, "SQLITE_ERROR", JSON.stringify(failed.cause));
+    assert.ok(!failed.cause.text.includes(dir), "no file path in the cause");
+    db.exec("ALTER TABLE moved_away RENAME TO sessionkit_sessions");
+    await sessions.load(undefined);
+    await until(() => rows(db) === 0, 3_000, "the next prune");
+    await sessions.close();
+  });
+
   it("close() waits for a prune already running, and a closed manager starts none", async () => {
     const { store, db } = sqliteFile();
     await addExpired(store, 10);
