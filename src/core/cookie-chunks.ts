@@ -40,6 +40,8 @@ export interface SessionCookieRead {
 
 /** No cookie carried. */
 export const NOTHING_CARRIED: CarriedCookies = Object.freeze({ plain: false, chunks: 0 });
+/** A request that brought the plain cookie only: the common case, shared rather than allocated per request. */
+const PLAIN_ONLY: CarriedCookies = Object.freeze({ plain: true, chunks: 0 });
 
 /**
  * The name of chunk `index` of cookie `name`, as Auth.js names them.
@@ -61,7 +63,7 @@ export function chunkName(name: string, index: number): string {
  */
 export function readSessionCookie(header: string | undefined | null, name: string, maxChunks: number): SessionCookieRead {
   const plain = findCookie(header, name);
-  if (maxChunks <= 1) return { value: plain.value, count: plain.count, carried: plain.count > 0 ? { plain: true, chunks: 0 } : NOTHING_CARRIED };
+  if (maxChunks <= 1) return { value: plain.value, count: plain.count, carried: plain.count > 0 ? PLAIN_ONLY : NOTHING_CARRIED };
   let count = plain.count;
   let chunks = 0;
   let joined: string | undefined;
