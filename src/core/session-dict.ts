@@ -25,8 +25,8 @@ export function sessionInternals(session: SessionDict<any>): SessionInternals {
 type Key<Data> = keyof Data & string;
 
 /**
- * The dictionary half of {@link Session}: its data API and change tracking.
- * Apps use Session, which extends it.
+ * The dictionary half of the Session class (session.ts): its data API and
+ * change tracking. Apps use Session, which extends it.
  *
  * @example
  * const session = await sessions.load(req.headers.cookie);
@@ -225,27 +225,27 @@ export class SessionDict<Data extends SessionDataShape = AppSessionData> {
     return this.#isNew;
   }
 
-  /** For Session's own methods (session.ts): write a value, as a change. */
+  /** @internal For Session's own methods (session.ts): write a value, as a change. */
   protected write(key: string, value: unknown): void {
     this.#write(key, value);
   }
 
-  /** For Session's own methods: remove a key; whether it was set. */
+  /** @internal For Session's own methods: remove a key; whether it was set. */
   protected remove(key: string): boolean {
     return this.#remove(key);
   }
 
-  /** For Session's own methods: throw HeadersSentError once committed. */
+  /** @internal For Session's own methods: throw HeadersSentError once committed. */
   protected assertOpen(): void {
     this.#assertOpen();
   }
 
-  /** For Session's own methods: the request changed the session. */
+  /** @internal For Session's own methods: the request changed the session. */
   protected markModified(): void {
     this.#modified = true;
   }
 
-  /** For Session's own methods: the request read the session. */
+  /** @internal For Session's own methods: the request read the session. */
   protected markAccessed(): void {
     this.#accessed = true;
   }
