@@ -1,7 +1,7 @@
 /**
- * The session: Flask's `session` dictionary, with user data in a private Map
- * (session-data.ts) so that no key (`get`, `__proto__`, `save`) can shadow a
- * method.
+ * The session: Flask's `session` dictionary (session-dict.ts) with the
+ * lifecycle an app drives: flashes, per-session expiry, login, regenerate,
+ * destroy, CSRF tokens, and an explicit save or reload.
  *
  * The Session does not know where it is stored. A mode (cookie-mode.ts,
  * store-mode.ts) builds it from what it loaded and reads back, through
@@ -11,63 +11,17 @@ import { tuple } from "../codec/index.js";
 import type { AppSessionData, SessionDataShape } from "./app-data.js";
 import { isCsrfSecret, maskCsrfToken, newCsrfSecret } from "./csrf-token.js";
 import { parseDurationSeconds, type Duration } from "./duration.js";
-import { FormatUnsupportedError, HeadersSentError } from "./errors.js";
-import { assertSchema, type SessionSchema } from "./schema.js";
-import { RESERVED, RESERVED_KEYS, SessionData } from "./session-data.js";
-import type { ModeState } from "./session-state.js";
+import { FormatUnsupportedError } from "./errors.js";
+import { RESERVED, RESERVED_KEYS } from "./session-data.js";
+import { SessionDict } from "./session-dict.js";
+import { INTERNALS, type SessionControlOf } from "./session-internals.js";
 
 export { RESERVED_KEYS } from "./session-data.js";
+export { sessionInternals } from "./session-dict.js";
+export type { SessionInternals } from "./session-internals.js";
 
 /** What a loaded session asks of its manager: an explicit save, a reload. */
-export interface SessionControl {
-  save(session: Session<any>): Promise<void>;
-  reload(session: Session<any>): Promise<void>;
-}
-
-/** What the manager and the modes see inside a session. */
-export interface SessionInternals {
-  /** The values; replaced as a whole by reload(). */
-  data: SessionData;
-  /** regenerate() or login() ran. */
-  regenerate: { keepData: boolean } | undefined;
-  /** destroy() ran (and no login() after it). */
-  destroyed: boolean;
-  /** setUser()/login(): a user id, null to remove it, undefined when unchanged. */
-  userId: string | null | undefined;
-  /** login() ran: a new authentication (new absolute-timeout origin, user stamped). */
-  loggedIn: boolean;
-  /** The session was spared by "log out everywhere" (`except`): its user's authentication time restarts now. */
-  reauthenticated: boolean;
-  /** Permanence when the data has no `_permanent` key (the `permanent` option). */
-  defaultPermanent: boolean;
-  /** The request was outside the cookie's Path: nothing is loaded and nothing is sent. */
-  outOfScope: boolean;
-  /** Set when the manager starts committing: from then on every mutating call throws HeadersSentError (R23). */
-  committed: boolean;
-  /** The mode's per-session state (undefined for a session built by hand, as in unit tests). */
-  state: ModeState | undefined;
-  /** The `schema` option: every change must leave data it accepts. */
-  schema: SessionSchema | undefined;
-  /** The manager that loaded the session (undefined for a session built by hand). */
-  control: SessionControl | undefined;
-  /** The Set-Cookie values of an explicit save(), sent by the final commit unless it writes the cookie again. */
-  pendingSetCookie: string[] | undefined;
-  /** Why setExpiry() cannot be stored here (the flask cookie format, the flask-session store), or undefined. */
-  expiryRefused: string | undefined;
-}
-
-/** The key of a session's internals: a symbol, so no data key or app code can reach it by name. */
-const INTERNALS: unique symbol = Symbol("sessionkit.internals");
-
-/**
- * The manager's view of a session. Not for applications.
- *
- * @example
- * const internals = sessionInternals(session);
- */
-export function sessionInternals(session: Session<any>): SessionInternals {
-  return session[INTERNALS];
-}
+export type SessionControl = SessionControlOf<Session<any>>;
 
 /** Options of {@link Session.consumeFlashes}. */
 export interface ConsumeFlashesOptions {
@@ -87,8 +41,6 @@ export interface LoginOptions {
   keep?: readonly string[];
 }
 
-type Key<Data> = keyof Data & string;
-
 /** The user-id rule of setUser and login: what a store's user index and a cookie can hold. */
 function checkUserId(userId: unknown, method: string, nullable: boolean): void {
   if (nullable && userId === null) return;
@@ -96,7 +48,6 @@ function checkUserId(userId: unknown, method: string, nullable: boolean): void {
     throw new TypeError(`sessionkit: ${method} takes a non-empty string of at most 256 characters${nullable ? ", or null" : ""}.`);
   }
 }
-
 
 /**
  * One visitor's session for one request, typed by the app's data.
@@ -106,173 +57,7 @@ function checkUserId(userId: unknown, method: string, nullable: boolean): void {
  * session.set("username", "admin");
  * session.pop("username");
  */
-export class Session<Data extends SessionDataShape = AppSessionData> {
-  #modified = false;
-  #accessed = false;
-  readonly #isNew: boolean;
-  /** @internal The manager's view (see sessionInternals); a symbol-keyed field is cheaper than a WeakMap entry per request. */
-  readonly [INTERNALS]: SessionInternals;
-
-  /**
-   * @internal Built by a mode. `initial` is a null-prototype object (never
-   * changed: it may be shared); `texts` are its values' stored texts, in
-   * store mode.
-   */
-  constructor(initial: Record<string, unknown> | undefined, isNew: boolean, texts?: Map<string, string>) {
-    this.#isNew = isNew;
-    this[INTERNALS] = {
-      data: new SessionData(initial, texts),
-      regenerate: undefined,
-      destroyed: false,
-      userId: undefined,
-      loggedIn: false,
-      reauthenticated: false,
-      defaultPermanent: false,
-      outOfScope: false,
-      committed: false,
-      state: undefined,
-      schema: undefined,
-      control: undefined,
-      pendingSetCookie: undefined,
-      expiryRefused: undefined,
-    };
-  }
-
-  #write(key: string, value: unknown): void {
-    this[INTERNALS].data.write(key, value);
-    this.#modified = true;
-    this.#accessed = true;
-  }
-
-  #remove(key: string): boolean {
-    const had = this[INTERNALS].data.remove(key);
-    if (had) this.#modified = true;
-    this.#accessed = true;
-    return had;
-  }
-
-  /**
-   * Refuse a change once the manager has committed the session: it could not
-   * reach the visitor (the headers are gone) nor the store (the write is
-   * done), and a silently lost change is worse than an error (R23). Every
-   * mutating method calls this first, whether or not it would change
-   * anything this time, so such a bug shows on the first run, not only when a
-   * key happens to be set.
-   */
-  #assertOpen(): void {
-    if (this[INTERNALS].committed) throw new HeadersSentError();
-  }
-
-  /**
-   * With a `schema`: throw SessionDataError, before anything changes, when
-   * the data this call would leave (`key` set to `value`, or removed when
-   * `value` is undefined) is data the schema refuses (see schema.ts).
-   */
-  #assertValid(method: string, key: string, value: unknown): void {
-    const schema = this[INTERNALS].schema;
-    if (schema === undefined) return;
-    const next = new Map(this[INTERNALS].data.values);
-    if (value === undefined) next.delete(key);
-    else next.set(key, value);
-    assertSchema(schema, next, method);
-  }
-
-  /** The value under `key`, or undefined (Flask's `session.get(key)`). */
-  get<K extends Key<Data>>(key: K): Data[K] | undefined {
-    this.#accessed = true;
-    if (RESERVED.has(key)) return undefined;
-    return this[INTERNALS].data.read(key) as Data[K] | undefined;
-  }
-
-  /** Store a value (Flask's `session[key] = value`). */
-  set<K extends Key<Data>>(key: K, value: Data[K]): this {
-    this.#assertOpen();
-    if (RESERVED.has(key)) throw new TypeError(`sessionkit: "${key}" is reserved; use session.permanent, session.flash() or session.csrfToken().`);
-    this.#assertValid("set", key, value);
-    if (value === undefined) this.#remove(key);
-    else this.#write(key, value);
-    return this;
-  }
-
-  /** Whether `key` is set (Flask's `key in session`). */
-  has(key: Key<Data> | (string & {})): boolean {
-    this.#accessed = true;
-    return !RESERVED.has(key) && this[INTERNALS].data.values.has(key);
-  }
-
-  /** Remove `key` and return its value, or `defaultValue` (Flask's `session.pop(key, default)`). */
-  pop<K extends Key<Data>, D = undefined>(key: K, defaultValue?: D): Data[K] | D {
-    this.#assertOpen();
-    this.#accessed = true;
-    const data = this[INTERNALS].data;
-    if (RESERVED.has(key) || !data.values.has(key)) return defaultValue as D;
-    this.#assertValid("pop", key, undefined);
-    const value = data.read(key);
-    this.#remove(key);
-    return value as Data[K];
-  }
-
-  /** Remove `key`; returns whether it was set. */
-  delete(key: Key<Data>): boolean {
-    this.#assertOpen();
-    if (RESERVED.has(key)) return false;
-    if (this[INTERNALS].data.values.has(key)) this.#assertValid("delete", key, undefined);
-    return this.#remove(key);
-  }
-
-  /** Remove every key, `permanent` and flashes included; always counts as a change, as in Flask. */
-  clear(): void {
-    this.#assertOpen();
-    this[INTERNALS].data.clear();
-    this.#modified = true;
-    this.#accessed = true;
-  }
-
-  /** The value under `key`, storing `value` first when it is absent. */
-  setdefault<K extends Key<Data>>(key: K, value: Data[K]): Data[K] {
-    this.#assertOpen();
-    this.#accessed = true;
-    if (this[INTERNALS].data.values.has(key)) return this[INTERNALS].data.read(key) as Data[K];
-    this.set(key, value);
-    return value;
-  }
-
-  /** The keys the app set (reserved wire keys excluded). */
-  keys(): Key<Data>[] {
-    this.#accessed = true;
-    const out: string[] = [];
-    for (const key of this[INTERNALS].data.values.keys()) if (!RESERVED.has(key)) out.push(key);
-    return out as Key<Data>[];
-  }
-
-  /** `[key, value]` pairs, values copied as by get(). */
-  entries(): [Key<Data>, Data[Key<Data>]][] {
-    return this.keys().map((key) => [key, this[INTERNALS].data.read(key) as Data[Key<Data>]]);
-  }
-
-  /** How many keys the app set. */
-  get size(): number {
-    return this.keys().length;
-  }
-
-  /** A plain copy of the data (null prototype). */
-  toJSON(): Partial<Data> {
-    const out = Object.create(null) as Record<string, unknown>;
-    for (const [key, value] of this.entries()) out[key] = value;
-    return out as Partial<Data>;
-  }
-
-  /** Flask's `session.permanent`: a permanent cookie lasts `lifetime`; otherwise it ends with the browser. */
-  get permanent(): boolean {
-    this.#accessed = true;
-    return this[INTERNALS].data.isPermanent(this[INTERNALS].defaultPermanent);
-  }
-
-  set permanent(value: boolean) {
-    this.#assertOpen();
-    this.#write(RESERVED_KEYS.permanent, Boolean(value));
-  }
-
+export class Session<Data extends SessionDataShape = AppSessionData> extends SessionDict<Data> {
   /**
    * This session's own lifetime, overriding `lifetime` and `permanent` for
    * it alone (Django's `set_expiry`, express-session's `cookie.maxAge`): a
@@ -292,36 +77,11 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
    * session.setExpiry("15m"); // a kiosk: fifteen idle minutes
    */
   setExpiry(expiry: Duration | "browser-session"): void {
-    this.#assertOpen();
+    this.assertOpen();
     const refused = this[INTERNALS].expiryRefused;
     if (refused !== undefined) throw new FormatUnsupportedError("setExpiry", refused);
     const seconds = expiry === "browser-session" ? 0 : parseDurationSeconds(expiry, "setExpiry");
-    this.#write(RESERVED_KEYS.expiry, seconds);
-  }
-
-  /**
-   * Whether this request changed the session. Set it to true after changing a
-   * value in place, as in Flask (before the commit, which throws HeadersSentError after).
-   */
-  get modified(): boolean {
-    // Reading it is reading the session, as in Flask (the response varies by cookie).
-    this.#accessed = true;
-    return this.#modified;
-  }
-
-  set modified(value: boolean) {
-    if (value) this.#assertOpen();
-    this.#modified = Boolean(value);
-  }
-
-  /** Whether this request read or wrote the session (drives `Vary: Cookie`). */
-  get accessed(): boolean {
-    return this.#accessed;
-  }
-
-  /** True when the visitor brought no valid session. */
-  get isNew(): boolean {
-    return this.#isNew;
+    this.write(RESERVED_KEYS.expiry, seconds);
   }
 
   /**
@@ -336,10 +96,10 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
    * stores it so flashes cross between Flask and sessionkit.
    */
   flash(message: string, category = "message"): void {
-    this.#assertOpen();
+    this.assertOpen();
     const list = this[INTERNALS].data.read(RESERVED_KEYS.flashes) as unknown[] | undefined;
     const next = Array.isArray(list) ? [...list, tuple(category, message)] : [tuple(category, message)];
-    this.#write(RESERVED_KEYS.flashes, next);
+    this.write(RESERVED_KEYS.flashes, next);
   }
 
   /**
@@ -357,14 +117,14 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
   consumeFlashes(options: ConsumeFlashesOptions & { withCategories: true }): [string, string][];
   consumeFlashes(options?: ConsumeFlashesOptions): string[];
   consumeFlashes(options: ConsumeFlashesOptions = {}): string[] | [string, string][] {
-    this.#assertOpen();
-    this.#accessed = true;
+    this.assertOpen();
+    this.markAccessed();
     if (this.#flashesTaken === undefined) {
       const taken: [string, string][] = [];
       const data = this[INTERNALS].data;
       if (data.values.has(RESERVED_KEYS.flashes)) {
         const list = data.read(RESERVED_KEYS.flashes);
-        this.#remove(RESERVED_KEYS.flashes);
+        this.remove(RESERVED_KEYS.flashes);
         if (Array.isArray(list)) {
           for (const item of list) {
             if (Array.isArray(item) && item.length === 2) taken.push([String(item[0]), String(item[1])]);
@@ -391,14 +151,14 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
    * await session.regenerate(); // after a privilege change that keeps the data
    */
   regenerate(options: { keepData?: boolean } = {}): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     const keepData = options.keepData ?? true;
     if (!keepData) this.clear();
     // A token known before the change (say, to whoever planted this session) must not be valid after it.
     else this[INTERNALS].data.remove(RESERVED_KEYS.csrf);
     this[INTERNALS].regenerate = { keepData };
-    this.#modified = true;
-    this.#accessed = true;
+    this.markModified();
+    this.markAccessed();
     return Promise.resolve();
   }
 
@@ -432,7 +192,7 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
    * session.flash("Logged in");
    */
   login(userId: string, options: LoginOptions = {}): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     checkUserId(userId, "login", false);
     const keep = options.keep ?? [];
     if (!Array.isArray(keep) || keep.some((key) => typeof key !== "string" || RESERVED.has(key))) {
@@ -445,12 +205,12 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
       if (data.values.has(key)) carried.push([key, data.read(key)]);
     }
     this.clear();
-    for (const [key, value] of carried) this.#write(key, value);
+    for (const [key, value] of carried) this.write(key, value);
     internals.destroyed = false;
     internals.regenerate = { keepData: false };
     internals.userId = userId;
     internals.loggedIn = true;
-    this.#modified = true;
+    this.markModified();
     return Promise.resolve();
   }
 
@@ -470,12 +230,12 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
    * res.send(`<form method="post"><input type="hidden" name="csrf_token" value="${req.session.csrfToken()}">…</form>`);
    */
   csrfToken(): string {
-    this.#accessed = true;
+    this.markAccessed();
     const stored = this[INTERNALS].data.values.get(RESERVED_KEYS.csrf);
     if (isCsrfSecret(stored)) return maskCsrfToken(stored);
-    this.#assertOpen();
+    this.assertOpen();
     const secret = newCsrfSecret();
-    this.#write(RESERVED_KEYS.csrf, secret);
+    this.write(RESERVED_KEYS.csrf, secret);
     return maskCsrfToken(secret);
   }
 
@@ -490,7 +250,7 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
    * await session.destroy();
    */
   destroy(): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     this.clear();
     this[INTERNALS].destroyed = true;
     return Promise.resolve();
@@ -505,11 +265,11 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
    * session.setUser(null); // on logout, when the session itself lives on
    */
   setUser(userId: string | null): void {
-    this.#assertOpen();
+    this.assertOpen();
     checkUserId(userId, "setUser", true);
     this[INTERNALS].userId = userId;
-    this.#modified = true;
-    this.#accessed = true;
+    this.markModified();
+    this.markAccessed();
   }
 
   /**
@@ -530,7 +290,7 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
    * console.log(req.session.idHash); // the record it landed in
    */
   async save(): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     const control = this[INTERNALS].control;
     if (control === undefined) throw new TypeError("sessionkit: save() needs a session loaded by sessions.load() (or an adapter).");
     await control.save(this);
@@ -547,7 +307,7 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
    * await req.session.reload(); // after a long wait, see what other tabs did
    */
   async reload(): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     const control = this[INTERNALS].control;
     if (control === undefined) throw new TypeError("sessionkit: reload() needs a session loaded by sessions.load() (or an adapter).");
     await control.reload(this);
@@ -567,40 +327,5 @@ export class Session<Data extends SessionDataShape = AppSessionData> {
   get idHash(): string | undefined {
     const state = this[INTERNALS].state;
     return state?.kind === "store" ? state.record?.publicIdHash : undefined;
-  }
-
-  /** @internal After an explicit save or a reload: what the request changed is behind it, so nothing is pending. */
-  static settle(session: Session<any>, data?: SessionData): void {
-    const internals = session[INTERNALS];
-    if (data !== undefined) internals.data = data;
-    internals.regenerate = undefined;
-    internals.destroyed = false;
-    internals.userId = undefined;
-    internals.loggedIn = false;
-    internals.reauthenticated = false;
-    internals.data.dirty.clear();
-    internals.data.cleared = false;
-    session.#modified = false;
-  }
-
-  /** @internal Whether the request changed the session, for the modes (not a read: no `Vary`). */
-  static isModified(session: Session<any>): boolean {
-    return session.#modified;
-  }
-
-  /**
-   * @internal Called by the manager once the commit succeeded: the changes
-   * are saved (or deliberately not), so `modified` reads false from here on.
-   */
-  static markSaved(session: Session<any>): void {
-    session.#modified = false;
-  }
-
-  /**
-   * @internal Notice values changed in place and count them as a change (the
-   * private field, not the setter: this runs inside the commit).
-   */
-  static detectInPlaceChanges(session: Session<any>): void {
-    if (session[INTERNALS].data.detectInPlaceChanges()) session.#modified = true;
   }
 }

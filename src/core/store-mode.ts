@@ -11,25 +11,27 @@
  * - idle and absolute timeouts are checked here on every load, whatever the
  *   store's TTL did; a record that cannot be parsed loads as a fresh session;
  * - the store sees only SHA-256 hashes of ids, and each call has a deadline.
+ *
+ * Loading a record is in store-load.ts, what it trusts of a record in
+ * store-record.ts, the user index ("Your devices", "log out everywhere") in
+ * store-users.ts.
  */
-import { BadPayload, loads } from "../codec/index.js";
-import { ConfigError, SessionInterruptedError } from "./errors.js";
+import { SessionInterruptedError } from "./errors.js";
 import type { EventHandler } from "./events.js";
-import { hashSessionId, isForeignIdSyntax, isSessionIdSyntax, newSessionId } from "./ids.js";
+import { newSessionId } from "./ids.js";
 import type { UserSession } from "./device.js";
 import type { Mode, RequestFacts } from "./mode.js";
 import type { ResolvedOptions } from "./options.js";
-import { schemaIssues } from "./schema.js";
 import { RESERVED_KEYS, SessionData } from "./session-data.js";
 import type { LoadedRecord, StoreState } from "./session-state.js";
 import { Session, sessionInternals } from "./session.js";
 import { CookieWriter } from "./set-cookie.js";
 import type { ChangeSet, Store, StoreContext, StoreRecord } from "./store.js";
-import { describeSessions, ID_HASH, recordDevice } from "./store-devices.js";
+import { recordDevice } from "./store-devices.js";
+import { onlyPermanence, storeState } from "./store-record.js";
+import { StoreLoader } from "./store-load.js";
+import { StoreUsers } from "./store-users.js";
 import { callStore } from "./timeout.js";
-
-/** How many id → hash results a manager keeps (about 100 bytes each). */
-const HASH_CACHE_ENTRIES = 4_096;
 
 /**
  * Loads and saves sessions kept in a {@link Store}.
@@ -41,12 +43,15 @@ export class StoreMode implements Mode {
   readonly sync = false;
   readonly #o: ResolvedOptions;
   readonly #store: Store;
-  readonly #hashes = new Map<string, string>();
   readonly #writer: CookieWriter;
   readonly #idleMs: number;
   readonly #emit: EventHandler;
   /** The id an explicit save() created or rotated a session into, until settle() reads it back. */
   readonly #savedIds = new WeakMap<Session<any>, string>();
+  /** Reading a record (store-load.ts). */
+  readonly #loader: StoreLoader;
+  /** "Your devices" and "log out everywhere" (store-users.ts). */
+  readonly #users: StoreUsers;
 
   constructor(options: ResolvedOptions, store: Store, emit: EventHandler) {
     this.#o = options;
@@ -54,6 +59,8 @@ export class StoreMode implements Mode {
     this.#writer = new CookieWriter(options.cookie, options.lifetimeSeconds);
     this.#idleMs = (options.idleTimeoutSeconds ?? options.lifetimeSeconds) * 1000;
     this.#emit = emit;
+    this.#loader = new StoreLoader(options, store, emit);
+    this.#users = new StoreUsers(options, store, emit);
   }
 
   /** A store call with core's clock, deadline, retry and event rules (see callStore). */
@@ -62,7 +69,7 @@ export class StoreMode implements Mode {
   }
 
   async load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number, facts?: RequestFacts): Promise<Session<Data>> {
-    const opened = value ? await this.#open<Data>(value, nowMs) : undefined;
+    const opened = value ? await this.#loader.open<Data>(value, nowMs) : undefined;
     const session = opened?.session ?? new Session<Data>(undefined, true);
     const internals = sessionInternals(session);
     internals.defaultPermanent = this.#o.permanent;
@@ -70,74 +77,6 @@ export class StoreMode implements Mode {
     const state: StoreState = { kind: "store", secure, hadCookie: Boolean(value), record: opened?.record, client };
     internals.state = state;
     return session;
-  }
-
-  async #open<Data extends Record<string, unknown>>(value: string, nowMs: number): Promise<{ session: Session<Data>; record: LoadedRecord } | undefined> {
-    const raw = this.#store.rawIds === true;
-    if (raw ? !isForeignIdSyntax(value) : !isSessionIdSyntax(value)) {
-      this.#emit({ type: "cookie_rejected", reason: "bad_id" });
-      return undefined;
-    }
-    const idHash = this.#key(value);
-    const eventPrefix = (raw ? hashSessionId(value) : idHash).slice(0, 8);
-    const record = await this.#call("load", nowMs, (ctx) => this.#store.load(idHash, ctx));
-    if (record === undefined) {
-      this.#emit({ type: "cookie_rejected", reason: "unknown_id", idHashPrefix: eventPrefix });
-      return undefined;
-    }
-    const parsed = isValidRecord(record) ? parseValues(record.data) : undefined;
-    if (parsed === undefined) {
-      // Written by something else (a Flask app, a hand edit, a corruption): never a 500, never the bad data.
-      this.#emit({ type: "cookie_rejected", reason: "bad_payload", idHashPrefix: eventPrefix });
-      return undefined;
-    }
-    if (this.#o.schema !== undefined && schemaIssues(this.#o.schema, Object.entries(parsed.values)) !== undefined) {
-      // The app's schema refuses what is stored (an older version of the app wrote it): a fresh session, the record left alone.
-      this.#emit({ type: "cookie_rejected", reason: "invalid_data", idHashPrefix: eventPrefix });
-      return undefined;
-    }
-    if (record.frozen === true && record.readableUntilMs !== undefined && nowMs >= record.readableUntilMs) {
-      // Regenerated, and past its grace window: kept by the store only as the link a logout follows.
-      this.#emit({ type: "cookie_rejected", reason: "unknown_id", idHashPrefix: eventPrefix });
-      return undefined;
-    }
-    const absolute = this.#o.absoluteTimeoutSeconds;
-    const idleOver = nowMs >= record.expiresAtMs;
-    const absoluteOver = absolute !== undefined && nowMs >= record.createdAtMs + absolute * 1000;
-    if (idleOver || absoluteOver) {
-      this.#emit({ type: "cookie_rejected", reason: idleOver ? "idle_timeout" : "absolute_timeout", idHashPrefix: eventPrefix });
-      if (!record.frozen) await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(idHash, ctx));
-      return undefined;
-    }
-    const loaded: LoadedRecord = {
-      id: value,
-      idHash,
-      publicIdHash: raw ? hashSessionId(value) : idHash,
-      eventPrefix,
-      createdAtMs: record.createdAtMs,
-      expiresAtMs: record.expiresAtMs,
-      userId: record.userId,
-      frozen: record.frozen === true,
-      successor: record.successor,
-    };
-    return { session: new Session<Data>(parsed.values, false, parsed.texts), record: loaded };
-  }
-
-  /**
-   * The key the store sees: the id's SHA-256, or the raw id for a store that
-   * asks for it (Flask-Session). A visitor sends the same id on every
-   * request, so the last few thousand hashes are kept (a SHA-256 was ~3% of
-   * a memory-store request's CPU); the map is bounded and evicts the oldest.
-   */
-  #key(id: string): string {
-    if (this.#store.rawIds === true) return id;
-    let hash = this.#hashes.get(id);
-    if (hash === undefined) {
-      hash = hashSessionId(id);
-      if (this.#hashes.size >= HASH_CACHE_ENTRIES) this.#hashes.delete(this.#hashes.keys().next().value!);
-      this.#hashes.set(id, hash);
-    }
-    return hash;
   }
 
   #cookie(id: string, session: Session<any>, nowMs: number, secure: boolean): string {
@@ -241,7 +180,7 @@ export class StoreMode implements Mode {
 
   async #reopen(session: Session<any>, id: string | undefined, cookieSent: boolean, nowMs: number): Promise<void> {
     const state = storeState(session);
-    const opened = id === undefined ? undefined : await this.#open<Record<string, unknown>>(id, nowMs);
+    const opened = id === undefined ? undefined : await this.#loader.open<Record<string, unknown>>(id, nowMs);
     // hadCookie: the browser holds (or is about to get) a cookie, so emptying the session must delete it.
     sessionInternals(session).state = { kind: "store", secure: state.secure, hadCookie: state.hadCookie || cookieSent, record: opened?.record };
     Session.settle(session, opened === undefined ? new SessionData() : sessionInternals(opened.session).data);
@@ -261,7 +200,7 @@ export class StoreMode implements Mode {
     // 256 random bits never collide in practice; the loop only guards a broken random source.
     for (let attempt = 0; attempt < 3; attempt++) {
       const id = newSessionId();
-      const idHash = this.#key(id);
+      const idHash = this.#loader.key(id);
       if (await this.#call("create", nowMs, (ctx) => this.#store.create(idHash, record, ctx))) {
         this.#savedIds.set(session, id);
         return id;
@@ -284,7 +223,7 @@ export class StoreMode implements Mode {
     if (internals.loggedIn) change.createdAtMs = nowMs;
     const graceUntilMs = nowMs + this.#o.regenerateGraceSeconds * 1000;
     const id = newSessionId();
-    const newHash = this.#key(id);
+    const newHash = this.#loader.key(id);
     const result = await this.#call("rotate", nowMs, (ctx) => this.#store.rotate(record.idHash, newHash, change, graceUntilMs, ctx));
     if (result !== "ok") throw this.#interrupted(result === "missing" ? "destroyed" : "regenerated", record);
     this.#savedIds.set(session, id);
@@ -310,106 +249,15 @@ export class StoreMode implements Mode {
     return new SessionInterruptedError(reason);
   }
 
-  async listForUser(userId: string, nowMs: number, current?: Session<any>): Promise<UserSession[]> {
-    const store = this.#userIndex("listForUser");
-    const listed = await this.#call("listForUser", nowMs, (ctx) => store.listForUser!(userId, ctx));
-    const record = current === undefined ? undefined : storeState(current).record;
-    const currentHash = record === undefined ? undefined : await this.#current(record, nowMs);
-    const load = this.#o.devices ? (idHash: string) => this.#call("load", nowMs, (ctx) => this.#store.load(idHash, ctx)) : undefined;
-    return describeSessions(listed, { currentHash, idleMs: this.#idleMs, lifetimeSeconds: this.#o.lifetimeSeconds, load });
+  listForUser(userId: string, nowMs: number, current?: Session<any>): Promise<UserSession[]> {
+    return this.#users.listForUser(userId, nowMs, current);
   }
 
-  async destroySession(idHash: string, userId: string | undefined, nowMs: number): Promise<boolean> {
-    if (this.#store.rawIds === true) {
-      throw new ConfigError("store", `the ${this.#store.name} store keys records by raw id, so a session cannot be ended by its id hash.`);
-    }
-    // A form field or a URL is network input: anything but a SHA-256 in base64url names no session.
-    if (typeof idHash !== "string" || !ID_HASH.test(idHash)) return false;
-    const stored = await this.#call("load", nowMs, (ctx) => this.#store.load(idHash, ctx));
-    if (stored === undefined || stored.frozen === true || nowMs >= stored.expiresAtMs) return false;
-    if (userId !== undefined && stored.userId !== userId) return false;
-    await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(idHash, ctx));
-    this.#emit({ type: "destroyed", idHashPrefix: idHash.slice(0, 8) });
-    return true;
+  destroySession(idHash: string, userId: string | undefined, nowMs: number): Promise<boolean> {
+    return this.#users.destroySession(idHash, userId, nowMs);
   }
 
-  async destroyAllForUser(userId: string, except: Session<any> | undefined, nowMs: number): Promise<number> {
-    const store = this.#userIndex("destroyForUser");
-    const record = except === undefined ? undefined : storeState(except).record;
-    const exceptHash = record === undefined ? undefined : await this.#current(record, nowMs);
-    return this.#call("destroyForUser", nowMs, (ctx) => store.destroyForUser!(userId, exceptHash, ctx));
+  destroyAllForUser(userId: string, except: Session<any> | undefined, nowMs: number): Promise<number> {
+    return this.#users.destroyAllForUser(userId, except, nowMs);
   }
-
-  /**
-   * The id hash a loaded session lives under now: a request that came with an
-   * old id (in its grace window), or whose session another request rotated
-   * since it loaded, means the session that id moved to.
-   */
-  async #current(record: LoadedRecord, nowMs: number): Promise<string> {
-    let idHash = record.idHash;
-    for (let hop = 0; hop < 16; hop++) {
-      const current = idHash;
-      const stored = await this.#call("load", nowMs, (ctx) => this.#store.load(current, ctx));
-      if (stored?.frozen !== true || stored.successor === undefined) break;
-      idHash = stored.successor;
-    }
-    return idHash;
-  }
-
-  #userIndex(method: "listForUser" | "destroyForUser"): Store {
-    if (typeof this.#store[method] !== "function") {
-      throw new ConfigError("store", `the ${this.#store.name} store has no user index (${method}); use a store that has one.`);
-    }
-    return this.#store;
-  }
-}
-
-/**
- * Whether a session holds nothing but its permanence: Flask-Session deletes
- * such a session (its `_permanent` is machinery written for every session
- * when SESSION_PERMANENT is on), and so does store mode.
- */
-function onlyPermanence(values: ReadonlyMap<string, unknown>): boolean {
-  return values.size === 0 || (values.size === 1 && values.has(RESERVED_KEYS.permanent));
-}
-
-/** A store-mode session's state; a session from another manager or mode is a programming error. */
-function storeState(session: Session<any>): StoreState {
-  const state = sessionInternals(session).state;
-  if (state?.kind !== "store") throw new TypeError("sessionkit: this session was not loaded by this store-mode manager.");
-  return state;
-}
-
-/** A record read back from a store is untrusted: check its shape before use. */
-function isValidRecord(record: unknown): record is StoreRecord {
-  if (typeof record !== "object" || record === null) return false;
-  const r = record as StoreRecord;
-  if (!Number.isFinite(r.createdAtMs) || !Number.isFinite(r.expiresAtMs)) return false;
-  if (typeof r.data !== "object" || r.data === null) return false;
-  for (const key in r.data) if (typeof r.data[key] !== "string") return false;
-  return true;
-}
-
-/**
- * Every stored value parsed at load, so that a value the parser refuses (a
- * Flask app's 10,001-item list, a corruption) gives a fresh session here,
- * once, instead of a 500 at the first `get()` (or at every commit, for
- * `_permanent`). Undefined when one value cannot be parsed.
- */
-function parseValues(data: Record<string, string>): { values: Record<string, unknown>; texts: Map<string, string> } | undefined {
-  const values = Object.create(null) as Record<string, unknown>;
-  const texts = new Map<string, string>();
-  for (const key in data) {
-    const text = data[key]!;
-    let value: unknown;
-    try {
-      value = loads(text);
-    } catch (error) {
-      if (error instanceof BadPayload) return undefined;
-      throw error;
-    }
-    values[key] = value;
-    texts.set(key, text);
-  }
-  return { values, texts };
 }

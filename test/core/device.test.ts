@@ -6,7 +6,9 @@ import assert from "node:assert/strict";
 import { BlockList, isIP } from "node:net";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { networkPrefix, parseUserAgent } from "sessionkit";
+import { createSessions, hashSessionId, networkPrefix, parseUserAgent } from "sessionkit";
+import { MemoryStore } from "sessionkit/stores/memory";
+import { cookieFrom, ctx, idFrom } from "sessionkit/testing";
 
 const RUNS = process.env.CI === "true" ? 2_000 : 500;
 const BROWSERS = new Set(["Edge", "Opera", "Samsung Internet", "Firefox", "Chrome", "Safari", "Other"]);
@@ -85,4 +87,18 @@ describe("device description", () => {
     }
     assert.equal(networkPrefix("fe80::1%eth0"), "fe80:0:0::/48");
   });
+});
+
+test("what a login stores is the families and the prefix only: no full address and no version anywhere in the record", async () => {
+  const store = new MemoryStore();
+  const sessions = createSessions({ secret: "device-record-test-secret-0123456789ab", store, devices: true });
+  for (const [address, prefix] of [["198.51.100.77", "198.51.100.0/24"], ["2001:db8:abcd:12:3456::9", "2001:db8:abcd::/48"]] as const) {
+    const session = await sessions.load(undefined, { userAgent: REAL[4]![0], clientAddress: address });
+    await session.login("u1");
+    const cookie = cookieFrom((await sessions.commit(session)).setCookie);
+    const stored = JSON.stringify(await store.load(hashSessionId(idFrom(cookie)), ctx()));
+    assert.ok(stored.includes(prefix) && stored.includes("Firefox") && stored.includes("Linux"), `the device is recorded: ${stored}`);
+    assert.ok(!stored.includes(address), `the full address is stored: ${stored}`);
+    assert.ok(!stored.includes("121.0") && !stored.includes("Ubuntu") && !stored.includes("Gecko"), `the User-Agent itself is stored: ${stored}`);
+  }
 });

@@ -7,9 +7,11 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import Database from "better-sqlite3";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { D1Store, type D1DatabaseLike } from "../../src/stores/d1.js";
+import { SqliteStore } from "../../src/stores/sqlite.js";
 import { ConfigError } from "../../src/core/errors.js";
 import { ctx, randomIdHash, record, serviceUnavailable, testSessionsOnStore, testStore, type MakeStore } from "../../src/testing/index.js";
 
@@ -69,6 +71,26 @@ if ("skip" in started) {
         names.results.map((r) => r.name).filter((n) => !n.startsWith("sqlite_autoindex")),
         [table, `${table}_expires_at_ms`, `${table}_locks`, `${table}_user_id`],
       );
+    });
+
+    it("makes the same sessions table as the SQLite store: columns, types, keys and indexes, as SQLite records them", async () => {
+      const table = `same_${randomBytes(6).toString("hex")}`;
+      await new D1Store({ db, table }).load(randomIdHash(), ctx());
+      const onD1 = await db.prepare("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ?1 ORDER BY name").bind(table).all<Record<string, unknown>>();
+      const local = new Database(":memory:");
+      try {
+        new SqliteStore({ db: local, table });
+        const onSqlite = local.prepare("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? ORDER BY name").all(table);
+        assert.deepEqual(onD1.results, onSqlite);
+        assert.deepEqual(
+          onD1.results.map((row) => row.name),
+          [table, `${table}_expires_at_ms`, `${table}_user_id`],
+        );
+        const columns = local.prepare(`PRAGMA table_info("${table}")`).all() as Array<{ name: string }>;
+        assert.deepEqual(columns.map((c) => c.name), ["id_hash", "data", "created_at_ms", "expires_at_ms", "user_id", "frozen", "successor", "predecessor", "readable_until_ms"]);
+      } finally {
+        local.close();
+      }
     });
 
     it("prunes exclusively: a second pruner is refused while the lease is held, and the lease is released", async () => {

@@ -3,22 +3,32 @@
  * a secret — anyone can, which is the point of showing it. Marked UNVERIFIED.
  * A forged or absurd value (a huge timestamp, a cut signature, bytes that
  * are not UTF-8, 100 KB of anything) is reported as such, with its exit code.
+ * A chunked session is joined first, as the server joins it (cookie-input.ts).
  */
 import { BadData, decodePayload, dumps } from "../../codec/index.js";
-import { parseArgs, UsageError } from "../args.js";
+import { lastOption, parseArgs } from "../args.js";
+import { readCookieInput, readMaxChunks } from "../cookie-input.js";
 import { describeSignature, isoSeconds, readTimestamp, splitSigned } from "../cookie-shape.js";
 import { type CliCommand, EXIT } from "../types.js";
 
 export const command: CliCommand = {
   name: "decode",
   summary: "show the payload and signing time of a signed cookie, without a secret (unverified)",
-  help: `usage: sessionkit decode <cookie>
+  help: `usage: sessionkit decode <cookie> [--cookie-name NAME] [--max-chunks N]
+       sessionkit decode <chunk 0> <chunk 1> ...
+       sessionkit decode '<Cookie header>'
 
 Shows the data inside a "flask" or "signed" cookie and when it was signed,
 without checking the signature (no secret needed; the output is UNVERIFIED:
 anyone can make a cookie that decodes to anything). Encrypted cookies cannot
 be read without the secret: use \`sessionkit verify --format encrypted\`.
-The payload is printed as Flask's tagged JSON.`,
+The payload is printed as Flask's tagged JSON.
+
+A session cut into chunks (cookie.maxChunks: session.0, session.1, ...) is
+joined first: give the chunks' values in order, or the whole Cookie header
+(session.0=...; session.1=...), which is read as the server reads it:
+--cookie-name is the app's cookie name (default "session"), --max-chunks its
+cookie.maxChunks (default 3, the most it can be).`,
   exitCodes: [
     [EXIT.OK, "decoded (UNVERIFIED: the signature was not checked)"],
     [EXIT.BAD_SIGNATURE, "not a signed cookie: its shape, characters, length, signature length or timestamp is wrong"],
@@ -26,10 +36,14 @@ The payload is printed as Flask's tagged JSON.`,
     [EXIT.BAD_PAYLOAD, "the payload cannot be decoded (bad base64, zlib, UTF-8 or JSON)"],
   ],
   async run(argv, io) {
-    const args = parseArgs(argv, { valued: [], flags: ["help"] });
-    const cookie = args.positionals[0];
-    if (cookie === undefined || args.positionals.length > 1) throw new UsageError("give exactly one cookie value");
-    const { parts, problem } = splitSigned(cookie);
+    const args = parseArgs(argv, { valued: ["cookie-name", "max-chunks"], flags: ["help"] });
+    const input = readCookieInput(args.positionals, lastOption(args, "cookie-name") ?? "session", readMaxChunks(args));
+    if ("problem" in input) {
+      io.err(input.problem);
+      return EXIT.BAD_SIGNATURE;
+    }
+    for (const note of input.notes) io.out(note);
+    const { parts, problem } = splitSigned(input.value);
     if (!parts) {
       io.err(problem!);
       return EXIT.BAD_SIGNATURE;

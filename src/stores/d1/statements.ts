@@ -6,7 +6,7 @@
  * a recursive CTE for the links) rather than read into JavaScript and
  * written back.
  */
-import { ConfigError } from "../../core/errors.js";
+import { quotedTable, sessionsTableDdl, SQL_COLUMNS } from "../shared/sql-row.js";
 
 /**
  * One prepared statement, as Cloudflare's `D1PreparedStatement` has it (the
@@ -48,10 +48,7 @@ export interface D1DatabaseLike {
 
 export type { SqlRow as Row } from "../shared/sql-row.js";
 
-// The table name is spliced into SQL (it cannot be a bound parameter), so it
-// is restricted to a plain identifier rather than escaped.
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-const COLS = "id_hash, data, created_at_ms, expires_at_ms, user_id, frozen, successor, predecessor, readable_until_ms";
+const COLS = SQL_COLUMNS;
 
 /**
  * Every statement's text for one table. Numbered parameters (`?1`) so a
@@ -62,10 +59,7 @@ const COLS = "id_hash, data, created_at_ms, expires_at_ms, user_id, frozen, succ
  * await db.prepare(sql.select).bind(idHash, nowMs).first();
  */
 export function d1Sql(table: string) {
-  if (typeof table !== "string" || !TABLE_NAME.test(table)) {
-    throw new ConfigError("table", "use a letter or `_` followed by letters, digits or `_` (at most 63 characters).");
-  }
-  const t = `"${table}"`;
+  const t = quotedTable(table);
   const locks = `"${table}_locks"`;
   // The data after a change-set: ?clear empties it, then the merge patch ?patch
   // (RFC 7396: a key set to null is removed, a string is written) applies the
@@ -79,19 +73,7 @@ export function d1Sql(table: string) {
     )`;
   return {
     schema: [
-      `CREATE TABLE IF NOT EXISTS ${t} (
-        id_hash TEXT PRIMARY KEY NOT NULL,
-        data TEXT NOT NULL,
-        created_at_ms INTEGER NOT NULL,
-        expires_at_ms INTEGER NOT NULL,
-        user_id TEXT,
-        frozen INTEGER NOT NULL DEFAULT 0,
-        successor TEXT,
-        predecessor TEXT,
-        readable_until_ms INTEGER
-      ) WITHOUT ROWID`,
-      `CREATE INDEX IF NOT EXISTS "${table}_expires_at_ms" ON ${t} (expires_at_ms)`,
-      `CREATE INDEX IF NOT EXISTS "${table}_user_id" ON ${t} (user_id) WHERE user_id IS NOT NULL`,
+      ...sessionsTableDdl(table),
       `CREATE TABLE IF NOT EXISTS ${locks} (name TEXT PRIMARY KEY NOT NULL, holder TEXT NOT NULL, until_ms INTEGER NOT NULL)`,
     ],
     select: `SELECT ${COLS} FROM ${t} WHERE id_hash = ?1 AND expires_at_ms > ?2`,

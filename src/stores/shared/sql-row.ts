@@ -1,9 +1,58 @@
 /**
- * The sessions table's row as the SQLite-family stores (better-sqlite3 and
- * Cloudflare D1) read it, and its conversion to the Store contract's types.
- * No driver import: the D1 store runs where `node:` modules do not.
+ * The sessions table of the SQLite-family stores (better-sqlite3 and
+ * Cloudflare D1): its DDL, written once here so the two cannot drift, its
+ * row as they read it, and the row's conversion to the Store contract's
+ * types. No driver import: the D1 store runs where `node:` modules do not.
  */
+import { ConfigError } from "../../core/errors.js";
 import type { StoredSessionInfo, StoreRecord } from "../../core/store.js";
+
+// The table name is spliced into SQL (it cannot be a bound parameter), so it
+// is restricted to a plain identifier rather than escaped.
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** Every column of the sessions table, in the order of {@link SqlRow}. */
+export const SQL_COLUMNS = "id_hash, data, created_at_ms, expires_at_ms, user_id, frozen, successor, predecessor, readable_until_ms";
+
+/**
+ * The table name, quoted for SQL; a ConfigError for anything but a plain identifier.
+ *
+ * @example
+ * quotedTable("sessionkit_sessions"); // '"sessionkit_sessions"'
+ */
+export function quotedTable(table: string): string {
+  if (typeof table !== "string" || !TABLE_NAME.test(table)) {
+    throw new ConfigError("table", "use a letter or `_` followed by letters, digits or `_` (at most 63 characters).");
+  }
+  return `"${table}"`;
+}
+
+/**
+ * The statements that create the sessions table and its indexes when
+ * missing: the expiry index serves prune, the partial user index serves
+ * `listForUser` and "log out everywhere". `table` is checked by quotedTable.
+ *
+ * @example
+ * for (const statement of sessionsTableDdl("sessions")) db.exec(statement);
+ */
+export function sessionsTableDdl(table: string): string[] {
+  const t = quotedTable(table);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${t} (
+      id_hash TEXT PRIMARY KEY NOT NULL,
+      data TEXT NOT NULL,
+      created_at_ms INTEGER NOT NULL,
+      expires_at_ms INTEGER NOT NULL,
+      user_id TEXT,
+      frozen INTEGER NOT NULL DEFAULT 0,
+      successor TEXT,
+      predecessor TEXT,
+      readable_until_ms INTEGER
+    ) WITHOUT ROWID`,
+    `CREATE INDEX IF NOT EXISTS "${table}_expires_at_ms" ON ${t} (expires_at_ms)`,
+    `CREATE INDEX IF NOT EXISTS "${table}_user_id" ON ${t} (user_id) WHERE user_id IS NOT NULL`,
+  ];
+}
 
 /**
  * One row of the sessions table.

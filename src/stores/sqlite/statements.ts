@@ -3,7 +3,7 @@
  * store's logic so the schema can be read (and migrated) in one place.
  */
 import type BetterSqlite3 from "better-sqlite3";
-import { ConfigError } from "../../core/errors.js";
+import { quotedTable, sessionsTableDdl, SQL_COLUMNS } from "../shared/sql-row.js";
 
 export type { SqlRow as Row } from "../shared/sql-row.js";
 
@@ -30,10 +30,6 @@ export interface SqliteStatements {
   listUser: BetterSqlite3.Statement;
 }
 
-// The table name is spliced into SQL (it cannot be a bound parameter), so it
-// is restricted to a plain identifier rather than escaped.
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-
 /**
  * Tables made before regenerate became one atomic step have no link columns:
  * add them (an ALTER TABLE that only adds nullable columns is instant in SQLite).
@@ -52,27 +48,10 @@ function addLinkColumns(db: BetterSqlite3.Database, t: string): void {
  * const sql = prepareStatements(new Database(":memory:"), "sessions");
  */
 export function prepareStatements(db: BetterSqlite3.Database, table: string): SqliteStatements {
-  if (typeof table !== "string" || !TABLE_NAME.test(table)) {
-    throw new ConfigError("table", "use a letter or `_` followed by letters, digits or `_` (at most 63 characters).");
-  }
-  const t = `"${table}"`;
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS ${t} (
-      id_hash TEXT PRIMARY KEY NOT NULL,
-      data TEXT NOT NULL,
-      created_at_ms INTEGER NOT NULL,
-      expires_at_ms INTEGER NOT NULL,
-      user_id TEXT,
-      frozen INTEGER NOT NULL DEFAULT 0,
-      successor TEXT,
-      predecessor TEXT,
-      readable_until_ms INTEGER
-    ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS "${table}_expires_at_ms" ON ${t} (expires_at_ms);
-    CREATE INDEX IF NOT EXISTS "${table}_user_id" ON ${t} (user_id) WHERE user_id IS NOT NULL;
-  `);
+  const t = quotedTable(table);
+  db.exec(sessionsTableDdl(table).join(";\n"));
   addLinkColumns(db, t);
-  const cols = "id_hash, data, created_at_ms, expires_at_ms, user_id, frozen, successor, predecessor, readable_until_ms";
+  const cols = SQL_COLUMNS;
   // The app may have turned on `defaultSafeIntegers` (BigInt results) for its
   // own queries; these statements always read plain numbers (ms timestamps
   // are far below 2^53).
