@@ -125,6 +125,14 @@ export interface StoreContext {
    * error then says so.
    */
   readonly abandoned: boolean;
+  /**
+   * A call that works batch by batch (`listForUser`, `destroyForUser`) calls
+   * this after each batch it finishes: core's deadline then starts again.
+   * So a log-out-everywhere of 10,000 sessions that keeps making headway is
+   * never cut off, while a batch that hangs still is. Absent outside core's
+   * calls ({@link storeContext}).
+   */
+  readonly progress?: () => void;
 }
 
 /**

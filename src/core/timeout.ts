@@ -14,6 +14,7 @@ import type { Store, StoreContext } from "./store.js";
 /** A StoreContext core can mark abandoned. */
 interface CallContext extends StoreContext {
   abandoned: boolean;
+  progress: () => void;
 }
 
 /** Store calls that change nothing when they run twice, and whose timeout leaves nothing half-done. */
@@ -36,16 +37,23 @@ function nothingWritten(error: unknown): boolean {
  * const record = await withDeadline((ctx) => store.load(idHash, ctx), Date.now(), 2000, store.name, "load");
  */
 export function withDeadline<T>(run: (ctx: StoreContext) => Promise<T>, nowMs: number, ms: number, storeName: string, operation: string): Promise<T> {
-  const ctx: CallContext = { nowMs, abandoned: false };
   return new Promise<T>((resolve, reject) => {
     const fail = (error: unknown): void => {
       clearTimeout(timer);
       reject(error instanceof StoreError ? error : new StoreError(storeName, operation, error, false, !READS.has(operation) && !nothingWritten(error)));
     };
-    const timer = setTimeout(() => {
+    const expire = (): void => {
       ctx.abandoned = true;
       reject(new StoreError(storeName, operation, undefined, true, !READS.has(operation)));
-    }, ms);
+    };
+    // A batch finished: the deadline starts again (a call already given up on stays given up on).
+    const progress = (): void => {
+      if (ctx.abandoned) return;
+      clearTimeout(timer);
+      timer = setTimeout(expire, ms);
+    };
+    const ctx: CallContext = { nowMs, abandoned: false, progress };
+    let timer = setTimeout(expire, ms);
     let work: Promise<T>;
     try {
       work = Promise.resolve(run(ctx));

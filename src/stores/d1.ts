@@ -159,6 +159,7 @@ export class D1Store implements Store {
       const [picked] = await this.#db.batch([await this.#q(this.#sql.userBatch, ...params), await this.#q(this.#sql.destroyUserBatch, ...params)]);
       const rows = (picked?.results ?? []) as Array<Pick<Row, "expires_at_ms" | "frozen">>;
       removed += rows.filter((row) => row.expires_at_ms > ctx.nowMs && !row.frozen).length;
+      ctx.progress?.();
       if (rows.length === 0) return removed;
     }
   }

@@ -225,6 +225,7 @@ export class FileStore implements Store {
         if (owned && !(await this.#spared(idHash, userId, exceptIdHash))) removed += await this.#destroyLinked(idHash, exceptIdHash, ctx.nowMs);
         else await this.#users.remove(userId, idHash); // a stale marker: the session is gone, spared or someone else's
       }
+      ctx.progress?.();
     }
   }
 

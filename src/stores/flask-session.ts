@@ -230,7 +230,7 @@ export class FlaskSessionRedisStore implements Store {
 
   /** The user's live sessions, each under the SHA-256 of its id (never the id: it is a live cookie). */
   async listForUser(userId: string, ctx: StoreContext): Promise<StoredSessionInfo[]> {
-    return this.#users.list(userId, ctx.nowMs);
+    return this.#users.list(userId, ctx.nowMs, ctx.progress);
   }
 
   /**
@@ -239,7 +239,7 @@ export class FlaskSessionRedisStore implements Store {
    * gave.
    */
   async destroyForUser(userId: string, exceptIdHash: string | undefined, ctx: StoreContext): Promise<number> {
-    return this.#users.destroyAll(userId, exceptIdHash, ctx.nowMs);
+    return this.#users.destroyAll(userId, exceptIdHash, ctx.nowMs, ctx.progress);
   }
 
   /**

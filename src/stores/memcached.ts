@@ -237,6 +237,7 @@ export class MemcachedStore implements Store {
           }
         }
         await this.#index.remove(userId, batch, ctx);
+        ctx.progress?.();
       }
     }
   }

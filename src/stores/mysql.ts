@@ -215,6 +215,7 @@ export class MysqlStore implements Store {
         return { last: rows.length === 0 ? undefined : String(rows.at(-1)!.id_hash), live };
       });
       removed += batch.live;
+      ctx.progress?.();
       if (batch.last === undefined) return removed;
       last = batch.last;
     }

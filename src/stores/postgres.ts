@@ -240,6 +240,7 @@ export class PostgresStore implements Store {
       const row = rows[0] ?? {};
       removed += Number(row.live ?? 0);
       removed += await this.#followLinks(row, except, user, ctx.nowMs, new Set());
+      ctx.progress?.();
       if (typeof row.last !== "string") return removed;
       last = row.last;
     }

@@ -177,11 +177,11 @@ export class RedisStore implements Store {
   }
 
   async listForUser(userId: string, ctx: StoreContext): Promise<StoredSessionInfo[]> {
-    return this.#users.list(userId, this.#access, ctx.nowMs);
+    return this.#users.list(userId, this.#access, ctx.nowMs, ctx.progress);
   }
 
   async destroyForUser(userId: string, exceptIdHash: string | undefined, ctx: StoreContext): Promise<number> {
-    return this.#users.destroyAll(userId, exceptIdHash, this.#access, ctx.nowMs);
+    return this.#users.destroyAll(userId, exceptIdHash, this.#access, ctx.nowMs, ctx.progress);
   }
 
   /**

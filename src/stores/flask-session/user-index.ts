@@ -66,7 +66,7 @@ export class FlaskUserIndex {
   }
 
   /** Every live session of `userId`, under the SHA-256 of its id. */
-  async list(userId: string, nowMs: number): Promise<StoredSessionInfo[]> {
+  async list(userId: string, nowMs: number, progress?: () => void): Promise<StoredSessionInfo[]> {
     const out: StoredSessionInfo[] = [];
     const seen = new Set<string>(); // SSCAN may return a member twice
     await this.#walk(userId, nowMs, async (members) => {
@@ -75,12 +75,12 @@ export class FlaskUserIndex {
         seen.add(id);
         out.push({ idHash: hashSessionId(id), createdAtMs: createdAtMs ?? nowMs, expiresAtMs: expiresAtMs ?? Number.MAX_SAFE_INTEGER, userId });
       }
-    });
+    }, progress);
     return out.sort((a, b) => a.createdAtMs - b.createdAtMs || (a.idHash < b.idHash ? -1 : 1));
   }
 
   /** End every session of `userId` but the excepted one (raw id or listed hash), with their links; resolves how many were live. */
-  async destroyAll(userId: string, except: string | undefined, nowMs: number): Promise<number> {
+  async destroyAll(userId: string, except: string | undefined, nowMs: number, progress?: () => void): Promise<number> {
     const { keyPrefix, metaPrefix, userPrefix } = this.#layout;
     let removed = 0;
     // The raw id is what links hold, and the excepted session's old ids may come in any step of
@@ -92,7 +92,7 @@ export class FlaskUserIndex {
       if (targets.length === 0) return;
       const args = [String(nowMs), keyPrefix, metaPrefix, userArg(userId), userPrefix, stopAt, ...targets];
       removed += Number(await this.#run(SCRIPTS.userDestroy, [this.#key(userId)], args));
-    });
+    }, progress);
     return removed;
   }
 
@@ -109,8 +109,8 @@ export class FlaskUserIndex {
     return this.#layout.userPrefix + userArg(userId);
   }
 
-  /** SSCAN the user's set one step at a time; `visit` gets each step's live members before the next step is read. */
-  async #walk(userId: string, nowMs: number, visit: (members: LiveMember[]) => Promise<void>): Promise<void> {
+  /** SSCAN the user's set one step at a time; `visit` gets each step's live members before the next step is read, then `progress` is called. */
+  async #walk(userId: string, nowMs: number, visit: (members: LiveMember[]) => Promise<void>, progress?: () => void): Promise<void> {
     const { keyPrefix, metaPrefix, batchSize } = this.#layout;
     let cursor = "0";
     for (let step = 0; step < MAX_STEPS; step += 1) {
@@ -127,6 +127,7 @@ export class FlaskUserIndex {
         };
       });
       if (members.length > 0) await visit(members);
+      progress?.();
       cursor = next.toString("utf8");
       if (cursor === "0") return;
     }

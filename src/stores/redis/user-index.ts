@@ -72,10 +72,10 @@ export class UserIndex {
   }
 
   /** Every live, unfrozen session carrying `userId`; drops stale entries older than the grace. */
-  async list(userId: string, sessions: SessionAccess, nowMs: number): Promise<StoredSessionInfo[]> {
+  async list(userId: string, sessions: SessionAccess, nowMs: number, progress?: () => void): Promise<StoredSessionInfo[]> {
     const seen = new Set<string>(); // ZSCAN may return an entry twice
     const live: StoredSessionInfo[] = [];
-    await this.#walk(userId, async (entries) => {
+    await this.#walk(userId, progress, async (entries) => {
       const fresh = entries.filter((e) => !seen.has(e.idHash));
       for (const e of fresh) seen.add(e.idHash);
       // One script per session: they live in different slots on a cluster.
@@ -98,9 +98,9 @@ export class UserIndex {
   }
 
   /** Destroy every session carrying `userId` but `exceptIdHash`, batch by batch; resolves how many were live. */
-  async destroyAll(userId: string, exceptIdHash: string | undefined, sessions: SessionAccess, nowMs: number): Promise<number> {
+  async destroyAll(userId: string, exceptIdHash: string | undefined, sessions: SessionAccess, nowMs: number, progress?: () => void): Promise<number> {
     let removed = 0;
-    await this.#walk(userId, async (entries) => {
+    await this.#walk(userId, progress, async (entries) => {
       const targets = entries.filter((e) => e.idHash !== exceptIdHash);
       const results = await Promise.all(
         targets.map(async (e) => !(await this.#spared(e.idHash, userId, exceptIdHash, sessions)) && sessions.destroyOwned(e.idHash, userId, exceptIdHash, nowMs)),
@@ -129,8 +129,8 @@ export class UserIndex {
     return false;
   }
 
-  /** ZSCAN the user's set, `batchSize` entries a step, handing each batch to `visit` before reading the next. */
-  async #walk(userId: string, visit: (entries: Array<{ idHash: string; score: number }>) => Promise<void>): Promise<void> {
+  /** ZSCAN the user's set, `batchSize` entries a step, handing each batch to `visit` before reading the next; `progress` after each. */
+  async #walk(userId: string, progress: (() => void) | undefined, visit: (entries: Array<{ idHash: string; score: number }>) => Promise<void>): Promise<void> {
     let cursor = "0";
     for (let step = 0; step < MAX_STEPS; step += 1) {
       const [next, flat] = asArray(await this.#redis.run(SCRIPTS.userScan, [this.#key(userId)], [cursor, String(this.#batchSize)]));
@@ -138,6 +138,7 @@ export class UserIndex {
       const entries: Array<{ idHash: string; score: number }> = [];
       for (let i = 0; i + 1 < pairs.length; i += 2) entries.push({ idHash: String(pairs[i]), score: Number(pairs[i + 1]) });
       if (entries.length > 0) await visit(entries);
+      progress?.();
       cursor = String(next);
       if (cursor === "0") return;
     }
