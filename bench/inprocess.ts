@@ -8,13 +8,16 @@
  * sees whether they repeat.
  *
  * Knobs: `--runs=3`, `--rounds=41`, `--batch-ms=2`, `--warmup=1500`, `--only=<regex of row ids>`
- * (e.g. `--only=^node-`), `--no-write` (print only).
+ * (e.g. `--only=^node-`), `--no-write` (print only), `--baseline=<git ref>`
+ * (every row also measures the same app around that ref's sessionkit, in
+ * the same rounds; bench/baseline.ts).
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { baselineArg, bundleAgainst, materialise } from "./baseline.js";
 import { bundle, ROOT } from "./build.js";
 import { renderInprocess, type RunInfo } from "./inprocess/report.js";
-import { runRows, type RowResult } from "./inprocess/rows.js";
+import { runRows, type BaselineModule, type RowResult } from "./inprocess/rows.js";
 import { writeSection } from "./report.js";
 import { cpus, loadavg } from "node:os";
 
@@ -23,7 +26,9 @@ const only = new RegExp(arg("only", "."));
 const options = { rounds: Number(arg("rounds", "41")), batchMs: Number(arg("batch-ms", "2")), warmupRequests: Number(arg("warmup", "1500")) };
 
 if (process.argv.includes("--child")) {
-  const results = await runRows(only, options, (line) => process.stderr.write(`  ${line}\n`));
+  const baselineBundle = arg("baseline-bundle", "");
+  const baseline = baselineBundle ? ((await import(baselineBundle)) as BaselineModule) : undefined;
+  const results = await runRows(only, options, (line) => process.stderr.write(`  ${line}\n`), baseline);
   process.stdout.write(JSON.stringify(results));
   process.exit(0);
 }
@@ -32,6 +37,15 @@ if (process.argv.includes("--child")) {
 // tsx names every closure with a `__name` call each time it is created, a cost only the sessionkit side would pay.
 const child = (await bundle(["bench/inprocess.ts"], join(ROOT, "bench", ".out"))).get("inprocess")!;
 const runs = Number(arg("runs", "3"));
+const baselineRef = baselineArg(process.argv);
+const base = baselineRef ? materialise(baselineRef) : undefined;
+const childArgs = process.argv.slice(2).filter((a) => !a.startsWith("--baseline="));
+if (base) {
+  // Beside the node_modules the externals resolve from, as every bundle.
+  const file = (await bundleAgainst(base, ["bench/inprocess/baseline-entry.ts"], join(ROOT, "bench", ".out", `baseline-${base.commit}`))).get("baseline-entry")!;
+  childArgs.push(`--baseline-bundle=${file}`);
+  process.stderr.write(`baseline: ${baselineRef} (${base.commit}), bundled from ${base.dir}\n`);
+}
 const all: RowResult[][] = [];
 const loads: number[][] = [];
 for (let run = 1; run <= runs; run++) {
@@ -39,14 +53,15 @@ for (let run = 1; run <= runs; run++) {
   loads.push(loadavg());
   const done = spawnSync(
     process.execPath,
-    ["--expose-gc", child, "--child", ...process.argv.slice(2)],
+    ["--expose-gc", child, "--child", ...childArgs],
     { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 * 1024 * 1024 },
   );
   if (done.status !== 0) throw new Error(`run ${run} failed (exit ${done.status})`);
   all.push(JSON.parse(done.stdout) as RowResult[]);
 }
 loads.push(loadavg());
-const info: RunInfo = { date: new Date().toISOString().slice(0, 10), node: process.versions.node, cpu: cpus()[0]?.model ?? "unknown CPU", cores: cpus().length, loads, options };
+base?.remove();
+const info: RunInfo = { date: new Date().toISOString().slice(0, 10), node: process.versions.node, cpu: cpus()[0]?.model ?? "unknown CPU", cores: cpus().length, loads, options, ...(base ? { baseline: `${base.ref} (${base.commit})` } : {}) };
 const table = renderInprocess(all, info);
 process.stdout.write(`${table}\n`);
 if (!process.argv.includes("--no-write")) {

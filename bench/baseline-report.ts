@@ -1,0 +1,52 @@
+/**
+ * The side-by-side run's table against `--baseline=<ref>`: per sessionkit
+ * row and scenario, its samples paired round by round with its baseline
+ * twin's (the same server bundled against the older sessionkit, measured
+ * in the same round at the same fixed rate), so that "no row slower than
+ * before" is read from one run.
+ */
+import type { ServerSpec } from "./registry.js";
+import { scenariosOf } from "./registry.js";
+import { median, type Sample } from "./stats.js";
+
+const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : "—");
+const range = (xs: number[]): string => (xs.length === 0 ? "—" : `${f2(median(xs))} (${f2(Math.min(...xs))}–${f2(Math.max(...xs))})`);
+
+/**
+ * The section's markdown: per row, current over baseline per round, for CPU
+ * µs per request at the fixed rate and for saturated req/s.
+ *
+ * @example
+ * renderBaseline(specs, samples, "4a05fee (4a05fee)", notBuilt);
+ */
+export function renderBaseline(specs: readonly ServerSpec[], samples: Map<string, Sample[]>, ref: string, missing: { label: string; reason: string }[]): string {
+  const out = [
+    "",
+    `### Against the baseline ${ref}, in the same rounds`,
+    "",
+    "Each sessionkit server is also bundled against the baseline's sessionkit (the same server file; bench/baseline.ts) and measured in every round beside the current one, at the same fixed rate. Per round, current over baseline; the table gives the median over rounds (min–max). *CPU* below 1 and *req/s* above 1 are better now. A row is *slower* when its fixed-rate CPU ratio is above 1 in every round.",
+    "",
+    "| row | framework | scenario | CPU µs/req at the fixed rate, now/base | req/s saturated, now/base | slower |",
+    "|---|---|---|---|---|---|",
+  ];
+  for (const spec of specs.filter((s) => s.library === "sessionkit")) {
+    for (const scenario of scenariosOf(spec)) {
+      const now = samples.get(`${spec.id}/${scenario}`) ?? [];
+      const base = samples.get(`${spec.id}@base/${scenario}`) ?? [];
+      if (now.length === 0 || base.length === 0) continue;
+      const rounds = Math.min(now.length, base.length);
+      const cpu: number[] = [];
+      const rps: number[] = [];
+      for (let i = 0; i < rounds; i++) {
+        const a = now[i]!;
+        const b = base[i]!;
+        if (a.fixedCpuMicrosPerRequest !== undefined && b.fixedCpuMicrosPerRequest !== undefined) cpu.push(a.fixedCpuMicrosPerRequest / b.fixedCpuMicrosPerRequest);
+        rps.push(a.rps / b.rps);
+      }
+      const slower = cpu.length > 0 && cpu.every((r) => r > 1);
+      out.push(`| ${spec.label} | ${spec.framework} | ${scenario} | ${range(cpu)} | ${range(rps)} | ${slower ? "**yes**" : "no"} |`);
+    }
+  }
+  for (const m of missing) out.push(`| ${m.label} | | | not measured: ${m.reason} | | |`);
+  return out.join("\n");
+}

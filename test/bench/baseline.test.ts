@@ -1,0 +1,43 @@
+// --baseline=<ref> (bench/baseline.ts): an older commit's sessionkit is
+// extracted without touching the repository, and the same benchmark file
+// bundles against it, so only sessionkit differs between the two bundles.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { baselineArg, bundleAgainst, materialise } from "../../bench/baseline.js";
+import { ROOT } from "../../bench/build.js";
+
+test("the argument is read from the command line, and absent or empty means no baseline", () => {
+  assert.equal(baselineArg(["--quick", "--baseline=4a05fee"]), "4a05fee");
+  assert.equal(baselineArg(["--quick"]), undefined);
+  assert.equal(baselineArg(["--baseline="]), undefined);
+});
+
+test("a ref's tree is extracted without a new worktree, and an entry that imports sessionkit and ../src bundles against it", async () => {
+  const worktreesBefore = execFileSync("git", ["worktree", "list"], { cwd: ROOT, encoding: "utf8" });
+  // 4a05fee predates storeContext(): a bundle against it must not find the current one.
+  const base = materialise("4a05fee");
+  const out = mkdtempSync(join(tmpdir(), "sk-baseline-test-"));
+  const entry = join(ROOT, "bench", ".out", `baseline-test-${process.pid}.ts`);
+  try {
+    assert.equal(base.commit.slice(0, 7), "4a05fee");
+    assert.ok(existsSync(join(base.dir, "src", "core", "manager.ts")));
+    assert.equal(realpathSync(join(base.dir, "node_modules")), realpathSync(join(ROOT, "node_modules")));
+    assert.equal(execFileSync("git", ["worktree", "list"], { cwd: ROOT, encoding: "utf8" }), worktreesBefore);
+    writeFileSync(entry, `import * as kit from "sessionkit";\nimport { findCookie } from "../../src/core/cookie-header.js";\nexport const probe = [typeof (kit as Record<string, unknown>).storeContext, typeof findCookie];\n`);
+    const file = (await bundleAgainst(base, [relative(ROOT, entry)], out)).get(`baseline-test-${process.pid}`)!;
+    const code = readFileSync(file, "utf8");
+    assert.match(code, /sessionkit-baseline-4a05fee/, "the bundle's sources come from the extracted tree");
+    assert.doesNotMatch(code, new RegExp(`${ROOT}/src`), "nothing from the current src");
+    const { probe } = (await import(file)) as { probe: string[] };
+    assert.deepEqual(probe, ["undefined", "function"]);
+  } finally {
+    base.remove();
+    rmSync(out, { recursive: true, force: true });
+    rmSync(entry, { force: true });
+  }
+  assert.equal(existsSync(base.dir), false);
+});
