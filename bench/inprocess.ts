@@ -8,7 +8,8 @@
  * sees whether they repeat.
  *
  * Knobs: `--runs=3`, `--rounds=41`, `--batch-ms=2`, `--warmup=1500`, `--only=<regex of row ids>`
- * (e.g. `--only=^node-`), `--no-write` (print only), `--baseline=<git ref>`
+ * (e.g. `--only=^node-`), `--no-write` (print only), `--no-pieces` (skip the
+ * floors of inprocess/pieces.ts), `--baseline=<git ref>`
  * (every row also measures the same app around that ref's sessionkit, in
  * the same rounds; bench/baseline.ts).
  */
@@ -18,6 +19,7 @@ import { baselineArg, bundleAgainst, materialise } from "./baseline.js";
 import { bundle, ROOT } from "./build.js";
 import { renderInprocess, type RunInfo } from "./inprocess/report.js";
 import { runRows, type BaselineModule, type RowResult } from "./inprocess/rows.js";
+import { measurePieces, type PieceResult } from "./inprocess/pieces.js";
 import { writeSection } from "./report.js";
 import { cpus, loadavg } from "node:os";
 
@@ -29,7 +31,8 @@ if (process.argv.includes("--child")) {
   const baselineBundle = arg("baseline-bundle", "");
   const baseline = baselineBundle ? ((await import(baselineBundle)) as BaselineModule) : undefined;
   const results = await runRows(only, options, (line) => process.stderr.write(`  ${line}\n`), baseline);
-  process.stdout.write(JSON.stringify(results));
+  const floors = process.argv.includes("--no-pieces") ? [] : measurePieces(options.rounds, options.batchMs);
+  process.stdout.write(JSON.stringify({ results, floors }));
   process.exit(0);
 }
 
@@ -47,6 +50,7 @@ if (base) {
   process.stderr.write(`baseline: ${baselineRef} (${base.commit}), bundled from ${base.dir}\n`);
 }
 const all: RowResult[][] = [];
+const floors: PieceResult[][] = [];
 const loads: number[][] = [];
 for (let run = 1; run <= runs; run++) {
   process.stderr.write(`run ${run} of ${runs}\n`);
@@ -57,12 +61,14 @@ for (let run = 1; run <= runs; run++) {
     { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 * 1024 * 1024 },
   );
   if (done.status !== 0) throw new Error(`run ${run} failed (exit ${done.status})`);
-  all.push(JSON.parse(done.stdout) as RowResult[]);
+  const parsed = JSON.parse(done.stdout) as { results: RowResult[]; floors: PieceResult[] };
+  all.push(parsed.results);
+  floors.push(parsed.floors);
 }
 loads.push(loadavg());
 base?.remove();
 const info: RunInfo = { date: new Date().toISOString().slice(0, 10), node: process.versions.node, cpu: cpus()[0]?.model ?? "unknown CPU", cores: cpus().length, loads, options, ...(base ? { baseline: `${base.ref} (${base.commit})` } : {}) };
-const table = renderInprocess(all, info);
+const table = renderInprocess(all, info, floors);
 process.stdout.write(`${table}\n`);
 if (!process.argv.includes("--no-write")) {
   writeSection(join(ROOT, "bench", "RESULTS.md"), "inprocess", table);

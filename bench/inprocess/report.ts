@@ -7,6 +7,7 @@
 import type { MeasureOptions } from "./measure.js";
 import { pairedDiff, spread } from "./measure.js";
 import type { RowResult } from "./rows.js";
+import type { PieceResult } from "./pieces.js";
 import { median } from "../stats.js";
 
 /** The conditions of the runs, printed above the table. */
@@ -97,7 +98,7 @@ function lines(runs: RowResult[][]): Line[] {
  * @example
  * writeSection(file, "inprocess", renderInprocess(runs, info));
  */
-export function renderInprocess(runs: RowResult[][], info: RunInfo): string {
+export function renderInprocess(runs: RowResult[][], info: RunInfo, floors: PieceResult[][] = []): string {
   const out = [
     "## In process, A/B (`npm run bench:inprocess`)",
     "",
@@ -118,8 +119,26 @@ export function renderInprocess(runs: RowResult[][], info: RunInfo): string {
       `| ${l.framework} ${l.mode} | ${l.scenario} | ${f1(l.bare)} | ${f1(l.sk)} | ${l.extras.map(signed).join(" / ")} | ${f1(spreadRuns)} | ${l.paired.map(signed).join(" / ")} | ${f1(l.iqrWidth)} | ${l.floorCost.length ? signed(median(l.floorCost)) : ""} | ${l.beyond.length ? l.beyond.map(signed).join(" / ") : ""} | ${target ? `≤ ${target.limit} (${target.basis === "floor" ? "beyond" : "extra"})` : ""} | ${met} |`,
     );
   }
+  if (floors.some((f) => f.length > 0)) out.push("", ...renderPieces(floors));
   if (info.baseline) out.push("", ...renderBaseline(lines(runs), info.baseline));
   return out.join("\n");
+}
+
+/** The irreducible pieces (inprocess/pieces.ts): per run, the least batch's ns per call, and the median batch's. */
+function renderPieces(floors: PieceResult[][]): string[] {
+  const out = [
+    "### The pieces a request cannot skip (`inprocess/pieces.ts`)",
+    "",
+    "Each piece alone, in the same process after the rows, in interleaved rounds of batches of about the rows' CPU time: ns per call, the least batch per run (the median batch in brackets). These are the floors the targets are judged against below the table of rows.",
+    "",
+    "| piece | ns per call, per run: least (median) |",
+    "|---|---|",
+  ];
+  const names = floors.find((f) => f.length > 0)!.map((p) => p.name);
+  for (const name of names) {
+    out.push(`| ${name} | ${floors.map((run) => run.find((p) => p.name === name)).filter((p) => p !== undefined).map((p) => `${p.least.toFixed(0)} (${p.median.toFixed(0)})`).join(" / ")} |`);
+  }
+  return out;
 }
 
 /** The table against the baseline: is any row slower than before? */
