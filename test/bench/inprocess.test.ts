@@ -56,3 +56,16 @@ test("with a baseline, a second table gives current over baseline per run and ca
   assert.ok(table.includes("| core signed | write | 10.0 | 8.0 | 1.25 / 1.25 | 0.00 | -2.0 / -2.0 | 12.0 | no |"), table.join("\n"));
   assert.ok(table.includes("| node sqlite | read | 2.0 | — | the baseline cannot run this row (x) | | | | |"));
 });
+
+test("the pieces table gives each piece's least and median batch per run, in the order measured", () => {
+  const info = { date: "2026-12-03", node: "20", cpu: "cpu", cores: 2, loads: [[1, 1, 1]], options: { rounds: 3, batchMs: 2, warmupRequests: 10 } };
+  const rows: RowResult[] = [{ id: "core-signed", framework: "core", mode: "signed", scenario: "read", samples: { bare: [1], sk: [2] } }];
+  const floors = [
+    [{ name: "one HMAC", least: 2829.4, median: 3163.2 }, { name: "one Set-Cookie", least: 64, median: 68 }],
+    [{ name: "one HMAC", least: 2901, median: 3000 }, { name: "one Set-Cookie", least: 70.6, median: 71 }],
+  ];
+  const table = renderInprocess([rows, rows], info, floors).split("\n");
+  assert.ok(table.includes("| one HMAC | 2829 (3163) / 2901 (3000) |"), table.join("\n"));
+  assert.ok(table.includes("| one Set-Cookie | 64 (68) / 71 (71) |"));
+  assert.equal(renderInprocess([rows], info).includes("pieces a request cannot skip"), false, "no pieces measured, no table");
+});
