@@ -7,7 +7,7 @@
  * `bench/RESULTS.md` with every run's numbers side by side, so the reader
  * sees whether they repeat.
  *
- * Knobs: `--runs=3`, `--rounds=41`, `--batch-ms=2`, `--warmup=1500`, `--only=<regex of row ids>`
+ * Knobs: `--runs=3`, `--rounds=21`, `--batch-ms=2`, `--warmup=800`, `--only=<regex of row ids>`
  * (e.g. `--only=^node-`), `--no-write` (print only), `--no-pieces` (skip the
  * floors of inprocess/pieces.ts), `--baseline=<git ref>`
  * (every row also measures the same app around that ref's sessionkit, in
@@ -25,7 +25,7 @@ import { cpus, loadavg } from "node:os";
 
 const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const only = new RegExp(arg("only", "."));
-const options = { rounds: Number(arg("rounds", "41")), batchMs: Number(arg("batch-ms", "2")), warmupRequests: Number(arg("warmup", "1500")) };
+const options = { rounds: Number(arg("rounds", "21")), batchMs: Number(arg("batch-ms", "2")), warmupRequests: Number(arg("warmup", "800")) };
 
 if (process.argv.includes("--child")) {
   const baselineBundle = arg("baseline-bundle", "");
