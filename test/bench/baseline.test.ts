@@ -41,3 +41,26 @@ test("a ref's tree is extracted without a new worktree, and an entry that import
   }
   assert.equal(existsSync(base.dir), false);
 });
+
+test("the side-by-side run's baseline table pairs each sessionkit row with its twin round by round, slower only when every round says so", async () => {
+  const { renderBaseline } = await import("../../bench/baseline-report.js");
+  const { SERVERS, baselineTwin } = await import("../../bench/registry.js");
+  const { sample } = { sample: (cpu: number, rps: number) => ({ rps, cpuMicrosPerRequest: cpu, requests: 1, non2xx: 0, errors: 0, rate: 1000, fixedCpuMicrosPerRequest: cpu }) };
+  const spec = SERVERS.find((s) => s.id === "sk-node-redis")!;
+  const twin = baselineTwin(spec, "4a05fee");
+  assert.equal(twin.id, "sk-node-redis@base");
+  assert.equal(twin.library, "baseline");
+  assert.equal(twin.script, spec.script);
+  const samples = new Map([
+    ["sk-node-redis/read", [sample(30, 1000), sample(33, 1000)]],
+    ["sk-node-redis@base/read", [sample(20, 1250), sample(30, 1000 / 1.2)]],
+    ["sk-node-redis/write", [sample(40, 1000), sample(30, 1000)]],
+    ["sk-node-redis@base/write", [sample(20, 1000), sample(40, 1000)]],
+  ]);
+  const lines = renderBaseline([spec, twin], samples, "4a05fee (4a05fee)", [{ label: "sessionkit signed cookie @ 4a05fee on hono", reason: "does not build" }]).split("\n");
+  // read: CPU 30/20 = 1.5 and 33/30 = 1.1, both above 1: slower. req/s 0.8 and 1.2.
+  assert.ok(lines.includes("| sessionkit redis store | node | read | 1.30 (1.10–1.50) | 1.00 (0.80–1.20) | **yes** |"), lines.join("\n"));
+  // write: 2.0 then 0.75: not every round, not slower.
+  assert.ok(lines.includes("| sessionkit redis store | node | write | 1.38 (0.75–2.00) | 1.00 (1.00–1.00) | no |"), lines.join("\n"));
+  assert.ok(lines.includes("| sessionkit signed cookie @ 4a05fee on hono | | | not measured: does not build | | |"));
+});
