@@ -44,10 +44,15 @@ const baselineRef = baselineArg(process.argv);
 const base = baselineRef ? materialise(baselineRef) : undefined;
 const childArgs = process.argv.slice(2).filter((a) => !a.startsWith("--baseline="));
 if (base) {
-  // Beside the node_modules the externals resolve from, as every bundle.
-  const file = (await bundleAgainst(base, ["bench/inprocess/baseline-entry.ts"], join(ROOT, "bench", ".out", `baseline-${base.commit}`))).get("baseline-entry")!;
-  childArgs.push(`--baseline-bundle=${file}`);
-  process.stderr.write(`baseline: ${baselineRef} (${base.commit}), bundled from ${base.dir}\n`);
+  try {
+    // Beside the node_modules the externals resolve from, as every bundle. The bundle holds all of
+    // the baseline's sessionkit, so the extracted tree goes as soon as it is built, whatever follows.
+    const file = (await bundleAgainst(base, ["bench/inprocess/baseline-entry.ts"], join(ROOT, "bench", ".out", `baseline-${base.commit}`))).get("baseline-entry")!;
+    childArgs.push(`--baseline-bundle=${file}`);
+    process.stderr.write(`baseline: ${baselineRef} (${base.commit}), bundled\n`);
+  } finally {
+    base.remove();
+  }
 }
 const all: RowResult[][] = [];
 const floors: PieceResult[][] = [];
@@ -66,7 +71,6 @@ for (let run = 1; run <= runs; run++) {
   floors.push(parsed.floors);
 }
 loads.push(loadavg());
-base?.remove();
 const info: RunInfo = { date: new Date().toISOString().slice(0, 10), node: process.versions.node, cpu: cpus()[0]?.model ?? "unknown CPU", cores: cpus().length, loads, options, ...(base ? { baseline: `${base.ref} (${base.commit})` } : {}) };
 const table = renderInprocess(all, info, floors);
 process.stdout.write(`${table}\n`);

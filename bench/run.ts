@@ -126,18 +126,23 @@ async function main(): Promise<void> {
   const notBuilt: RunInfo["notBuilt"] = [];
   const notBuiltAtBase: RunInfo["notBuilt"] = [];
   const bundles = new Map<string, string>();
+  // The bundles hold all of the baseline's sessionkit: its extracted tree goes once they are built.
   if (base) {
-    for (const script of [...new Set(specs.filter((s) => s.library === "baseline").map((s) => s.script))]) {
-      try {
-        const built = await bundleAgainst(base, [`bench/servers/${script}.ts`], join(ROOT, "bench", ".out", `baseline-${base.commit}`));
-        bundles.set(`${script}@base`, built.get(script)!);
-      } catch (error) {
-        // esbuild's first error names what the older tree lacks (an export, an entry point); no secret is in it.
-        const first = (error as { errors?: { text?: string }[] }).errors?.[0]?.text ?? (error instanceof Error ? error.name : "error");
-        const reason = `bench/servers/${script}.ts does not build against ${base.commit} (${first.slice(0, 200)})`;
-        for (const s of specs.filter((x) => x.library === "baseline" && x.script === script)) notBuiltAtBase.push({ label: `${s.label} on ${s.framework}`, reason });
-        log(`skip ${script}@base: ${reason}`);
+    try {
+      for (const script of [...new Set(specs.filter((s) => s.library === "baseline").map((s) => s.script))]) {
+        try {
+          const built = await bundleAgainst(base, [`bench/servers/${script}.ts`], join(ROOT, "bench", ".out", `baseline-${base.commit}`));
+          bundles.set(`${script}@base`, built.get(script)!);
+        } catch (error) {
+          // esbuild's first error names what the older tree lacks (an export, an entry point); no secret is in it.
+          const first = (error as { errors?: { text?: string }[] }).errors?.[0]?.text ?? (error instanceof Error ? error.name : "error");
+          const reason = `bench/servers/${script}.ts does not build against ${base.commit} (${first.slice(0, 200)})`;
+          for (const s of specs.filter((x) => x.library === "baseline" && x.script === script)) notBuiltAtBase.push({ label: `${s.label} on ${s.framework}`, reason });
+          log(`skip ${script}@base: ${reason}`);
+        }
       }
+    } finally {
+      base.remove();
     }
   }
   for (const script of [...new Set(specs.filter((s) => s.library !== "baseline").map((s) => s.script))]) {
@@ -290,7 +295,6 @@ async function main(): Promise<void> {
       await redis.quit();
     }
     rmSync(tmp, { recursive: true, force: true });
-    base?.remove();
   }
 }
 
