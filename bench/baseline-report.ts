@@ -33,7 +33,14 @@ export function renderBaseline(specs: readonly ServerSpec[], samples: Map<string
     for (const scenario of scenariosOf(spec)) {
       const now = samples.get(`${spec.id}/${scenario}`) ?? [];
       const base = samples.get(`${spec.id}@base/${scenario}`) ?? [];
-      if (now.length === 0 || base.length === 0) continue;
+      if (now.length === 0) continue;
+      if (base.length === 0) {
+        // Not built is listed below with its reason; a twin that did not start or failed the sanity check is in the main section's lists.
+        if (!missing.some((m) => m.label.startsWith(`${spec.label} @ `) && m.label.endsWith(` on ${spec.framework}`))) {
+          out.push(`| ${spec.label} | ${spec.framework} | ${scenario} | not measured at the baseline: refused or did not start (see above) | | |`);
+        }
+        continue;
+      }
       const rounds = Math.min(now.length, base.length);
       const cpu: number[] = [];
       const rps: number[] = [];

@@ -62,6 +62,12 @@ test("the side-by-side run's baseline table pairs each sessionkit row with its t
   assert.ok(lines.includes("| sessionkit redis store | node | read | 1.20 (1.10–1.50) | 1.00 (0.80–1.20) | **yes** |"), lines.join("\n"));
   // write: 2.0, 0.75, 1.5: not every round, not slower.
   assert.ok(lines.includes("| sessionkit redis store | node | write | 1.50 (0.75–2.00) | 1.00 (1.00–1.00) | no |"), lines.join("\n"));
+  // A twin with no samples (refused by the sanity check, or it did not start) is said, not dropped.
+  const refused = new Map([["sk-node-redis/read", [sample(30, 1000)]]]);
+  assert.ok(renderBaseline([spec, twin], refused, "4a05fee (4a05fee)", []).split("\n").includes("| sessionkit redis store | node | read | not measured at the baseline: refused or did not start (see above) | | |"));
+  // A twin that did not build is listed once, with its reason, not also as refused.
+  const notBuilt = renderBaseline([spec, twin], refused, "main~3 (4a05fee)", [{ label: "sessionkit redis store @ 4a05fee on node", reason: "does not build" }]).split("\n");
+  assert.equal(notBuilt.filter((l) => l.startsWith("| sessionkit redis store")).length, 1);
   // One round is no verdict, however large the ratio (a --quick run).
   const quick = new Map([["sk-node-redis/read", [sample(30, 1000)]], ["sk-node-redis@base/read", [sample(20, 1000)]]]);
   assert.ok(renderBaseline([spec, twin], quick, "x", []).split("\n").includes("| sessionkit redis store | node | read | 1.50 (1.50–1.50) | 1.00 (1.00–1.00) | — (under 3 rounds) |"));
