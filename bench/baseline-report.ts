@@ -1,10 +1,13 @@
 /**
- * The side-by-side run's table against `--baseline=<ref>`: per sessionkit
+ * The side-by-side run's baseline twins: their bundles, and its table against `--baseline=<ref>`: per sessionkit
  * row and scenario, its samples paired round by round with its baseline
  * twin's (the same server bundled against the older sessionkit, measured
  * in the same round at the same fixed rate), so that "no row slower than
  * before" is read from one run.
  */
+import { join } from "node:path";
+import { bundleAgainst, type Baseline } from "./baseline.js";
+import { ROOT } from "./build.js";
 import type { ServerSpec } from "./registry.js";
 import { scenariosOf } from "./registry.js";
 import { median, type Sample } from "./stats.js";
@@ -56,4 +59,33 @@ export function renderBaseline(specs: readonly ServerSpec[], samples: Map<string
   }
   for (const m of missing) out.push(`| ${m.label} | | | not measured: ${m.reason} | | |`);
   return out.join("\n");
+}
+
+/**
+ * Bundle the script of every `baseline` spec against `base` (keys `<script>@base`), then remove
+ * the extracted tree: the bundles hold all of the old sessionkit. A script the old tree cannot
+ * build skips its twins, with esbuild's first error as the reason (it names what the tree lacks).
+ *
+ * @example
+ * const { bundles, notBuilt } = await bundleTwins(base, specs, console.error);
+ */
+export async function bundleTwins(base: Baseline, specs: readonly ServerSpec[], log: (line: string) => void): Promise<{ bundles: Map<string, string>; notBuilt: { label: string; reason: string }[] }> {
+  const bundles = new Map<string, string>();
+  const notBuilt: { label: string; reason: string }[] = [];
+  try {
+    for (const script of [...new Set(specs.filter((s) => s.library === "baseline").map((s) => s.script))]) {
+      try {
+        const built = await bundleAgainst(base, [`bench/servers/${script}.ts`], join(ROOT, "bench", ".out", `baseline-${base.commit}`));
+        bundles.set(`${script}@base`, built.get(script)!);
+      } catch (error) {
+        const first = (error as { errors?: { text?: string }[] }).errors?.[0]?.text ?? (error instanceof Error ? error.name : "error");
+        const reason = `bench/servers/${script}.ts does not build against ${base.commit} (${first.slice(0, 200)})`;
+        for (const s of specs.filter((x) => x.library === "baseline" && x.script === script)) notBuilt.push({ label: `${s.label} on ${s.framework}`, reason });
+        log(`skip ${script}@base: ${reason}`);
+      }
+    }
+  } finally {
+    base.remove();
+  }
+  return { bundles, notBuilt };
 }

@@ -30,8 +30,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "redis";
-import { baselineArg, bundleAgainst, materialise, type Baseline } from "./baseline.js";
-import { renderBaseline } from "./baseline-report.js";
+import { baselineArg, materialise, type Baseline } from "./baseline.js";
+import { bundleTwins, renderBaseline } from "./baseline-report.js";
 import { ROOT, bundle } from "./build.js";
 import { cpuMicros, detectPinning, startLoadGenerator, startServer, type LoadGenerator, type RunningServer } from "./processes.js";
 import { endpointProbe, redisProbe, sqliteProbe, type RedisLike } from "./probes.js";
@@ -124,26 +124,12 @@ async function main(): Promise<void> {
 
   // Bundle each script on its own, so one that cannot build yet (a missing adapter) skips only its rows.
   const notBuilt: RunInfo["notBuilt"] = [];
-  const notBuiltAtBase: RunInfo["notBuilt"] = [];
   const bundles = new Map<string, string>();
-  // The bundles hold all of the baseline's sessionkit: its extracted tree goes once they are built.
+  const notBuiltAtBase: RunInfo["notBuilt"] = [];
   if (base) {
-    try {
-      for (const script of [...new Set(specs.filter((s) => s.library === "baseline").map((s) => s.script))]) {
-        try {
-          const built = await bundleAgainst(base, [`bench/servers/${script}.ts`], join(ROOT, "bench", ".out", `baseline-${base.commit}`));
-          bundles.set(`${script}@base`, built.get(script)!);
-        } catch (error) {
-          // esbuild's first error names what the older tree lacks (an export, an entry point); no secret is in it.
-          const first = (error as { errors?: { text?: string }[] }).errors?.[0]?.text ?? (error instanceof Error ? error.name : "error");
-          const reason = `bench/servers/${script}.ts does not build against ${base.commit} (${first.slice(0, 200)})`;
-          for (const s of specs.filter((x) => x.library === "baseline" && x.script === script)) notBuiltAtBase.push({ label: `${s.label} on ${s.framework}`, reason });
-          log(`skip ${script}@base: ${reason}`);
-        }
-      }
-    } finally {
-      base.remove();
-    }
+    const twins = await bundleTwins(base, specs, log);
+    for (const [key, file] of twins.bundles) bundles.set(key, file);
+    notBuiltAtBase.push(...twins.notBuilt);
   }
   for (const script of [...new Set(specs.filter((s) => s.library !== "baseline").map((s) => s.script))]) {
     try {
