@@ -22,7 +22,8 @@ export const OUT_DIR = join(ROOT, "node_modules", ".cache", "sessionkit-bench");
 const externalPackages: Plugin = {
   name: "external-packages",
   setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) => {
+    // `#runtime` (package.json imports) is sessionkit's own: bundled from source, never left to resolve to dist/ at run time.
+    b.onResolve({ filter: /^[^./#]/ }, (args) => {
       if (args.path === "sessionkit" || args.path.startsWith("sessionkit/")) return undefined;
       return { path: args.path, external: true };
     });

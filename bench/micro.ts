@@ -7,6 +7,9 @@
  * Each step runs in batches for about `MICRO_MS` (default 300) ms in total;
  * the table shows the median batch's ns per call. Run it pinned to one core
  * (`taskset -c 0`) on a quiet machine for steady numbers.
+ *
+ * With `--baseline=<git ref>`, runs bench/micro-ab.ts instead: every step
+ * on the current tree and on the ref's, interleaved, printed only.
  */
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { cpus } from "node:os";
@@ -15,10 +18,17 @@ import { createSessions } from "sessionkit";
 import { EncryptedBox, TimestampSigner, decodePayload, dumps, encodePayload } from "sessionkit/codec";
 import { findCookie } from "../src/core/cookie-header.js";
 import { CookieWriter } from "../src/core/set-cookie.js";
+import { baselineArg } from "./baseline.js";
 import { ROOT } from "./build.js";
 import { writeSection } from "./report.js";
 import { median } from "./stats.js";
 import { SECRET } from "./servers/shared.js";
+
+// `--baseline=<ref>`: each step A/B against an older commit instead (micro-ab.ts), printed only.
+if (baselineArg(process.argv) ?? process.env.npm_config_baseline) {
+  await import("./micro-ab.js");
+  process.exit();
+}
 
 const budgetMs = Number(process.env.MICRO_MS ?? 300);
 let sink: unknown;

@@ -19,8 +19,11 @@ export interface ServerSpec {
   /** The script under `bench/servers/` (without `.ts`). */
   script: string;
   framework: Framework;
-  /** `floor`: the bare framework plus only the store round trips a session needs (no session logic). */
-  library: "bare" | "floor" | "sessionkit" | "peer";
+  /**
+   * `floor`: the bare framework plus only the store round trips a session needs (no session logic).
+   * `baseline`: a sessionkit row's same server bundled against `--baseline=<ref>` (bench/baseline.ts).
+   */
+  library: "bare" | "floor" | "sessionkit" | "peer" | "baseline";
   family: Family;
   /** Extra environment for the server (`SK_MODE`, …); the harness adds the store's prefix or file. */
   env?: Record<string, string>;
@@ -79,6 +82,16 @@ export const SERVERS: readonly ServerSpec[] = [
   peer("peer-hono-sessions", "hono-sessions (CookieStore)", "hono", "cookie"),
   peer("peer-koa-session", "koa-session", "koa", "cookie"),
 ];
+
+/**
+ * The `--baseline` twin of a sessionkit row: the same script and settings, id `<id>@base`.
+ *
+ * @example
+ * baselineTwin(sk-node-signed spec, "4a05fee").id; // "sk-node-signed@base"
+ */
+export function baselineTwin(spec: ServerSpec, commit: string): ServerSpec {
+  return { ...spec, id: `${spec.id}@base`, label: `${spec.label} @ ${commit}`, library: "baseline" };
+}
 
 /**
  * The scenarios a server is measured on.

@@ -18,7 +18,10 @@
  * fixed-rate comparison gives a session library's own cost.
  *
  * Options: `--quick` (a few seconds per server), `--only=<regex>` (row ids;
- * bare rows are always kept so ratios exist). Environment knobs:
+ * bare rows are always kept so ratios exist), `--baseline=<git ref>` (every
+ * sessionkit server is also bundled against that ref's sessionkit and
+ * measured in the same rounds; `npm run bench --baseline=<ref>` works too,
+ * npm hands it over as npm_config_baseline). Environment knobs:
  * BENCH_DURATION_SEC (2), BENCH_ROUNDS (3), BENCH_WARMUP_SEC (1.5),
  * BENCH_CONNECTIONS (16), BENCH_COLD_POOL (25000), BENCH_RATE (one fixed rate
  * for every row; default: per framework and family, see ratesFor), REDIS_URL.
@@ -27,10 +30,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "redis";
+import { baselineArg, materialise, type Baseline } from "./baseline.js";
+import { bundleTwins, renderBaseline } from "./baseline-report.js";
 import { ROOT, bundle } from "./build.js";
 import { cpuMicros, detectPinning, startLoadGenerator, startServer, type LoadGenerator, type RunningServer } from "./processes.js";
 import { endpointProbe, redisProbe, sqliteProbe, type RedisLike } from "./probes.js";
-import { SERVERS, scenariosOf, type Scenario, type ServerSpec } from "./registry.js";
+import { SERVERS, baselineTwin, scenariosOf, type Scenario, type ServerSpec } from "./registry.js";
 import { renderChart, renderMain, writeSection, type RunInfo } from "./report.js";
 import { checkServer, cookieHeaderFrom, type StoreProbe } from "./sanity.js";
 import { checkTargets, summarize, type Sample } from "./stats.js";
@@ -51,6 +56,7 @@ const coldPoolSize = Math.min(num("BENCH_COLD_POOL", 25_000), 500_000);
 const fixedRate = process.env.BENCH_RATE ? num("BENCH_RATE", 5000) : undefined;
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const runTag = `${process.pid}`;
+const baselineRef = baselineArg(args) ?? (process.env.npm_config_baseline || undefined);
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -109,12 +115,23 @@ async function makeColdPool(format: "signed" | "encrypted", size: number): Promi
 async function main(): Promise<void> {
   const pin = detectPinning();
   log(`pinning: ${pin.note}`);
-  const specs = SERVERS.filter((s) => s.library === "bare" || !only || new RegExp(only).test(s.id));
+  const chosen = SERVERS.filter((s) => s.library === "bare" || !only || new RegExp(only).test(s.id));
+  const base: Baseline | undefined = baselineRef ? materialise(baselineRef) : undefined;
+  if (base) log(`baseline: ${base.ref} (${base.commit}), extracted to ${base.dir}`);
+  const specs = base ? chosen.flatMap((s) => (s.library === "sessionkit" ? [s, baselineTwin(s, base.commit)] : [s])) : chosen;
+  /** The bundle of a spec: the baseline's twin has its own, from the same script. */
+  const bundleKey = (spec: ServerSpec): string => (spec.library === "baseline" ? `${spec.script}@base` : spec.script);
 
   // Bundle each script on its own, so one that cannot build yet (a missing adapter) skips only its rows.
   const notBuilt: RunInfo["notBuilt"] = [];
   const bundles = new Map<string, string>();
-  for (const script of [...new Set(specs.map((s) => s.script))]) {
+  const notBuiltAtBase: RunInfo["notBuilt"] = [];
+  if (base) {
+    const twins = await bundleTwins(base, specs, log);
+    for (const [key, file] of twins.bundles) bundles.set(key, file);
+    notBuiltAtBase.push(...twins.notBuilt);
+  }
+  for (const script of [...new Set(specs.filter((s) => s.library !== "baseline").map((s) => s.script))]) {
     try {
       for (const [name, file] of await bundle([`bench/servers/${script}.ts`])) bundles.set(name, file);
     } catch (error) {
@@ -139,7 +156,7 @@ async function main(): Promise<void> {
   const probes: StoreProbe[] = [];
   try {
     for (const spec of specs) {
-      const file = bundles.get(spec.script);
+      const file = bundles.get(bundleKey(spec));
       if (!file) continue;
       if (spec.family === "redis" && !redisUp) {
         notBuilt.push({ label: `${spec.label} on ${spec.framework}`, reason: "Redis is not reachable" });
@@ -245,8 +262,10 @@ async function main(): Promise<void> {
       notBuilt,
     };
     const resultsFile = join(ROOT, "bench", "RESULTS.md");
-    writeSection(resultsFile, "main", renderMain(rows, checks, info));
-    writeFileSync(join(ROOT, "bench", "chart.svg"), renderChart(rows));
+    const againstBase = base ? renderBaseline(specs, samples, `${base.ref} (${base.commit})`, notBuiltAtBase) : "";
+    writeSection(resultsFile, "main", `${renderMain(rows, checks, info)}${againstBase}`);
+    if (againstBase) process.stdout.write(`${againstBase}\n`);
+    writeFileSync(join(ROOT, "bench", "chart.svg"), renderChart(rows.filter((r) => r.library !== "baseline")));
     writeFileSync(join(ROOT, "bench", "results.json"), `${JSON.stringify({ info, rows }, null, 2)}\n`);
     log(`wrote bench/RESULTS.md, bench/chart.svg, bench/results.json; ${checks.filter((c) => !c.met).length} target(s) missed, ${refused.length} server(s) refused`);
   } finally {

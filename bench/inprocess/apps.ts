@@ -97,6 +97,25 @@ export function nodeHandler(session?: (req: IncomingMessage) => BenchSession, fl
   };
 }
 
+/**
+ * The manager alone, no framework: `load` the Cookie header, run the route,
+ * `commit` (the codec and manager rows: what every adapter pays beneath it).
+ * Without `sessions`, the route alone (its bare).
+ *
+ * @example
+ * const send = managerInject(createSessions({ secret })); await send("/read", cookie);
+ */
+export function managerInject(sessions?: Manager): Inject {
+  if (!sessions) return async (path) => ({ status: 200, body: answer(path, undefined) ?? "", setCookie: [] });
+  return async (path, cookie) => {
+    const session = await sessions.load(cookie, { secure: false });
+    const body = answer(path, session as BenchSession) ?? "";
+    // Before issue #15 (commit 74f2d0a) commit resolved to the Set-Cookie list itself; a --baseline may be older.
+    const result = (await sessions.commit(session, { status: 200 })) as { setCookie: string[] } | string[];
+    return { status: 200, body, setCookie: Array.isArray(result) ? result : result.setCookie };
+  };
+}
+
 const reqSession = (req: unknown): BenchSession => (req as { session: BenchSession }).session;
 
 /**

@@ -16,7 +16,8 @@ import { median } from "../stats.js";
 
 /** One way of serving the row's request: `run` sends one injected request and checks its status. */
 export interface Variant {
-  name: "bare" | "floor" | "sk";
+  /** `base`: sessionkit at the `--baseline` ref, the same app bundled against the older tree. */
+  name: "bare" | "floor" | "sk" | "base";
   run: () => Promise<void>;
 }
 

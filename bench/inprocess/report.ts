@@ -7,6 +7,7 @@
 import type { MeasureOptions } from "./measure.js";
 import { pairedDiff, spread } from "./measure.js";
 import type { RowResult } from "./rows.js";
+import type { PieceResult } from "./pieces.js";
 import { median } from "../stats.js";
 
 /** The conditions of the runs, printed above the table. */
@@ -18,10 +19,13 @@ export interface RunInfo {
   /** `os.loadavg()` before each run and after the last. */
   loads: number[][];
   options: MeasureOptions;
+  /** The `--baseline` ref and its commit, when one was measured. */
+  baseline?: string;
 }
 
 /** Issue #20's target for a row, and what its extra is measured against. */
 export function targetOf(r: Pick<RowResult, "framework" | "mode" | "scenario">): { limit: number; basis: "bare" | "floor" } | undefined {
+  if (r.scenario === "read-cold" || r.framework === "core") return undefined;
   const cookie = r.mode === "signed" || r.mode === "encrypted";
   if (r.mode === "signed" && (r.framework === "node" || r.framework === "fastify")) return { limit: r.scenario === "read" ? 2 : 14, basis: "bare" };
   if (cookie && (r.framework === "express" || r.framework === "koa")) return { limit: 15, basis: "bare" };
@@ -37,7 +41,7 @@ interface Line {
   key: string;
   framework: string;
   mode: string;
-  scenario: "read" | "write";
+  scenario: RowResult["scenario"];
   bare: number;
   sk: number;
   /** Per run: min over rounds of sessionkit minus min over rounds of bare (or of the floor). */
@@ -48,6 +52,12 @@ interface Line {
   /** Per run: the median of the per-round paired differences, and the widest middle half of them. */
   paired: number[];
   iqrWidth: number;
+  /** Per run, against the baseline: sessionkit's least over the baseline's least, and the paired µs difference (median over rounds). */
+  ratio: number[];
+  basePaired: number[];
+  baseIqr: number;
+  base: number;
+  noBaseline?: string;
 }
 
 function lines(runs: RowResult[][]): Line[] {
@@ -55,7 +65,7 @@ function lines(runs: RowResult[][]): Line[] {
   for (const run of runs) {
     for (const r of run) {
       const key = `${r.id}/${r.scenario}`;
-      const line = byKey.get(key) ?? { key, framework: r.framework, mode: r.mode, scenario: r.scenario, bare: 0, sk: 0, extras: [], beyond: [], floorCost: [], paired: [], iqrWidth: 0 };
+      const line = byKey.get(key) ?? { key, framework: r.framework, mode: r.mode, scenario: r.scenario, bare: 0, sk: 0, extras: [], beyond: [], floorCost: [], paired: [], iqrWidth: 0, ratio: [], basePaired: [], baseIqr: 0, base: 0 };
       const paired = spread(pairedDiff(r.samples, "sk", "bare"));
       const least = (name: string): number => Math.min(...(r.samples[name] ?? []));
       line.extras.push(least("sk") - least("bare"));
@@ -68,6 +78,14 @@ function lines(runs: RowResult[][]): Line[] {
       else if (r.mode === "memory") line.beyond.push(least("sk") - least("bare"));
       line.bare += least("bare") / runs.length;
       line.sk += least("sk") / runs.length;
+      if (r.samples.base) {
+        const vsBase = spread(pairedDiff(r.samples, "sk", "base"));
+        line.ratio.push(least("sk") / least("base"));
+        line.basePaired.push(vsBase.median);
+        line.baseIqr = Math.max(line.baseIqr, vsBase.p75 - vsBase.p25);
+        line.base += least("base") / runs.length;
+      }
+      if (r.noBaseline) line.noBaseline = r.noBaseline;
       byKey.set(key, line);
     }
   }
@@ -80,7 +98,7 @@ function lines(runs: RowResult[][]): Line[] {
  * @example
  * writeSection(file, "inprocess", renderInprocess(runs, info));
  */
-export function renderInprocess(runs: RowResult[][], info: RunInfo): string {
+export function renderInprocess(runs: RowResult[][], info: RunInfo, floors: PieceResult[][] = []): string {
   const out = [
     "## In process, A/B (`npm run bench:inprocess`)",
     "",
@@ -101,5 +119,47 @@ export function renderInprocess(runs: RowResult[][], info: RunInfo): string {
       `| ${l.framework} ${l.mode} | ${l.scenario} | ${f1(l.bare)} | ${f1(l.sk)} | ${l.extras.map(signed).join(" / ")} | ${f1(spreadRuns)} | ${l.paired.map(signed).join(" / ")} | ${f1(l.iqrWidth)} | ${l.floorCost.length ? signed(median(l.floorCost)) : ""} | ${l.beyond.length ? l.beyond.map(signed).join(" / ") : ""} | ${target ? `≤ ${target.limit} (${target.basis === "floor" ? "beyond" : "extra"})` : ""} | ${met} |`,
     );
   }
+  if (floors.some((f) => f.length > 0)) out.push("", ...renderPieces(floors));
+  if (info.baseline) out.push("", ...renderBaseline(lines(runs), info.baseline));
   return out.join("\n");
+}
+
+/** The irreducible pieces (inprocess/pieces.ts): per run, the least batch's ns per call, and the median batch's. */
+function renderPieces(floors: PieceResult[][]): string[] {
+  const out = [
+    "### The pieces a request cannot skip (`inprocess/pieces.ts`)",
+    "",
+    "Each piece alone, in the same process after the rows, in interleaved rounds of batches of about the rows' CPU time: ns per call, the least batch per run (the median batch in brackets). These are the floors the targets are judged against below the table of rows.",
+    "",
+    "| piece | ns per call, per run: least (median) |",
+    "|---|---|",
+  ];
+  const names = floors.find((f) => f.length > 0)!.map((p) => p.name);
+  for (const name of names) {
+    out.push(`| ${name} | ${floors.map((run) => run.find((p) => p.name === name)).filter((p) => p !== undefined).map((p) => `${p.least.toFixed(0)} (${p.median.toFixed(0)})`).join(" / ")} |`);
+  }
+  return out;
+}
+
+/** The table against the baseline: is any row slower than before? */
+function renderBaseline(all: Line[], ref: string): string[] {
+  const out = [
+    `### Against the baseline ${ref}, in the same rounds`,
+    "",
+    "The same app bundled against the baseline's sessionkit, measured in every round beside the current one (bench/baseline.ts). *Now/base* is the current least batch over the baseline's, per run (below 1: faster now); *spread* the largest minus the smallest of them; *paired Δ* the median over rounds of the per-round difference in µs (current minus baseline), per run, and *IQR* its widest middle half in one run. A row is *slower* when every run's ratio is above 1 and its paired Δ is above the IQR.",
+    "",
+    "| row | scenario | sessionkit µs | baseline µs | now/base, per run | spread | paired Δ µs, per run | IQR | slower |",
+    "|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const l of all) {
+    if (l.ratio.length === 0) {
+      out.push(`| ${l.framework} ${l.mode} | ${l.scenario} | ${f1(l.sk)} | — | ${l.noBaseline ?? "not measured"} | | | | |`);
+      continue;
+    }
+    const slower = l.ratio.every((r) => r > 1) && median(l.basePaired) > l.baseIqr;
+    out.push(
+      `| ${l.framework} ${l.mode} | ${l.scenario} | ${f1(l.sk)} | ${f1(l.base)} | ${l.ratio.map((r) => r.toFixed(2)).join(" / ")} | ${(Math.max(...l.ratio) - Math.min(...l.ratio)).toFixed(2)} | ${l.basePaired.map(signed).join(" / ")} | ${f1(l.baseIqr)} | ${slower ? "**yes**" : "no"} |`,
+    );
+  }
+  return out;
 }

@@ -1,46 +1,86 @@
 /**
  * The rows of the in-process benchmark and how one child process measures
- * them: per framework and cookie format, per store (on node:http), `/read`
- * (warm: the same verified cookie every time) and `/write` (the login
- * cookie every time, as the side-by-side run sends it, so each write
- * verifies nothing new and signs one new cookie).
+ * them: the manager alone (`core-*`: load + route + commit, no framework),
+ * per framework and cookie format, per store (on node:http); `/read` (warm:
+ * the same verified cookie every time), `/write` (the login cookie every
+ * time, as the side-by-side run sends it, so each write verifies nothing new
+ * and signs one new cookie) and, on the manager and node:http cookie rows,
+ * `read-cold` (a pool of distinct valid cookies, more than the verified
+ * cache holds, sent in turn: every request verifies an HMAC or decrypts).
+ *
+ * With a baseline module (`--baseline=<ref>`), every row also measures
+ * `base`: the same app around the older sessionkit, in the same rounds.
  */
 import { createSessions } from "sessionkit";
 import { SECRET } from "../servers/shared.js";
-import { buildApp, FRAMEWORKS, type Inject } from "./apps.js";
+import { buildApp, FRAMEWORKS, managerInject, type Inject } from "./apps.js";
 import { measureRow, type MeasureOptions, type RoundSamples, type Variant } from "./measure.js";
 import { setupStore, STORES } from "./stores.js";
+
+export type Scenario = "read" | "write" | "read-cold";
 
 /** One measured row of one run. */
 export interface RowResult {
   id: string;
   framework: string;
   mode: string;
-  scenario: "read" | "write";
+  scenario: Scenario;
   samples: RoundSamples;
+  /** Why the row has no `base` samples although a baseline was given. */
+  noBaseline?: string;
+}
+
+/** The baseline bundle's exports (bench/inprocess/baseline-entry.ts). */
+export interface BaselineModule {
+  createSessions: typeof createSessions;
+  buildApp: typeof buildApp;
+  managerInject: typeof managerInject;
+  setupStore: typeof setupStore;
+}
+
+interface Opened {
+  bare: Inject;
+  floor: Inject | undefined;
+  sk: Inject;
+  close: () => Promise<void>;
 }
 
 interface Row {
   id: string;
   framework: string;
   mode: string;
-  open: () => Promise<{ bare: Inject; floor: Inject | undefined; sk: Inject; close: () => Promise<void> }>;
+  cold: boolean;
+  /** The row's variants around `kit` (the current sessionkit, or the baseline's). */
+  open: (kit: BaselineModule, suffix: string) => Promise<Opened>;
 }
 
 const cookieOptions = { httpOnly: true, sameSite: "lax" as const, secure: "auto" as const };
+const CURRENT: BaselineModule = { createSessions, buildApp, managerInject, setupStore };
+/** Distinct cookies for cold reads: more than the verified cache's 10,000 entries. */
+const COLD_POOL = 12_000;
 
 function rows(): Row[] {
   const out: Row[] = [];
+  for (const format of ["signed", "encrypted"] as const) {
+    out.push({
+      id: `core-${format}`,
+      framework: "core",
+      mode: format,
+      cold: true,
+      open: async (kit) => ({ bare: kit.managerInject(), floor: undefined, sk: kit.managerInject(kit.createSessions({ secret: SECRET, format, cookie: cookieOptions })), close: async () => {} }),
+    });
+  }
   for (const framework of FRAMEWORKS) {
     for (const format of ["signed", "encrypted"] as const) {
       out.push({
         id: `${framework}-${format}`,
         framework,
         mode: format,
-        open: async () => ({
-          bare: await buildApp(framework),
-          floor: framework === "hono" || framework === "web" ? undefined : await buildApp(framework, undefined, true),
-          sk: await buildApp(framework, createSessions({ secret: SECRET, format, cookie: cookieOptions })),
+        cold: framework === "node",
+        open: async (kit) => ({
+          bare: await kit.buildApp(framework),
+          floor: framework === "hono" || framework === "web" ? undefined : await kit.buildApp(framework, undefined, true),
+          sk: await kit.buildApp(framework, kit.createSessions({ secret: SECRET, format, cookie: cookieOptions })),
           close: async () => {},
         }),
       });
@@ -51,19 +91,24 @@ function rows(): Row[] {
       id: `node-${store}`,
       framework: "node",
       mode: store,
-      open: async () => {
-        const setup = await setupStore(store);
-        return { bare: await buildApp("node"), floor: setup.floor, sk: await buildApp("node", setup.sessions), close: setup.close };
+      cold: false,
+      open: async (kit, suffix) => {
+        const setup = await kit.setupStore(store, suffix);
+        return { bare: await kit.buildApp("node"), floor: setup.floor, sk: await kit.buildApp("node", setup.sessions), close: setup.close };
       },
     });
   }
   return out;
 }
 
-function variant(name: Variant["name"], send: Inject, path: string, cookie: string): Variant {
+/** One variant; `cookies` is one cookie (warm) or a pool sent in turn (cold). */
+function variant(name: Variant["name"], send: Inject, path: string, cookies: string[]): Variant {
+  let next = 0;
   return {
     name,
     run: async () => {
+      const cookie = cookies[next]!;
+      next = next + 1 === cookies.length ? 0 : next + 1;
       const answer = await send(path, cookie);
       if (answer.status !== 200) throw new Error(`${name} ${path} answered ${answer.status}`);
     },
@@ -80,28 +125,57 @@ async function login(id: string, sk: Inject): Promise<string> {
   return cookie;
 }
 
+
+/** Distinct valid cookies: each a login then a write, so each holds its own counter value (two logins in one second sign the same bytes). */
+async function coldPool(sk: Inject): Promise<string[]> {
+  const first = (answer: { setCookie: string[] }): string => answer.setCookie[0]!.split(";", 1)[0]!;
+  const pool = new Set<string>();
+  while (pool.size < COLD_POOL) pool.add(first(await sk("/write", first(await sk("/login", undefined)))));
+  return [...pool];
+}
+
 /**
- * Measure every row whose id matches `only`, in this process.
+ * Measure every row whose id matches `only`, in this process; with
+ * `baseline`, beside the same row around the baseline's sessionkit.
  *
  * @example
- * const results = await runRows(/node-/, { rounds: 15, batchMs: 25, warmupRequests: 2000 });
+ * const results = await runRows(/node-/, { rounds: 15, batchMs: 25, warmupRequests: 2000 }, console.log);
  */
-export async function runRows(only: RegExp, options: MeasureOptions, log: (line: string) => void): Promise<RowResult[]> {
+export async function runRows(only: RegExp, options: MeasureOptions, log: (line: string) => void, baseline?: BaselineModule): Promise<RowResult[]> {
   const results: RowResult[] = [];
   for (const row of rows().filter((r) => only.test(r.id))) {
-    const { bare, floor, sk, close } = await row.open();
+    const { bare, floor, sk, close } = await row.open(CURRENT, "");
+    let base: Opened | undefined;
+    let baseCookie = "";
+    let noBaseline: string | undefined;
     try {
+      if (baseline) {
+        try {
+          base = await row.open(baseline, "_base");
+          // Its own login: a store row's baseline has its own store. A cookie row's cold pool is shared (same secret, same format).
+          baseCookie = await login(`${row.id} at the baseline`, base.sk);
+        } catch (error) {
+          noBaseline = `the baseline cannot run this row (${error instanceof Error ? error.message.slice(0, 160) : "error"})`;
+          log(`${row.id}: ${noBaseline}`);
+          await base?.close();
+          base = undefined;
+        }
+      }
       const cookie = await login(row.id, sk);
-      for (const scenario of ["read", "write"] as const) {
-        const path = `/${scenario}`;
-        const variants = [variant("bare", bare, path, cookie), variant("sk", sk, path, cookie)];
-        if (floor) variants.splice(1, 0, variant("floor", floor, path, cookie));
+      const pool = row.cold ? await coldPool(sk) : [];
+      for (const scenario of row.cold ? (["read", "write", "read-cold"] as const) : (["read", "write"] as const)) {
+        const path = scenario === "write" ? "/write" : "/read";
+        const cookies = scenario === "read-cold" ? pool : [cookie];
+        const variants = [variant("bare", bare, path, cookies), variant("sk", sk, path, cookies)];
+        if (floor && scenario !== "read-cold") variants.splice(1, 0, variant("floor", floor, path, cookies));
+        if (base) variants.push(variant("base", base.sk, path, scenario === "read-cold" ? pool : [baseCookie]));
         const samples = await measureRow(variants, options);
-        results.push({ id: row.id, framework: row.framework, mode: row.mode, scenario, samples });
+        results.push({ id: row.id, framework: row.framework, mode: row.mode, scenario, samples, ...(baseline && !base ? { noBaseline } : {}) });
         log(`${row.id} ${scenario} done`);
       }
     } finally {
       await close();
+      await base?.close();
     }
   }
   return results;

@@ -60,9 +60,10 @@ function floorInject(read: () => Promise<unknown> | unknown, write: (n: number) 
  *
  * @example
  * const { sessions, floor, close } = await setupStore("redis");
+ * const base = await setupStore("redis", "_base"); // a second one beside it (its own table or key prefix)
  */
-export async function setupStore(store: StoreName): Promise<StoreSetup> {
-  const tag = `bench_inproc_${process.pid}`;
+export async function setupStore(store: StoreName, suffix = ""): Promise<StoreSetup> {
+  const tag = `bench_inproc_${process.pid}${suffix}`;
   if (store === "memory") {
     const { MemoryStore } = await import("sessionkit/stores/memory");
     return { sessions: createSessions({ secret: SECRET, store: new MemoryStore({ maxEntries: 100_000 }), cookie }), floor: undefined, close: async () => {} };

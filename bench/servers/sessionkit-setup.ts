@@ -6,7 +6,7 @@
  * Production settings: a ≥32-byte secret, httpOnly SameSite=Lax cookie,
  * `secure: "auto"` (off here because the benchmark speaks plain HTTP).
  */
-import { createSessions, storeContext } from "sessionkit";
+import { createSessions } from "sessionkit";
 import { SECRET } from "./shared.js";
 
 /** The session as the route contract uses it. */
@@ -58,7 +58,7 @@ export async function benchSessions(): Promise<BenchSetup> {
     const store = new MemoryStore({ maxEntries: 100_000 });
     const dump = async (): Promise<Record<string, unknown>> => {
       const out: Record<string, unknown> = {};
-      for (const info of await store.list({ nowMs: Date.now(), limit: 1_000 })) out[info.idHash] = await store.load(info.idHash, storeContext());
+      for (const info of await store.list({ nowMs: Date.now(), limit: 1_000 })) out[info.idHash] = await store.load(info.idHash, { nowMs: Date.now(), abandoned: false }); // storeContext()'s value, spelt out: older trees (--baseline) lack the helper
       return out;
     };
     return { sessions: createSessions<{ user?: string; n?: number }>({ secret: SECRET, store, cookie }), mode, close: async () => {}, dump };

@@ -18,6 +18,7 @@ import { AutoPruner } from "./auto-prune.js";
 import type { EventHandler, SessionEvent } from "./events.js";
 import { sessionHeaders, type HeaderValue, type SessionHeader } from "./headers.js";
 import type { Mode } from "./mode.js";
+import { then } from "../runtime/types.js";
 import { resolveOptions, type ResolvedOptions, type SessionOptions } from "./options.js";
 import { storesReady } from "./readiness.js";
 import { assertSchema } from "./schema.js";
@@ -161,22 +162,41 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
    * expired cookies give a fresh session (and an event), never an error; a
    * store that is down gives a StoreError.
    */
-  async load(cookieHeader: string | undefined | null, context: RequestContext = {}): Promise<Session<Data>> {
+  load(cookieHeader: string | undefined | null, context: RequestContext = {}): Promise<Session<Data>> {
+    // Not an async function: where the mode answers at once (cookie mode on Node) the session is
+    // resolved as it is, without an await's extra turn; a throw still becomes a rejection, as before.
+    try {
+      const loaded = this.#load(cookieHeader, context);
+      return loaded instanceof Promise ? loaded : Promise.resolve(loaded);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #load(cookieHeader: string | undefined | null, context: RequestContext): Session<Data> | Promise<Session<Data>> {
     const nowMs = this.options.now();
     const secure = this.#secure(context);
     if (context.path !== undefined && !pathMatches(context.path, this.options.cookie.path)) {
-      const outside = await this.#mode.load<Data>(undefined, secure, nowMs);
-      this.#attach(outside).outOfScope = true;
-      return outside;
+      return then(this.#mode.load<Data>(undefined, secure, nowMs), this.#attachOutside);
     }
     this.#pruner?.request();
     const found = readSessionCookie(cookieHeader, this.options.cookie.name, this.options.cookie.maxChunks);
     if (found.count > 1) this.#emit({ type: "duplicate_cookie", count: found.count });
-    const facts = this.options.devices ? { carried: found.carried, userAgent: context.userAgent, clientAddress: context.clientAddress } : { carried: found.carried };
-    const session = await this.#mode.load<Data>(found.value, secure, nowMs, facts);
+    // Without `devices` the cookie read itself is the request's facts (it has `carried`): no object per request.
+    const facts = this.options.devices ? { carried: found.carried, userAgent: context.userAgent, clientAddress: context.clientAddress } : found;
+    return then(this.#mode.load<Data>(found.value, secure, nowMs, facts), this.#attached);
+  }
+
+  /** {@link #attach} as a value, made once per manager (not a closure per request). */
+  readonly #attached = (session: Session<Data>): Session<Data> => {
     this.#attach(session);
     return session;
-  }
+  };
+
+  readonly #attachOutside = (session: Session<Data>): Session<Data> => {
+    this.#attach(session).outOfScope = true;
+    return session;
+  };
 
   /** What a loaded session needs from the manager: the schema its changes must pass. */
   #attach(session: Session<Data>): SessionInternals {
@@ -248,17 +268,24 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
    * Once it has started, every change to the session throws
    * HeadersSentError (reads stay allowed), unless the commit throws.
    */
-  async commit(session: Session<Data>, context: CommitContext = {}): Promise<CommitResult> {
+  commit(session: Session<Data>, context: CommitContext = {}): Promise<CommitResult> {
     const internals = sessionInternals(session);
     // From here on a change could reach neither the visitor nor the store: the Session refuses it (R23).
     internals.committed = true;
+    // Not an async function, as load(): a save that answers at once resolves without an await's extra turn.
     try {
-      return this.#result(session, await this.#save(session, context.status), context);
+      const saved = this.#save(session, context.status);
+      if (!(saved instanceof Promise)) return Promise.resolve(this.#result(session, saved, context));
+      return saved.then((values) => this.#result(session, values, context)).catch((error: unknown) => this.#uncommitted(internals, error));
     } catch (error) {
-      // Nothing was sent: a caller that handles the error (a cookie too large) may change the session and commit again.
-      internals.committed = false;
-      throw error;
+      return this.#uncommitted(internals, error);
     }
+  }
+
+  /** Nothing was sent: a caller that handles the error (a cookie too large) may change the session and commit again. */
+  #uncommitted(internals: SessionInternals, error: unknown): Promise<never> {
+    internals.committed = false;
+    return Promise.reject(error);
   }
 
   /**

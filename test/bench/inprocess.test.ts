@@ -35,3 +35,37 @@ test("the table judges each variant by its least batch, per run, and shows every
   // the widest, 126). Least floor − least bare: 30 / 31 / 32 (median 31); beyond: 16 / 17 / 12, median 16 > 10.
   assert.equal(row, "| node redis | read | 20.0 | 66.0 | +46.0 / +48.0 / +44.0 | 4.0 | +69.0 / +69.0 / +69.0 | 126.0 | +31.0 | +16.0 / +17.0 / +12.0 | ≤ 10 (beyond) | **no** |");
 });
+
+test("cold reads and the manager-only rows are held to no #20 target", () => {
+  assert.equal(targetOf({ framework: "node", mode: "signed", scenario: "read-cold" }), undefined);
+  assert.equal(targetOf({ framework: "core", mode: "signed", scenario: "write" }), undefined);
+});
+
+test("with a baseline, a second table gives current over baseline per run and calls a row slower only when every run and the rounds agree", () => {
+  const info = { date: "2026-12-03", node: "20", cpu: "cpu", cores: 2, loads: [[1, 1, 1]], options: { rounds: 3, batchMs: 2, warmupRequests: 10 }, baseline: "4a05fee (4a05fee)" };
+  const run = (skLeast: number): RowResult[] => [
+    { id: "core-signed", framework: "core", mode: "signed", scenario: "read", samples: { bare: [1, 1, 1], sk: [skLeast, skLeast + 1, skLeast + 2], base: [4, 4, 4] } },
+    { id: "core-signed", framework: "core", mode: "signed", scenario: "write", samples: { bare: [1, 1, 1], sk: [10, 10, 10], base: [8, 12, 20] } },
+    { id: "node-sqlite", framework: "node", mode: "sqlite", scenario: "read", samples: { bare: [1], sk: [2] }, noBaseline: "the baseline cannot run this row (x)" },
+  ];
+  const table = renderInprocess([run(5), run(6)], info).split("\n");
+  assert.ok(table.includes("### Against the baseline 4a05fee (4a05fee), in the same rounds"));
+  // read: least 5 / 6 over least 4: 1.25 / 1.50; per round sk − base = 1, 2, 3 and 2, 3, 4 (medians 2 and 3, middle halves 2 wide): slower.
+  assert.ok(table.includes("| core signed | read | 5.5 | 4.0 | 1.25 / 1.50 | 0.25 | +2.0 / +3.0 | 2.0 | **yes** |"), table.join("\n"));
+  // write: least 10 over least 8 is 1.25, but the rounds say −2 (2, −2, −10): not slower.
+  assert.ok(table.includes("| core signed | write | 10.0 | 8.0 | 1.25 / 1.25 | 0.00 | -2.0 / -2.0 | 12.0 | no |"), table.join("\n"));
+  assert.ok(table.includes("| node sqlite | read | 2.0 | — | the baseline cannot run this row (x) | | | | |"));
+});
+
+test("the pieces table gives each piece's least and median batch per run, in the order measured", () => {
+  const info = { date: "2026-12-03", node: "20", cpu: "cpu", cores: 2, loads: [[1, 1, 1]], options: { rounds: 3, batchMs: 2, warmupRequests: 10 } };
+  const rows: RowResult[] = [{ id: "core-signed", framework: "core", mode: "signed", scenario: "read", samples: { bare: [1], sk: [2] } }];
+  const floors = [
+    [{ name: "one HMAC", least: 2829.4, median: 3163.2 }, { name: "one Set-Cookie", least: 64, median: 68 }],
+    [{ name: "one HMAC", least: 2901, median: 3000 }, { name: "one Set-Cookie", least: 70.6, median: 71 }],
+  ];
+  const table = renderInprocess([rows, rows], info, floors).split("\n");
+  assert.ok(table.includes("| one HMAC | 2829 (3163) / 2901 (3000) |"), table.join("\n"));
+  assert.ok(table.includes("| one Set-Cookie | 64 (68) / 71 (71) |"));
+  assert.equal(renderInprocess([rows], info).includes("pieces a request cannot skip"), false, "no pieces measured, no table");
+});
