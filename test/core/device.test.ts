@@ -37,13 +37,14 @@ describe("device description", () => {
     assert.deepEqual(parseUserAgent(undefined), { browser: "Other", os: "Other" });
   });
 
-  test("any User-Agent, however long or hostile, gives families from the closed set, fast", () => {
+  test("any User-Agent, however long or hostile, gives families from the closed set, from its first 512 characters only", () => {
     fc.assert(
       fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: "binary", maxLength: 300 }), fc.constantFrom(...REAL.map((r) => r[0]))), fc.nat(16_000), (ua, pad) => {
-        const started = process.hrtime.bigint();
-        const { browser, os } = parseUserAgent(" ".repeat(pad) + ua + "Version/1.".repeat(pad / 10));
+        const header = " ".repeat(pad) + ua + "Version/1.".repeat(pad / 10);
+        const { browser, os } = parseUserAgent(header);
         assert.ok(BROWSERS.has(browser) && SYSTEMS.has(os));
-        assert.ok(process.hrtime.bigint() - started < 50_000_000n, "a User-Agent is read in bounded time");
+        // Bounded work whatever the header's length: what lies past 512 characters changes nothing.
+        assert.deepEqual(parseUserAgent(header.slice(0, 512) + "X".repeat(pad)), { browser, os });
       }),
       { numRuns: RUNS / 4 },
     );
