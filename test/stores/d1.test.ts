@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
+import "../helpers/miniflare-wait.js";
 import { D1Store, type D1DatabaseLike } from "../../src/stores/d1.js";
 import { ConfigError } from "../../src/core/errors.js";
 import { ctx, randomIdHash, record, serviceUnavailable, testSessionsOnStore, testStore, type MakeStore } from "../../src/testing/index.js";
