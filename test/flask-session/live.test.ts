@@ -35,7 +35,7 @@ async function startPeer(python: string, prefix: string): Promise<{ url: string;
   });
   const lines = createInterface({ input: child.stdout! });
   const first = new Promise<string>((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the Flask peer did not start in 20 s: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`the Flask peer did not start in 60 s: ${stderr}`)), 60_000);
     lines.once("line", (line) => {
       clearTimeout(timer);
       resolvePort(line);
