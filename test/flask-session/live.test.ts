@@ -45,8 +45,14 @@ async function startPeer(python: string, prefix: string): Promise<{ url: string;
       reject(new Error(`the Flask peer exited (${code}): ${stderr}`));
     });
   });
-  const { port } = JSON.parse(await first) as { port: number };
-  return { url: `http://127.0.0.1:${port}`, child };
+  try {
+    const { port } = JSON.parse(await first) as { port: number };
+    return { url: `http://127.0.0.1:${port}`, child };
+  } catch (error) {
+    // A peer that never said its port is killed here: no one else holds it, and it would keep the file alive.
+    child.kill("SIGKILL");
+    throw error;
+  }
 }
 
 if (skip) {
