@@ -486,7 +486,8 @@ function storeScenarios(start: StartServer): void {
     const elapsed = performance.now() - started;
     store.mode = "ok";
     assert.equal(r.status, 503);
-    assert.ok(elapsed >= 290 && elapsed < 1_500, `answered after ${Math.round(elapsed)} ms`);
+    // The store hangs for 10 s: an answer well before that came from the 300 ms deadline, loaded machine or not.
+    assert.ok(elapsed >= 290 && elapsed < 6_000, `answered after ${Math.round(elapsed)} ms`);
   });
 
   it("a session ended by another request answers 409, and onError can change the answer", async () => {

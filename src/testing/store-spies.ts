@@ -1,7 +1,7 @@
 /**
  * Wrappers around a real store for the sessions suite: one that records
  * every call (to prove what a store was and was not asked), one that is slow
- * (to prove deadlines), one whose view of time lags core's (to prove core
+ * and one that does not answer until released (to prove deadlines), one whose view of time lags core's (to prove core
  * checks expiry itself). They forward to the real store; nothing is mocked.
  */
 import type { Store, StoreContext } from "../core/store.js";
@@ -54,6 +54,42 @@ export function slowStore(store: Store, delayMs: () => number): Store {
     if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
     return run();
   });
+}
+
+/**
+ * A store whose calls, while it is held, wait until `release()`: a store that
+ * does not answer for as long as a test needs, however loaded the machine.
+ * `release()` lets the waiting calls run and resolves once they have settled,
+ * so nothing they do lands after the test.
+ *
+ * @example
+ * const held = heldStore(store); held.hold(); // calls now wait
+ * await assert.rejects(sessions.load(cookie), StoreError); // core's deadline ended it
+ * await held.release();
+ */
+export function heldStore(store: Store): { store: Store; hold(): void; release(): Promise<void> } {
+  let gate: Promise<void> | undefined;
+  let open = (): void => {};
+  let waiting: Promise<unknown>[] = [];
+  const wrapped = wrap(store, (_method, run) => {
+    if (gate === undefined) return run();
+    const call = gate.then(run);
+    waiting.push(call.catch(() => undefined));
+    return call;
+  });
+  return {
+    store: wrapped,
+    hold() {
+      gate ??= new Promise((resolve) => (open = resolve));
+    },
+    async release() {
+      const settled = waiting;
+      waiting = [];
+      gate = undefined;
+      open();
+      await Promise.all(settled);
+    },
+  };
 }
 
 /**

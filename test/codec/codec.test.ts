@@ -132,9 +132,9 @@ describe("signed layouts (flask, signed)", () => {
     const bomb = `.${deflateSync(Buffer.alloc(50_000_000)).toString("base64url")}`;
     for (const payload of [bomb, "!!!!", ".AAAA", "e30"]) {
       const forged = `${payload}.${encodeTimestamp(NOW)}.${"A".repeat(27)}`;
-      const started = performance.now();
+      // The class is the proof: decoded first, the bomb (past the 64 KiB cap) and the garbage would be
+      // BadPayload. (A time bound proved nothing more: the cap makes even an inflate cheap.)
       assert.throws(() => codec.decode(forged, { nowSeconds: NOW }), BadTimeSignature);
-      assert.ok(performance.now() - started < 200, "refused without inflating");
     }
   });
 

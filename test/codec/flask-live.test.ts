@@ -47,7 +47,9 @@ before(async () => {
   flask = spawn("python3", ["-W", "ignore", script, String(port), SECRET, FALLBACK], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   flask.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  for (let i = 0; i < 100; i++) {
+  // Bounded by time, not tries (each try may itself be slow on a loaded machine); Python and Flask can take many seconds there.
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
     if (await canConnect(port)) {
       base = `http://127.0.0.1:${port}`;
       return;
@@ -55,7 +57,7 @@ before(async () => {
     if (flask.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`the Flask app did not start listening within 10 s: ${stderr.slice(-500)}`);
+  throw new Error(`the Flask app did not start listening within 60 s: ${stderr.slice(-500)}`);
 });
 
 after(() => {

@@ -51,13 +51,21 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
   }
 }
 
-/** `store`, with its pruneExclusive held `delayMs` before it runs (the real store then prunes). */
-function slowPrune(store: SqliteStore, delayMs: number): Store {
-  return new Proxy(store, {
+/**
+ * `store`, with its pruneExclusive held until `release()` (the real store then prunes): the test, not
+ * the machine's speed, decides how long a prune runs.
+ */
+function heldPrune(store: SqliteStore): { store: Store; readonly entered: boolean; readonly released: boolean; release(): void } {
+  let open = (): void => {};
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let entered = false;
+  let released = false;
+  const wrapped = new Proxy(store, {
     get(target, property) {
       if (property === "pruneExclusive") {
         return async (nowMs: number) => {
-          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          entered = true;
+          await gate;
           return target.pruneExclusive(nowMs);
         };
       }
@@ -65,6 +73,19 @@ function slowPrune(store: SqliteStore, delayMs: number): Store {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+  return {
+    store: wrapped,
+    get entered() {
+      return entered;
+    },
+    get released() {
+      return released;
+    },
+    release() {
+      released = true;
+      open();
+    },
+  };
 }
 
 describe("autoPrune", () => {
@@ -90,16 +111,22 @@ describe("autoPrune", () => {
     const live = randomIdHash();
     await store.create(live, record({ a: "1" }), ctx());
     const events: SessionEvent[] = [];
-    const sessions = createSessions({ secret: testSecret(), store: slowPrune(store, 400), autoPrune: { everyRequests: 3 }, onEvent: (e) => events.push(e) });
+    const held = heldPrune(store);
+    const sessions = createSessions({ secret: testSecret(), store: held.store, autoPrune: { everyRequests: 3 }, onEvent: (e) => events.push(e) });
+    // Were a load to wait for the prune, it would return only once this lets the prune go.
+    const safety = setTimeout(() => held.release(), 20_000);
     for (let i = 0; i < 3; i += 1) {
-      const started = Date.now();
       await sessions.load(undefined);
-      assert.ok(Date.now() - started < 200, `load ${i} took ${Date.now() - started} ms: it waited for the prune`);
+      assert.equal(held.released, false, `load ${i} returned while the prune was held`);
+      if (i < 2) assert.equal(held.entered, false, `load ${i} started no prune`);
     }
+    clearTimeout(safety);
+    await until(() => held.entered, 30_000, "the prune the third load started");
     assert.equal(rows(db), 51, "the prune has not run yet: it is off the request path");
-    await until(() => rows(db) === 1, 3_000, "the prune");
+    held.release();
+    await until(() => rows(db) === 1, 30_000, "the prune");
     assert.ok(await store.load(live, ctx()), "the live record stays");
-    await until(() => events.some((e) => e.type === "pruned"), 1_000, "the event");
+    await until(() => events.some((e) => e.type === "pruned"), 30_000, "the event");
     assert.deepEqual(events.filter((e) => e.type === "pruned"), [{ type: "pruned", store: "sqlite", removed: 50 }]);
     await sessions.close();
   });
@@ -108,7 +135,7 @@ describe("autoPrune", () => {
     const { store, db } = sqliteFile();
     await addExpired(store, 20);
     const sessions = createSessions({ secret: testSecret(), store, autoPrune: { every: 1 } });
-    await until(() => rows(db) === 0, 3_000, "the timed prune");
+    await until(() => rows(db) === 0, 30_000, "the timed prune");
     await sessions.close();
     await addExpired(store, 5);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -122,24 +149,31 @@ describe("autoPrune", () => {
     const sessions = createSessions({ secret: testSecret(), store, autoPrune: { everyRequests: 1 }, onEvent: (e) => events.push(e) });
     db.exec("ALTER TABLE sessionkit_sessions RENAME TO moved_away");
     await sessions.load(undefined);
-    await until(() => events.some((e) => e.type === "store_error"), 3_000, "the failed prune's event");
+    await until(() => events.some((e) => e.type === "store_error"), 30_000, "the failed prune's event");
     const failed = events.find((e) => e.type === "store_error");
     assert.ok(failed?.type === "store_error" && failed.operation === "prune");
     assert.equal(failed.cause?.code, "SQLITE_ERROR", JSON.stringify(failed.cause));
     assert.ok(!failed.cause.text.includes(dir), "no file path in the cause");
     db.exec("ALTER TABLE moved_away RENAME TO sessionkit_sessions");
     await sessions.load(undefined);
-    await until(() => rows(db) === 0, 3_000, "the next prune");
+    await until(() => rows(db) === 0, 30_000, "the next prune");
     await sessions.close();
   });
 
   it("close() waits for a prune already running, and a closed manager starts none", async () => {
     const { store, db } = sqliteFile();
     await addExpired(store, 10);
-    const sessions = createSessions({ secret: testSecret(), store: slowPrune(store, 300), autoPrune: { everyRequests: 1 } });
+    const held = heldPrune(store);
+    const sessions = createSessions({ secret: testSecret(), store: held.store, autoPrune: { everyRequests: 1 } });
     await sessions.load(undefined);
-    await new Promise((resolve) => setImmediate(resolve));
-    await sessions.close();
+    await until(() => held.entered, 30_000, "the prune to start");
+    let closedYet = false;
+    const closed = sessions.close().then(() => void (closedYet = true));
+    // Time for a close() that did not wait to resolve (on a slow machine this only makes the check weaker, never wrong).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(closedYet, false, "close() is still waiting for the held prune");
+    held.release();
+    await closed;
     assert.equal(rows(db), 0, "the running prune finished before close() resolved");
     await addExpired(store, 3);
     await sessions.load(undefined);
@@ -169,7 +203,7 @@ describe("autoPrune", () => {
     const events: SessionEvent[] = [];
     const managers = [timed("a", store), timed("b", other())].map((s) => createSessions({ secret: testSecret(), store: s, autoPrune: { everyRequests: 1 }, onEvent: (e) => events.push(e) }));
     for (let round = 0; round < 5; round += 1) await Promise.all(managers.map((m) => m.load(undefined)));
-    await until(() => rows(db) === 0, 5_000, "the prune");
+    await until(() => rows(db) === 0, 30_000, "the prune");
     await Promise.all(managers.map((m) => m.close()));
     const ran = spans.filter((s) => s.removed !== undefined).sort((x, y) => x.startMs - y.startMs);
     for (let i = 1; i < ran.length; i += 1) assert.ok(ran[i]!.startMs >= ran[i - 1]!.endMs, `prunes ${i - 1} and ${i} overlapped`);

@@ -21,7 +21,7 @@ export interface RunningSnippet {
 const RUNNER = new URL("./run-snippet.mjs", import.meta.url).pathname;
 
 /**
- * Start `file` with run-snippet.mjs and wait until it listens (20 s at most).
+ * Start `file` with run-snippet.mjs and wait until it listens (60 s at most: booting Node and tsx on a loaded machine).
  * Its output is kept, and shown only if it never listens.
  *
  * @example
@@ -34,7 +34,7 @@ export async function startSnippet(file: string, options: { cwd: string; nodeArg
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${file} did not listen within 20 s:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${file} did not listen within 60 s:\n${output}`)), 60_000);
     child.once("message", (message: { port: number }) => {
       clearTimeout(timer);
       resolve(message.port);

@@ -19,9 +19,14 @@ import { isCI } from "../../src/testing/index.js";
 import { SECRET, cookieOf, send, startApp, type TestApp, type WireResponse } from "../helpers/security-server.js";
 import { startPrivateRedis, type PrivateRedis } from "../helpers/fault-redis.js";
 
-const STORE_TIMEOUT_MS = 500;
-/** Deadline plus scheduling slack on a shared 2-core machine with 200 sockets in flight. */
-const MARGIN_MS = 1_500;
+/** 2 s, not 500 ms: the 200 concurrent first writes must commit under it on a loaded machine. */
+const STORE_TIMEOUT_MS = 2_000;
+/**
+ * Deadline plus scheduling slack on a shared 2-core machine with 200 sockets in flight. Without the
+ * deadline a request waits on the paused or dead Redis until the client's 30 s: 8 s keeps the two apart
+ * (1.5 s measured the machine's load as much as the deadline).
+ */
+const MARGIN_MS = 8_000;
 const CLIENTS = 200;
 
 const hasRedisServer = spawnSync("redis-server", ["--version"]).status === 0;
@@ -69,7 +74,7 @@ if (!hasRedisServer) {
 
     /** One round: each of the 200 clients sends one request on its own session. */
     async function round(cookies: string[], path = "/inc"): Promise<WireResponse[]> {
-      const results = await Promise.all(cookies.map((cookie) => send(app.port, path, { cookie, timeoutMs: 15_000 })));
+      const results = await Promise.all(cookies.map((cookie) => send(app.port, path, { cookie, timeoutMs: 30_000 })));
       results.forEach((r, i) => {
         if (r.status === 200 && r.body !== "") acked.set(cookies[i]!, Number(r.body));
       });
@@ -78,7 +83,7 @@ if (!hasRedisServer) {
 
     async function untilHealthy(cookies: string[], timeoutMs: number): Promise<number> {
       const started = Date.now();
-      for (let i = 0; i < 200 && Date.now() - started < timeoutMs; i++) {
+      while (Date.now() - started < timeoutMs) {
         const results = await round(cookies.slice(0, 5), "/read");
         if (results.every((r) => r.status === 200)) return Date.now() - started;
         await new Promise((r) => setTimeout(r, 100));
@@ -88,7 +93,7 @@ if (!hasRedisServer) {
 
     it("R57 R58 R59 pause → fast 503s, resume → 200s, kill → fast 503s, restart → 200s with every committed session intact", async () => {
       // 200 clients, each with its own committed session.
-      const first = await Promise.all(Array.from({ length: CLIENTS }, () => send(app.port, "/inc", { timeoutMs: 15_000 })));
+      const first = await Promise.all(Array.from({ length: CLIENTS }, () => send(app.port, "/inc", { timeoutMs: 30_000 })));
       assert.deepEqual([...new Set(first.map((r) => r.status))], [200]);
       const cookies = first.map((r) => cookieOf(r)!);
       cookies.forEach((c) => acked.set(c, 1));
@@ -105,7 +110,7 @@ if (!hasRedisServer) {
       } finally {
         redis.resume();
       }
-      await untilHealthy(cookies, 10_000);
+      await untilHealthy(cookies, 30_000);
       assert.deepEqual([...new Set((await round(cookies)).map((r) => r.status))], [200], "all 200 clients served after SIGCONT");
 
       await redis.kill();
@@ -115,9 +120,9 @@ if (!hasRedisServer) {
       assert.ok(slowestKilled < STORE_TIMEOUT_MS + MARGIN_MS, `slowest 503 took ${slowestKilled.toFixed(0)} ms`);
 
       await redis.restart();
-      const resumedInMs = await untilHealthy(cookies, 15_000);
-      assert.ok(resumedInMs < 15_000);
-      const reads = await Promise.all(cookies.map((cookie) => send(app.port, "/read", { cookie, timeoutMs: 15_000 })));
+      const resumedInMs = await untilHealthy(cookies, 30_000);
+      assert.ok(resumedInMs < 30_000);
+      const reads = await Promise.all(cookies.map((cookie) => send(app.port, "/read", { cookie, timeoutMs: 30_000 })));
       reads.forEach((r, i) => {
         assert.equal(r.status, 200);
         const n = Number(r.body);

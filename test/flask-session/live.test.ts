@@ -35,7 +35,7 @@ async function startPeer(python: string, prefix: string): Promise<{ url: string;
   });
   const lines = createInterface({ input: child.stdout! });
   const first = new Promise<string>((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the Flask peer did not start in 20 s: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`the Flask peer did not start in 60 s: ${stderr}`)), 60_000);
     lines.once("line", (line) => {
       clearTimeout(timer);
       resolvePort(line);
@@ -45,8 +45,14 @@ async function startPeer(python: string, prefix: string): Promise<{ url: string;
       reject(new Error(`the Flask peer exited (${code}): ${stderr}`));
     });
   });
-  const { port } = JSON.parse(await first) as { port: number };
-  return { url: `http://127.0.0.1:${port}`, child };
+  try {
+    const { port } = JSON.parse(await first) as { port: number };
+    return { url: `http://127.0.0.1:${port}`, child };
+  } catch (error) {
+    // A peer that never said its port is killed here: no one else holds it, and it would keep the file alive.
+    child.kill("SIGKILL");
+    throw error;
+  }
 }
 
 if (skip) {

@@ -48,7 +48,7 @@ export async function freePort(): Promise<number> {
 export interface ServeOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** How long to wait for the first answer (default 20 s). */
+  /** How long to wait for the first answer (default 60 s: booting Python or tsx on a loaded machine). */
   timeoutMs?: number;
 }
 
@@ -60,7 +60,7 @@ export interface ServeOptions {
  * await app.stop();
  */
 export async function serveProcess(command: string, args: string[], port: number, options: ServeOptions = {}): Promise<ServedProcess> {
-  const timeoutMs = options.timeoutMs ?? 20_000;
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   child.stderr!.on("data", (chunk: Buffer) => {

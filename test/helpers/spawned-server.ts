@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -94,42 +94,51 @@ export async function startMariadb(): Promise<StartResult> {
   if (!daemon || !installer) return { skip: "MariaDB is not installed (mariadbd, mariadb-install-db; apt-get install mariadb-server)" };
   const dir = await mkdtemp(join(tmpdir(), "sk-mariadb-"));
   const data = join(dir, "data");
+  // A temporary folder of its own: in the shared /tmp, two servers bootstrapping at once remove each
+  // other's temporary tables (`#sql-temptable-…`) and the install fails.
+  const temp = join(dir, "tmp");
+  await mkdir(temp);
   const root = process.getuid?.() === 0 ? ["--user=root"] : [];
-  const install = spawnSync(installer, ["--no-defaults", `--datadir=${data}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...root], {
+  const install = spawnSync(installer, ["--no-defaults", `--datadir=${data}`, `--tmpdir=${temp}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...root], {
     encoding: "utf8",
     timeout: 120_000,
   });
   if (install.status !== 0) {
     await rm(dir, { recursive: true, force: true });
-    return { skip: `mariadb-install-db failed (exit ${install.status ?? install.signal})` };
+    const said = `${install.stderr ?? ""}\n${install.stdout ?? ""}`.split("\n").find((line) => /ERROR/.test(line))?.trim();
+    return { skip: `mariadb-install-db failed (exit ${install.status ?? install.signal})${said ? `: ${said}` : ""}` };
   }
-  const port = await sparePort();
-  const child = spawn(
-    daemon,
-    [
-      "--no-defaults",
-      `--datadir=${data}`,
-      `--socket=${join(dir, "mysqld.sock")}`,
-      `--pid-file=${join(dir, "mysqld.pid")}`,
-      `--port=${port}`,
-      "--bind-address=127.0.0.1",
-      "--skip-name-resolve",
-      "--skip-log-bin",
-      "--innodb-buffer-pool-size=32M",
-      "--innodb-log-file-size=16M",
-      "--max-connections=200",
-      ...root,
-    ],
-    { stdio: "ignore" },
-  );
-  const server = stopper(child, dir, port);
+  const socket = join(dir, "mysqld.sock");
+  const launch = (port: number): ChildProcess =>
+    spawn(
+      daemon,
+      [
+        "--no-defaults",
+        `--datadir=${data}`,
+        `--tmpdir=${temp}`,
+        `--socket=${socket}`,
+        `--pid-file=${join(dir, "mysqld.pid")}`,
+        `--port=${port}`,
+        "--bind-address=127.0.0.1",
+        "--skip-name-resolve",
+        "--skip-log-bin",
+        "--innodb-buffer-pool-size=32M",
+        "--innodb-log-file-size=16M",
+        "--max-connections=200",
+        ...root,
+      ],
+      { stdio: "ignore" },
+    );
+  // mariadbd binds its TCP port before it creates its socket file, and exits if the bind fails: once
+  // this server's own socket answers, the port is this server's.
+  const ours = (_port: number, child: ChildProcess) => accepts({ path: socket }, 60_000, child);
   try {
-    await waitForPort(port, 60_000, child);
+    const { child, port } = await listening(launch, ours, 60_000);
+    return { server: stopper(child, dir, port) };
   } catch (error) {
-    await server.stop();
+    await rm(dir, { recursive: true, force: true });
     return { skip: `mariadbd did not start (${(error as Error).message})` };
   }
-  return { server };
 }
 
 /**
@@ -143,15 +152,80 @@ export async function startMemcached(extra: readonly string[] = []): Promise<Sta
   const binary = ["/usr/bin/memcached", "/usr/local/bin/memcached"].find((path) => existsSync(path));
   if (!binary) return { skip: "Memcached is not installed (apt-get install memcached)" };
   const dir = await mkdtemp(join(tmpdir(), "sk-memcached-"));
-  const port = await sparePort();
   const root = process.getuid?.() === 0 ? ["-u", "root"] : [];
-  const child = spawn(binary, ["-l", "127.0.0.1", "-p", String(port), "-U", "0", "-m", "64", ...root, ...extra], { stdio: "ignore" });
-  const server = stopper(child, dir, port);
+  const launch = (port: number): ChildProcess =>
+    spawn(binary, ["-l", "127.0.0.1", "-p", String(port), "-U", "0", "-m", "64", ...root, ...extra], { stdio: "ignore" });
+  // The server on the port says its pid in `stats`: it must be this child.
+  const ours = async (port: number, child: ChildProcess) => (await memcachedPid(port)) === child.pid;
   try {
-    await waitForPort(port, 10_000, child);
+    const { child, port } = await listening(launch, ours, 10_000);
+    return { server: stopper(child, dir, port) };
   } catch (error) {
-    await server.stop();
+    await rm(dir, { recursive: true, force: true });
     return { skip: `memcached did not start (${(error as Error).message})` };
   }
-  return { server };
+}
+
+/**
+ * Start a server on a spare port and resolve once it is the one listening
+ * there. The port is free when chosen but not held, so another process may
+ * bind it first: the server then fails to bind and exits, or `ours` finds
+ * someone else answering, and the server is started again on another port.
+ */
+async function listening(
+  launch: (port: number) => ChildProcess,
+  ours: (port: number, child: ChildProcess) => Promise<boolean>,
+  timeoutMs: number,
+): Promise<{ child: ChildProcess; port: number }> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const port = await sparePort();
+    const child = launch(port);
+    try {
+      await waitForPort(port, timeoutMs, child);
+      if ((await ours(port, child)) && child.exitCode === null) return { child, port };
+      last = new Error(`another process answered on port ${port}`);
+    } catch (error) {
+      last = error;
+    }
+    child.kill("SIGKILL");
+    await exited(child);
+  }
+  throw last;
+}
+
+/** Whether something accepts connections at `target` before `child` exits or `timeoutMs` passes. */
+async function accepts(target: { path: string }, timeoutMs: number, child: ChildProcess): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = createConnection(target);
+      socket.once("connect", () => (socket.destroy(), resolve(true)));
+      socket.once("error", () => resolve(false));
+    });
+    if (open) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+/** The pid a memcached on `port` reports in `stats`, or undefined when what answers is not one. */
+async function memcachedPid(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    let text = "";
+    const done = (pid: number | undefined): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(pid);
+    };
+    const timer = setTimeout(() => done(undefined), 10_000);
+    socket.once("connect", () => socket.write("stats\r\n"));
+    socket.on("data", (chunk: Buffer) => {
+      text += chunk.toString("latin1");
+      if (/\r\n(END|ERROR)\r\n$|^ERROR\r\n$/.test(text)) done(Number(/^STAT pid (\d+)\r$/m.exec(text)?.[1]) || undefined);
+    });
+    socket.once("error", () => done(undefined));
+    socket.once("close", () => done(undefined));
+  });
 }

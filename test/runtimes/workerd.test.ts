@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { describe, test } from "node:test";
 import { Miniflare } from "miniflare";
+import "../helpers/miniflare-wait.js";
 import { runtimeUnavailable, testConformance, type RunningApp } from "./conformance.js";
 import { bundleApp } from "./harness.js";
 

@@ -9,7 +9,7 @@
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { createClient, RESP_TYPES } from "redis";
 import { createSessions, type SessionEvent } from "../../src/index.js";
 import { FlaskSessionRedisStore } from "../../src/stores/flask-session.js";
@@ -26,6 +26,8 @@ const skip = await probeService("Redis at 127.0.0.1:6379", async () => {
 
 /** A marker the hostile pickle below would create if anything ever unpickled it. */
 const PWNED = "/tmp/sk-r75-pwned";
+// Gone before the test, so a marker left by an earlier run (or by hand) cannot fail this one.
+rmSync(PWNED, { force: true });
 
 /**
  * Records that are not msgspec msgpack maps. The pickles were made by Python 3.11:

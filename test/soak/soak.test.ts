@@ -33,7 +33,8 @@ if (skip) {
     child.stdout.on("data", (c: Buffer) => void (out += c.toString()));
     child.stderr.on("data", (c: Buffer) => void (err += c.toString()));
     const killer = setTimeout(() => child.kill("SIGKILL"), (seconds + 110) * 1000);
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    // "close", not "exit": only then has the result line been read (on a loaded machine "exit" can come first).
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
     clearTimeout(killer);
     const line = out.split("\n").find((l) => l.startsWith("SOAK_RESULT "));
     assert.ok(line, `no result line; stderr: ${err.slice(-2_000)}`);

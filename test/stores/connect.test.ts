@@ -155,7 +155,7 @@ describe("ConnectStore specifics", () => {
     const id = randomIdHash();
     const t0 = Date.now();
     await assert.rejects(store.apply(id, change({ set: { a: "1" } }), ctx()), (e: unknown) => e instanceof ConnectCallTimeoutError && e.operation === "get");
-    assert.ok(Date.now() - t0 < 1_000);
+    assert.ok(Date.now() - t0 < 10_000, "the 100 ms call timeout ended it (the wrapped store never calls back)");
     hang = false;
     assert.equal(await store.create(id, record({ a: "1" }), ctx()), true, "the queue moved on");
     assert.equal(await store.apply(id, change({ set: { b: "2" } }), ctx()), "ok");

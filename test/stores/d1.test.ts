@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
+import "../helpers/miniflare-wait.js";
 import { D1Store, type D1DatabaseLike } from "../../src/stores/d1.js";
 import { SqliteStore } from "../../src/stores/sqlite.js";
 import { ConfigError } from "../../src/core/errors.js";

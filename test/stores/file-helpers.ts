@@ -31,8 +31,10 @@ export function spawnChild(args: string[]): Child {
   proc.stderr!.on("data", (chunk: Buffer) => void (stderr += chunk.toString("utf8")));
   // A child that lives too long is killed, so no test can hang on it.
   const guard = setTimeout(() => proc.kill("SIGKILL"), 60_000);
+  // "close", not "exit": it comes after the child's stdout is read to its end, so `lines` then holds
+  // every line the child wrote before it died (on a loaded machine, "exit" can come first).
   const exited = new Promise<number | null>((resolve) =>
-    proc.on("exit", (code) => {
+    proc.on("close", (code) => {
       clearTimeout(guard);
       if (code !== 0 && code !== null) process.stderr.write(`child failed: ${stderr}\n`);
       resolve(code);

@@ -42,7 +42,8 @@ function pruner(kind: "sqlite" | "file", path: string) {
   const proc = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CHILD, kind, path], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
-  const done = new Promise<string>((resolve) => proc.once("exit", () => resolve(out.trim())));
+  // "close", not "exit": only then has all the child printed been read (on a loaded machine "exit" can come first).
+  const done = new Promise<string>((resolve) => proc.once("close", () => resolve(out.trim())));
   return { proc, done };
 }
 
@@ -113,7 +114,12 @@ if (skip !== undefined) {
       await a.migrate();
       await pool.query(`INSERT INTO "${table}" (id_hash, data, created_at_ms, expires_at_ms)
         SELECT md5(random()::text || g::text), '{}'::jsonb, 0, 1 FROM generate_series(1, 3000) AS g`);
-      const results = await Promise.all([a.pruneExclusive(Date.now()), new Promise((r) => setTimeout(r, 20)).then(() => b.pruneExclusive(Date.now()))]);
+      // b tries once a is seen deleting (so it holds the lock), not after a fixed 20 ms: on a loaded machine
+      // a may not even have asked for the lock by then, and b would prune first.
+      const first = a.pruneExclusive(Date.now());
+      const count = async (): Promise<number> => Number((await pool.query(`SELECT count(*) AS n FROM "${table}"`)).rows[0].n);
+      while ((await count()) === 3000) await new Promise((r) => setTimeout(r, 2));
+      const results = await Promise.all([first, b.pruneExclusive(Date.now())]);
       assert.deepEqual(results, [3000, undefined]);
       assert.equal(await b.pruneExclusive(Date.now()), 0, "the lock was released");
     });

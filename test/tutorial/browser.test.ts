@@ -50,7 +50,7 @@ if (unavailable) {
 
     test("log in through the form, see the profile and the flash, log out, and be refused the profile", async () => {
       const page = await chrome.context.newPage();
-      page.setDefaultTimeout(15_000);
+      page.setDefaultTimeout(60_000);
 
       const home = await page.goto(`${app.url}/`);
       assert.equal(home?.status(), 200);
@@ -123,7 +123,7 @@ if (unavailable) {
           for (const visitor of ["a new visitor", "a visitor who opened the login form"]) {
             await chrome.context.clearCookies();
             const page = await chrome.context.newPage();
-            page.setDefaultTimeout(15_000);
+            page.setDefaultTimeout(60_000);
             if (visitor !== "a new visitor") await page.goto(`${app.url}/login`);
             const refused = page.waitForResponse((r) => r.url() === `${app.url}/login` && r.request().method() === "POST");
             await page.goto(`${origin}/`);
@@ -146,7 +146,7 @@ if (unavailable) {
 
     test("remember me gives the browser a cookie that outlives it, about 31 days", async () => {
       const page = await chrome.context.newPage();
-      page.setDefaultTimeout(15_000);
+      page.setDefaultTimeout(60_000);
       await page.goto(`${app.url}/login`);
       await page.fill("input[name=username]", "bob");
       await page.fill("input[name=password]", "pw");

@@ -60,8 +60,8 @@ if (unavailable) {
     test("both devices are listed, the laptop logs the phone out, and the phone's next request is logged out", async () => {
       const onLaptop = await laptop.context.newPage();
       const onPhone = await phone.context.newPage();
-      onLaptop.setDefaultTimeout(15_000);
-      onPhone.setDefaultTimeout(15_000);
+      onLaptop.setDefaultTimeout(60_000);
+      onPhone.setDefaultTimeout(60_000);
       await logIn(onLaptop);
       await logIn(onPhone);
 
