@@ -88,6 +88,14 @@ if (started.skip !== undefined) {
       assert.deepEqual(await during(v.read), ["execute SELECT", "query START", "execute SELECT FOR UPDATE", "execute UPDATE", "query COMMIT"]);
       assert.deepEqual(await during(v.read), ["execute SELECT"]);
     });
+    it("a new session's first commit is its INSERT in one transaction", async () => {
+      const store = new MysqlStore({ pool, table: "rt_create" });
+      await visitor(store); // its INSERT is prepared on the connection
+      const sessions = createSessions<{ user?: string }>({ secret: SECRET, store });
+      const fresh = await sessions.load(undefined, { secure: false });
+      fresh.set("user", "bob");
+      assert.deepEqual(await during(async () => void (await sessions.commit(fresh, { status: 200 }))), ["query START", "execute INSERT", "query COMMIT"]);
+    });
     it("with statementTimeoutMs: 0 the same statements run, without limits", async () => {
       const v = await visitor(new MysqlStore({ pool, table: "rt_untimed", statementTimeoutMs: 0 }));
       assert.deepEqual(await during(v.read), ["execute SELECT"]);
