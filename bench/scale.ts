@@ -12,7 +12,8 @@
  *
  * Knobs: SCALE_SESSIONS, SCALE_LARGE (0: none), SCALE_SAMPLES (2,000 per
  * point), SCALE_ONLY (comma list of sqlite, redis, postgres, memory),
- * SCALE_MEMORY_GIB (10: most the run may add to the machine's used memory).
+ * SCALE_MEMORY_GIB (10: most memory the run's Redis may take; every fill
+ * also stops when the machine has under 2 GiB available).
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -32,7 +33,9 @@ const samples = Math.min(Number(process.env.SCALE_SAMPLES ?? 2_000), 100_000);
 const only = new Set((process.env.SCALE_ONLY ?? "sqlite,redis,postgres,memory").split(","));
 const tag = `scale_${process.pid}`;
 const log = (line: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-const memory = watchMemory(Number(process.env.SCALE_MEMORY_GIB ?? 10), 2);
+const memory = watchMemory(2);
+/** Most memory the run's own Redis may take, in GiB: the machine is shared by several people. */
+const budgetGiB = Number(process.env.SCALE_MEMORY_GIB ?? 10);
 const bornMs = Date.now();
 const GiB = 1024 ** 3;
 const serverSizes = [1_000, total, ...(large > total ? [large] : [])];
@@ -84,16 +87,26 @@ async function redis(): Promise<ScaleRow> {
         fill: async (from, to) => {
           const first = Math.min(to, Math.max(from, 1_000));
           await createAll(store, p, { from, to: first, window: 256, bornMs });
-          if (first < to) await redisFill(client, p, { from: first, to, bornMs }, keys, progress("redis"));
+          if (first < to) {
+            await redisFill(client, p, { from: first, to, bornMs }, keys, async (done) => {
+              progress("redis")(done);
+              if (done % 100_000 !== 0) return;
+              const used = Number(/used_memory:(\d+)/.exec(String(await client.sendCommand(["INFO", "memory"])))?.[1]);
+              if (used > budgetGiB * GiB) throw new Error(`memory guard: Redis holds ${(used / GiB).toFixed(1)} GiB at ${done} sessions (budget ${budgetGiB} GiB; SCALE_MEMORY_GIB)`);
+            });
+          }
         },
         footprint: async () => {
           const info = String(await client.sendCommand(["INFO", "memory"]));
           const used = Number(/used_memory:(\d+)/.exec(info)?.[1]);
           const keyCount = Number(await client.sendCommand(["DBSIZE"]));
-          return `${(used / GiB).toFixed(2)} GiB used_memory, ${Math.round(used / serverSizes.at(-1)!)} B per session (${keyCount.toLocaleString("en-US")} keys with the user index)`;
+          const perSession = used / serverSizes.at(-1)!;
+          // What fits: Redis holds every session in memory, so its size is the limit of one server.
+          const perTenGiB = Math.floor((10 * GiB) / perSession / 1e6);
+          return `${(used / GiB).toFixed(2)} GiB used_memory, ${Math.round(perSession)} B per session with its user-index entry (${keyCount.toLocaleString("en-US")} keys): ~${perTenGiB}M sessions per 10 GiB`;
         },
       };
-      const note = "own redis-server, no persistence; past 1,000, the store's create and userAdd scripts pipelined; expiry is Redis's TTL: no prune";
+      const note = "own redis-server, no persistence; past 1,000, the commands of the store's create and userAdd scripts, 500 sessions per script call; expiry is Redis's TTL: no prune";
       return await measureStore(store, p, filler, serverSizes, { samples, bornMs, note, log });
     } finally {
       await client.quit();
@@ -172,7 +185,7 @@ const count = (n: number): string => n.toLocaleString("en-US");
 const lines = [
   "## Scale (`npm run bench:scale`)",
   "",
-  `${new Date().toISOString().slice(0, 10)}, Node ${process.versions.node}, ${cpus().length} cores shared with other work (1-minute load average ${loadBefore.toFixed(1)} at the start; per row below). Through each store's API: \`load\` of a random existing session and \`apply\` (what a commit of a changed session writes) to a random one, ${count(samples)} sequential calls each per size; then \`destroyForUser\` ("log out everywhere") of a user with ${count(HEAVY_SESSIONS)} sessions (fewer below a million) spread among all the others, and \`prune\` of the rest once expired. A session holds a user name, a counter and a CSRF token, and has a user (four sessions per user). Memory the run added to the machine (MemTotal − MemAvailable) peaked at ${memory.peakAddedGiB().toFixed(1)} GiB (guard: ${process.env.SCALE_MEMORY_GIB ?? 10} GiB).`,
+  `${new Date().toISOString().slice(0, 10)}, Node ${process.versions.node}, ${cpus().length} cores shared with other work (1-minute load average ${loadBefore.toFixed(1)} at the start; per row below). Through each store's API: \`load\` of a random existing session and \`apply\` (what a commit of a changed session writes) to a random one, ${count(samples)} sequential calls each per size; then \`destroyForUser\` ("log out everywhere") of a user with ${count(HEAVY_SESSIONS)} sessions (fewer below a million) spread among all the others, and \`prune\` of the rest once expired. A session holds a user name, a counter and a CSRF token, and has a user (four sessions per user). Memory in use on the whole shared machine (MemTotal − MemAvailable, every user's) went from ${memory.baselineGiB.toFixed(1)} GiB at the start to a peak of ${memory.peakGiB().toFixed(1)} GiB; each store's own size is in the second table.`,
   "",
   "| store | sessions | load p50 / p99 (ms) | apply p50 / p99 (ms) | load avg |",
   "|---|---|---|---|---|",

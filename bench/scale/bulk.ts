@@ -50,14 +50,14 @@ return n`;
  * every 10,000 (the memory guard).
  *
  * @example
- * await redisFill(client, p, { from: 1_000, to: 10_000_000, bornMs }, { prefix: "sk:sess:", userPrefix: "sk:user:" }, () => memory.check());
+ * await redisFill(client, p, { from: 1_000, to: 10_000_000, bornMs }, { prefix: "sk:sess:", userPrefix: "sk:user:" }, progress);
  */
 export async function redisFill(
   client: RedisClient,
   p: Population,
   range: { from: number; to: number; bornMs: number },
   keys: { prefix: string; userPrefix: string },
-  between: (done: number) => void,
+  between: (done: number) => void | Promise<void>,
 ): Promise<void> {
   const ttl = ttlSecondsUntil(range.bornMs + LIFETIME_MS, range.bornMs);
   const head = ["EVAL", LOADER, "0", String(range.bornMs), String(ttl), String(ttl * 1_000 + REDIS_USER_GRACE_MS)];
@@ -79,7 +79,7 @@ export async function redisFill(
       }));
     }
     await Promise.all(calls);
-    between(end);
+    await between(end);
   }
 }
 
@@ -91,9 +91,9 @@ export async function redisFill(
  * base64url), the data as jsonb of JSON texts, the user column.
  *
  * @example
- * await postgresFill(pool, "scale_42", p, { from: 1_000, to: 10_000_000, bornMs }, () => memory.check());
+ * await postgresFill(pool, "scale_42", p, { from: 1_000, to: 10_000_000, bornMs }, progress);
  */
-export async function postgresFill(pool: pg.Pool, table: string, p: Population, range: { from: number; to: number; bornMs: number }, between: (done: number) => void): Promise<void> {
+export async function postgresFill(pool: pg.Pool, table: string, p: Population, range: { from: number; to: number; bornMs: number }, between: (done: number) => void | Promise<void>): Promise<void> {
   for (let start = range.from; start < range.to; start += 250_000) {
     const end = Math.min(start + 250_000, range.to);
     await pool.query(
@@ -105,7 +105,7 @@ export async function postgresFill(pool: pg.Pool, table: string, p: Population, 
              FROM generate_series($2::bigint, $3::bigint) AS i) AS s`,
       [`${p.tag}:`, start, end - 1, range.bornMs, range.bornMs + LIFETIME_MS, p.heavyEvery, p.heavyCount, "heavy-user"],
     );
-    between(end);
+    await between(end);
   }
   await pool.query(`ANALYZE "${table}"`);
 }
