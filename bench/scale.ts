@@ -195,8 +195,9 @@ const lines = [
   "|---|---|---|---|---|---|---|---|",
   ...rows.map((r) => {
     const size = r.points.at(-1)!.sessions;
-    const logout = r.heavy ? `${(r.heavy.logoutMs / 1000).toFixed(2)} s for ${count(r.heavy.sessions)} sessions (load avg ${r.heavy.loadAvg.toFixed(1)})` : "—";
-    const list = r.heavy ? `${(r.heavy.listMs / 1000).toFixed(2)} s` : "—";
+    const h = r.heavy;
+    const logout = h === undefined ? "—" : "failed" in h ? `failed: ${h.failed}` : `${(h.logoutMs / 1000).toFixed(2)} s for ${count(h.sessions)} sessions (load avg ${h.loadAvg.toFixed(1)})`;
+    const list = h === undefined || "failed" in h ? "—" : `${(h.listMs / 1000).toFixed(2)} s`;
     const prune = r.prune ? `${(r.prune.ms / 1000).toFixed(1)} s for ${count(r.prune.removed)}` : "—";
     return `| ${r.store} | ${count(size)} | ${logout} | ${list} | ${prune} | ${(r.fillMs / 1000).toFixed(0)} s | ${r.footprint} | ${r.note} |`;
   }),

@@ -29,7 +29,7 @@ export interface ScaleRow {
   store: string;
   points: Point[];
   fillMs: number;
-  heavy: { sessions: number; listMs: number; logoutMs: number; loadAvg: number } | undefined;
+  heavy: { sessions: number; listMs: number; logoutMs: number; loadAvg: number } | { failed: string } | undefined;
   prune: { ms: number; removed: number } | undefined;
   footprint: string;
   note: string;
@@ -105,20 +105,12 @@ export async function measureStore(store: Store, p: Population, filler: Filler, 
   const footprint = await filler.footprint();
   let heavy: ScaleRow["heavy"];
   if (store.listForUser && store.destroyForUser) {
-    const t0 = performance.now();
-    const listed = await store.listForUser(HEAVY_USER, storeContext());
-    const listMs = performance.now() - t0;
-    assert.equal(listed.length, p.heavyCount, `${store.name}: listForUser found ${listed.length} of ${p.heavyCount}`);
-    const loadAvg = loadavg()[0]!;
-    const t1 = performance.now();
-    const ended = await store.destroyForUser(HEAVY_USER, undefined, storeContext());
-    const logoutMs = performance.now() - t1;
-    assert.equal(ended, p.heavyCount, `${store.name}: destroyForUser ended ${ended} of ${p.heavyCount}`);
-    assert.equal((await store.listForUser(HEAVY_USER, storeContext())).length, 0);
-    assert.equal(await store.load(idHashOf(p, p.heavyEvery - 1), storeContext()), undefined, `${store.name}: a logged-out session still loads`);
-    assert.ok(await store.load(idHashOf(p, p.heavyEvery - 2), storeContext()), `${store.name}: the logout ended someone else's session`);
-    heavy = { sessions: p.heavyCount, listMs, logoutMs, loadAvg };
-    o.log(`${store.name}: listForUser ${listMs.toFixed(0)} ms, destroyForUser of ${ended} ${logoutMs.toFixed(0)} ms`);
+    heavy = await logOutHeavy(store, p, o.log).catch((error: unknown) => {
+      // Reported in the row: the sizes' numbers stand, and the prune still runs.
+      const failed = error instanceof Error ? `${error.name}: ${error.message.slice(0, 200)}` : "error";
+      o.log(`${store.name}: ${failed}`);
+      return { failed };
+    });
   }
   let prune: ScaleRow["prune"];
   if (store.prune) {
@@ -126,10 +118,36 @@ export async function measureStore(store: Store, p: Population, filler: Filler, 
     const t0 = performance.now();
     const removed = await store.prune(o.bornMs + 2 * LIFETIME_MS);
     prune = { ms: performance.now() - t0, removed };
-    const expected = have - (heavy?.sessions ?? 0);
-    if (removed !== expected) throw new Error(`${store.name}: prune removed ${removed} of ${expected}`);
+    // A logout that failed part way ended some of the heavy user's sessions: any number of them.
+    const most = have - (heavy !== undefined && "sessions" in heavy ? heavy.sessions : 0);
+    const least = heavy !== undefined && "failed" in heavy ? have - p.heavyCount : most;
+    if (removed < least || removed > most) throw new Error(`${store.name}: prune removed ${removed}, not ${least === most ? most : `${least} to ${most}`}`);
   }
   return { store: store.name, points, fillMs, heavy, prune, footprint, note: o.note };
+}
+
+/** The heavy user's sessions listed, then logged out everywhere; each call timed and its result checked. */
+async function logOutHeavy(store: Store, p: Population, log: (line: string) => void): Promise<{ sessions: number; listMs: number; logoutMs: number; loadAvg: number }> {
+  const step = (what: string) => (error: unknown) => {
+    if (error instanceof Error) error.message = `${what}: ${error.message}`;
+    throw error;
+  };
+  {
+    const t0 = performance.now();
+    const listed = await store.listForUser!(HEAVY_USER, storeContext()).catch(step("listForUser"));
+    const listMs = performance.now() - t0;
+    assert.equal(listed.length, p.heavyCount, `${store.name}: listForUser found ${listed.length} of ${p.heavyCount}`);
+    const loadAvg = loadavg()[0]!;
+    const t1 = performance.now();
+    const ended = await store.destroyForUser!(HEAVY_USER, undefined, storeContext()).catch(step("destroyForUser"));
+    const logoutMs = performance.now() - t1;
+    assert.equal(ended, p.heavyCount, `${store.name}: destroyForUser ended ${ended} of ${p.heavyCount}`);
+    assert.equal((await store.listForUser!(HEAVY_USER, storeContext())).length, 0);
+    assert.equal(await store.load(idHashOf(p, p.heavyEvery - 1), storeContext()), undefined, `${store.name}: a logged-out session still loads`);
+    assert.ok(await store.load(idHashOf(p, p.heavyEvery - 2), storeContext()), `${store.name}: the logout ended someone else's session`);
+    log(`${store.name}: listForUser ${listMs.toFixed(0)} ms, destroyForUser of ${ended} ${logoutMs.toFixed(0)} ms`);
+    return { sessions: p.heavyCount, listMs, logoutMs, loadAvg };
+  }
 }
 
 /**

@@ -6,7 +6,7 @@
  * the end, also when the run fails or is interrupted.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -87,6 +87,9 @@ export async function startRedis(): Promise<OwnServer> {
   };
 }
 
+/** Where the PostgreSQL server's log (statements over a second, with their plans) is kept after the run. */
+export const LOG_COPY = join(tmpdir(), "sessionkit-scale-postgres.log");
+
 /** The newest installed PostgreSQL's bin directory (Debian's layout), or undefined. */
 function postgresBin(): string | undefined {
   const root = "/usr/lib/postgresql";
@@ -128,6 +131,7 @@ export async function startPostgres(sharedBuffersMb: number): Promise<OwnServer>
     if (result.status !== 0) throw new Error(`${command} failed (${result.status}): ${(result.stderr || result.stdout || "").slice(-400)}`);
   };
   const remove = (): void => {
+    if (existsSync(join(dir, "server.log"))) copyFileSync(join(dir, "server.log"), LOG_COPY);
     if (existsSync(join(data, "postmaster.pid"))) {
       const [file, argv] = asRoot ? ["runuser", ["-u", "postgres", "--", join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "stop"]] : [join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "stop"]];
       spawnSync(file, argv, { stdio: "ignore", timeout: 60_000 });
@@ -138,7 +142,9 @@ export async function startPostgres(sharedBuffersMb: number): Promise<OwnServer>
   try {
     const port = await sparePort();
     run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
-    const settings = [`-p ${port}`, `-k ${dir}`, "-c listen_addresses=127.0.0.1", `-c shared_buffers=${sharedBuffersMb}MB`, "-c max_wal_size=4GB"];
+    // auto_explain logs the plan of any statement slower than a second: kept in LOG_COPY after the run.
+    const explain = ["-c session_preload_libraries=auto_explain", "-c auto_explain.log_min_duration=1000", "-c log_min_duration_statement=1000"];
+    const settings = [`-p ${port}`, `-k ${dir}`, "-c listen_addresses=127.0.0.1", `-c shared_buffers=${sharedBuffersMb}MB`, "-c max_wal_size=4GB", ...explain];
     run("pg_ctl", ["-D", data, "-l", join(dir, "server.log"), "-w", "-t", "60", "-o", settings.join(" "), "start"]);
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
