@@ -13,7 +13,8 @@
  * Knobs: SCALE_SESSIONS, SCALE_LARGE (0: none), SCALE_SAMPLES (2,000 per
  * point), SCALE_ONLY (comma list of sqlite, redis, postgres, memory),
  * SCALE_MEMORY_GIB (10: most memory the run's Redis may take; every fill
- * also stops when the machine has under 2 GiB available).
+ * also stops when the machine has under 2 GiB available), SCALE_PG_SETTINGS
+ * (PostgreSQL settings for its own cluster, such as `jit=off`).
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -120,7 +121,9 @@ async function postgres(): Promise<ScaleRow> {
   const { default: pg } = await import("pg");
   const { PostgresStore } = await import("sessionkit/stores/postgres");
   const sharedBuffersMb = 1024;
-  const server = await startPostgres(sharedBuffersMb);
+  // SCALE_PG_SETTINGS: server settings to try, space-separated (`jit=off`), named in the row's note.
+  const extra = (process.env.SCALE_PG_SETTINGS ?? "").split(" ").filter(Boolean);
+  const server = await startPostgres(sharedBuffersMb, extra);
   try {
     const pool = new pg.Pool({ connectionString: server.url, max: 8 });
     try {
@@ -137,7 +140,8 @@ async function postgres(): Promise<ScaleRow> {
           return `${(Number(rows[0]!.bytes) / GiB).toFixed(2)} GiB table and indexes on disk, shared_buffers ${sharedBuffersMb} MB`;
         },
       };
-      const note = "own cluster (initdb, fsync on), 8 pooled connections; past 1,000, rows by INSERT … SELECT generate_series in the store's format";
+      const settings = extra.length > 0 ? ` (server settings: ${extra.join(", ")})` : "";
+      const note = `own cluster (initdb, fsync on)${settings}, 8 pooled connections; past 1,000, rows by INSERT … SELECT generate_series in the store's format`;
       return await measureStore(store, p, filler, serverSizes, { samples, bornMs, note, log });
     } finally {
       await pool.end();

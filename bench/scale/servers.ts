@@ -115,7 +115,7 @@ function postgresAccount(): { uid: number; gid: number } {
  * @example
  * const pgServer = await startPostgres(1024); new pg.Pool({ connectionString: pgServer.url }); await pgServer.stop();
  */
-export async function startPostgres(sharedBuffersMb: number): Promise<OwnServer> {
+export async function startPostgres(sharedBuffersMb: number, extraSettings: string[] = []): Promise<OwnServer> {
   const bin = postgresBin();
   if (bin === undefined) throw new Error("no PostgreSQL server binaries under /usr/lib/postgresql");
   const dir = mkdtempSync(join(tmpdir(), "sessionkit-scale-pg-"));
@@ -144,7 +144,7 @@ export async function startPostgres(sharedBuffersMb: number): Promise<OwnServer>
     run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
     // auto_explain logs the plan of any statement slower than a second: kept in LOG_COPY after the run.
     const explain = ["-c session_preload_libraries=auto_explain", "-c auto_explain.log_min_duration=1000", "-c log_min_duration_statement=1000"];
-    const settings = [`-p ${port}`, `-k ${dir}`, "-c listen_addresses=127.0.0.1", `-c shared_buffers=${sharedBuffersMb}MB`, "-c max_wal_size=4GB", ...explain];
+    const settings = [`-p ${port}`, `-k ${dir}`, "-c listen_addresses=127.0.0.1", `-c shared_buffers=${sharedBuffersMb}MB`, "-c max_wal_size=4GB", ...explain, ...extraSettings.map((setting) => `-c ${setting}`)];
     run("pg_ctl", ["-D", data, "-l", join(dir, "server.log"), "-w", "-t", "60", "-o", settings.join(" "), "start"]);
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
