@@ -30,7 +30,7 @@ export interface MysqlStoreOptions {
   database?: string;
   /** Create the table on first use (default true). Turn off when a deploy step calls {@link MysqlStore.migrate}. */
   autoMigrate?: boolean;
-  /** Server-side limit on each statement and row lock wait, in ms (default 2000; 0 leaves the pool's own settings and saves two round trips per write). */
+  /** Server-side limit on each statement and row lock wait, in ms (default 2000; 0 leaves the pool's own settings, and on MySQL saves two round trips per write). */
   statementTimeoutMs?: number;
   /** How many expired rows one prune statement deletes (default 1000). */
   pruneBatchSize?: number;

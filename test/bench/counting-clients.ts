@@ -6,6 +6,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import type pg from "pg";
 import type { createClient } from "redis";
+import { connect, type Socket } from "node:net";
 import type { PgClientLike, PgPoolLike } from "../../src/stores/postgres/runner.js";
 
 type RedisClient = ReturnType<typeof createClient>;
@@ -175,5 +176,76 @@ export function countingPool(pool: pg.Pool): { pool: PgPoolLike; reset: () => vo
       texts = [];
     },
     kinds: () => texts.map((text) => /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? ""),
+  };
+}
+
+/** MySQL protocol commands (the first payload byte of a packet with sequence id 0). */
+const MYSQL_COMMANDS: Readonly<Record<number, string>> = { 0x01: "quit", 0x03: "query", 0x0e: "ping", 0x16: "prepare", 0x17: "execute", 0x19: "close", 0x1a: "reset", 0x1f: "reset" };
+/** Commands the server does not answer: they cost no round trip. */
+const MYSQL_UNANSWERED = new Set(["quit", "close"]);
+
+/** What a statement does, in two words at most: `SELECT`, `SELECT FOR UPDATE`, `START`; a MariaDB `SET STATEMENT … FOR x` counts as x. */
+function sqlVerb(sql: string): string {
+  const text = sql.replace(/^\s*SET STATEMENT .*? FOR (?=\w)/is, "").trim();
+  const verb = /^(\w+)/.exec(text)?.[1]?.toUpperCase() ?? "";
+  return verb === "SELECT" && /\bFOR UPDATE\s*$/i.test(text) ? "SELECT FOR UPDATE" : verb;
+}
+
+/**
+ * A socket factory for mysql2's `stream` option that reads every command the
+ * client sends off the wire, after the handshake: what one request cost in
+ * round trips, including any the driver adds (a statement prepared the
+ * first time a connection runs it, a ping). Each answered command is one
+ * round trip: mysql2 sends a command only after the previous one's reply.
+ * `commands()` gives each as `query SET`, `prepare SELECT`, `execute UPDATE`
+ * (an execute is named by the statement its prepare carried).
+ *
+ * @example
+ * const wire = mysqlWire("127.0.0.1", port); mysql.createPool({ stream: wire.stream, … }); wire.reset(); …; wire.commands(); // ["execute SELECT"]
+ */
+export function mysqlWire(host: string, port: number): { stream: () => Socket; reset: () => void; commands: () => string[] } {
+  let sent: string[] = [];
+  const stream = (): Socket => {
+    const socket = connect(port, host);
+    socket.setNoDelay(true);
+    const statements = new Map<number, string>(); // statement id → verb, per connection
+    let lastPrepare: string | undefined;
+    let pending = Buffer.alloc(0);
+    const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (Buffer.isBuffer(chunk)) {
+        pending = Buffer.concat([pending, chunk]);
+        while (pending.length >= 4 && pending.length >= 4 + pending.readUIntLE(0, 3)) {
+          const length = pending.readUIntLE(0, 3);
+          const sequence = pending[3];
+          const payload = pending.subarray(4, 4 + length);
+          pending = pending.subarray(4 + length);
+          // Sequence 0 starts a command; the handshake's replies to the server have other sequence ids.
+          if (sequence !== 0 || payload.length === 0) continue;
+          const kind = MYSQL_COMMANDS[payload[0]!] ?? `command 0x${payload[0]!.toString(16)}`;
+          if (kind === "query" || kind === "prepare") {
+            const verb = sqlVerb(payload.subarray(1).toString("utf8"));
+            if (kind === "prepare") lastPrepare = verb;
+            sent.push(`${kind} ${verb}`);
+          } else if (kind === "execute") {
+            // A new statement id is answered to the prepare just before its first execute.
+            const id = payload.readUInt32LE(1);
+            if (!statements.has(id) && lastPrepare !== undefined) statements.set(id, lastPrepare);
+            sent.push(`execute ${statements.get(id) ?? "?"}`);
+          } else if (!MYSQL_UNANSWERED.has(kind)) {
+            sent.push(kind);
+          }
+        }
+      }
+      return write(chunk, ...rest);
+    }) as typeof socket.write;
+    return socket;
+  };
+  return {
+    stream,
+    reset: () => {
+      sent = [];
+    },
+    commands: () => [...sent],
   };
 }

@@ -4,13 +4,16 @@
  * server-side time limits that are put back as they were before the
  * connection returns to the pool.
  *
- * Why session variables set and restored around each write: InnoDB's row
- * lock wait (`innodb_lock_wait_timeout`, 50 s by default) is what a session
- * store waits on, and neither MySQL's `SET_VAR` hint nor a pool-wide setting
- * scopes it to our statements alone. Setting it for the transaction and
- * restoring it costs two round trips (about 0.1 ms each on a local socket).
- * The statement time limit is `max_statement_time` (seconds, any statement)
- * on MariaDB and `max_execution_time` (ms, SELECT only) on MySQL.
+ * The limits: InnoDB's row lock wait (`innodb_lock_wait_timeout`, 50 s by
+ * default) is what a session store waits on, and the statement time limit
+ * is `max_statement_time` (seconds, any statement) on MariaDB and
+ * `max_execution_time` (ms, SELECT only) on MySQL. MariaDB scopes both to
+ * one statement with `SET STATEMENT … FOR`, so each statement of a write
+ * carries them and a write is START TRANSACTION, its statements, COMMIT.
+ * MySQL's `SET_VAR` hint cannot set the lock wait, and a pool-wide setting
+ * would reach the app's own queries, so on MySQL they are session variables
+ * set and restored around each write: two more round trips (about 0.1 ms
+ * each on a local socket). test/bench/round-trips-mysql.test.ts counts them.
  */
 import type { StoreContext } from "../../core/store.js";
 import { ER, abandoned, isFatal, serverErrno, typed } from "./errors.js";
@@ -80,7 +83,23 @@ export async function withConnection<T>(pool: MysqlPoolLike, fn: (c: MysqlConnec
 }
 
 /**
- * The SET statements that apply and restore the time limits, or none when `timeoutMs` is 0.
+ * What a MariaDB statement of a write starts with to run under the time
+ * limits (lock wait and statement time), for that statement alone; `""` when
+ * `timeoutMs` is 0 or the server is MySQL.
+ *
+ * @example
+ * scopedLimits("mariadb", 2000); // "SET STATEMENT innodb_lock_wait_timeout = 2, max_statement_time = 2.000 FOR "
+ */
+export function scopedLimits(flavor: Flavor, timeoutMs: number): string {
+  if (timeoutMs === 0 || flavor !== "mariadb") return "";
+  // Validated whole numbers from the options, never request input.
+  return `SET STATEMENT innodb_lock_wait_timeout = ${Math.max(1, Math.ceil(timeoutMs / 1000))}, max_statement_time = ${(timeoutMs / 1000).toFixed(3)} FOR `;
+}
+
+/**
+ * The SET statements that apply and restore the time limits for a whole
+ * connection's transaction (MySQL's writes, MariaDB's `pruneExclusive`), or
+ * none when `timeoutMs` is 0.
  *
  * @example
  * const limit = limits("mariadb", 2000); if (limit) await c.query(limit.apply);
@@ -122,7 +141,9 @@ export async function transaction<T>(pool: MysqlPoolLike, flavor: Flavor, timeou
 
 /** One try of a transaction; the connection goes back to the pool only in the state it came in, else it is destroyed. */
 async function once<T>(c: MysqlConnectionLike, flavor: Flavor, timeoutMs: number, ctx: StoreContext | undefined, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const limit = limits(flavor, timeoutMs);
+  // MariaDB: the limits ride in each statement; MySQL: set for the transaction, restored after.
+  const scoped = scopedLimits(flavor, timeoutMs);
+  const limit = scoped === "" ? limits(flavor, timeoutMs) : undefined;
   const ok = (sql: string): Promise<boolean> => c.query(sql).then(() => true, () => false);
   let clean = true; // no open transaction, the pool's own limits
   try {
@@ -133,8 +154,8 @@ async function once<T>(c: MysqlConnectionLike, flavor: Flavor, timeoutMs: number
     let result: T;
     try {
       result = await fn({
-        rows: async (sql, values) => (await c.execute(sql, values))[0] as Rows,
-        write: async (sql, values) => Number(((await c.execute(sql, values))[0] as { affectedRows?: unknown }).affectedRows ?? 0),
+        rows: async (sql, values) => (await c.execute(scoped + sql, values))[0] as Rows,
+        write: async (sql, values) => Number(((await c.execute(scoped + sql, values))[0] as { affectedRows?: unknown }).affectedRows ?? 0),
       });
       // Core may have given up while the statements ran: then nothing is committed.
       if (isAbandoned(ctx)) throw abandoned();
