@@ -236,7 +236,9 @@ export class PostgresStore implements Store {
     let removed = 0;
     // Batches walk the user's rows in id order, so rows a batch spares (the excepted session's, another user's chain) end the loop too.
     for (let last = ""; ; ) {
-      const { rows } = await this.#run(this.#sql.destroyUserBatch, [user, except, this.#options.userBatchSize, ctx.nowMs, last]);
+      // JIT off: the recursive CTE's cost estimate grows with the table, and at 10M rows PostgreSQL
+      // spent over a second compiling each millisecond batch (past the 2 s statement timeout).
+      const { rows } = await this.#run(this.#sql.destroyUserBatch, [user, except, this.#options.userBatchSize, ctx.nowMs, last], undefined, true);
       const row = rows[0] ?? {};
       removed += Number(row.live ?? 0);
       removed += await this.#followLinks(row, except, user, ctx.nowMs, new Set());
@@ -352,12 +354,12 @@ export class PostgresStore implements Store {
    * for a client from a busy pool is a queue, and a write whose caller gave
    * up meanwhile (core's deadline passed) is dropped before it is sent.
    */
-  async #run(text: string, values: unknown[], write?: StoreContext): Promise<RunResult> {
+  async #run(text: string, values: unknown[], write?: StoreContext, noJit = false): Promise<RunResult> {
     if (this.#options.autoMigrate) await this.#ensureMigrated();
     const beforeStart = write === undefined ? undefined : () => {
       if (write.abandoned) throw new WriteAbandonedError(this.name);
     };
-    return runStatements(this.#options.pool, [{ text, values }], this.#options.statementTimeoutMs, beforeStart);
+    return runStatements(this.#options.pool, [{ text, values }], this.#options.statementTimeoutMs, beforeStart, noJit);
   }
 
   #ensureMigrated(): Promise<void> {

@@ -146,7 +146,7 @@ export function countingDatabase(real: BetterSqlite3.Database): { db: BetterSqli
  * @example
  * const counting = countingPool(pool); new PostgresStore({ pool: counting.pool }); counting.kinds(); // ["SELECT"]
  */
-export function countingPool(pool: pg.Pool): { pool: PgPoolLike; reset: () => void; kinds: () => string[] } {
+export function countingPool(pool: pg.Pool): { pool: PgPoolLike; reset: () => void; kinds: () => string[]; texts: () => string[] } {
   let texts: string[] = [];
   // One wrapper per pooled connection, as pg-pool hands out the same client object each time
   // (the store remembers per connection what it read of its settings).
@@ -176,6 +176,7 @@ export function countingPool(pool: pg.Pool): { pool: PgPoolLike; reset: () => vo
       texts = [];
     },
     kinds: () => texts.map((text) => /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? ""),
+    texts: () => [...texts],
   };
 }
 

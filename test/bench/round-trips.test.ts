@@ -124,6 +124,27 @@ describe("PostgreSQL: round trips per request (a counting wrapper around the poo
     await v.write();
     assert.deepEqual(counting.kinds(), ["SELECT", "WITH"]);
   });
+  it("log out everywhere runs each batch with the JIT compiler off, in its own transaction", async () => {
+    // At 10M rows the batch's cost estimate turned JIT on, and compiling took over a second per batch.
+    const store = new PostgresStore({ pool: counting.pool, table, statementTimeoutMs: 0, userBatchSize: 2 });
+    await store.migrate();
+    const sessions = createSessions({ secret: SECRET, store });
+    for (let i = 0; i < 3; i++) {
+      const s = await sessions.load(undefined, { secure: false });
+      await s.login("jit-user");
+      await sessions.commit(s, { status: 200 });
+    }
+    counting.reset();
+    assert.equal(await sessions.destroyAllForUser("jit-user"), 3);
+    const texts = counting.texts();
+    const batches = counting.kinds().filter((k) => k === "WITH").length;
+    assert.ok(batches >= 2, `the 3 sessions took ${batches} batches of 2`);
+    assert.deepEqual(
+      texts.filter((t) => t.startsWith("BEGIN")),
+      Array.from({ length: batches }, () => "BEGIN; SET LOCAL jit = off"),
+      "every batch opens its transaction with the JIT off",
+    );
+  });
   it("with the default server-side statement timeout, each statement costs three round trips", async () => {
     const v = await visitor(new PostgresStore({ pool: counting.pool, table }));
     counting.reset();

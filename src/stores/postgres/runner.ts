@@ -41,6 +41,9 @@ export interface RunResult {
  * one. Resolves the result of the last statement. `beforeStart`, when given,
  * runs once the pool has handed a client over and before anything is sent:
  * it throws to drop a write whose caller gave up while it waited for one.
+ * `noJit` runs the statements with the server's JIT compiler off (in their
+ * own transaction): for a statement whose cost estimate is far above what it
+ * costs, JIT compilation takes longer than the statement itself.
  *
  * @example
  * const { rows } = await runStatements(pool, [{ text: "SELECT $1::int AS n", values: [1] }], 2000);
@@ -50,6 +53,7 @@ export async function runStatements(
   statements: readonly { text: string; values?: unknown[] }[],
   timeoutMs: number,
   beforeStart?: () => void,
+  noJit = false,
 ): Promise<RunResult> {
   const client = await pool.connect();
   if (beforeStart) {
@@ -71,10 +75,11 @@ export async function runStatements(
   let rollbackFailed: Error | undefined;
   try {
     const scoped = timeoutMs > 0 && !(await connectionLimitsWithin(client, timeoutMs));
-    const transactional = scoped || statements.length > 1;
+    const transactional = scoped || noJit || statements.length > 1;
     if (transactional) {
       // timeoutMs is a validated integer from the options, never request input.
-      await client.query(scoped ? `BEGIN; SET LOCAL statement_timeout = ${timeoutMs}` : "BEGIN");
+      const limit = scoped ? `; SET LOCAL statement_timeout = ${timeoutMs}` : "";
+      await client.query(`BEGIN${limit}${noJit ? "; SET LOCAL jit = off" : ""}`);
     }
     let last: RunResult = { rows: [], rowCount: 0 };
     try {
