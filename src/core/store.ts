@@ -140,7 +140,7 @@ export interface StoreContext {
  * test): the given time (default: now) and never abandoned.
  *
  * @example
- * await store.destroyForUser("alice", storeContext(), undefined);
+ * await store.destroyForUser("alice", undefined, storeContext());
  */
 export function storeContext(nowMs: number = Date.now()): StoreContext {
   return { nowMs, abandoned: false };
