@@ -85,15 +85,20 @@ export function matches(expected: unknown, observed: unknown): boolean {
  * sort it cost a fifth of a run (test/model/show.test.ts holds it to that
  * definition).
  *
+ * `rendered` keeps the text of each Map, Set and object (not array) it
+ * renders, and gives it again for the same object: only for objects never
+ * changed once rendered (the model's worlds, see cloneWorld in
+ * server-rules.ts).
+ *
  * @example
  * show({ b: 1, a: new Map([["x", 2]]) }); // '{"a":{"x":2},"b":1}'
  */
-export function show(value: unknown): string {
-  return text(value) ?? (undefined as unknown as string);
+export function show(value: unknown, rendered?: WeakMap<object, string>): string {
+  return text(value, rendered) ?? (undefined as unknown as string);
 }
 
 /** JSON text of a value, or undefined where JSON.stringify leaves it out (undefined, a function, a symbol). */
-function text(v: unknown): string | undefined {
+function text(v: unknown, rendered: WeakMap<object, string> | undefined): string | undefined {
   if (v === null) return "null";
   switch (typeof v) {
     case "string":
@@ -109,21 +114,26 @@ function text(v: unknown): string | undefined {
     default:
       return undefined;
   }
-  if (typeof (v as { toJSON?: unknown }).toJSON === "function") return text((v as { toJSON(): unknown }).toJSON());
-  if (Array.isArray(v)) return list(v);
-  if (v instanceof Set) return list([...v].sort());
-  if (v instanceof Map) return object([...v].map(([k, x]) => [String(k), x] as [string, unknown]).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return object(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
+  if (typeof (v as { toJSON?: unknown }).toJSON === "function") return text((v as { toJSON(): unknown }).toJSON(), rendered);
+  if (Array.isArray(v)) return list(v, rendered);
+  const known = rendered?.get(v as object);
+  if (known !== undefined) return known;
+  let out: string;
+  if (v instanceof Set) out = list([...v].sort(), rendered);
+  else if (v instanceof Map) out = object([...v].map(([k, x]) => [String(k), x] as [string, unknown]).sort(([a], [b]) => (a < b ? -1 : 1)), rendered);
+  else out = object(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)), rendered);
+  rendered?.set(v as object, out);
+  return out;
 }
 
-function list(items: readonly unknown[]): string {
+function list(items: readonly unknown[], rendered: WeakMap<object, string> | undefined): string {
   let out = "[";
-  for (let i = 0; i < items.length; i++) out += `${i > 0 ? "," : ""}${text(items[i]) ?? "null"}`;
+  for (let i = 0; i < items.length; i++) out += `${i > 0 ? "," : ""}${text(items[i], rendered) ?? "null"}`;
   return `${out}]`;
 }
 
 /** Sorted entries as JSON.stringify writes an object made of them: integer keys first, in numeric order (the property order of JavaScript objects), a repeated key once, where it first stood, with its last value. */
-function object(sorted: [string, unknown][]): string {
+function object(sorted: [string, unknown][], rendered: WeakMap<object, string> | undefined): string {
   const index = /^(0|[1-9]\d*)$/;
   const seen = new Map<string, unknown>();
   const integers: string[] = [];
@@ -136,7 +146,7 @@ function object(sorted: [string, unknown][]): string {
   let out = "{";
   let first = true;
   for (const k of [...integers, ...names]) {
-    const t = text(seen.get(k));
+    const t = text(seen.get(k), rendered);
     if (t === undefined) continue;
     out += `${first ? "" : ","}${JSON.stringify(k)}:${t}`;
     first = false;
