@@ -8,7 +8,8 @@
  * inherits another's millions of rows). Rounds keep every kind covered
  * however early a run is stopped, and a stopped run continues from a round
  * with the same base seed. The first failure prints the shrunk run as a
- * regression test.
+ * regression test, and its signature: a run given known signatures counts
+ * the cases that hit one and goes on.
  */
 import { KINDS, kindUnavailable, openKind, type KindName } from "./fixture.js";
 import { runModel } from "./run.js";
@@ -86,6 +87,8 @@ export interface FuzzModelOptions {
   /** The round to start at (1-based), to continue a stopped run. */
   from?: number;
   maxActions?: number;
+  /** Signatures of failures already known (printed with each failure): cases that hit one are counted and passed over. */
+  known?: string[];
   log: (line: string) => void;
 }
 
@@ -94,6 +97,8 @@ export interface FuzzModelReport {
   ok: boolean;
   runs: Map<KindName, number>;
   seconds: Map<KindName, number>;
+  /** Cases that hit a known failure, per kind. */
+  known: Map<KindName, number>;
   skipped: KindName[];
 }
 
@@ -112,7 +117,8 @@ const n = (x: number): string => x.toLocaleString("en");
 export async function fuzzModel(options: FuzzModelOptions): Promise<FuzzModelReport> {
   const roundSize = options.roundSize ?? 10_000;
   const rounds = Math.ceil(options.runs / roundSize);
-  const report: FuzzModelReport = { ok: true, runs: new Map(), seconds: new Map(), skipped: [] };
+  const report: FuzzModelReport = { ok: true, runs: new Map(), seconds: new Map(), known: new Map(), skipped: [] };
+  const known = new Set(options.known ?? []);
   const plan: Plan = [];
   for (const p of options.plan) {
     const skip = await kindUnavailable(p.kind);
@@ -133,23 +139,29 @@ export async function fuzzModel(options: FuzzModelOptions): Promise<FuzzModelRep
       const t = Date.now();
       const kind = await openKind(p.kind);
       let result;
+      let hits = 0;
+      const ignore = (signature: string): boolean => known.has(signature) && ++hits > 0;
       try {
-        result = await runModel(kind, { numRuns: runs, maxActions: options.maxActions ?? 24, seed });
+        result = await runModel(kind, { numRuns: runs, maxActions: options.maxActions ?? 24, seed, ignore });
       } finally {
         await kind.close();
       }
       const ms = Date.now() - t;
       report.runs.set(p.kind, (report.runs.get(p.kind) ?? 0) + result.runs);
       report.seconds.set(p.kind, (report.seconds.get(p.kind) ?? 0) + ms / 1_000);
+      report.known.set(p.kind, (report.known.get(p.kind) ?? 0) + hits);
       done += result.runs;
       if (result.failure) {
-        options.log(`fuzz:model [${p.kind}]: FAILED in round ${round}, seed ${seed}, after ${n(result.runs)} cases (${elapsed(ms)})\n${result.failure.message}\n\n--- regression test ---\n${result.failure.repro}`);
+        options.log(
+          `fuzz:model [${p.kind}]: FAILED in round ${round}, seed ${seed}, after ${n(result.runs)} cases (${elapsed(ms)})\n${result.failure.message}\n\n` +
+            `signature (FUZZ_MODEL_KNOWN to pass over it): ${result.failure.signature}\n\n--- regression test ---\n${result.failure.repro}`,
+        );
         report.ok = false;
         return report;
       }
       const rate = (result.runs / Math.max(ms, 1)) * 1_000;
       options.log(
-        `fuzz:model round ${round}/${rounds} [${p.kind}] ${n(result.runs)} cases, seed ${seed}, ${(ms / 1_000).toFixed(1)} s (${rate.toFixed(0)}/s); ` +
+        `fuzz:model round ${round}/${rounds} [${p.kind}] ${n(result.runs)} cases${hits > 0 ? ` (${n(hits)} hit a known failure)` : ""}, seed ${seed}, ${(ms / 1_000).toFixed(1)} s (${rate.toFixed(0)}/s); ` +
           `${p.kind} ${n(report.runs.get(p.kind)!)}, all ${n(done)} cases, ${elapsed(Date.now() - started)}${i === plan.length - 1 && round < rounds ? `; continue with FUZZ_MODEL_FROM=${round + 1}` : ""}`,
       );
     }
