@@ -77,8 +77,11 @@ const MAX_WORLDS = 256;
  * worlds = advance(rules, worlds, [{ label: "r1 load", predict: (w) => rules.load(w, 1, cookie, env), observed, faulty: false }], placeholder);
  */
 export function advance<W extends BaseWorld>(rules: Rules<W>, worlds: W[], subs: Sub<W>[], placeholder: () => string): W[] {
+  const paths = explore(rules, worlds, subs, placeholder, true);
+  // Most steps leave one world: nothing to merge, so no key to build (a key renders the whole world).
+  if (paths.length === 1) return [paths[0]!.w];
   const next = new Map<string, W>();
-  for (const path of explore(rules, worlds, subs, placeholder, true)) if (next.size < MAX_WORLDS) next.set(rules.key(path.w), path.w);
+  for (const path of paths) if (next.size < MAX_WORLDS) next.set(rules.key(path.w), path.w);
   if (next.size > 0) return [...next.values()];
   // Nothing fits: explore again without pruning, to say what the guarantees allowed.
   const expected = new Map<string, { outcomes: Outcome[]; why: string[] }>();

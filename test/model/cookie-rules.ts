@@ -16,7 +16,7 @@
  */
 import { ANY, show } from "./outcome.js";
 import type { Alt, BaseWorld, Env, Rules } from "./rules.js";
-import { copyData, copyView, flashesOf, newView, userData, type Value, type View } from "./view.js";
+import { copyData, flashesOf, newView, userData, type Value, type View } from "./view.js";
 
 export interface CookieSession {
   gen: number;
@@ -52,6 +52,13 @@ function userRevoked(w: CookieWorld, userId: string | undefined, authAtMs: numbe
   const before = w.revokedBefore.get(userId);
   // Strictly after: a login in the same millisecond as "log out everywhere" may have come before it.
   return before !== undefined && !(authAtMs !== undefined && authAtMs > before);
+}
+
+/** Session `sid` of a world a step is applied to, copied first: worlds share sessions (see cloneWorld). */
+function own(x: CookieWorld, sid: number): CookieSession {
+  const copy = { ...x.sessions[sid]! };
+  x.sessions[sid] = copy;
+  return copy;
 }
 
 /** Register a cookie; false when the same value was issued before with other contents. */
@@ -135,14 +142,14 @@ function commitAlts(w: CookieWorld, n: number, env: Env): Alt<CookieWorld>[] {
   };
   const origin = v.cookie?.createdAtS ?? nowS;
 
-  if (v.destroyed) return [ok("delete", "3 destroy: every cookie of the session is refused from now on", (x) => void (v.sid !== undefined && (x.sessions[v.sid]!.ended = true)))];
+  if (v.destroyed) return [ok("delete", "3 destroy: every cookie of the session is refused from now on", (x) => void (v.sid !== undefined && (own(x, v.sid).ended = true)))];
   // Empty: no data and no user (a logged-in session is never empty: only destroy() or setUser(null) ends a login).
   const empty = v.values.size === 0 && userFacts(v, env).userId === undefined;
   // No data, and a user only from this request's setUser (no login, none loaded): undocumented, so the session
   // may be written with its user (as a login would be) or count as empty (as a server-side plain write does).
   const userOnly = v.values.size === 0 && v.login === undefined && v.loadedUser === undefined && typeof v.userSet === "string";
   if (v.regenerate !== undefined) {
-    const end = (x: CookieWorld) => void (v.sid !== undefined && (x.sessions[v.sid]!.ended = true));
+    const end = (x: CookieWorld) => void (v.sid !== undefined && (own(x, v.sid).ended = true));
     if (v.cleared && empty) {
       const logout = ok("delete", "regenerate({ keepData: false }) with nothing to keep ends the session, as a logout", end);
       // A session another request already ended or regenerated may also refuse it.
@@ -155,7 +162,7 @@ function commitAlts(w: CookieWorld, n: number, env: Env): Alt<CookieWorld>[] {
       return [...asEmpty, rejected(why), ok("delete", why), ok("new", why, (x, value) => write(x, value, () => "dead", origin))];
     }
     const rotated = (x: CookieWorld, value: string | undefined): boolean => {
-      const gen = v.sid === undefined ? 0 : ++x.sessions[v.sid]!.gen;
+      const gen = v.sid === undefined ? 0 : ++own(x, v.sid).gen;
       return write(x, value, () => gen, v.login !== undefined ? nowS : origin);
     };
     if (v.login !== undefined) return [ok("new", "5 login: a new cookie with only `keep` and the flashes, the user recorded, a new absolute origin", rotated)];
@@ -185,30 +192,32 @@ function destroyAllAlts(w: CookieWorld, user: string, except: number | undefined
       // `except` is marked only when the call returned (a failed call never reaches it).
       reply: (x) => {
         const ex = except === undefined ? undefined : x.views.get(except);
-        if (ex !== undefined) {
-          ex.userSet = user;
-          ex.modified = true;
-          ex.reauthenticated = true;
-        }
+        // A new view, not a change to the old one: worlds share views (see cloneWorld).
+        if (ex !== undefined) x.views.set(except!, { ...ex, userSet: user, modified: true, reauthenticated: true });
       },
     },
   ];
 }
 
+/**
+ * A world to apply a step to: new lists, whose contents (sessions, issued
+ * cookies, views) are shared with the world it came from; a step replaces
+ * what it changes, never edits it (see server-rules.ts's cloneWorld and
+ * test/model/world-sharing.test.ts).
+ */
 function cloneWorld(w: CookieWorld): CookieWorld {
-  const cookies = new Map<string, IssuedCookie>();
-  for (const [value, c] of w.cookies) cookies.set(value, { ...c, data: copyData(c.data) });
-  const views = new Map<number, View>();
-  for (const [n, v] of w.views) views.set(n, copyView(v));
-  return { sessions: w.sessions.map((s) => ({ ...s })), cookies, revokedBefore: new Map(w.revokedBefore), views };
+  return { sessions: [...w.sessions], cookies: new Map(w.cookies), revokedBefore: new Map(w.revokedBefore), views: new Map(w.views) };
 }
+
+/** The text of every part of a world keyed so far (see server-rules.ts). */
+const RENDERED = new WeakMap<object, string>();
 
 /** The cookie-mode rules (revocation on). */
 export const cookieRules: Rules<CookieWorld> = {
   mode: "cookie",
   init: () => ({ sessions: [], cookies: new Map(), revokedBefore: new Map(), views: new Map() }),
   clone: cloneWorld,
-  key: (w) => show([w.sessions, [...w.cookies], [...w.revokedBefore], [...w.views]]),
+  key: (w, rendered = RENDERED) => show([w.sessions, [...w.cookies], [...w.revokedBefore], [...w.views]], rendered),
   load: loadAlts,
   commit: commitAlts,
   destroyAll: destroyAllAlts,

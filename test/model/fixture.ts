@@ -10,9 +10,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import Database from "better-sqlite3";
-import pg from "pg";
-import { createClient } from "redis";
 import { createSessions, type Session, type SessionEvent, type SessionManager, type Store } from "../../src/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { SqliteStore } from "../../src/stores/sqlite.js";
@@ -30,6 +27,13 @@ export type KindName = (typeof KINDS)[number];
 export const SECRET = "model-test-secret-0123456789abcdef-0123456789";
 /** Core's deadline per store call in the model test: short, so a paused store costs little real time. */
 export const STORE_TIMEOUT_MS = 50;
+/**
+ * The deadline on the in-process kinds (memory, SQLite, cookie with a
+ * memory store). Their calls settle before the event loop turns (no I/O, no
+ * timer), so a deadline, which is a timer, can only pass while a pause holds
+ * a call: there, 1 ms ends the pause as 50 would, 49 ms sooner.
+ */
+export const IN_PROCESS_STORE_TIMEOUT_MS = 1;
 /**
  * The deadline of a printed regression test: long, since it has no model to
  * tell a slow machine's timeout from a bug (a pause there costs this much).
@@ -60,6 +64,8 @@ export class TestClock {
 export interface OpenedKind {
   name: KindName;
   mode: "server" | "cookie";
+  /** Core's deadline per store call in a run ({@link STORE_TIMEOUT_MS}, or {@link IN_PROCESS_STORE_TIMEOUT_MS}). */
+  storeTimeoutMs: number;
   /**
    * The real store of a run: a fresh one (memory), one under a fresh key
    * prefix (Redis), or the shared one (a SQLite file, a PostgreSQL table, a
@@ -77,6 +83,7 @@ export interface OpenedKind {
  */
 export async function kindUnavailable(name: KindName): Promise<string | undefined> {
   if (name === "redis" || name === "cookie-redis") {
+    const { createClient } = await import("redis");
     const client = createClient({ url: "redis://127.0.0.1:6379", socket: { reconnectStrategy: false, connectTimeout: 2_000 } });
     client.on("error", () => {});
     const skip = await probeService("Redis at 127.0.0.1:6379", async () => {
@@ -87,6 +94,7 @@ export async function kindUnavailable(name: KindName): Promise<string | undefine
     return skip;
   }
   if (name === "postgres") {
+    const { default: pg } = await import("pg");
     return probeService("PostgreSQL at 127.0.0.1:5432 (database test, user postgres)", async () => {
       const pool = new pg.Pool({ host: "127.0.0.1", port: 5432, user: "postgres", database: "test", max: 1 });
       try {
@@ -103,6 +111,7 @@ const label = (): string => `sk_model_${process.pid}_${randomBytes(4).toString("
 
 /** The shared Redis, each run under its own random key prefix (all under one prefix per opening, removed on close). */
 async function openRedis(): Promise<{ storeForRun(): Store; close(): Promise<void> }> {
+  const { createClient } = await import("redis");
   const client = createClient({ url: "redis://127.0.0.1:6379", socket: { connectTimeout: 2_000 } });
   client.on("error", () => {});
   await client.connect();
@@ -128,29 +137,39 @@ async function openRedis(): Promise<{ storeForRun(): Store; close(): Promise<voi
  * const kind = await openKind("sqlite"); try { … } finally { await kind.close(); }
  */
 export async function openKind(name: KindName): Promise<OpenedKind> {
-  const shared = (store: Store, close: () => Promise<void>, mode: "server" | "cookie" = "server"): OpenedKind => ({ name, mode, storeForRun: () => store, close });
+  const shared = (store: Store, close: () => Promise<void>, storeTimeoutMs = STORE_TIMEOUT_MS): OpenedKind => ({ name, mode: "server", storeTimeoutMs, storeForRun: () => store, close });
+  const memory = (mode: "server" | "cookie"): OpenedKind => ({
+    name,
+    mode,
+    storeTimeoutMs: IN_PROCESS_STORE_TIMEOUT_MS,
+    storeForRun: () => new MemoryStore({ maxEntries: 100_000 }),
+    close: async () => {},
+  });
   switch (name) {
     case "memory":
-      return { name, mode: "server", storeForRun: () => new MemoryStore({ maxEntries: 100_000 }), close: async () => {} };
+      return memory("server");
     case "cookie-memory":
-      return { name, mode: "cookie", storeForRun: () => new MemoryStore({ maxEntries: 100_000 }), close: async () => {} };
+      return memory("cookie");
     case "sqlite": {
+      const { default: Database } = await import("better-sqlite3");
       const dir = mkdtempSync(join(tmpdir(), "sk-model-"));
       const db = new Database(join(dir, "sessions.db"));
-      return shared(new SqliteStore({ db, table: "sessions" }), async () => {
+      const close = async () => {
         db.close();
         rmSync(dir, { recursive: true, force: true });
-      });
+      };
+      return shared(new SqliteStore({ db, table: "sessions" }), close, IN_PROCESS_STORE_TIMEOUT_MS);
     }
     case "file": {
       const dir = mkdtempSync(join(tmpdir(), "sk-model-files-"));
       return shared(new FileStore({ directory: dir, fsync: false }), async () => rmSync(dir, { recursive: true, force: true }));
     }
     case "redis":
-      return { name, mode: "server", ...(await openRedis()) };
+      return { name, mode: "server", storeTimeoutMs: STORE_TIMEOUT_MS, ...(await openRedis()) };
     case "cookie-redis":
-      return { name, mode: "cookie", ...(await openRedis()) };
+      return { name, mode: "cookie", storeTimeoutMs: STORE_TIMEOUT_MS, ...(await openRedis()) };
     case "postgres": {
+      const { default: pg } = await import("pg");
       const pool = new pg.Pool({ host: "127.0.0.1", port: 5432, user: "postgres", database: "test", max: 4 });
       pool.on("error", () => {});
       const table = label();

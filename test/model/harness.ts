@@ -8,7 +8,7 @@
 import { ModelViolation, advance, type Sub } from "./checker.js";
 import { SECRET, type OpenedKind } from "./fixture.js";
 import { forgedId, runFixture, tamper, type Fixture } from "./kit.js";
-import { show, type Outcome } from "./outcome.js";
+import { show } from "./outcome.js";
 import { stepMs, type Action, type ModelConfig, type Op, type Sender, type SetupRequest, type UserIx } from "./program.js";
 import { Script } from "./repro.js";
 import type { BaseWorld, Env, Rules } from "./rules.js";
@@ -57,8 +57,6 @@ export class Harness<W extends BaseWorld> {
   readonly #open: OpenRequest[] = [];
   readonly #forged: { value: string; code: string }[] = [];
   readonly #suffix = `-${process.pid}-${++runs}`;
-  /** How often each kind of outcome was observed (step kind and outcome), to see what a run exercised. */
-  readonly counts = new Map<string, number>();
   /** A pause ends by itself once this many store calls are held. */
   #pauseCalls = 0;
   #n = 0;
@@ -120,13 +118,13 @@ export class Harness<W extends BaseWorld> {
       case "advance": {
         const ms = stepMs(a.by, this.config);
         this.f.clock.advance(ms);
-        this.script.line(`clock.advance(${ms}); // ${a.by}`);
+        this.script.line(() => `clock.advance(${ms}); // ${a.by}`);
         return;
       }
       case "fault":
         this.f.store.mode = a.mode;
         this.#pauseCalls = a.calls;
-        this.script.line(`store.mode = "${a.mode}";${a.mode === "pause" ? ` // until ${a.calls} store call(s) are held` : ""}`);
+        this.script.line(() => `store.mode = "${a.mode}";${a.mode === "pause" ? ` // until ${a.calls} store call(s) are held` : ""}`);
         return;
       case "recover":
         return this.#recover();
@@ -187,11 +185,10 @@ export class Harness<W extends BaseWorld> {
     const observed = steps.map((s, i) => s.observe(results[i]));
     const wrongWrites = this.#wrongWrites(steps, store.writes);
     if (wrongWrites !== undefined) {
-      this.script.writesFailing(steps.map((s) => s.code()), tick, wrongWrites.allowed);
+      this.script.writesFailing(() => steps.map((s) => s.code()), tick, wrongWrites.allowed);
       throw new WriteViolation(wrongWrites.message);
     }
     for (let i = this.#open.length - 1; i >= 0; i--) if (this.#open[i]!.stage === "done") this.#open.splice(i, 1);
-    for (const [i, s] of steps.entries()) this.#count(s.label, observed[i]!.outcome, steps.length > 1);
     const subs: Sub<W>[] = steps.map((s, i) => ({
       label: s.label,
       predict: (w) => s.predict(w, env),
@@ -203,17 +200,11 @@ export class Harness<W extends BaseWorld> {
     try {
       this.worlds = advance(this.rules, this.worlds, subs, () => `?${++this.#placeholders}`);
     } catch (error) {
-      if (error instanceof ModelViolation) this.script.failing(steps.map((s) => s.code()), tick, error);
+      if (error instanceof ModelViolation) this.script.failing(() => steps.map((s) => s.code()), tick, error);
       throw error;
     }
-    this.script.steps(steps.map((s) => s.code()), tick);
+    this.script.steps(() => steps.map((s) => s.code()), tick);
     if (store.mode === "pause" && store.heldCount >= this.#pauseCalls) await this.#recover();
-  }
-
-  #count(label: string, o: Outcome, burst: boolean): void {
-    const step = label.replace(/^r\d+ /, "").replace(/\(.*$/, "");
-    const what = o.ok ? ("cookie" in o ? o.cookie : "isNew" in o ? (o.isNew ? "fresh" : "live") : "ok") : o.error;
-    for (const key of [`${step}:${what}`, ...(burst ? ["burst"] : [])]) this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
   /** 8 and R68: loads write nothing (but the removal of an expired record), a commit of an unchanged session nothing but a touch. */

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { hashSessionId, type Session, type SessionEvent, type SessionManager } from "../../src/index.js";
-import { REPRO_STORE_TIMEOUT_MS, SECRET, STORE_TIMEOUT_MS, TestClock, faulty, openKind, runSessions, type KindName, type OpenedKind } from "./fixture.js";
+import { REPRO_STORE_TIMEOUT_MS, SECRET, TestClock, faulty, openKind, runSessions, type KindName, type OpenedKind } from "./fixture.js";
 import type { FaultyStore } from "./fault-store.js";
 import { byEntry } from "./server-rules.js";
 import { cookieOutcome, failed, matches, show, type CommitOutcome, type DestroyAllOutcome, type ListOutcome, type LoadOutcome, type Outcome } from "./outcome.js";
@@ -34,7 +34,7 @@ export interface Fixture {
  * @example
  * const f = runFixture(await openKind("memory"), config);
  */
-export function runFixture(kind: OpenedKind, config: ModelConfig, storeTimeoutMs: number = STORE_TIMEOUT_MS): Fixture {
+export function runFixture(kind: OpenedKind, config: ModelConfig, storeTimeoutMs: number = kind.storeTimeoutMs): Fixture {
   const clock = new TestClock();
   const store = faulty(kind.storeForRun(), storeTimeoutMs);
   const events: SessionEvent[] = [];

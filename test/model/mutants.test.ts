@@ -11,7 +11,7 @@ import { applyChangeSet, type Store } from "../../src/index.js";
 import type { StoreContext } from "../../src/core/store.js";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { ModelViolation } from "./checker.js";
-import type { OpenedKind } from "./fixture.js";
+import { IN_PROCESS_STORE_TIMEOUT_MS, type OpenedKind } from "./fixture.js";
 import { Harness } from "./harness.js";
 import type { Action, ModelConfig, Op, SetupRequest } from "./program.js";
 import { serverRules } from "./server-rules.js";
@@ -124,6 +124,7 @@ function kindOf(mutate: ((real: MemoryStore) => Partial<Store>) | undefined): Op
   return {
     name: "memory",
     mode: "server",
+    storeTimeoutMs: IN_PROCESS_STORE_TIMEOUT_MS,
     storeForRun: () => {
       const real = new MemoryStore({ maxEntries: 1_000 });
       return mutate === undefined ? real : { ...forward(real), ...mutate(real) };

@@ -79,17 +79,77 @@ export function matches(expected: unknown, observed: unknown): boolean {
 
 /**
  * A stable one-line rendering (keys sorted) for messages, dedup keys and generated code.
+ * It is what `JSON.stringify` gives with Maps as objects, Sets as sorted
+ * arrays and every object's keys sorted, built by hand: the checker keys
+ * every world it keeps with it, and a replacer that copies each object to
+ * sort it cost a fifth of a run (test/model/show.test.ts holds it to that
+ * definition).
+ *
+ * `rendered` keeps the text of each Map, Set and object (not array) it
+ * renders, and gives it again for the same object: only for objects never
+ * changed once rendered (the model's worlds, see cloneWorld in
+ * server-rules.ts).
  *
  * @example
  * show({ b: 1, a: new Map([["x", 2]]) }); // '{"a":{"x":2},"b":1}'
  */
-export function show(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => {
-    if (v instanceof Map) return Object.fromEntries([...v].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1)));
-    if (v instanceof Set) return [...v].sort();
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
-    }
-    return v;
-  });
+export function show(value: unknown, rendered?: WeakMap<object, string>): string {
+  return text(value, rendered) ?? (undefined as unknown as string);
+}
+
+/** JSON text of a value, or undefined where JSON.stringify leaves it out (undefined, a function, a symbol). */
+function text(v: unknown, rendered: WeakMap<object, string> | undefined): string | undefined {
+  if (v === null) return "null";
+  switch (typeof v) {
+    case "string":
+      return JSON.stringify(v);
+    case "number":
+      return Number.isFinite(v) ? String(v) : "null";
+    case "boolean":
+      return v ? "true" : "false";
+    case "object":
+      break;
+    case "bigint":
+      return JSON.stringify(v); // throws, as JSON.stringify does
+    default:
+      return undefined;
+  }
+  if (typeof (v as { toJSON?: unknown }).toJSON === "function") return text((v as { toJSON(): unknown }).toJSON(), rendered);
+  if (Array.isArray(v)) return list(v, rendered);
+  const known = rendered?.get(v as object);
+  if (known !== undefined) return known;
+  let out: string;
+  if (v instanceof Set) out = list([...v].sort(), rendered);
+  else if (v instanceof Map) out = object([...v].map(([k, x]) => [String(k), x] as [string, unknown]).sort(([a], [b]) => (a < b ? -1 : 1)), rendered);
+  else out = object(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)), rendered);
+  rendered?.set(v as object, out);
+  return out;
+}
+
+function list(items: readonly unknown[], rendered: WeakMap<object, string> | undefined): string {
+  let out = "[";
+  for (let i = 0; i < items.length; i++) out += `${i > 0 ? "," : ""}${text(items[i], rendered) ?? "null"}`;
+  return `${out}]`;
+}
+
+/** Sorted entries as JSON.stringify writes an object made of them: integer keys first, in numeric order (the property order of JavaScript objects), a repeated key once, where it first stood, with its last value. */
+function object(sorted: [string, unknown][], rendered: WeakMap<object, string> | undefined): string {
+  const index = /^(0|[1-9]\d*)$/;
+  const seen = new Map<string, unknown>();
+  const integers: string[] = [];
+  const names: string[] = [];
+  for (const [k, x] of sorted) {
+    if (!seen.has(k)) (index.test(k) && Number(k) < 4_294_967_295 ? integers : names).push(k);
+    seen.set(k, x);
+  }
+  integers.sort((a, b) => Number(a) - Number(b));
+  let out = "{";
+  let first = true;
+  for (const k of [...integers, ...names]) {
+    const t = text(seen.get(k), rendered);
+    if (t === undefined) continue;
+    out += `${first ? "" : ","}${JSON.stringify(k)}:${t}`;
+    first = false;
+  }
+  return `${out}}`;
 }

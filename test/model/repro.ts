@@ -27,52 +27,51 @@ const SERVICES: readonly KindName[] = ["redis", "postgres", "cookie-redis"];
 const KIT = ["arrive", "assertNoLeaks", "assertOneOf", "assertWrites", "checkOutcome", "commitOutcome", "cookieHeader", "countOutcome", "forgedId", "handlerOutcome", "listOutcome", "loadOutcome", "openFixture", "settle", "tamper", "value"];
 
 /**
- * The script of one run.
+ * The script of one run. A run records every step, and nearly every run
+ * passes, so a record is kept as a closure and written out only when
+ * {@link Script.render} is called (on a failure): building the text of
+ * every step of every run was a tenth of the model test's time.
  *
  * @example
  * const script = new Script("memory", config);
- * script.line("clock.advance(1000);");
+ * script.line(() => "clock.advance(1000);");
  */
 export class Script {
-  readonly #lines: string[] = [];
-  #bursts = 0;
+  /** The records, in order; each writes its lines when the script is rendered. */
+  readonly #records: ((out: Out) => void)[] = [];
 
   constructor(
     readonly kind: KindName,
     readonly config: ModelConfig,
   ) {}
 
-  line(text: string): void {
-    this.#lines.push(text);
+  /** A line, given as its text or as a function that makes it. */
+  line(text: string | (() => string)): void {
+    this.#records.push((out) => out.lines.push(typeof text === "string" ? text : text()));
   }
 
-  /** A step or burst that the model accepted. */
-  steps(codes: StepCode[], tick: boolean): void {
-    if (tick) this.line("clock.tick();");
-    if (codes.length === 1) {
-      for (const s of codes[0]!.statements) this.line(s);
-      return;
-    }
-    const b = `b${++this.#bursts}`;
-    this.line(`const ${b} = await Promise.all([${codes.map((c) => c.expr).join(", ")}]);`);
-    codes.forEach((c, i) => c.after(`${b}[${i}]`).forEach((s) => this.line(s)));
+  /** A step or burst that the model accepted (its code is asked for only on render). */
+  steps(codes: () => StepCode[], tick: boolean): void {
+    this.#records.push((out) => writeSteps(out, codes(), tick));
   }
 
   /** The failing step or burst, asserted. */
-  failing(codes: StepCode[], tick: boolean, violation: ModelViolation): void {
-    if (tick) this.line("clock.tick();");
-    const b = `b${++this.#bursts}`;
-    this.line(`const ${b} = await Promise.all([${codes.map((c) => c.expr).join(", ")}]);`);
-    const observed = codes.map((c, i) => c.outcome(`${b}[${i}]`));
-    const allowed = violation.expected.map((e) => `    ${show(e.outcomes)},`);
-    const why = [...new Set(violation.expected.flatMap((e) => e.why))].join("; ");
-    this.line(`assertOneOf([${observed.join(", ")}], [`);
-    for (const a of allowed) this.line(a);
-    this.line(`], ${JSON.stringify(why)});`);
+  failing(codes: () => StepCode[], tick: boolean, violation: ModelViolation): void {
+    this.#records.push((out) => {
+      const c = codes();
+      if (tick) out.lines.push("clock.tick();");
+      const b = `b${++out.bursts}`;
+      out.lines.push(`const ${b} = await Promise.all([${c.map((x) => x.expr).join(", ")}]);`);
+      const observed = c.map((x, i) => x.outcome(`${b}[${i}]`));
+      const why = [...new Set(violation.expected.flatMap((e) => e.why))].join("; ");
+      out.lines.push(`assertOneOf([${observed.join(", ")}], [`);
+      for (const e of violation.expected) out.lines.push(`    ${show(e.outcomes)},`);
+      out.lines.push(`], ${JSON.stringify(why)});`);
+    });
   }
 
   /** A step or burst that wrote to the store when it may not have, asserted on the store's record of writes. */
-  writesFailing(codes: StepCode[], tick: boolean, allowed: string[]): void {
+  writesFailing(codes: () => StepCode[], tick: boolean, allowed: string[]): void {
     this.line("store.writes.length = 0;");
     this.steps(codes, tick);
     this.line(`assertWrites(store, ${JSON.stringify(allowed)});`);
@@ -93,7 +92,7 @@ export class Script {
       `  const f = await openFixture("${this.kind}", ${config});`,
       "  const { sessions, clock, store, jar, issued } = f;",
       "  try {",
-      ...this.#lines.map((l) => `    ${l}`),
+      ...this.#body().map((l) => `    ${l}`),
       "  } finally {",
       "    await f.close();",
       "  }",
@@ -117,4 +116,29 @@ export class Script {
       "",
     ].join("\n");
   }
+
+  /** The recorded statements, written out in order. */
+  #body(): string[] {
+    const out: Out = { lines: [], bursts: 0 };
+    for (const record of this.#records) record(out);
+    return out.lines;
+  }
+}
+
+/** The statements being written, and how many bursts are named so far (`b1`, `b2`, …). */
+interface Out {
+  lines: string[];
+  bursts: number;
+}
+
+/** One step as plain statements, several at once as a Promise.all named `b<n>`. */
+function writeSteps(out: Out, codes: StepCode[], tick: boolean): void {
+  if (tick) out.lines.push("clock.tick();");
+  if (codes.length === 1) {
+    out.lines.push(...codes[0]!.statements);
+    return;
+  }
+  const b = `b${++out.bursts}`;
+  out.lines.push(`const ${b} = await Promise.all([${codes.map((c) => c.expr).join(", ")}]);`);
+  codes.forEach((c, i) => out.lines.push(...c.after(`${b}[${i}]`)));
 }

@@ -44,8 +44,12 @@ export interface Rules<W extends BaseWorld> {
   readonly mode: "server" | "cookie";
   init(): W;
   clone(w: W): W;
-  /** A canonical text of the world, to merge equal worlds. */
-  key(w: W): string;
+  /**
+   * A canonical text of the world, to merge equal worlds; the text of each
+   * part is kept in `rendered` (default: one cache per mode), since worlds
+   * share parts and never change once keyed.
+   */
+  key(w: W, rendered?: WeakMap<object, string>): string;
   /** Request `n` loads with cookie value `sent`; with `check`, a final check (flashes shown, no view kept). */
   load(w: W, n: number | undefined, sent: string | undefined, env: Env): Alt<W>[];
   commit(w: W, n: number, env: Env): Alt<W>[];

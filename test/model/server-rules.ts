@@ -16,7 +16,7 @@
  */
 import { show, type ListOutcome } from "./outcome.js";
 import { pastAbsolute, type Alt, type BaseWorld, type Env, type Rules } from "./rules.js";
-import { applyChanges, copyData, copyView, flashesOf, newView, userData, type Value, type View } from "./view.js";
+import { applyChanges, copyData, flashesOf, newView, userData, type Value, type View } from "./view.js";
 
 export interface ServerSession {
   data: Map<string, Value>;
@@ -48,6 +48,13 @@ const userOf = (v: View): string | undefined => (v.userSet !== undefined ? v.use
 
 const interrupted = <W>(why: string): Alt<W> => ({ outcome: { ok: false, error: "SessionInterruptedError" }, why });
 
+/** Session `sid` of a world a step is applied to, copied first: worlds share sessions (see cloneWorld). */
+function own(x: ServerWorld, sid: number): ServerSession {
+  const copy = { ...x.sessions[sid]! };
+  x.sessions[sid] = copy;
+  return copy;
+}
+
 function newSession(w: ServerWorld, id: string, data: Map<string, Value>, env: Env, userId: string | undefined): boolean {
   if (w.ids.has(id)) return false; // an id is never issued twice
   w.sessions.push({ data: copyData(data), createdAtMs: env.nowMs, expiresAtMs: env.nowMs + idleMs(env), userId, ended: false, currentId: id });
@@ -77,7 +84,7 @@ function loadAlts(w: ServerWorld, n: number | undefined, sent: string | undefine
   if (entry === undefined) return [fresh("8 no adoption: an id the server never issued loads fresh")];
   const s = w.sessions[entry.sid]!;
   const end = (x: ServerWorld) => {
-    x.sessions[entry.sid]!.ended = true;
+    own(x, entry.sid).ended = true;
   };
   if (s.ended) return [fresh("3 destroy wins: the session was destroyed (or timed out), under every id it had")];
   if (s.currentId === sent) {
@@ -94,7 +101,7 @@ function loadAlts(w: ServerWorld, n: number | undefined, sent: string | undefine
 
 function rotate(x: ServerWorld, v: View, value: string | undefined, env: Env): boolean {
   if (value === undefined || x.ids.has(value)) return false;
-  const s = x.sessions[v.sid!]!;
+  const s = own(x, v.sid!);
   const old = s.currentId;
   const before = { data: s.data, createdAtMs: s.createdAtMs };
   s.data = applyChanges(s.data, v);
@@ -102,7 +109,8 @@ function rotate(x: ServerWorld, v: View, value: string | undefined, env: Env): b
   s.expiresAtMs = env.nowMs + idleMs(env);
   if (v.userSet !== undefined) s.userId = v.userSet ?? undefined;
   const oldEntry = x.ids.get(old);
-  if (oldEntry !== undefined && env.config.graceSeconds > 0) oldEntry.frozen = { ...before, graceUntilMs: env.nowMs + env.config.graceSeconds * 1_000 };
+  // A new entry, not a change to the old one: worlds share entries (see cloneWorld).
+  if (oldEntry !== undefined && env.config.graceSeconds > 0) x.ids.set(old, { sid: oldEntry.sid, frozen: { ...before, graceUntilMs: env.nowMs + env.config.graceSeconds * 1_000 } });
   s.currentId = value;
   x.ids.set(value, { sid: v.sid! });
   return true;
@@ -122,7 +130,7 @@ function commitAlts(w: ServerWorld, n: number, env: Env): Alt<ServerWorld>[] {
     },
   });
   const endIt = (x: ServerWorld) => {
-    if (v.sid !== undefined) x.sessions[v.sid]!.ended = true;
+    if (v.sid !== undefined) own(x, v.sid).ended = true;
   };
   const create = (why: string) => ok("new", why, (x, value) => value !== undefined && newSession(x, value, v.values, env, userOf(v)));
   const rejected = (why: string) => ({ ...interrupted<ServerWorld>(why), apply: done });
@@ -169,7 +177,7 @@ function commitAlts(w: ServerWorld, n: number, env: Env): Alt<ServerWorld>[] {
     const ends = applyChanges(s!.data, v).size === 0 && userAfter === undefined ? [true, false] : [false];
     return ends.map((end) =>
       ok(empty ? "delete" : "none", end ? `${why}; a session left empty ends` : why, (x) => {
-        const t = x.sessions[v.sid!]!;
+        const t = own(x, v.sid!);
         t.data = applyChanges(t.data, v);
         t.expiresAtMs = env.nowMs + idleMs(env);
         t.userId = userAfter;
@@ -180,7 +188,7 @@ function commitAlts(w: ServerWorld, n: number, env: Env): Alt<ServerWorld>[] {
   const touch = v.loadedExpiresAtMs - env.nowMs <= idleMs(env) * (1 - TOUCH_AFTER) && live(s!, env) && s!.currentId === v.id;
   return [
     ok("none", touch ? "7 lazy touch: a read after touchAfter of the idle window extends it" : "7 a read before the lazy-touch threshold writes nothing", (x) => {
-      if (touch) x.sessions[v.sid!]!.expiresAtMs = env.nowMs + idleMs(env);
+      if (touch) own(x, v.sid!).expiresAtMs = env.nowMs + idleMs(env);
     }),
   ];
 }
@@ -200,7 +208,7 @@ function destroyAllAlts(w: ServerWorld, user: string, except: number | undefined
       outcome: { ok: true, count },
       why: "6 destroyAllForUser ends every session indexed under the user, under all its ids, except `except`",
       apply: (x) => {
-        for (const sid of targets) x.sessions[sid]!.ended = true;
+        for (const sid of targets) own(x, sid).ended = true;
       },
     });
   }
@@ -231,20 +239,28 @@ export function byEntry(a: { id: string; createdAtMs: number; expiresAtMs: numbe
   return a.id < b.id ? -1 : a.id > b.id ? 1 : a.createdAtMs - b.createdAtMs || a.expiresAtMs - b.expiresAtMs;
 }
 
+/**
+ * A world to apply a step to: new lists, whose contents are shared with the
+ * world it came from and never changed once made. A step replaces what it
+ * changes: a session through own(), an id entry or a view by a new one;
+ * session data is assigned, never edited, and a handler works on a copy of
+ * its view. Copying everything for every step was most of the checker's
+ * time; test/model/world-sharing.test.ts freezes every world once cloned,
+ * so a step that edits a shared object fails it.
+ */
 function cloneWorld(w: ServerWorld): ServerWorld {
-  const ids = new Map<string, ServerId>();
-  for (const [id, e] of w.ids) ids.set(id, e.frozen ? { sid: e.sid, frozen: { ...e.frozen, data: copyData(e.frozen.data) } } : { sid: e.sid });
-  const views = new Map<number, View>();
-  for (const [n, v] of w.views) views.set(n, copyView(v));
-  return { sessions: w.sessions.map((s) => ({ ...s, data: copyData(s.data) })), ids, views };
+  return { sessions: [...w.sessions], ids: new Map(w.ids), views: new Map(w.views) };
 }
+
+/** The text of every part of a world keyed so far (parts are shared between worlds, and never change once keyed). */
+const RENDERED = new WeakMap<object, string>();
 
 /** The server-side rules. */
 export const serverRules: Rules<ServerWorld> = {
   mode: "server",
   init: () => ({ sessions: [], ids: new Map(), views: new Map() }),
   clone: cloneWorld,
-  key: (w) => show([w.sessions, [...w.ids], [...w.views]]),
+  key: (w, rendered = RENDERED) => show([w.sessions, [...w.ids], [...w.views]], rendered),
   load: loadAlts,
   commit: commitAlts,
   destroyAll: destroyAllAlts,

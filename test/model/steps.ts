@@ -69,7 +69,7 @@ const noted = <W extends BaseWorld>(ctx: StepContext<W>, settled: Settled<unknow
 export function loadStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenRequest): Step<W> {
   let sent: string | undefined;
   let ok = false;
-  const expr = `settle(sessions.load(cookieHeader(${r.senderCode})))`;
+  const expr = (): string => `settle(sessions.load(cookieHeader(${r.senderCode})))`;
   return {
     label: `r${r.n} load`,
     tick: false,
@@ -90,10 +90,10 @@ export function loadStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenReques
     predict: (w, env) => ctx.rules.load(w, r.n, sent, env),
     writes: () => ["destroy"],
     code: () => ({
-      expr,
+      expr: expr(),
       outcome: (x) => `loadOutcome(${x})`,
       after: (x) => (ok ? [`const r${r.n} = value(${x});`] : []),
-      statements: ok ? [`const r${r.n} = await sessions.load(cookieHeader(${r.senderCode}));`] : [`await ${expr}; // failed in the run`],
+      statements: ok ? [`const r${r.n} = await sessions.load(cookieHeader(${r.senderCode}));`] : [`await ${expr()}; // failed in the run`],
     }),
   };
 }
@@ -158,7 +158,7 @@ function opCode(r: string, o: Op, v: number): string {
  * const step = handlerStep(ctx, request); step.observe(await step.run());
  */
 export function handlerStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenRequest): Step<W> {
-  const calls = r.ops.map((o, i) => opCode(`r${r.n}`, o, r.values[i]!));
+  const calls = (): string[] => r.ops.map((o, i) => opCode(`r${r.n}`, o, r.values[i]!));
   return {
     label: `r${r.n} handler`,
     tick: false,
@@ -178,10 +178,10 @@ export function handlerStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenReq
     predict: (w) => handlerAlts(w, r.n, r.ops, r.values, ctx.userName),
     writes: () => [],
     code: () => ({
-      expr: `settle((async () => [${calls.join(", ")}])())`,
+      expr: `settle((async () => [${calls().join(", ")}])())`,
       outcome: (x) => `handlerOutcome(${x})`,
       after: () => [],
-      statements: calls.map((c) => `${c.replace(/^void /, "")};`),
+      statements: calls().map((c) => `${c.replace(/^void /, "")};`),
     }),
   };
 }
@@ -193,8 +193,8 @@ export function handlerStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenReq
  * const step = commitStep(ctx, a); step.observe(await step.run());
  */
 export function commitStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenRequest): Step<W> {
-  const client = r.client === undefined ? "undefined" : String(r.client);
-  const expr = `settle(commit(sessions, r${r.n}))`;
+  const client = (): string => (r.client === undefined ? "undefined" : String(r.client));
+  const expr = (): string => `settle(commit(sessions, r${r.n}))`;
   let unchanged = false;
   return {
     label: `r${r.n} commit`,
@@ -211,10 +211,10 @@ export function commitStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenRequ
     },
     predict: (w, env) => ctx.rules.commit(w, r.n, env),
     code: () => ({
-      expr,
-      outcome: (x) => `arrive(f, ${client}, ${x}).outcome`,
-      after: (x) => [`arrive(f, ${client}, ${x});`],
-      statements: [`arrive(f, ${client}, await ${expr});`],
+      expr: expr(),
+      outcome: (x) => `arrive(f, ${client()}, ${x}).outcome`,
+      after: (x) => [`arrive(f, ${client()}, ${x});`],
+      statements: [`arrive(f, ${client()}, await ${expr()});`],
     }),
   };
 }
@@ -226,7 +226,7 @@ export function commitStep<W extends BaseWorld>(ctx: StepContext<W>, r: OpenRequ
  * const step = destroyAllStep(ctx, 0, request); step.observe(await step.run());
  */
 export function destroyAllStep<W extends BaseWorld>(ctx: StepContext<W>, u: UserIx, except: OpenRequest | undefined): Step<W> {
-  const expr = `settle(sessions.destroyAllForUser(${USER_CODE[u]}${except ? `, { except: r${except.n} }` : ""}))`;
+  const expr = (): string => `settle(sessions.destroyAllForUser(${USER_CODE[u]}${except ? `, { except: r${except.n} }` : ""}))`;
   return {
     label: `destroyAllForUser(${USER_CODE[u]}${except ? `, except r${except.n}` : ""})`,
     tick: true,
@@ -236,7 +236,7 @@ export function destroyAllStep<W extends BaseWorld>(ctx: StepContext<W>, u: User
       return { outcome: countOutcome(result as Settled<number>) };
     },
     predict: (w, env) => ctx.rules.destroyAll(w, ctx.userName(u), except?.n, env),
-    code: () => ({ expr, outcome: (x) => `countOutcome(${x})`, after: () => [], statements: [`await ${expr};`] }),
+    code: () => ({ expr: expr(), outcome: (x) => `countOutcome(${x})`, after: () => [], statements: [`await ${expr()};`] }),
   };
 }
 
@@ -247,7 +247,7 @@ export function destroyAllStep<W extends BaseWorld>(ctx: StepContext<W>, u: User
  * const step = checkStep(ctx, issued[0], "issued[0]"); step.observe(await step.run());
  */
 export function checkStep<W extends BaseWorld>(ctx: StepContext<W>, cookie: string, cookieCode: string): Step<W> {
-  const expr = `checkOutcome(sessions, ${cookieCode})`;
+  const expr = (): string => `checkOutcome(sessions, ${cookieCode})`;
   return {
     label: `check ${cookieCode}`,
     tick: false,
@@ -255,7 +255,7 @@ export function checkStep<W extends BaseWorld>(ctx: StepContext<W>, cookie: stri
     observe: (result) => ({ outcome: result as Outcome }),
     predict: (w, env) => ctx.rules.load(w, undefined, cookie, env),
     writes: () => ["destroy"],
-    code: () => ({ expr, outcome: (x) => x, after: () => [], statements: [`await ${expr};`] }),
+    code: () => ({ expr: expr(), outcome: (x) => x, after: () => [], statements: [`await ${expr()};`] }),
   };
 }
 
