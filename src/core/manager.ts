@@ -365,6 +365,10 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
    * "Log out everywhere": end every session of `userId`, however many, except
    * `options.except` (the current one, say). Resolves how many ended (0 with
    * cookie revocation, which cannot count the cookies it refuses).
+   * `except` follows its session through a regenerate or login another
+   * request made since it loaded, for as long as the store keeps the old
+   * id's record (its idle expiry or the grace window, whichever is later);
+   * past that it spares nothing, and that session ends with the others.
    */
   async destroyAllForUser(userId: string, options: { except?: Session<Data> } = {}): Promise<number> {
     return this.#mode.destroyAllForUser(userId, options.except, this.options.now());

@@ -31,6 +31,12 @@ export interface ServerSession {
 export interface ServerId {
   sid: number;
   frozen?: { data: Map<string, Value>; createdAtMs: number; graceUntilMs: number };
+  /**
+   * A rotated-away id: until when the store keeps its record as the link to
+   * the id that replaced it (the later of the record's own idle expiry and
+   * the grace end; Store.rotate). Past it the old id names no session.
+   */
+  linkUntilMs?: number;
 }
 
 export interface ServerWorld extends BaseWorld {
@@ -103,14 +109,18 @@ function rotate(x: ServerWorld, v: View, value: string | undefined, env: Env): b
   if (value === undefined || x.ids.has(value)) return false;
   const s = own(x, v.sid!);
   const old = s.currentId;
-  const before = { data: s.data, createdAtMs: s.createdAtMs };
+  const before = { data: s.data, createdAtMs: s.createdAtMs, expiresAtMs: s.expiresAtMs };
   s.data = applyChanges(s.data, v);
   if (v.login !== undefined) s.createdAtMs = env.nowMs;
   s.expiresAtMs = env.nowMs + idleMs(env);
   if (v.userSet !== undefined) s.userId = v.userSet ?? undefined;
   const oldEntry = x.ids.get(old);
   // A new entry, not a change to the old one: worlds share entries (see cloneWorld).
-  if (oldEntry !== undefined && env.config.graceSeconds > 0) x.ids.set(old, { sid: oldEntry.sid, frozen: { ...before, graceUntilMs: env.nowMs + env.config.graceSeconds * 1_000 } });
+  if (oldEntry !== undefined) {
+    const graceUntilMs = env.nowMs + env.config.graceSeconds * 1_000;
+    const linkUntilMs = Math.max(before.expiresAtMs, graceUntilMs);
+    x.ids.set(old, env.config.graceSeconds > 0 ? { sid: oldEntry.sid, frozen: { data: before.data, createdAtMs: before.createdAtMs, graceUntilMs }, linkUntilMs } : { sid: oldEntry.sid, linkUntilMs });
+  }
   s.currentId = value;
   x.ids.set(value, { sid: v.sid! });
   return true;
@@ -194,8 +204,14 @@ function commitAlts(w: ServerWorld, n: number, env: Env): Alt<ServerWorld>[] {
 }
 
 function destroyAllAlts(w: ServerWorld, user: string, except: number | undefined, env: Env): Alt<ServerWorld>[] {
-  // `except` spares the session the request loaded, whichever of its ids it came with.
-  const spared = except === undefined ? undefined : w.views.get(except)?.sid;
+  // `except` spares the session the request loaded, whichever of its ids it came with, as long as
+  // that id still leads to it: once another request rotated it away, its record is the link to the
+  // new id only until linkUntilMs (Store.rotate). Past that, the old id names no session, nothing is
+  // spared, and the session ends with the user's others (the conservative side of "log out everywhere").
+  const view = except === undefined ? undefined : w.views.get(except);
+  const entry = view?.id === undefined ? undefined : w.ids.get(view.id);
+  const unlinked = entry?.linkUntilMs !== undefined && env.nowMs >= entry.linkUntilMs;
+  const spared = unlinked ? undefined : view?.sid;
   const targets: number[] = [];
   w.sessions.forEach((s, sid) => {
     if (s.userId === user && live(s, env) && sid !== spared) targets.push(sid);
