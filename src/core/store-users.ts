@@ -73,10 +73,13 @@ export class StoreUsers {
   /**
    * The id hash a loaded session lives under now: a request that came with an
    * old id (in its grace window), or whose session another request rotated
-   * since it loaded, means the session that id moved to.
+   * since it loaded, means the session that id moved to. A request that came
+   * with an old id starts from the successor its record named: the store
+   * keeps the old record only until its own idle expiry or the grace end,
+   * which may have passed since.
    */
   async #current(record: LoadedRecord, nowMs: number): Promise<string> {
-    let idHash = record.idHash;
+    let idHash = record.frozen && record.successor !== undefined ? record.successor : record.idHash;
     for (let hop = 0; hop < 16; hop++) {
       const current = idHash;
       const stored = await this.#call("load", nowMs, (ctx) => this.#store.load(current, ctx));
