@@ -153,7 +153,11 @@ function commitAlts(w: ServerWorld, n: number, env: Env): Alt<ServerWorld>[] {
     return alts;
   };
 
-  if (v.destroyed) return [ok("delete", "3 destroy: the session ends under every id it ever had", endIt)];
+  if (v.destroyed) {
+    const alts = [ok("delete", "3 destroy: the session ends under every id it ever had", endIt)];
+    if (unlinked(w, v, env)) alts.push(ok("delete", "3 a logout whose id another request rotated away, past the old id's link, may end only that id"));
+    return alts;
+  }
   if (v.regenerate !== undefined) {
     if (v.loaded === "frozen") return [rejected("4 the old id is read-only: a regenerate through it is refused")];
     if (v.loaded === "fresh") {
@@ -205,30 +209,46 @@ function commitAlts(w: ServerWorld, n: number, env: Env): Alt<ServerWorld>[] {
 
 function destroyAllAlts(w: ServerWorld, user: string, except: number | undefined, env: Env): Alt<ServerWorld>[] {
   // `except` spares the session the request loaded, whichever of its ids it came with, as long as
-  // that id still leads to it: once another request rotated it away, its record is the link to the
-  // new id only until linkUntilMs (Store.rotate). Past that, the old id names no session, nothing is
-  // spared, and the session ends with the user's others (the conservative side of "log out everywhere").
+  // that id still leads to it (see unlinked): past that, core may still know the successor (a
+  // request that loaded an old id in its grace window read it from that id's record) or not, so
+  // the session may be spared or end with the user's others (the conservative side).
   const view = except === undefined ? undefined : w.views.get(except);
-  const entry = view?.id === undefined ? undefined : w.ids.get(view.id);
-  const unlinked = entry?.linkUntilMs !== undefined && env.nowMs >= entry.linkUntilMs;
-  const spared = unlinked ? undefined : view?.sid;
-  const targets: number[] = [];
-  w.sessions.forEach((s, sid) => {
-    if (s.userId === user && live(s, env) && sid !== spared) targets.push(sid);
-  });
-  // A store knows idle expiry but not the absolute timeout: a session past it may or may not be counted.
-  const strict = targets.filter((sid) => !pastAbsolute(w.sessions[sid]!.createdAtMs, env)).length;
+  const spareChoices = view === undefined ? [undefined] : unlinked(w, view, env) ? [view.sid, undefined] : [view.sid];
   const alts: Alt<ServerWorld>[] = [];
-  for (let count = strict; count <= targets.length; count++) {
-    alts.push({
-      outcome: { ok: true, count },
-      why: "6 destroyAllForUser ends every session indexed under the user, under all its ids, except `except`",
-      apply: (x) => {
-        for (const sid of targets) own(x, sid).ended = true;
-      },
+  for (const spared of spareChoices) {
+    const targets: number[] = [];
+    w.sessions.forEach((s, sid) => {
+      if (s.userId === user && live(s, env) && sid !== spared) targets.push(sid);
     });
+    // A store knows idle expiry but not the absolute timeout: a session past it may or may not be counted.
+    const strict = targets.filter((sid) => !pastAbsolute(w.sessions[sid]!.createdAtMs, env)).length;
+    for (let count = strict; count <= targets.length; count++) {
+      alts.push({
+        outcome: { ok: true, count },
+        why:
+          spared === undefined && view?.sid !== undefined
+            ? "6 destroyAllForUser: an `except` whose id another request rotated away, past the old id's link, may spare nothing"
+            : "6 destroyAllForUser ends every session indexed under the user, under all its ids, except `except`",
+        apply: (x) => {
+          for (const sid of targets) own(x, sid).ended = true;
+        },
+      });
+    }
   }
   return alts;
+}
+
+/**
+ * Whether the id a request loaded has been rotated away by another request
+ * and its record, the link to the id that replaced it, is no longer kept
+ * (Store.rotate: until the later of its own idle expiry, the grace end and
+ * the new record's expiry). Past that the old id alone names no session: a
+ * logout or an `except` from that request reaches the session only if core
+ * knew the successor when it loaded (an old id's record names it).
+ */
+function unlinked(w: ServerWorld, view: View, env: Env): boolean {
+  const entry = view.id === undefined ? undefined : w.ids.get(view.id);
+  return entry?.linkUntilMs !== undefined && env.nowMs >= entry.linkUntilMs;
 }
 
 function listAlts(w: ServerWorld, user: string, env: Env, nameOf: (id: string) => string): Alt<ServerWorld>[] {
