@@ -15,7 +15,10 @@
  * can change; the second creates the new record from it, unless a destroy
  * that followed the old record's successor link left a tombstone there
  * first. Exactly one of many concurrent rotates wins the first step, and a
- * destroy racing a rotate never leaves a live successor behind.
+ * destroy racing a rotate never leaves a live successor behind. A "log out
+ * everywhere" that meets a frozen old id ends its successor first (one
+ * script on that key decides: the user's, or nothing yet, is ended; another
+ * user's is left alone) and deletes the old id only after it.
  *
  * The user index (for "log out everywhere") is in redis/user-index.ts.
  */
@@ -36,6 +39,14 @@ export { redisErrorCode } from "./shared/redis-error.js";
  * outrun by the rotate it races.
  */
 const TOMBSTONE_SECONDS = 600;
+
+/** The state of one {@link RedisStore} destroy walk: live sessions ended, ids visited, the id it never crosses, core's time. */
+interface EndWalk {
+  live: number;
+  readonly seen: Set<string>;
+  readonly stopAt: string | undefined;
+  readonly nowMs: number;
+}
 
 /**
  * Options of {@link RedisStore}.
@@ -187,30 +198,50 @@ export class RedisStore implements Store {
   /**
    * Destroy `idHash` (only if it carries `ownerId`, when given) and every id
    * linked to it, transitively, never `stopAt`; resolves how many live
-   * sessions went. Following a successor link to an empty key leaves a
-   * tombstone there, so a rotate still between its two steps cannot create
-   * it: that session counts as ended. With `ownerId`, a successor is ended
-   * only while it still carries that user (a login as someone else that
-   * finished first took the session away from this user).
+   * sessions went.
    */
   async #destroyLinked(idHash: string, ownerId: string | undefined, stopAt: string | undefined, nowMs: number): Promise<number> {
-    let live = 0;
-    const pending: Array<{ id: string; owner: string | undefined; tombstone: boolean }> = [{ id: idHash, owner: ownerId, tombstone: false }];
-    const seen = new Set<string>();
-    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-      if (next.id === stopAt || seen.has(next.id)) continue;
-      seen.add(next.id);
-      const args = [String(nowMs), next.tombstone ? String(TOMBSTONE_SECONDS) : "0", next.owner ?? "", String(TOMBSTONE_SECONDS)];
-      const [what, userId, successor, predecessor, deleted] = asArray(await this.#redis.run(SCRIPTS.destroy, [this.#key(next.id)], args));
-      // 2: a rotate of this session was on its way to this id; the tombstone ends it.
-      if (Number(what) === 1 || Number(what) === 2) live += 1;
-      if (Number(deleted) !== 1) continue;
-      // The record is gone for good (ids are never reused), so its index entry can go at once.
-      if (typeof userId === "string") await this.#users.remove(userId, next.id);
-      if (typeof successor === "string") pending.push({ id: successor, owner: ownerId, tombstone: true });
-      if (typeof predecessor === "string") pending.push({ id: predecessor, owner: undefined, tombstone: false });
+    const walk = { live: 0, seen: new Set<string>(), stopAt, nowMs };
+    await this.#end(idHash, ownerId, false, walk);
+    return walk.live;
+  }
+
+  /**
+   * One step of {@link RedisStore.#destroyLinked}: end `id`, then the ids
+   * linked to it; resolves false when the session `id` leads to was left
+   * alone (`stopAt`, or it does not carry `ownerId`). Following a successor
+   * link to an empty key leaves a tombstone there, so a rotate still between
+   * its two steps cannot create it: that session counts as ended. With
+   * `ownerId`, a frozen record (an old id) is not this user's by its own
+   * `m:u`, which it keeps: its session is the one its successor chain leads
+   * to. So the successor is ended first, in one script that decides on that
+   * key alone (the new record carries the user: ended; nothing there yet: a
+   * tombstone ends the rotate on its way; another user, or none: a login
+   * that finished first took the session, left alone), and the frozen record
+   * goes only after its successor went. A frozen record is never rewritten,
+   * so what it said when kept still holds when it is deleted.
+   */
+  async #end(id: string, ownerId: string | undefined, tombstone: boolean, walk: EndWalk): Promise<boolean> {
+    if (id === walk.stopAt) return false;
+    if (walk.seen.has(id)) return true;
+    walk.seen.add(id);
+    const hold = ownerId === undefined ? "0" : "1";
+    const args = [String(walk.nowMs), tombstone ? String(TOMBSTONE_SECONDS) : "0", ownerId ?? "", String(TOMBSTONE_SECONDS), hold];
+    const [what, userId, successor, predecessor, deleted] = asArray(await this.#redis.run(SCRIPTS.destroy, [this.#key(id)], args));
+    if (Number(what) === 3) {
+      if (!(await this.#end(String(successor), ownerId, true, walk))) return false;
+      // The session it led to is ended: the old id goes too, and the ids before it.
+      walk.seen.delete(id);
+      return this.#end(id, undefined, false, walk);
     }
-    return live;
+    // 2: a rotate of this session was on its way to this id; the tombstone ends it.
+    if (Number(what) === 1 || Number(what) === 2) walk.live += 1;
+    if (Number(deleted) !== 1) return Number(what) !== 4;
+    // The record is gone for good (ids are never reused), so its index entry can go at once.
+    if (typeof userId === "string") await this.#users.remove(userId, id);
+    if (typeof successor === "string") await this.#end(successor, ownerId, true, walk);
+    if (typeof predecessor === "string") await this.#end(predecessor, undefined, false, walk);
+    return true;
   }
 
   #key(idHash: string): string {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { Redis } from "ioredis";
 import { RedisStore } from "../../src/stores/redis.js";
+import { SCRIPTS } from "../../src/stores/redis/scripts.js";
 import { ConfigError } from "../../src/core/errors.js";
 import { change, ctx, probeService, randomIdHash, record, serviceUnavailable, testSessionsOnStore, testStore } from "../../src/testing/index.js";
 import { redisFixture, runPrefix } from "./redis-fixture.js";
@@ -90,6 +91,101 @@ if (skip) {
       assert.notEqual(await client.zScore(userKey, id), null, "a young stale entry is kept");
       assert.deepEqual(await store.listForUser("gina", ctx()), []);
       assert.equal(await client.zScore(userKey, id), null, "an old stale entry is dropped");
+    });
+
+    // Issue #14 (found by the model test): destroyForUser meets an old id at the very step a rotate of
+    // it runs. The walk is stopped just before its destroy script on the old id, the rotate runs (or
+    // its first step), then the walk goes on: every step of the walk is one script, so this is each
+    // order the two can take. Before the fix the walk checked the successor, then deleted the old id
+    // by its own user, which a frozen record keeps: a rotate to bob in between lost its old id.
+    describe("destroyForUser meeting a rotate at the old id", () => {
+      const prefix = `${base}meet:`;
+      const userPrefix = `${base}meet-user:`;
+      const plain = new RedisStore({ client, prefix, userPrefix });
+      const nowMs = Date.now();
+      const graceUntilMs = nowMs + 60_000;
+
+      /** A store whose first destroy script on `idHash` waits for `before` first. */
+      function walkerMeeting(idHash: string, before: () => Promise<void>): RedisStore {
+        let met = false;
+        const meet = async (isDestroy: boolean, keys: string[]) => {
+          if (met || !isDestroy || keys[0] !== `${prefix}${idHash}`) return;
+          met = true;
+          await before();
+        };
+        const meeting = {
+          evalSha: async (sha1: string, o: { keys: string[]; arguments: string[] }) => {
+            await meet(sha1 === SCRIPTS.destroy.sha1, o.keys);
+            return client.evalSha(sha1, o);
+          },
+          eval: async (source: string, o: { keys: string[]; arguments: string[] }) => {
+            await meet(source === SCRIPTS.destroy.source, o.keys);
+            return client.eval(source, o);
+          },
+        };
+        return new RedisStore({ client: meeting, prefix, userPrefix });
+      }
+
+      async function aliceSession(): Promise<{ oldId: string; newId: string }> {
+        const oldId = randomIdHash();
+        assert.equal(await plain.create(oldId, record({ a: "1" }, { userId: "alice", nowMs }), ctx(nowMs)), true);
+        return { oldId, newId: randomIdHash() };
+      }
+
+      it("a rotate to another user that finished first takes the session away: the old id stays, read-only, and nothing is counted", async () => {
+        const { oldId, newId } = await aliceSession();
+        const walker = walkerMeeting(oldId, async () => {
+          assert.equal(await plain.rotate(oldId, newId, change({ userId: "bob" }), graceUntilMs, ctx(nowMs)), "ok");
+        });
+        assert.equal(await walker.destroyForUser("alice", undefined, ctx(nowMs)), 0);
+        const old = await plain.load(oldId, ctx(nowMs));
+        assert.equal(old?.frozen, true, "the old id is still there, frozen");
+        assert.equal(old?.successor, newId);
+        assert.equal((await plain.load(newId, ctx(nowMs)))?.userId, "bob");
+        assert.deepEqual((await plain.listForUser("bob", ctx(nowMs))).map((s) => s.idHash), [newId]);
+        await plain.destroy(newId, ctx(nowMs));
+      });
+
+      it("a rotate that keeps the user and finished first is ended under both ids, counted once", async () => {
+        const { oldId, newId } = await aliceSession();
+        const walker = walkerMeeting(oldId, async () => {
+          assert.equal(await plain.rotate(oldId, newId, change({ set: { b: "2" } }), graceUntilMs, ctx(nowMs)), "ok");
+        });
+        assert.equal(await walker.destroyForUser("alice", undefined, ctx(nowMs)), 1);
+        assert.equal(await plain.load(oldId, ctx(nowMs)), undefined);
+        assert.equal(await plain.load(newId, ctx(nowMs)), undefined);
+      });
+
+      it("a rotate to another user still between its two steps is ended: it resolves missing and no id is left", async () => {
+        const { oldId, newId } = await aliceSession();
+        let release = () => {};
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let frozen = () => {};
+        const atSecondStep = new Promise<void>((resolve) => (frozen = resolve));
+        // The rotating store stops before its second step (the new record) until the walk is done.
+        const pausing = {
+          evalSha: async (sha1: string, o: { keys: string[]; arguments: string[] }) => {
+            if (sha1 === SCRIPTS.createRotated.sha1) {
+              frozen();
+              await held;
+            }
+            return client.evalSha(sha1, o);
+          },
+          eval: (source: string, o: { keys: string[]; arguments: string[] }) => client.eval(source, o),
+        };
+        const rotating = new RedisStore({ client: pausing, prefix, userPrefix });
+        let rotated: Promise<string> = Promise.resolve("not started");
+        const walker = walkerMeeting(oldId, async () => {
+          rotated = rotating.rotate(oldId, newId, change({ userId: "bob" }), graceUntilMs, ctx(nowMs));
+          await atSecondStep;
+        });
+        assert.equal(await walker.destroyForUser("alice", undefined, ctx(nowMs)), 1);
+        release();
+        assert.equal(await rotated, "missing");
+        assert.equal(await plain.load(oldId, ctx(nowMs)), undefined);
+        assert.equal(await plain.load(newId, ctx(nowMs)), undefined);
+        assert.deepEqual(await plain.listForUser("bob", ctx(nowMs)), []);
+      });
     });
 
     it("rejects a client it cannot use, and equal prefixes", () => {

@@ -139,15 +139,20 @@ return 1`),
 
   /**
    * KEYS: session. ARGV: nowMs, tombstone TTL in seconds ('0': none), userId
-   * or '' (then delete only a session carrying that user). Returns
-   * {what it was, userId or false, successor or false, predecessor or false,
-   * 1 if deleted else 0}, where what it was is 1 for a live unfrozen
-   * session, 2 for nothing at all when a tombstone was asked for (a rotate
-   * still on its way to this id: the tombstone ends it), else 0. An absent
-   * key gets a tombstone when asked (following a successor link). A record
-   * with a predecessor (the new id of a rotate) leaves a tombstone too when
-   * it goes, so that a second walk reaching it through its old id knows it
-   * was ended already and counts it once.
+   * or '' (then delete only a session carrying that user), the TTL of the
+   * tombstone a deleted new id leaves, '1' to keep a frozen record (with a
+   * successor) instead of deleting it, else '0'. Returns {what it was,
+   * userId or false, successor or false, predecessor or false, 1 if deleted
+   * else 0}, where what it was is 1 for a live unfrozen session, 2 for
+   * nothing at all when a tombstone was asked for (a rotate still on its way
+   * to this id: the tombstone ends it), 3 for a frozen record kept as asked
+   * (the caller ends its successor first, then deletes it), 4 for a record
+   * that does not carry the given user (left alone), else 0 (nothing there,
+   * or a record that was not live). An absent key gets a tombstone when
+   * asked (following a successor link). A record with a predecessor (the
+   * new id of a rotate) leaves a tombstone too when it goes, so that a
+   * second walk reaching it through its old id knows it was ended already
+   * and counts it once.
    */
   destroy: script(`
 local key = KEYS[1]
@@ -160,7 +165,8 @@ if not meta[1] then
   end
   return {0, false, false, false, 0}
 end
-if ARGV[3] ~= '' and meta[2] ~= ARGV[3] then return {0, meta[2], false, false, 0} end
+if ARGV[3] ~= '' and meta[2] ~= ARGV[3] then return {4, meta[2], false, false, 0} end
+if ARGV[5] == '1' and meta[5] and meta[3] then return {3, meta[2], meta[3], meta[4], 0} end
 redis.call('DEL', key)
 if meta[4] then
   redis.call('HSET', key, 'm:x', '1')

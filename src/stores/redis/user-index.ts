@@ -9,7 +9,9 @@
  *   index is always a superset of the sessions that carry the user;
  * - a regenerated session's frozen old record keeps its entry (and its
  *   `m:u`) until it expires: a walk that read the index before the rotate
- *   added the new id still reaches the session, through the old one's link;
+ *   added the new id still reaches the session, through the old one's link,
+ *   and ends it only while the new id carries the user (the store decides
+ *   that on the new id's key, before it deletes the old one);
  * - readers verify each entry against the session's own `m:u` and expiry,
  *   list only unfrozen ones, and drop entries that fail the check, but only those whose
  *   score is older than `graceMs`: a fresh entry may belong to a write that
@@ -27,14 +29,18 @@ import { SCRIPTS } from "./scripts.js";
 /** How the index reaches sessions: their keys, and how to destroy one (with its links). */
 export interface SessionAccess {
   key(idHash: string): string;
-  /** Destroy `idHash` if it still carries `userId`, with every linked id but `stopAt`; resolves whether it was a live session. */
+  /**
+   * Destroy the session `idHash` leads to if it is still `userId`'s, with
+   * every linked id but `stopAt`; resolves whether it was a live session.
+   * An old (frozen) id leads to the session its successor chain ends in:
+   * that session goes, this id with it, only while it carries `userId`; one
+   * that reaches `stopAt`, or that another user's login took, is left whole.
+   */
   destroyOwned(idHash: string, userId: string, stopAt: string | undefined, nowMs: number): Promise<boolean>;
 }
 
 /** Upper bound of ZSCAN steps in one walk: far beyond any real index, it only guards a broken server. */
 const MAX_STEPS = 10_000_000;
-/** Most successor links followed from one entry: far beyond the regenerates one session makes in its lifetime. */
-const MAX_HOPS = 64;
 
 /**
  * The per-user sorted sets of one Redis store.
@@ -102,31 +108,10 @@ export class UserIndex {
     let removed = 0;
     await this.#walk(userId, progress, async (entries) => {
       const targets = entries.filter((e) => e.idHash !== exceptIdHash);
-      const results = await Promise.all(
-        targets.map(async (e) => !(await this.#spared(e.idHash, userId, exceptIdHash, sessions)) && sessions.destroyOwned(e.idHash, userId, exceptIdHash, nowMs)),
-      );
+      const results = await Promise.all(targets.map((e) => sessions.destroyOwned(e.idHash, userId, exceptIdHash, nowMs)));
       removed += results.filter(Boolean).length;
     });
     return removed;
-  }
-
-  /**
-   * Whether the session an entry leads to is not this walk's to end: an old
-   * (frozen) id whose successors lead to the excepted session, or to a
-   * session that another user's login took since.
-   */
-  async #spared(idHash: string, userId: string, exceptIdHash: string | undefined, sessions: SessionAccess): Promise<boolean> {
-    let id = idHash;
-    for (let hop = 0; hop < MAX_HOPS; hop += 1) {
-      if (id === exceptIdHash) return true;
-      const [, expires, owner, frozen, successor] = asArray(await this.#redis.run(SCRIPTS.meta, [sessions.key(id)], []));
-      // Nothing there: a rotate on its way to it is ended by the destroy's tombstone.
-      if (typeof expires !== "string") return false;
-      if (typeof frozen !== "string") return owner !== userId;
-      if (typeof successor !== "string") return false;
-      id = successor;
-    }
-    return false;
   }
 
   /** ZSCAN the user's set, `batchSize` entries a step, handing each batch to `visit` before reading the next; `progress` after each. */
