@@ -242,10 +242,12 @@ function destroyAllAlts(w: ServerWorld, user: string, except: number | undefined
 /**
  * Whether the id a request loaded has been rotated away by another request
  * and its record, the link to the id that replaced it, is no longer kept
- * (Store.rotate: until the later of its own idle expiry, the grace end and
- * the new record's expiry). Past that the old id alone names no session: a
- * logout or an `except` from that request reaches the session only if core
- * knew the successor when it loaded (an old id's record names it).
+ * (Store.rotate: until the latest of its own idle expiry, the grace end and
+ * the new record's expiry as the rotate set it, so the session is still
+ * live past it only if a request has since moved its expiry). Past that the
+ * old id alone names no session: a logout or an `except` from that request
+ * reaches the session only if core knew the successor when it loaded (an
+ * old id's record names it).
  */
 function unlinked(w: ServerWorld, view: View, env: Env): boolean {
   const entry = view.id === undefined ? undefined : w.ids.get(view.id);
