@@ -11,6 +11,7 @@ export {
   applyChangeSet,
   storeContext,
   ttlSecondsUntil,
+  linkKeptUntilMs,
   type Store,
   type StoreContext,
   type StoreRecord,

@@ -367,8 +367,9 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
    * cookie revocation, which cannot count the cookies it refuses).
    * `except` follows its session through a regenerate or login another
    * request made since it loaded, for as long as the store keeps the old
-   * id's record (its idle expiry or the grace window, whichever is later);
-   * past that it spares nothing, and that session ends with the others.
+   * id's record as the link (the latest of its idle expiry, the grace window
+   * and the new id's first idle expiry; `Store.rotate`); past that it spares
+   * nothing, and that session ends with the others.
    */
   async destroyAllForUser(userId: string, options: { except?: Session<Data> } = {}): Promise<number> {
     return this.#mode.destroyAllForUser(userId, options.except, this.options.now());

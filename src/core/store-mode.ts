@@ -110,7 +110,8 @@ export class StoreMode implements Mode {
         await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(record.idHash, ctx));
         // Loaded through an old id (read-only, in its grace window): the session lives on under the
         // successor that id's record named. The store follows that link, but keeps the old record only
-        // until its own idle expiry or the grace end, and this request may commit after both (the
+        // until the latest of its own idle expiry, the grace end and the successor's first idle expiry,
+        // and this request may commit after that (the session kept alive since by other requests, the
         // record dropped already): so the successor it loaded is ended by name too.
         const successor = record.frozen ? record.successor : undefined;
         if (successor !== undefined) await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(successor, ctx));

@@ -75,8 +75,9 @@ export class StoreUsers {
    * old id (in its grace window), or whose session another request rotated
    * since it loaded, means the session that id moved to. A request that came
    * with an old id starts from the successor its record named: the store
-   * keeps the old record only until its own idle expiry or the grace end,
-   * which may have passed since.
+   * keeps the old record only until the latest of its own idle expiry, the
+   * grace end and the successor's first idle expiry, which may have passed
+   * since (when other requests kept the session alive).
    */
   async #current(record: LoadedRecord, nowMs: number): Promise<string> {
     let idHash = record.frozen && record.successor !== undefined ? record.successor : record.idHash;

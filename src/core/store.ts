@@ -40,7 +40,8 @@ export interface StoreRecord {
    * `"frozen"`, `touch` returns false. Core lets requests read it until
    * `readableUntilMs` (the grace window, so requests already in flight with
    * the old id keep the user); after that it is kept only as a link, until
-   * `expiresAtMs`, so that a logout sent with the old id still ends the session.
+   * `expiresAtMs` (at least the successor's first idle expiry), so that a
+   * logout sent with the old id still ends the session.
    */
   frozen?: boolean | undefined;
   /** On a frozen record: until when core serves it to requests (the grace window); a store only keeps it. */
@@ -159,6 +160,19 @@ export function ttlSecondsUntil(expiresAtMs: number, nowMs: number): number {
 }
 
 /**
+ * Until when {@link Store.rotate} keeps the old record as a link (its new
+ * `expiresAtMs`): the latest of its own expiry, the grace end and the new
+ * record's expiry as the rotate sets it (`change.expiresAtMs`, else the old
+ * record's, which the new one keeps). For stores that rotate in JavaScript.
+ *
+ * @example
+ * const frozen = { ...old, frozen: true, readableUntilMs: graceUntilMs, expiresAtMs: linkKeptUntilMs(old.expiresAtMs, change, graceUntilMs) };
+ */
+export function linkKeptUntilMs(oldExpiresAtMs: number, change: ChangeSet, graceUntilMs: number): number {
+  return Math.max(oldExpiresAtMs, graceUntilMs, change.expiresAtMs ?? oldExpiresAtMs);
+}
+
+/**
  * A server-side session store.
  *
  * Every call core makes takes a {@link StoreContext} last: the current time
@@ -201,9 +215,15 @@ export interface Store {
    * keeping its user and its user index entry (a "log out everywhere" that
    * read the index before the new entry was added must still reach the
    * session, through this record's link; listings skip frozen records), and
-   * kept until the later of its own `expiresAtMs`
-   * and `graceUntilMs` (never removed at once, even without a grace window:
-   * it is the link a logout sent with the old id follows to the new record).
+   * kept (its `expiresAtMs` set, native TTL included) until the latest of
+   * its own `expiresAtMs`, `graceUntilMs` and the new record's `expiresAtMs`
+   * as this rotate sets it (`change.expiresAtMs`, else the kept one;
+   * {@link linkKeptUntilMs}): never
+   * removed at once, even without a grace window, because it is the link a
+   * logout sent with the old id follows to the new record, and a request
+   * that loaded the old id just before the rotate must still reach the new
+   * record through it for as long as that record's first idle window lasts.
+   * `readableUntilMs` stays `graceUntilMs`: only the link outlives the grace.
    * Otherwise nothing is written and the result
    * says why: `"missing"` (destroyed or expired: a logout won) or `"frozen"`
    * (another request rotated it first: one session has at most one live

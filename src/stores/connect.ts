@@ -4,7 +4,7 @@
  * an app can move to sessionkit without moving its session storage first.
  */
 import { ConfigError } from "../core/errors.js";
-import { applyChangeSet, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
+import { applyChangeSet, linkKeptUntilMs, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
 import { WriteAbandonedError } from "./shared/abandoned.js";
 import { refuseRemovedOptions } from "./shared/options.js";
 import { callbackCall } from "./connect/callbacks.js";
@@ -185,7 +185,7 @@ export class ConnectStore implements Store {
       await this.#call("set", [newIdHash, toSession(next, ctx.nowMs)]);
       // The frozen old record keeps its user: a "log out everywhere" whose scan of all() came before
       // the new record still meets the session through it, and follows its successor link.
-      const expiresAtMs = Math.max(old.expiresAtMs, graceUntilMs);
+      const expiresAtMs = linkKeptUntilMs(old.expiresAtMs, change, graceUntilMs);
       await this.#call("set", [oldIdHash, toSession({ ...old, frozen: true, successor: newIdHash, readableUntilMs: graceUntilMs, expiresAtMs }, ctx.nowMs)]);
       return "ok";
     });

@@ -15,7 +15,7 @@
 import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ConfigError } from "../core/errors.js";
-import { applyChangeSet, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
+import { applyChangeSet, linkKeptUntilMs, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
 import { FileStoreError } from "./file/errors.js";
 import { codeOf } from "./file/fs-util.js";
 import { withLock } from "./file/lock.js";
@@ -169,7 +169,7 @@ export class FileStore implements Store {
       await files.put(newIdHash, encodeRecord(next));
       // The frozen old record keeps its user and its index marker: a "log out everywhere" that read the
       // index before the new marker was added still reaches the session, through the successor link.
-      const expiresAtMs = Math.max(old.expiresAtMs, graceUntilMs);
+      const expiresAtMs = linkKeptUntilMs(old.expiresAtMs, change, graceUntilMs);
       await files.put(oldIdHash, encodeRecord({ ...old, frozen: true, successor: newIdHash, readableUntilMs: graceUntilMs, expiresAtMs }));
       return "ok" as const;
     });

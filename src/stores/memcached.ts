@@ -6,7 +6,7 @@
  * different keys of one session both keep their change.
  */
 import { ConfigError } from "../core/errors.js";
-import { applyChangeSet, storeContext, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
+import { applyChangeSet, linkKeptUntilMs, storeContext, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
 import { batchSize, refuseRemovedOptions } from "./shared/options.js";
 import { commands, exptime, type Commands, type MemcachedClientLike } from "./memcached/client.js";
 import { Batcher, type Pending } from "./memcached/batcher.js";
@@ -173,7 +173,8 @@ export class MemcachedStore implements Store {
       if (live.frozen) return "frozen";
       const next = applyChangeSet(live, change);
       fresh = { data: next.data, createdAtMs: next.createdAtMs, expiresAtMs: next.expiresAtMs, userId: next.userId, predecessor: oldIdHash };
-      const keptUntilMs = Math.max(live.expiresAtMs, graceUntilMs);
+      // Kept as the link until the latest of its expiry, the grace end and the new record's expiry.
+      const keptUntilMs = linkKeptUntilMs(live.expiresAtMs, change, graceUntilMs);
       // The frozen record keeps its user and index entry: a log out everywhere that read the index before
       // the new id joined it still reaches the session through the successor link.
       const frozen: StoreRecord = { ...live, frozen: true, readableUntilMs: graceUntilMs, expiresAtMs: keptUntilMs, successor: newIdHash };

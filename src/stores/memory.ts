@@ -5,7 +5,7 @@
  */
 import { ConfigError } from "../core/errors.js";
 import { refuseRemovedOptions } from "./shared/options.js";
-import type { ApplyResult, ChangeSet, Store, StoreContext, StoredSessionInfo, StoreRecord } from "../core/store.js";
+import { linkKeptUntilMs, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoredSessionInfo, type StoreRecord } from "../core/store.js";
 
 /**
  * Options of {@link MemoryStore}.
@@ -139,11 +139,12 @@ export class MemoryStore implements Store {
       predecessor: oldIdHash,
     };
     // The old record stays, read-only, as the link a logout sent with the old
-    // id follows; core serves it only until the grace ends.
+    // id follows (at least as long as the new record's first idle window);
+    // core serves it only until the grace ends.
     if (old.userId !== undefined) this.#unindex(old.userId, oldIdHash);
     old.frozen = true;
     old.readableUntilMs = graceUntilMs;
-    old.expiresAtMs = Math.max(old.expiresAtMs, graceUntilMs);
+    old.expiresAtMs = linkKeptUntilMs(old.expiresAtMs, change, graceUntilMs);
     old.successor = newIdHash;
     this.#insert(newIdHash, next);
     return "ok";

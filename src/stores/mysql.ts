@@ -4,7 +4,7 @@
  * every write is one short InnoDB transaction that locks the row first.
  */
 import { ConfigError } from "../core/errors.js";
-import { applyChangeSet, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
+import { applyChangeSet, linkKeptUntilMs, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoreRecord, type StoredSessionInfo } from "../core/store.js";
 import { batchSize, refuseRemovedOptions } from "./shared/options.js";
 import { ER, MysqlStoreError, serverErrno } from "./mysql/errors.js";
 import { encodeData, encodeUser, insertValues, toInfo, toMs, toRecord, userHash } from "./mysql/rows.js";
@@ -180,7 +180,7 @@ export class MysqlStore implements Store {
       if (current.frozen) return "frozen";
       const next = applyChangeSet(current, change);
       await tx.write(this.#sql.insert, insertValues(newIdHash, { ...next, frozen: false, readableUntilMs: undefined }, oldIdHash));
-      await tx.write(this.#sql.freeze, [graceUntilMs, graceUntilMs, newIdHash, oldIdHash]);
+      await tx.write(this.#sql.freeze, [graceUntilMs, linkKeptUntilMs(current.expiresAtMs, change, graceUntilMs), newIdHash, oldIdHash]);
       return "ok";
     });
   }

@@ -10,8 +10,8 @@
  *
  * `rotate` touches two session keys, which live in different hash slots on a
  * cluster, so it is two scripts, each atomic: the first freezes the old
- * record (kept as a link until the later of its expiry and the grace window)
- * and returns its fields, a snapshot no later write
+ * record (kept as a link until the latest of its expiry, the grace window
+ * and the new record's expiry) and returns its fields, a snapshot no later write
  * can change; the second creates the new record from it, unless a destroy
  * that followed the old record's successor link left a tombstone there
  * first. Exactly one of many concurrent rotates wins the first step, and a
@@ -157,7 +157,8 @@ export class RedisStore implements Store {
   }
 
   async rotate(oldIdHash: string, newIdHash: string, change: ChangeSet, graceUntilMs: number, ctx: StoreContext): Promise<ApplyResult> {
-    const frozen = asArray(await this.#redis.run(SCRIPTS.freeze, [this.#key(oldIdHash)], [String(ctx.nowMs), newIdHash, String(graceUntilMs)]));
+    const nextExpiry = change.expiresAtMs === undefined ? "" : String(change.expiresAtMs);
+    const frozen = asArray(await this.#redis.run(SCRIPTS.freeze, [this.#key(oldIdHash)], [String(ctx.nowMs), newIdHash, String(graceUntilMs), nextExpiry]));
     if (String(frozen[0]) !== "ok") return String(frozen[0]) === "frozen" ? "frozen" : "missing";
     const old = fromFields(asArray(frozen[1]))!;
     const data = Object.create(null) as Record<string, string>;

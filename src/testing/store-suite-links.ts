@@ -79,6 +79,35 @@ export function registerLinkTests(make: MakeStore): void {
         }
       }));
 
+    it("an old id near its own expiry, with a short grace, stays the link until the new record's first idle expiry", () =>
+      withStore(make, async ({ store }) => {
+        const nowMs = Date.now();
+        const newExpiresAtMs = nowMs + 600_000;
+        const rotated = async (): Promise<[string, string]> => {
+          const [oldId, newId] = [randomIdHash(), randomIdHash()];
+          // The old record expires in 2 s and the grace ends in 1 s; the new record lives 10 min.
+          await store.create(oldId, record({ a: "1" }, { nowMs, expiresAtMs: nowMs + 2_000 }), ctx(nowMs));
+          assert.equal(await store.rotate(oldId, newId, change({ set: { b: "2" }, expiresAtMs: newExpiresAtMs }), nowMs + 1_000, ctx(nowMs)), "ok");
+          return [oldId, newId];
+        };
+        const [oldId, newId] = await rotated();
+        const late = ctx(newExpiresAtMs - 1);
+        const link = await store.load(oldId, late);
+        assert.ok(link, "the old record is still there, past its own expiry and the grace");
+        assert.equal(link.frozen, true, "frozen");
+        assert.equal(link.successor, newId, "with its successor");
+        assert.equal(link.readableUntilMs, nowMs + 1_000, "readable only until the grace ends");
+        assert.equal(link.expiresAtMs, newExpiresAtMs, "kept until the new record's expiry");
+        await store.destroy(oldId, late);
+        assert.equal(await store.load(newId, late), undefined, "a logout through the old id ended the new record");
+        assert.equal(await store.apply(newId, change({ set: { late: "1" } }), late), "missing");
+
+        const [gone] = await rotated();
+        assert.ok(await store.load(gone, ctx(newExpiresAtMs - 1)), "kept until just before the keep-until");
+        assert.equal(await store.load(gone, ctx(newExpiresAtMs)), undefined, "gone at the keep-until");
+        assert.equal(await store.load(gone, ctx(newExpiresAtMs + 1)), undefined, "and after it");
+      }));
+
     it("destroyForUser follows links, keeps the excepted session whole, and counts sessions, not ids", async (t) => {
       await withStore(make, async ({ store }) => {
         if (!store.destroyForUser || !store.listForUser) return t.skip(`${store.name} declares no user index`);

@@ -58,8 +58,8 @@ async function checkRotate(store: Store, k: RotateCase, label: string): Promise<
   assert.equal(await store.rotate(oldId, newId, k.change, k.graceUntilMs, at), "ok", label);
   const expected = applyChangeSet(k.stored, k.change);
   const readable = k.graceUntilMs > k.nowMs;
-  // The old record is kept as a link until the later of its own expiry and the grace window.
-  const keptUntilMs = Math.max(k.stored.expiresAtMs, k.graceUntilMs);
+  // The old record is kept as a link until the latest of its own expiry, the grace window and the new record's expiry.
+  const keptUntilMs = Math.max(k.stored.expiresAtMs, k.graceUntilMs, expected.expiresAtMs);
 
   const fresh = await store.load(newId, at);
   assert.ok(fresh, `${label}: the new record exists`);
@@ -78,7 +78,7 @@ async function checkRotate(store: Store, k: RotateCase, label: string): Promise<
     assert.equal(old.frozen, true, `${label}: and is frozen`);
     assert.equal(old.successor, newId, `${label}: with a successor link`);
     assert.equal(old.readableUntilMs, k.graceUntilMs, `${label}: readable until the grace ends`);
-    assert.equal(old.expiresAtMs, keptUntilMs, `${label}: kept until the later of its expiry and the grace`);
+    assert.equal(old.expiresAtMs, keptUntilMs, `${label}: kept until the latest of its expiry, the grace and the new expiry`);
     assert.deepEqual({ ...old.data }, { ...k.stored.data }, `${label}: its data untouched`);
   }
   // With or without a grace window, the old id is never writable again.

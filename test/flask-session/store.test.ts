@@ -126,6 +126,24 @@ if (skip) {
       assert.ok(oldTtl > 0 && oldTtl <= 5_000, `a Flask app reading the old id sees it for the grace window only (${oldTtl} ms)`);
     });
 
+    it("rotate keeps the old id's frozen metadata (the link) until the new record's expiry, its record only for the grace", async () => {
+      const { store, keyPrefix, metaPrefix } = fresh();
+      const [oldId, newId] = [randomIdHash(), randomIdHash()];
+      const nowMs = Date.now();
+      await store.create(oldId, record({ cart: "[1]" }, { nowMs, expiresAtMs: nowMs + 20_000, userId: "ann" }), ctx(nowMs));
+      assert.equal(await store.rotate(oldId, newId, change({ expiresAtMs: nowMs + 600_000 }), nowMs + 5_000, ctx(nowMs)), "ok");
+      const oldMeta = `${metaPrefix}m:${oldId}`;
+      const metaTtl = await client.pTTL(oldMeta);
+      assert.ok(metaTtl > 590_000 && metaTtl <= 600_000, `the link lives as long as the new record (${metaTtl} ms)`);
+      assert.equal(await client.hGet(oldMeta, "e"), String(nowMs + 600_000));
+      const recordTtl = await client.pTTL(keyPrefix + oldId);
+      assert.ok(recordTtl > 0 && recordTtl <= 5_000, `Flask-Session's record under the old id: the grace only (${recordTtl} ms)`);
+      const userTtl = await client.pTTL(`${metaPrefix}u:=ann`);
+      assert.ok(userTtl >= metaTtl, `the user's set lives as long as the link (${userTtl} ms)`);
+      const link = await store.load(oldId, ctx(nowMs + 300_000));
+      assert.equal(link?.successor, newId, "the old id still names its successor past the grace and its own expiry");
+    });
+
     it("lists hashed ids only, and loads or destroys a session by the hash a listing gave", async () => {
       const { store } = fresh();
       const [a, b] = [randomIdHash(), randomIdHash()];

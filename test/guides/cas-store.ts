@@ -8,7 +8,7 @@
  *
  * Test-only: it proves the guide, and is the model for a real CAS store.
  */
-import { applyChangeSet, ttlSecondsUntil, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoredSessionInfo, type StoreRecord } from "../../src/index.js";
+import { applyChangeSet, linkKeptUntilMs, ttlSecondsUntil, type ApplyResult, type ChangeSet, type Store, type StoreContext, type StoredSessionInfo, type StoreRecord } from "../../src/index.js";
 
 /** The backend: values with versions, and a write that succeeds only if the version is still the one read. */
 export class VersionedMap {
@@ -121,7 +121,8 @@ export class CasStore implements Store {
       if (current === undefined) return "missing";
       if (current.record.frozen) return "frozen";
       // 1. Claim the old record: frozen, pointing at its successor, readable in the grace window and
-      //    kept (even with no grace) until its own expiry as the link a logout with the old id follows.
+      //    kept (even with no grace) until the latest of its own expiry, the grace end and the new
+      //    record's expiry (linkKeptUntilMs), as the link a logout with the old id follows.
       //    It keeps its user and its index entry, so a "log out everywhere" that read the index before
       //    step 2 still reaches the session through it.
       const frozen: StoreRecord = {
@@ -129,7 +130,7 @@ export class CasStore implements Store {
         frozen: true,
         successor: newIdHash,
         readableUntilMs: graceUntilMs,
-        expiresAtMs: Math.max(current.record.expiresAtMs, graceUntilMs),
+        expiresAtMs: linkKeptUntilMs(current.record.expiresAtMs, change, graceUntilMs),
       };
       if (!this.#write(oldIdHash, current.version, frozen, ctx.nowMs)) continue;
       // 2. Create the successor.

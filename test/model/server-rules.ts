@@ -33,8 +33,9 @@ export interface ServerId {
   frozen?: { data: Map<string, Value>; createdAtMs: number; graceUntilMs: number };
   /**
    * A rotated-away id: until when the store keeps its record as the link to
-   * the id that replaced it (the later of the record's own idle expiry and
-   * the grace end; Store.rotate). Past it the old id names no session.
+   * the id that replaced it (the latest of the record's own idle expiry, the
+   * grace end and the new id's expiry as the rotate set it; Store.rotate).
+   * Past it the old id names no session.
    */
   linkUntilMs?: number;
 }
@@ -118,7 +119,7 @@ function rotate(x: ServerWorld, v: View, value: string | undefined, env: Env): b
   // A new entry, not a change to the old one: worlds share entries (see cloneWorld).
   if (oldEntry !== undefined) {
     const graceUntilMs = env.nowMs + env.config.graceSeconds * 1_000;
-    const linkUntilMs = Math.max(before.expiresAtMs, graceUntilMs);
+    const linkUntilMs = Math.max(before.expiresAtMs, graceUntilMs, s.expiresAtMs);
     x.ids.set(old, env.config.graceSeconds > 0 ? { sid: oldEntry.sid, frozen: { data: before.data, createdAtMs: before.createdAtMs, graceUntilMs }, linkUntilMs } : { sid: oldEntry.sid, linkUntilMs });
   }
   s.currentId = value;
@@ -241,10 +242,12 @@ function destroyAllAlts(w: ServerWorld, user: string, except: number | undefined
 /**
  * Whether the id a request loaded has been rotated away by another request
  * and its record, the link to the id that replaced it, is no longer kept
- * (Store.rotate: until the later of its own idle expiry, the grace end and
- * the new record's expiry). Past that the old id alone names no session: a
- * logout or an `except` from that request reaches the session only if core
- * knew the successor when it loaded (an old id's record names it).
+ * (Store.rotate: until the latest of its own idle expiry, the grace end and
+ * the new record's expiry as the rotate set it, so the session is still
+ * live past it only if a request has since moved its expiry). Past that the
+ * old id alone names no session: a logout or an `except` from that request
+ * reaches the session only if core knew the successor when it loaded (an
+ * old id's record names it).
  */
 function unlinked(w: ServerWorld, view: View, env: Env): boolean {
   const entry = view.id === undefined ? undefined : w.ids.get(view.id);

@@ -73,7 +73,13 @@ export function registerMemcachedSpecifics(MemcacheClient: Client, client: TestC
       const nowSeconds = nowMs / 1000;
       assert.ok(Math.abs(exp.get(`${p}s:${soon}`)! - (nowSeconds + 90)) <= 2, `90 s from now: ${exp.get(`${p}s:${soon}`)}`);
       assert.equal(exp.get(`${p}s:${far}`), Math.ceil(farMs / 1000), "beyond 30 days: the record's own expiry as a Unix time");
-      assert.ok(Math.abs(exp.get(`${p}s:${old}`)! - (nowSeconds + 7_200)) <= 2, "the frozen record: kept until the later of its expiry and the grace");
+      assert.ok(Math.abs(exp.get(`${p}s:${old}`)! - (nowSeconds + 7_200)) <= 2, "the frozen record: kept until the grace, the latest here");
+      // An old record about to expire, a short grace, a new record for an hour: the link lives the hour.
+      const [brief, successor] = [randomIdHash(), randomIdHash()];
+      await store.create(brief, record({}, { nowMs, expiresAtMs: nowMs + 20_000 }), ctx(nowMs));
+      assert.equal(await store.rotate(brief, successor, change({ expiresAtMs: nowMs + 3_600_000 }), nowMs + 5_000, ctx(nowMs)), "ok");
+      const after = new Map((await metadump(server.port)).map((item) => [item.key, item.exp]));
+      assert.ok(Math.abs(after.get(`${p}s:${brief}`)! - (nowSeconds + 3_600)) <= 2, "the frozen record: kept until the new record's expiry");
     });
 
     it("refuses a session over maxItemBytes before sending it, and says so in words", async () => {

@@ -63,6 +63,29 @@ if (skip) {
       assert.equal(await client.exists([key, `${userPrefix}{u1}`]), 0, "destroy removes the hash and the index entry");
     });
 
+    it("rotate keeps the frozen old key (TTL included) and its user index until the new record's expiry", async () => {
+      const prefix = `${base}link:`;
+      const userPrefix = `${base}link-user:`;
+      const store = new RedisStore({ client, prefix, userPrefix });
+      const [oldId, newId] = [randomIdHash(), randomIdHash()];
+      const nowMs = Date.now();
+      // The old record expires in 20 s, the grace ends in 5 s, the new record lives an hour.
+      await store.create(oldId, record({ a: "1" }, { userId: "u1", nowMs, expiresAtMs: nowMs + 20_000 }), ctx(nowMs));
+      assert.equal(await store.rotate(oldId, newId, change({ expiresAtMs: nowMs + 3_600_000 }), nowMs + 5_000, ctx(nowMs)), "ok");
+      const oldKey = `${prefix}${oldId}`;
+      assert.equal(await client.hGet(oldKey, "m:e"), String(nowMs + 3_600_000), "kept until the new record's expiry");
+      assert.equal(await client.hGet(oldKey, "m:r"), String(nowMs + 5_000), "readable until the grace ends only");
+      const oldTtl = await client.pTTL(oldKey);
+      assert.ok(oldTtl > 3_590_000 && oldTtl <= 3_600_000, `the native TTL follows the link (${oldTtl} ms)`);
+      assert.equal(await client.zScore(`${userPrefix}{u1}`, oldId) !== null, true, "the frozen record keeps its index entry");
+      const userTtl = await client.pTTL(`${userPrefix}{u1}`);
+      assert.ok(userTtl >= oldTtl, `the user index lives as long as the link (${userTtl} ms ≥ ${oldTtl} ms)`);
+      const later = ctx(nowMs + 3_000_000);
+      await store.destroy(oldId, later);
+      assert.equal(await client.exists(oldKey), 0, "a logout through the old id, most of an hour later, removes it");
+      assert.equal(await store.load(newId, later), undefined, "and ends the new id (a tombstone is all that is left there)");
+    });
+
     it("apply is one atomic script: 100 concurrent writers from two different clients keep every key", async () => {
       const prefix = `${base}two:`;
       const userPrefix = `${base}two-user:`;

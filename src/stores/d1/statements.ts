@@ -98,9 +98,11 @@ export function d1Sql(table: string) {
     /**
      * Rotate, second half, in the same batch: freeze the old row only if the insert above
      * happened (the new row names it as predecessor). It leaves the user index, and is kept
-     * until the later of its expiry and the grace window, as the link a logout follows.
+     * until the latest of its expiry, the grace window and the new row's expiry, as the link a
+     * logout follows.
      */
-    rotateFreeze: `UPDATE ${t} SET frozen = 1, readable_until_ms = ?3, expires_at_ms = MAX(expires_at_ms, ?3), successor = ?2, user_id = NULL
+    rotateFreeze: `UPDATE ${t} SET frozen = 1, readable_until_ms = ?3,
+        expires_at_ms = MAX(expires_at_ms, ?3, (SELECT n.expires_at_ms FROM ${t} n WHERE n.id_hash = ?2)), successor = ?2, user_id = NULL
       WHERE id_hash = ?1 AND frozen = 0 AND EXISTS (SELECT 1 FROM ${t} WHERE id_hash = ?2 AND predecessor = ?1)`,
     /** ?1 id, ?2 the id never crossed (or NULL). Expired linked rows go too: a dead link costs nothing. */
     destroyLinked: `${linked("SELECT ?1")} DELETE FROM ${t} WHERE id_hash IN (SELECT id FROM linked)`,

@@ -145,10 +145,12 @@ if ARGV[7] == '-' then user = false elseif ARGV[7] ~= '' then user = ARGV[7] end
 -- scanned the set before the new id joined it still meets the session, and follows 's'.
 -- The old id: Flask-Session's record lives until the grace ends (a Flask app
 -- reading the old id sees it that long only); the frozen metadata, the link a
--- logout sent with the old id follows, until the later of its expiry and the grace.
+-- logout sent with the old id follows, until the latest of its expiry, the grace and
+-- the new record's expiry (its first idle window; a record with no expiry adds none).
 local grace = tonumber(ARGV[4])
 local kept = grace
-if e and e > grace then kept = e end
+if e and e > kept then kept = e end
+if expires and expires > kept then kept = expires end
 redis.call('HSET', KEYS[4], 'p', ARGV[2])
 redis.call('HSET', KEYS[2], 'f', '1', 's', ARGV[3], 'r', ARGV[4], 'e', string.format('%.0f', kept))
 redis.call('PEXPIRE', KEYS[1], math.max(1, grace - now))

@@ -106,10 +106,11 @@ export function buildStatements(table: string, database?: string): MysqlStatemen
       readable_until_ms = ?, successor = NULL, predecessor = NULL WHERE id_hash = ?`,
     update: `UPDATE ${t} SET data = ?, expires_at_ms = ?, user_id = ?, user_hash = ? WHERE id_hash = ?`,
     touch: `UPDATE ${t} SET expires_at_ms = ? WHERE id_hash = ?`,
-    // The old record of a rotate: read-only, kept as the link a logout follows until the later of
-    // its own expiry and the grace window. It keeps its user: a log out everywhere whose batch
-    // waited for this rotate's lock still meets the session through it (listings skip frozen rows).
-    freeze: `UPDATE ${t} SET frozen = 1, readable_until_ms = ?, expires_at_ms = GREATEST(expires_at_ms, ?), successor = ?
+    // The old record of a rotate: read-only, kept as the link a logout follows until the latest of
+    // its own expiry, the grace window and the new record's expiry (linkKeptUntilMs, from the row
+    // this rotate locked). It keeps its user: a log out everywhere whose batch waited for this
+    // rotate's lock still meets the session through it (listings skip frozen rows).
+    freeze: `UPDATE ${t} SET frozen = 1, readable_until_ms = ?, expires_at_ms = ?, successor = ?
       WHERE id_hash = ?`,
     remove: `DELETE FROM ${t} WHERE id_hash = ?`,
     // One batch of a user's rows after the previous batch's last id, in id order, expired and frozen

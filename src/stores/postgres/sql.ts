@@ -147,7 +147,7 @@ export function buildStatements(table: string, schema?: string): PostgresStateme
     // $1 old, $2 new, $3 nowMs, $4 clear, $5 deleted keys, $6 set (jsonb), $7 createdAtMs, $8 expiresAtMs,
     // $9 user given, $10 user, $11 graceUntilMs. The old row is frozen, keeps its user (a log out
     // everywhere that began before this commit still meets the session through it), and is kept until
-    // the later of its expiry and the grace: the link a logout follows.
+    // the latest of its expiry, the grace and the new row's expiry: the link a logout follows.
     rotate: `WITH old AS (
         SELECT id_hash, data, created_at_ms, expires_at_ms, user_id, frozen FROM ${qualified}
         WHERE id_hash = $1 AND expires_at_ms > $3
@@ -161,7 +161,7 @@ export function buildStatements(table: string, schema?: string): PostgresStateme
         RETURNING 1
       ), frz AS (
         UPDATE ${qualified} AS s SET frozen = true, readable_until_ms = $11,
-          expires_at_ms = GREATEST(s.expires_at_ms, $11::bigint), successor = $2
+          expires_at_ms = GREATEST(s.expires_at_ms, $11::bigint, COALESCE($8::bigint, s.expires_at_ms)), successor = $2
         FROM old WHERE s.id_hash = old.id_hash AND NOT old.frozen
         RETURNING 1
       )

@@ -105,9 +105,11 @@ return {1, meta[3]}`),
 
   /**
    * Step one of a rotate. KEYS: the old session. ARGV: nowMs, newIdHash,
-   * graceUntilMs. When the record is live and not frozen: freeze it
-   * (successor link, readable until the grace ends, kept until the later of
-   * its expiry and the grace as the link a logout follows; it keeps its user,
+   * graceUntilMs, the new record's expiresAtMs from the change-set ('' when
+   * it keeps the stored one). When the record is live and not frozen: freeze
+   * it (successor link, readable until the grace ends, kept, TTL included,
+   * until the latest of its expiry, the grace and the new record's expiry as
+   * the link a logout follows; it keeps its user,
    * and its entry in the user's index, so that a "log out everywhere" walking
    * the index meets the session whatever step of the rotate it is at) and return {'ok', its fields as HGETALL gives them}: the snapshot
    * the new record is made from. No write can land on it after this, so the
@@ -120,7 +122,7 @@ local meta = redis.call('HMGET', key, 'm:e', 'm:f')
 if not meta[1] or tonumber(meta[1]) <= now then return {'missing'} end
 if meta[2] then return {'frozen'} end
 local flat = redis.call('HGETALL', key)
-local kept = math.max(tonumber(meta[1]), tonumber(ARGV[3]))
+local kept = math.max(tonumber(meta[1]), tonumber(ARGV[3]), tonumber(ARGV[4]) or tonumber(meta[1]))
 redis.call('HSET', key, 'm:f', '1', 'm:s', ARGV[2], 'm:r', ARGV[3], 'm:e', string.format('%.0f', kept))
 redis.call('EXPIRE', key, math.max(1, math.ceil((kept - now) / 1000)))
 return {'ok', flat}`),

@@ -8,10 +8,15 @@
  * - the entry is added BEFORE the session write that sets the user, so the
  *   index is always a superset of the sessions that carry the user;
  * - a regenerated session's frozen old record keeps its entry (and its
- *   `m:u`) until it expires: a walk that read the index before the rotate
+ *   `m:u`) until it expires (the latest of its own expiry, the grace end and
+ *   the new record's expiry): a walk that read the index before the rotate
  *   added the new id still reaches the session, through the old one's link,
  *   and ends it only while the new id carries the user (the store decides
- *   that on the new id's key, before it deletes the old one);
+ *   that on the new id's key, before it deletes the old one). When the new
+ *   record keeps the user, the rotate's add of its entry keeps the set alive
+ *   as long as that link (past the grace end, the set and the link outlive
+ *   the new record alike); when it does not, the session is no longer this
+ *   user's and the set need not outlive it;
  * - readers verify each entry against the session's own `m:u` and expiry,
  *   list only unfrozen ones, and drop entries that fail the check, but only those whose
  *   score is older than `graceMs`: a fresh entry may belong to a write that

@@ -62,9 +62,10 @@ export function prepareStatements(db: BetterSqlite3.Database, table: string): Sq
     insert: prepare(`INSERT OR IGNORE INTO ${t} (${cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     update: prepare(`UPDATE ${t} SET data = ?, expires_at_ms = ?, user_id = ? WHERE id_hash = ?`),
     // A frozen record leaves the user index (user_id NULL): it is reached through its links, and
-    // kept until the later of its expiry and the grace window, as the link a logout follows.
+    // kept until @keep (the latest of its expiry, the grace window and the new record's expiry), as
+    // the link a logout follows.
     freeze: prepare(
-      `UPDATE ${t} SET frozen = 1, readable_until_ms = @grace, expires_at_ms = MAX(expires_at_ms, @grace), successor = @successor, user_id = NULL WHERE id_hash = @id`,
+      `UPDATE ${t} SET frozen = 1, readable_until_ms = @grace, expires_at_ms = @keep, successor = @successor, user_id = NULL WHERE id_hash = @id`,
     ),
     touch: prepare(`UPDATE ${t} SET expires_at_ms = ? WHERE id_hash = ? AND expires_at_ms > ? AND frozen = 0`),
     delete: prepare(`DELETE FROM ${t} WHERE id_hash = ?`),

@@ -7,7 +7,7 @@
  * with SQLITE_BUSY).
  */
 import type BetterSqlite3 from "better-sqlite3";
-import type { ApplyResult, ChangeSet, StoreRecord } from "../../core/store.js";
+import { linkKeptUntilMs, type ApplyResult, type ChangeSet, type StoreRecord } from "../../core/store.js";
 import { parseData, type SqlRow as Row } from "../shared/sql-row.js";
 import type { SqliteStatements } from "./statements.js";
 
@@ -84,7 +84,8 @@ export function transactions(db: BetterSqlite3.Database, sql: SqliteStatements):
     const row = sql.select.get(oldIdHash, nowMs) as Row | undefined;
     if (!row) return "missing";
     if (row.frozen) return "frozen";
-    sql.freeze.run({ grace: graceUntilMs, successor: newIdHash, id: oldIdHash });
+    // Kept as the link until the latest of its expiry, the grace end and the new record's expiry.
+    sql.freeze.run({ grace: graceUntilMs, keep: linkKeptUntilMs(row.expires_at_ms, change, graceUntilMs), successor: newIdHash, id: oldIdHash });
     sql.insert.run(
       newIdHash,
       JSON.stringify(changedData(row.data, change)),
