@@ -220,26 +220,46 @@ export class FileStore implements Store {
       if (batch.length === 0) return removed;
       for (const idHash of batch) {
         const owned = await this.#files.locked(idHash, async () => (await this.#files.readForRemoval(idHash))?.userId === userId);
-        // An old (frozen) id ends its session through its successor chain, unless that leads to the
-        // excepted session or to one another user's login took since: then only its marker goes.
-        if (owned && !(await this.#spared(idHash, userId, exceptIdHash))) removed += await this.#destroyLinked(idHash, exceptIdHash, ctx.nowMs);
+        const ended = owned ? await this.#endSession(idHash, userId, exceptIdHash, ctx.nowMs) : undefined;
+        if (ended !== undefined) removed += ended;
         else await this.#users.remove(userId, idHash); // a stale marker: the session is gone, spared or someone else's
       }
       ctx.progress?.();
     }
   }
 
-  /** Whether `idHash`'s successor chain reaches `exceptIdHash`, or a current record that carries another user. */
-  async #spared(idHash: string, userId: string, exceptIdHash: string | undefined): Promise<boolean> {
+  /**
+   * End the session `idHash` (one of `userId`'s markers) belongs to, with all
+   * its ids; resolves how many live sessions went (0 or 1), or `undefined`
+   * when it is spared: its successor chain reaches `exceptIdHash`, or ends
+   * at a current record that carries another user (a login as someone else
+   * finished first). An old (frozen) id is followed to its successor.
+   *
+   * The current record is judged and removed under its own lock, in one
+   * step, so a rotate of it runs wholly before (then it is frozen, and the
+   * walk goes on to the new id) or wholly after (then it finds the record
+   * gone and resolves "missing"). One lock at a time, as rotate holds one.
+   */
+  async #endSession(idHash: string, userId: string, exceptIdHash: string | undefined, nowMs: number): Promise<number | undefined> {
     let id = idHash;
     for (let hop = 0; hop < 64; hop += 1) {
-      if (id === exceptIdHash) return true;
-      const record = await this.#files.readForRemoval(id);
-      if (record === undefined) return false;
-      if (record.frozen !== true || record.successor === undefined || !ID_HASH.test(record.successor)) return record.userId !== userId;
-      id = record.successor;
+      if (id === exceptIdHash) return undefined;
+      let successor: string | undefined;
+      const { record, removed } = await this.#files.removeIf(id, (current) => {
+        if (current?.frozen === true && current.successor !== undefined && ID_HASH.test(current.successor)) successor = current.successor;
+        return successor === undefined && current?.userId === userId;
+      });
+      if (successor !== undefined) {
+        id = successor;
+        continue;
+      }
+      if (record === undefined) break; // the chain is cut (a logout or prune is removing it): end what the marker links to
+      if (!removed) return undefined; // the session is someone else's now
+      if (record.userId !== undefined) await this.#users.remove(record.userId, id);
+      const live = record.expiresAtMs > nowMs && record.frozen !== true ? 1 : 0;
+      return live + (record.predecessor === undefined ? 0 : await this.#destroyLinked(record.predecessor, exceptIdHash, nowMs));
     }
-    return false;
+    return this.#destroyLinked(idHash, exceptIdHash, nowMs);
   }
 
   /**

@@ -106,12 +106,34 @@ export class SessionFiles {
     return this.locked(idHash, async () => {
       before?.();
       const current = await this.readForRemoval(idHash);
-      const change = this.change();
-      await change.remove(idHash);
-      await change.sync();
-      await change.finish();
+      await this.#removeLocked(idHash);
       return current;
     });
+  }
+
+  /**
+   * Read one session file and, if `decide` says so, remove it, both under
+   * its lock: no write of that session can land between the read and the
+   * removal. Resolves what it held (a damaged file counts as absent) and
+   * whether it went.
+   *
+   * @example
+   * const { record, removed } = await files.removeIf(idHash, (r) => r?.userId === "alice" && r.frozen !== true);
+   */
+  async removeIf(idHash: string, decide: (current: StoreRecord | undefined) => boolean): Promise<{ record: StoreRecord | undefined; removed: boolean }> {
+    return this.locked(idHash, async () => {
+      const record = await this.readForRemoval(idHash);
+      if (!decide(record)) return { record, removed: false };
+      await this.#removeLocked(idHash);
+      return { record, removed: true };
+    });
+  }
+
+  async #removeLocked(idHash: string): Promise<void> {
+    const change = this.change();
+    await change.remove(idHash);
+    await change.sync();
+    await change.finish();
   }
 
   /** A record about to be removed: a damaged file cannot be a live session, so it reads as absent. */
