@@ -219,27 +219,14 @@ export class FileStore implements Store {
       const batch = await this.#users.batch(userId, exceptIdHash);
       if (batch.length === 0) return removed;
       for (const idHash of batch) {
-        const owned = await this.#files.locked(idHash, async () => (await this.#files.readForRemoval(idHash))?.userId === userId);
         // An old (frozen) id ends its session through its successor chain, unless that leads to the
-        // excepted session or to one another user's login took since: then only its marker goes.
-        if (owned && !(await this.#spared(idHash, userId, exceptIdHash))) removed += await this.#destroyLinked(idHash, exceptIdHash, ctx.nowMs);
-        else await this.#users.remove(userId, idHash); // a stale marker: the session is gone, spared or someone else's
+        // excepted session or to one another user's login took since (see #end).
+        removed += await this.#destroyLinked(idHash, exceptIdHash, ctx.nowMs, undefined, userId);
+        // Gone with its record, or stale (the session is gone, spared or someone else's): the marker goes.
+        await this.#users.remove(userId, idHash);
       }
       ctx.progress?.();
     }
-  }
-
-  /** Whether `idHash`'s successor chain reaches `exceptIdHash`, or a current record that carries another user. */
-  async #spared(idHash: string, userId: string, exceptIdHash: string | undefined): Promise<boolean> {
-    let id = idHash;
-    for (let hop = 0; hop < 64; hop += 1) {
-      if (id === exceptIdHash) return true;
-      const record = await this.#files.readForRemoval(id);
-      if (record === undefined) return false;
-      if (record.frozen !== true || record.successor === undefined || !ID_HASH.test(record.successor)) return record.userId !== userId;
-      id = record.successor;
-    }
-    return false;
   }
 
   /**
@@ -344,28 +331,68 @@ export class FileStore implements Store {
   /**
    * Remove `idHash` and every id linked to it, each under its own lock, never
    * `stopAt`; resolves how many live, unfrozen sessions went (at `nowMs`).
-   * Dropped when core gave up before it started; once the first file is
-   * gone, the logout runs to the end.
+   * With `owner`, only the session `idHash` leads to while it carries that
+   * user (see #end). Dropped when core gave up before it started; once the
+   * first file is gone, the logout runs to the end.
    */
-  async #destroyLinked(idHash: string, stopAt: string | undefined, nowMs = Number.NEGATIVE_INFINITY, ctx?: StoreContext): Promise<number> {
-    let live = 0;
-    const pending = [idHash];
-    const seen = new Set<string>();
-    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-      if (next === stopAt || seen.has(next) || !ID_HASH.test(next)) continue;
-      seen.add(next);
-      const first = next === idHash;
-      const record = await this.#files.remove(next, () => {
-        if (first && ctx?.abandoned === true) throw abandoned();
-      });
-      if (record === undefined) continue;
-      if (record.userId !== undefined) await this.#users.remove(record.userId, next);
-      if (record.expiresAtMs > nowMs && record.frozen !== true) live += 1;
-      if (record.successor !== undefined) pending.push(record.successor);
-      if (record.predecessor !== undefined) pending.push(record.predecessor);
-    }
-    return live;
+  async #destroyLinked(idHash: string, stopAt: string | undefined, nowMs = Number.NEGATIVE_INFINITY, ctx?: StoreContext, owner?: string): Promise<number> {
+    const walk: EndWalk = { live: 0, seen: new Set(), stopAt, nowMs, ctx };
+    await this.#end(idHash, owner, walk);
+    return walk.live;
   }
+
+  /**
+   * One step of {@link FileStore.#destroyLinked}: remove `id`, then the ids
+   * linked to it; resolves false when the session `id` leads to was left
+   * alone (`stopAt`, or it does not carry `owner`). What a record is gets
+   * decided under the same lock that removes it, so no rotate or write of
+   * any process comes between. With `owner`, a frozen record (an old id) is
+   * not the user's by its own user, which it keeps: its session is the one
+   * its successor chain leads to. So the successor is decided and removed
+   * first (it carries the user: removed; another user, or none: a login
+   * that finished first took the session, left alone), and the frozen
+   * record goes only after it, under its lock again; a frozen record is
+   * never rewritten, so what it said still holds then.
+   */
+  async #end(id: string, owner: string | undefined, walk: EndWalk): Promise<boolean> {
+    if (id === walk.stopAt) return false;
+    if (walk.seen.has(id) || !ID_HASH.test(id)) return true;
+    const first = walk.seen.size === 0;
+    walk.seen.add(id);
+    const before = () => {
+      if (first && walk.ctx?.abandoned === true) throw abandoned();
+    };
+    // Kept for now: a frozen record (decided by its successor first), or a current one of someone else.
+    const keep = (current: StoreRecord | undefined): boolean => owner !== undefined && current !== undefined && (linkOf(current) !== undefined || current.userId !== owner);
+    let { record, removed } = await this.#files.remove(id, before, keep);
+    const successor = removed || record === undefined ? undefined : linkOf(record);
+    if (successor !== undefined) {
+      if (!(await this.#end(successor, owner, walk))) return false;
+      // Its session is ended: the old id goes too, whoever it named, and the ids before it.
+      ({ record, removed } = await this.#files.remove(id));
+    }
+    if (!removed) return false;
+    if (record === undefined) return true;
+    if (record.userId !== undefined) await this.#users.remove(record.userId, id);
+    if (record.expiresAtMs > walk.nowMs && record.frozen !== true) walk.live += 1;
+    if (record.successor !== undefined) await this.#end(record.successor, owner, walk);
+    if (record.predecessor !== undefined) await this.#end(record.predecessor, undefined, walk);
+    return true;
+  }
+}
+
+/** The state of one {@link FileStore} destroy walk: live sessions ended, ids visited, the id it never crosses, core's time. */
+interface EndWalk {
+  live: number;
+  readonly seen: Set<string>;
+  readonly stopAt: string | undefined;
+  readonly nowMs: number;
+  readonly ctx: StoreContext | undefined;
+}
+
+/** The successor a frozen record (an old id) leads to, if it names one a path can be built from. */
+function linkOf(record: StoreRecord): string | undefined {
+  return record.frozen === true && record.successor !== undefined && ID_HASH.test(record.successor) ? record.successor : undefined;
 }
 
 function info(idHash: string, record: StoreRecord): StoredSessionInfo {

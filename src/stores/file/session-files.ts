@@ -101,16 +101,22 @@ export class SessionFiles {
     return this.#queue.run(idHash, () => withLock(lockPath, this.#timing, task));
   }
 
-  /** Remove one session file under its lock; resolves what it held (a damaged file counts as absent). */
-  async remove(idHash: string, before?: () => void): Promise<StoreRecord | undefined> {
+  /**
+   * Remove one session file under its lock, unless `keep`, given what it
+   * holds, says to keep it: the decision and the removal are under one lock.
+   * Resolves what it held (a damaged file counts as absent) and whether it
+   * went. `before` runs first, under the lock (it may throw: nothing goes).
+   */
+  async remove(idHash: string, before?: () => void, keep?: (current: StoreRecord | undefined) => boolean): Promise<{ record: StoreRecord | undefined; removed: boolean }> {
     return this.locked(idHash, async () => {
       before?.();
       const current = await this.readForRemoval(idHash);
+      if (keep?.(current) === true) return { record: current, removed: false };
       const change = this.change();
       await change.remove(idHash);
       await change.sync();
       await change.finish();
-      return current;
+      return { record: current, removed: true };
     });
   }
 
