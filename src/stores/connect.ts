@@ -17,8 +17,16 @@ export { NAMESPACE, type ConnectSessionData } from "./connect/mapping.js";
 
 type Callback = (err?: unknown, result?: unknown) => void;
 
-/** Most successor links followed from one record: far beyond the regenerates one session makes in its lifetime. */
-const MAX_HOPS = 64;
+/** The state of one {@link ConnectStore} destroy walk: live sessions ended, ids visited, the id it never crosses, core's time. */
+interface EndWalk {
+  live: number;
+  readonly seen: Set<string>;
+  readonly stopAt: string | undefined;
+  readonly nowMs: number;
+}
+
+/** What one queue slot of a destroy walk found and did. */
+type EndStep = { kind: "gone" } | { kind: "kept" } | { kind: "frozen"; successor: string } | { kind: "ended"; record: StoreRecord };
 
 /** The callback API of an express-session store (`express-session`'s `Store`). */
 export interface ConnectStoreLike {
@@ -216,29 +224,15 @@ export class ConnectStore implements Store {
    * ended along its successor chain (the rotate runs in the old id's queue
    * slot, so a frozen record's successor is always written). Each session
    * counts once: the records a chain ended are gone when the scan reaches them.
+   * Whose a record is gets decided in the queue slot that destroys it (see #end).
    */
   async #destroyForUser(userId: string, exceptIdHash: string | undefined, nowMs: number): Promise<number> {
     let removed = 0;
     for (const [sid, r] of await this.#all()) {
       if (r.userId !== userId || sid === exceptIdHash) continue;
-      // Re-checked in the queue: the record may have changed user since the scan.
-      const owned = await this.#queue.run(sid, async () => fromSession(await this.#call("get", [sid]))?.userId === userId);
-      if (owned && !(await this.#spared(sid, userId, exceptIdHash))) removed += await this.#destroyLinked(sid, exceptIdHash, nowMs, userId);
+      removed += await this.#destroyLinked(sid, exceptIdHash, nowMs, userId);
     }
     return removed;
-  }
-
-  /** Whether `sid`'s successor chain reaches `exceptIdHash` (its old ids are kept whole), or a current record another user's login took since. */
-  async #spared(sid: string, userId: string, exceptIdHash: string | undefined): Promise<boolean> {
-    let id = sid;
-    for (let hop = 0; hop < MAX_HOPS; hop += 1) {
-      if (id === exceptIdHash) return true;
-      const record = fromSession(await this.#call("get", [id]));
-      if (record === undefined) return false;
-      if (record.frozen !== true || record.successor === undefined) return record.userId !== userId;
-      id = record.successor;
-    }
-    return false;
   }
 
   async #list(options: { nowMs: number; limit?: number; userId?: string }): Promise<StoredSessionInfo[]> {
@@ -250,30 +244,57 @@ export class ConnectStore implements Store {
 
   /**
    * Remove `idHash` and its links transitively, never `stopAt`; resolves how
-   * many live, unfrozen sessions went. With `owner`, a successor is removed
-   * only while it carries that user: a login as someone else that finished
-   * meanwhile took the session away from the user being logged out.
+   * many live, unfrozen sessions went. With `owner`, only the session
+   * `idHash` leads to while it carries that user (see #end).
    */
   async #destroyLinked(idHash: string, stopAt: string | undefined, nowMs: number, owner?: string): Promise<number> {
-    let live = 0;
-    const pending: Array<{ id: string; forward: boolean }> = [{ id: idHash, forward: false }];
-    const seen = new Set<string>();
-    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-      const { id: sid, forward } = next;
-      if (sid === stopAt || seen.has(sid)) continue;
-      seen.add(sid);
-      const record = await this.#queue.run(sid, async () => {
+    const walk: EndWalk = { live: 0, seen: new Set(), stopAt, nowMs };
+    await this.#end(idHash, owner, walk);
+    return walk.live;
+  }
+
+  /**
+   * One step of {@link ConnectStore.#destroyLinked}: end `sid`, then the ids
+   * linked to it; resolves false when the session `sid` leads to was left
+   * alone (`stopAt`, or it does not carry `owner`). What a record is gets
+   * decided in the same queue slot that destroys it, so no rotate or write
+   * of this process comes between. With `owner`, a frozen record (an old id)
+   * is not the user's by its own user, which it keeps: its session is the
+   * one its successor chain leads to. So the successor is decided and ended
+   * first (it carries the user: ended; another user, or none: a login that
+   * finished first took the session, left alone), and the frozen record
+   * goes only after it, in a slot of its own; a frozen record is never
+   * rewritten, so what it said still holds then.
+   */
+  async #end(sid: string, owner: string | undefined, walk: EndWalk): Promise<boolean> {
+    if (sid === walk.stopAt) return false;
+    if (walk.seen.has(sid)) return true;
+    walk.seen.add(sid);
+    let step = await this.#queue.run(sid, async (): Promise<EndStep> => {
+      const current = fromSession(await this.#call("get", [sid]));
+      if (current === undefined) return { kind: "gone" };
+      if (owner !== undefined && current.frozen === true && current.successor !== undefined) return { kind: "frozen", successor: current.successor };
+      if (owner !== undefined && current.userId !== owner) return { kind: "kept" };
+      await this.#call("destroy", [sid]);
+      return { kind: "ended", record: current };
+    });
+    if (step.kind === "frozen") {
+      if (!(await this.#end(step.successor, owner, walk))) return false;
+      // Its session is ended: the old id goes too, whoever it named, and the ids before it.
+      step = await this.#queue.run(sid, async (): Promise<EndStep> => {
         const current = fromSession(await this.#call("get", [sid]));
-        if (forward && owner !== undefined && current !== undefined && current.userId !== owner) return undefined;
+        if (current === undefined) return { kind: "gone" };
         await this.#call("destroy", [sid]);
-        return current;
+        return { kind: "ended", record: current };
       });
-      if (record === undefined) continue;
-      if (record.expiresAtMs > nowMs && record.frozen !== true) live += 1;
-      if (record.successor !== undefined) pending.push({ id: record.successor, forward: true });
-      if (record.predecessor !== undefined) pending.push({ id: record.predecessor, forward: false });
     }
-    return live;
+    if (step.kind === "kept") return false;
+    if (step.kind !== "ended") return true;
+    const { record } = step;
+    if (record.expiresAtMs > walk.nowMs && record.frozen !== true) walk.live += 1;
+    if (record.successor !== undefined) await this.#end(record.successor, owner, walk);
+    if (record.predecessor !== undefined) await this.#end(record.predecessor, undefined, walk);
+    return true;
   }
 
   /**

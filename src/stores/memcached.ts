@@ -42,6 +42,16 @@ const ID_HASH = /^[A-Za-z0-9_-]{1,128}$/;
 /** After this many lost compare-and-sets in a row, a call gives up (retryable). */
 const MAX_ATTEMPTS = 2_000;
 
+/** The state of one {@link MemcachedStore} destroy walk: live sessions ended, ids visited, the id it never crosses. */
+interface EndWalk {
+  live: number;
+  readonly seen: Set<string>;
+  readonly stopAt: string | undefined;
+  /** Also take each record from its user's index (destroyForUser does that per batch). */
+  readonly deindex: boolean;
+  readonly ctx: StoreContext;
+}
+
 /**
  * A {@link Store} on Memcached.
  *
@@ -50,9 +60,12 @@ const MAX_ATTEMPTS = 2_000;
  * - `apply`, `touch` and `rotate` read with `gets` and write with `cas`,
  *   reading again when another writer got there first.
  * - `rotate` claims the old record (frozen, linked to its successor) before
- *   it writes the new one, then checks that no logout removed the old one in
- *   between (and undoes the new one if so).
- * - `destroy` replaces each linked record by a tombstone, by compare-and-set.
+ *   it writes the new one (never over a logout's tombstone), then checks
+ *   that no logout removed the old one in between (and undoes the new one if
+ *   so).
+ * - `destroy` replaces each linked record by a tombstone, by compare-and-set
+ *   on the value it decided from. "Log out everywhere" decides a frozen old
+ *   id by its successor first and ends the old id only after it.
  * - No `prune`: Memcached expires items itself. A user index is kept in an
  *   item of its own (see docs/stores.md for its limits).
  *
@@ -187,20 +200,20 @@ export class MemcachedStore implements Store {
       }
       await contended(attempt, ctx);
     }
-    // 2. Write the successor (its id is fresh: 256 random bits).
-    await this.#put(newKey, encodeRecord(fresh), exptime(fresh.expiresAtMs, ctx.nowMs), ctx);
+    // 2. Write the successor (its id is fresh: 256 random bits), unless a logout that followed the link got there first.
+    if (!(await this.#putSuccessor(newKey, encodeRecord(fresh), exptime(fresh.expiresAtMs, ctx.nowMs), ctx))) return "missing";
     // 3. A logout that removed the old record between 1 and 2 could not see the successor: undo it.
     const claimed = await this.#mc.read(oldKey);
     const stored = claimed === undefined ? undefined : decode(claimed.value);
     if (stored?.kind !== "record" || stored.record.successor !== newIdHash) {
-      await this.#destroyLinked(newIdHash, null, ctx, true);
+      await this.#destroyLinked(newIdHash, undefined, undefined, ctx, true);
       return "missing";
     }
     return "ok";
   }
 
   async destroy(idHash: string, ctx: StoreContext): Promise<void> {
-    await this.#destroyLinked(idHash, null, ctx, true);
+    await this.#destroyLinked(idHash, undefined, undefined, ctx, true);
   }
 
   async listForUser(userId: string, ctx: StoreContext): Promise<StoredSessionInfo[]> {
@@ -231,11 +244,8 @@ export class MemcachedStore implements Store {
         for (const idHash of batch) {
           visited.add(idHash);
           const record = liveRecord(found.get(this.#key(idHash))?.value, ctx.nowMs);
-          // An old (frozen) id ends its session through its successor chain, unless that leads to the
-          // excepted session or to one another user's login took since.
-          if (record?.userId === userId && !(await this.#spared(idHash, userId, exceptIdHash))) {
-            removed += await this.#destroyLinked(idHash, exceptIdHash ?? null, ctx, false);
-          }
+          // A first look; the walk decides again from the value it replaces (see #end).
+          if (record?.userId === userId) removed += await this.#destroyLinked(idHash, userId, exceptIdHash, ctx, false);
         }
         await this.#index.remove(userId, batch, ctx);
         ctx.progress?.();
@@ -243,63 +253,84 @@ export class MemcachedStore implements Store {
     }
   }
 
-  /** Whether `idHash`'s successor chain reaches `exceptIdHash`, or a current record that carries another user. */
-  async #spared(idHash: string, userId: string, exceptIdHash: string | undefined): Promise<boolean> {
-    let id = idHash;
-    for (let hop = 0; hop < 64; hop += 1) {
-      if (id === exceptIdHash) return true;
-      const entry = await this.#mc.read(this.#key(id));
-      const stored = entry === undefined ? undefined : decode(entry.value);
-      if (stored?.kind !== "record") return false;
-      const { record } = stored;
-      if (!record.frozen || record.successor === undefined) return record.userId !== userId;
-      id = record.successor;
-    }
-    return false;
+  /**
+   * Replace `start` and every record linked to it by tombstones, never
+   * crossing `except`; resolves how many live, unfrozen sessions went. With
+   * `ownerId`, only the session `start` leads to while it carries that user
+   * (see {@link MemcachedStore.#end}).
+   */
+  async #destroyLinked(start: string, ownerId: string | undefined, except: string | undefined, ctx: StoreContext, deindex: boolean): Promise<number> {
+    const walk: EndWalk = { live: 0, seen: new Set(), stopAt: except, deindex, ctx };
+    await this.#end(start, ownerId, false, walk);
+    return walk.live;
   }
 
   /**
-   * Replace `start` and every record linked to it by tombstones, never
-   * crossing `except`; resolves how many live, unfrozen sessions went. A
-   * successor link to nothing at all is a rotate between its claim and its
-   * write: its own check then finds the old record gone and undoes it, so
-   * that session counts as ended too.
-   * `deindex`: also take each from its user's index (destroyForUser does that per batch).
+   * One step of {@link MemcachedStore.#destroyLinked}: end `id`, then the
+   * ids linked to it; resolves false when the session `id` leads to was left
+   * alone (`stopAt`, or it does not carry `ownerId`). Each decision is made
+   * on the value read, and the tombstone replaces that value by
+   * compare-and-set: a rotate that claimed the record in between makes it
+   * read and decide again.
+   *
+   * - A successor link (`forward`) to nothing at all is a rotate between its
+   *   claim and its write: a tombstone `add`ed there refuses its write (it
+   *   resolves "missing"), so that session counts as ended.
+   * - With `ownerId`, a frozen record (an old id) is not the user's by its
+   *   own user, which it keeps: its session is the one its successor chain
+   *   leads to. So the successor is decided and ended first (it carries the
+   *   user: ended; nothing there yet: the tombstone above; another user, or
+   *   none: a login that finished first took the session, left alone), and
+   *   the frozen record goes only after it. A frozen record is never
+   *   rewritten, so what it said then still holds when it is replaced.
    */
-  async #destroyLinked(start: string, except: string | null, ctx: StoreContext, deindex: boolean): Promise<number> {
-    const pending: Array<{ id: string; forward: boolean }> = [{ id: start, forward: false }];
-    const seen = new Set<string>();
-    let live = 0;
-    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-      const { id, forward } = next;
-      if (id === except || seen.has(id)) continue;
-      seen.add(id);
-      const key = this.#key(id);
-      for (let attempt = 0; ; attempt += 1) {
-        const entry = await this.#mc.read(key);
-        const stored = entry === undefined ? undefined : decode(entry.value);
-        if (entry === undefined && forward) live += 1;
-        if (entry === undefined || stored?.kind !== "record") break;
-        if (!(await this.#mc.cas(key, TOMBSTONE, entry.casUniq, TOMBSTONE_SECONDS))) {
-          await contended(attempt, ctx);
-          continue; // changed under us (a rotate claimed it?): read its links again
-        }
-        const { record } = stored;
-        if (record.expiresAtMs > ctx.nowMs && !record.frozen) live += 1;
-        if (deindex && record.userId !== undefined) await this.#index.remove(record.userId, [id], ctx);
-        if (record.successor !== undefined) pending.push({ id: record.successor, forward: true });
-        if (record.predecessor !== undefined) pending.push({ id: record.predecessor, forward: false });
-        break;
-      }
-    }
-    return live;
-  }
-
-  /** Write `value` under a key whatever it holds: add, or compare-and-set over what is there. */
-  async #put(key: string, value: string, lifetime: number, ctx: StoreContext): Promise<void> {
+  async #end(id: string, ownerId: string | undefined, forward: boolean, walk: EndWalk): Promise<boolean> {
+    if (id === walk.stopAt) return false;
+    if (walk.seen.has(id)) return true;
+    walk.seen.add(id);
+    const key = this.#key(id);
+    let owner = ownerId;
     for (let attempt = 0; ; attempt += 1) {
       const entry = await this.#mc.read(key);
-      if (entry === undefined ? await this.#mc.add(key, value, lifetime) : await this.#mc.cas(key, value, entry.casUniq, lifetime)) return;
+      if (entry === undefined) {
+        if (!forward) return true;
+        if (await this.#mc.add(key, TOMBSTONE, TOMBSTONE_SECONDS)) {
+          walk.live += 1;
+          return true;
+        }
+        await contended(attempt, walk.ctx);
+        continue; // the rotate wrote it first: decide on what it wrote
+      }
+      const stored = decode(entry.value);
+      if (stored.kind !== "record") return true;
+      const { record } = stored;
+      if (owner !== undefined && record.frozen === true && record.successor !== undefined) {
+        if (!(await this.#end(record.successor, owner, true, walk))) return false;
+        owner = undefined; // its session is ended: the old id goes too, whoever it named
+      }
+      if (owner !== undefined && record.userId !== owner) return false;
+      if (!(await this.#mc.cas(key, TOMBSTONE, entry.casUniq, TOMBSTONE_SECONDS))) {
+        await contended(attempt, walk.ctx);
+        continue; // changed under us (a rotate claimed it?): read its links again
+      }
+      if (record.expiresAtMs > walk.ctx.nowMs && record.frozen !== true) walk.live += 1;
+      if (walk.deindex && record.userId !== undefined) await this.#index.remove(record.userId, [id], walk.ctx);
+      if (record.successor !== undefined) await this.#end(record.successor, owner, true, walk);
+      if (record.predecessor !== undefined) await this.#end(record.predecessor, undefined, false, walk);
+      return true;
+    }
+  }
+
+  /**
+   * Write a rotate's new record under `key`: add, or compare-and-set over
+   * what is there; false, writing nothing, when a logout's tombstone is
+   * there (it followed the old record's link before this write).
+   */
+  async #putSuccessor(key: string, value: string, lifetime: number, ctx: StoreContext): Promise<boolean> {
+    for (let attempt = 0; ; attempt += 1) {
+      const entry = await this.#mc.read(key);
+      if (entry !== undefined && decode(entry.value).kind === "tombstone") return false;
+      if (entry === undefined ? await this.#mc.add(key, value, lifetime) : await this.#mc.cas(key, value, entry.casUniq, lifetime)) return true;
       await contended(attempt, ctx);
     }
   }

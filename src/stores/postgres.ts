@@ -16,6 +16,9 @@ export { CorruptRecordError, UnstorableTextError } from "./postgres/rows.js";
 export { WriteAbandonedError } from "./shared/abandoned.js";
 export type { PgClientLike, PgPoolLike } from "./postgres/runner.js";
 
+/** How many times one batch of destroyForUser runs when concurrent commits keep failing it (40001), before the conflict is reported (retryable). */
+const USER_BATCH_ATTEMPTS = 20;
+
 /** Options of {@link PostgresStore}. */
 export interface PostgresStoreOptions {
   /** A `pg.Pool` (or anything with the same `connect()`); the store borrows clients and never opens connections itself. */
@@ -236,9 +239,7 @@ export class PostgresStore implements Store {
     let removed = 0;
     // Batches walk the user's rows in id order, so rows a batch spares (the excepted session's, another user's chain) end the loop too.
     for (let last = ""; ; ) {
-      // JIT off: the recursive CTE's cost estimate grows with the table, and at 10M rows PostgreSQL
-      // spent over a second compiling each millisecond batch (past the 2 s statement timeout).
-      const { rows } = await this.#run(this.#sql.destroyUserBatch, [user, except, this.#options.userBatchSize, ctx.nowMs, last], undefined, true);
+      const { rows } = await this.#userBatch([user, except, this.#options.userBatchSize, ctx.nowMs, last]);
       const row = rows[0] ?? {};
       removed += Number(row.live ?? 0);
       removed += await this.#followLinks(row, except, user, ctx.nowMs, new Set());
@@ -354,12 +355,33 @@ export class PostgresStore implements Store {
    * for a client from a busy pool is a queue, and a write whose caller gave
    * up meanwhile (core's deadline passed) is dropped before it is sent.
    */
-  async #run(text: string, values: unknown[], write?: StoreContext, noJit = false): Promise<RunResult> {
+  async #run(text: string, values: unknown[], write?: StoreContext, noJit = false, repeatableRead = false): Promise<RunResult> {
     if (this.#options.autoMigrate) await this.#ensureMigrated();
     const beforeStart = write === undefined ? undefined : () => {
       if (write.abandoned) throw new WriteAbandonedError(this.name);
     };
-    return runStatements(this.#options.pool, [{ text, values }], this.#options.statementTimeoutMs, beforeStart, noJit);
+    return runStatements(this.#options.pool, [{ text, values }], this.#options.statementTimeoutMs, beforeStart, noJit, repeatableRead);
+  }
+
+  /**
+   * One batch of {@link PostgresStore.destroyForUser}, at REPEATABLE READ:
+   * the statement decides whose each row's session is (its chain's head) and
+   * deletes it on one snapshot. Under READ COMMITTED a batch row a rotate
+   * froze while the statement waited for its lock would be read as the
+   * rotate left it, but the rotate's new row not at all: a session another
+   * user's login took first would be ended. Here that rotate's commit fails
+   * the batch (40001), and it runs again on a snapshot that has it.
+   */
+  async #userBatch(values: unknown[]): Promise<RunResult> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        // JIT off: the recursive CTE's cost estimate grows with the table, and at 10M rows PostgreSQL
+        // spent over a second compiling each millisecond batch (past the 2 s statement timeout).
+        return await this.#run(this.#sql.destroyUserBatch, values, undefined, true, true);
+      } catch (err) {
+        if ((err as { code?: unknown } | null)?.code !== "40001" || attempt >= USER_BATCH_ATTEMPTS) throw err;
+      }
+    }
   }
 
   #ensureMigrated(): Promise<void> {

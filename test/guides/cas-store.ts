@@ -32,6 +32,14 @@ export class VersionedMap {
   }
 }
 
+/** The state of one destroy walk: live sessions ended, ids visited, the id it never crosses, core's time. */
+interface EndWalk {
+  live: number;
+  readonly seen: Set<string>;
+  readonly stopAt: string | undefined;
+  readonly nowMs: number;
+}
+
 const sessionKey = (idHash: string): string => `s:${idHash}`;
 const userKey = (userId: string): string => `u:${userId}`;
 
@@ -180,45 +188,43 @@ export class CasStore implements Store {
 
   async destroyForUser(userId: string, exceptIdHash: string | undefined, ctx: StoreContext): Promise<number> {
     const entry = this.#map.get(userKey(userId));
-    const heads = new Map<string, boolean>();
-    for (const idHash of entry ? (JSON.parse(entry.value) as string[]) : []) {
-      // Each entry ends its session through its successor chain: an old (frozen) id leads to the current one.
-      const head = this.#head(idHash, exceptIdHash);
-      if (head === undefined) continue;
-      const record = this.#read(head, ctx.nowMs)?.record;
-      // Another user's login took the session since (but a successor not written yet is a rotate in flight: ended).
-      if (record !== undefined && (record.userId !== userId || record.frozen)) continue;
-      heads.set(head, record !== undefined || (idHash !== head && this.#map.get(sessionKey(head)) === undefined));
-    }
-    let ended = 0;
-    for (const [head, live] of heads) {
-      const at = this.#map.get(sessionKey(head));
-      // A rotate in flight (its successor not written yet) is ended through the old record.
-      await this.destroy(at === undefined ? this.#predecessorOf(head, entry) ?? head : head, ctx);
-      if (live) ended++;
-    }
-    return ended;
+    const walk: EndWalk = { live: 0, seen: new Set(), stopAt: exceptIdHash, nowMs: ctx.nowMs };
+    for (const idHash of entry ? (JSON.parse(entry.value) as string[]) : []) this.#end(idHash, userId, walk);
+    return walk.live;
   }
 
-  /** The last id of `idHash`'s successor chain, or undefined when the chain reaches `exceptIdHash` (that session is spared whole). */
-  #head(idHash: string, exceptIdHash: string | undefined): string | undefined {
-    let id = idHash;
-    for (let hop = 0; hop < 64; hop++) {
-      if (id === exceptIdHash) return undefined;
+  /**
+   * End `id` and the ids linked to it; false when the session it leads to
+   * was left alone (`stopAt`, or it does not carry `owner`). Each decision
+   * is made on the version read, and the delete is a compare-and-set on that
+   * version: a rotate that claimed the record in between makes it decide
+   * again. With `owner`, a frozen record (an old id) is not the user's by its
+   * own user, which it keeps: its session is the one its successor chain
+   * leads to, so the successor is decided and ended first (another user's,
+   * or none: a login that finished first took the session, left alone), and
+   * the frozen record goes only after it. A frozen record is never
+   * rewritten, so what it said still holds then.
+   */
+  #end(id: string, ownerId: string | undefined, walk: EndWalk): boolean {
+    if (id === walk.stopAt) return false;
+    if (walk.seen.has(id)) return true;
+    walk.seen.add(id);
+    let owner = ownerId;
+    for (;;) {
       const entry = this.#map.get(sessionKey(id));
-      const successor = entry === undefined ? undefined : parse(entry.value).successor;
-      if (successor === undefined) return id;
-      id = successor;
+      if (entry === undefined) return true;
+      const record = parse(entry.value);
+      if (owner !== undefined && record.frozen === true && record.successor !== undefined) {
+        if (!this.#end(record.successor, owner, walk)) return false;
+        owner = undefined; // its session is ended: the old id goes too, whoever it named
+      }
+      if (owner !== undefined && record.userId !== owner) return false;
+      if (!this.#map.cas(sessionKey(id), entry.version, undefined)) continue; // changed under us: decide again
+      this.#index(record.userId, id, false);
+      if (record.expiresAtMs > walk.nowMs && record.frozen !== true) walk.live += 1;
+      if (record.successor !== undefined) this.#end(record.successor, owner, walk);
+      if (record.predecessor !== undefined) this.#end(record.predecessor, undefined, walk);
+      return true;
     }
-    return id;
-  }
-
-  /** The indexed id whose record names `idHash` as its successor. */
-  #predecessorOf(idHash: string, entry: { value: string } | undefined): string | undefined {
-    for (const id of entry ? (JSON.parse(entry.value) as string[]) : []) {
-      const at = this.#map.get(sessionKey(id));
-      if (at !== undefined && parse(at.value).successor === idHash) return id;
-    }
-    return undefined;
   }
 }

@@ -142,6 +142,82 @@ describe("ConnectStore specifics", () => {
     inner.stopInterval();
   });
 
+  // Issue #14, as on Redis (d871496): destroyForUser meets an old id at the step a rotate of it runs.
+  // The walk is stopped before its k-th read of the old id, for k = 1, 2, … until it reads it no
+  // more. Each such read opens the walk's queue slot of that id (or is outside any slot), so a
+  // rotate of this process may finish just before it: here it runs to the end there, through a
+  // second ConnectStore on the same wrapped store. Before the fix the walk checked ownership, then
+  // the successor chain (#spared), then destroyed the old id in a later slot without asking whose
+  // session it led to: a rotate to bob before that last read lost its old id.
+  describe("destroyForUser meeting a rotate of the old id (issue #14)", () => {
+    const nowMs = Date.now();
+    const graceUntilMs = nowMs + 60_000;
+
+    /** Run destroyForUser("alice") with a rotate of alice's session to `to` just before the walk's `k`-th read of its id. */
+    async function meet(k: number, to: string): Promise<{ met: boolean; rotated: string | undefined; count: number; oldRecord: Awaited<ReturnType<ConnectStore["load"]>>; newRecord: Awaited<ReturnType<ConnectStore["load"]>> }> {
+      const inner = new MemoryStore({});
+      try {
+        const plain = new ConnectStore({ store: inner });
+        const [oldId, newId] = [randomIdHash(), randomIdHash()];
+        assert.equal(await plain.create(oldId, record({ a: "1" }, { userId: "alice", nowMs }), ctx(nowMs)), true);
+        let reads = 0;
+        let rotated: string | undefined;
+        const pausing: ConnectStoreLike = {
+          get: (sid, cb) => {
+            if (sid !== oldId || (reads += 1) !== k) return inner.get(sid, cb as never);
+            void plain.rotate(oldId, newId, change({ userId: to }), graceUntilMs, ctx(nowMs)).then((result) => {
+              rotated = result;
+              inner.get(sid, cb as never);
+            }, cb);
+          },
+          set: (sid, sess, cb) => inner.set(sid, sess as never, cb as never),
+          destroy: (sid, cb) => inner.destroy(sid, cb as never),
+          all: (cb) => inner.all(cb as never),
+        };
+        const walker = new ConnectStore({ store: pausing });
+        const count = await walker.destroyForUser!("alice", undefined, ctx(nowMs));
+        const met = rotated !== undefined;
+        // Not met: the walk had ended the session before; a rotate now finds nothing.
+        rotated ??= `after: ${await plain.rotate(oldId, newId, change({ userId: to }), graceUntilMs, ctx(nowMs))}`;
+        return { met, rotated, count, oldRecord: await plain.load(oldId, ctx(nowMs)), newRecord: await plain.load(newId, ctx(nowMs)) };
+      } finally {
+        inner.stopInterval();
+      }
+    }
+
+    it("a rotate to another user that finished first takes the session away: the old id stays, read-only, and nothing is counted", async () => {
+      let k = 1;
+      for (; k <= 10; k += 1) {
+        const { met, rotated, count, oldRecord, newRecord } = await meet(k, "bob");
+        const at = `before read ${k} of the old id`;
+        if (rotated === "ok") {
+          assert.equal(count, 0, at);
+          assert.equal(oldRecord?.frozen, true, `${at}: the old id is still there, frozen`);
+          assert.equal(newRecord?.userId, "bob", at);
+        } else {
+          assert.equal(count, 1, at);
+          assert.equal(oldRecord, undefined, at);
+          assert.equal(newRecord, undefined, at);
+        }
+        if (!met) break;
+      }
+      assert.ok(k > 1, "the walk reads the old id at least once");
+    });
+
+    it("a rotate that keeps the user is ended under both ids, counted once, whichever read it came before", async () => {
+      let k = 1;
+      for (; k <= 10; k += 1) {
+        const { met, count, oldRecord, newRecord } = await meet(k, "alice");
+        const at = `before read ${k} of the old id`;
+        assert.equal(count, 1, at);
+        assert.equal(oldRecord, undefined, at);
+        assert.equal(newRecord, undefined, at);
+        if (!met) break;
+      }
+      assert.ok(k > 1, "the walk reads the old id at least once");
+    });
+  });
+
   it("a wrapped store that never calls back times out, and does not block that session's later calls", async () => {
     let hang = true;
     const inner = new MemoryStore({});

@@ -13,6 +13,7 @@ import { change, ctx, randomIdHash, record, testSecret } from "../../src/testing
 import type { Loaded, TestClient } from "../helpers/memcache-client.js";
 import { sparePort, startMemcached, type SpawnedServer } from "../helpers/spawned-server.js";
 import { dumpKeys, metadump, stats } from "./memcached-raw.js";
+import { TOMBSTONE } from "../../src/stores/memcached/records.js";
 
 type Client = NonNullable<Loaded["MemcacheClient"]>;
 const prefix = (): string => `s${randomBytes(6).toString("hex")}:`;
@@ -80,6 +81,98 @@ export function registerMemcachedSpecifics(MemcacheClient: Client, client: TestC
       assert.equal(await store.rotate(brief, successor, change({ expiresAtMs: nowMs + 3_600_000 }), nowMs + 5_000, ctx(nowMs)), "ok");
       const after = new Map((await metadump(server.port)).map((item) => [item.key, item.exp]));
       assert.ok(Math.abs(after.get(`${p}s:${brief}`)! - (nowSeconds + 3_600)) <= 2, "the frozen record: kept until the new record's expiry");
+    });
+
+    // Issue #14, as on Redis (d871496): destroyForUser meets an old id at the very step a rotate of it
+    // runs. The walk is stopped just before its compare-and-set that would end the old id (the step
+    // after it decided the id is the user's), the rotate runs (or its first step), then the walk goes
+    // on. Before the fix the walk decided in #spared, then tombstoned the old id and its successor
+    // without asking whose they were: a rotate to bob in between lost both ids, yet resolved "ok".
+    describe("destroyForUser meeting a rotate at the old id", () => {
+      const p = prefix();
+      const plain = new MemcachedStore({ client, prefix: p });
+      const nowMs = Date.now();
+      const graceUntilMs = nowMs + 60_000;
+
+      /** A store whose first compare-and-set that would end `idHash` waits for `before` first. */
+      function walkerMeeting(idHash: string, before: () => Promise<void>): MemcachedStore {
+        let met = false;
+        const meeting = {
+          gets: (key: string | string[]) => client.gets(key),
+          add: (key: string, value: string, options: { lifetime: number }) => client.add(key, value, options),
+          cas: async (key: string, value: string, options: { casUniq: string | number; lifetime: number }) => {
+            if (!met && key === `${p}s:${idHash}` && value === TOMBSTONE) {
+              met = true;
+              await before();
+            }
+            return client.cas(key, value, options);
+          },
+        };
+        return new MemcachedStore({ client: meeting, prefix: p });
+      }
+
+      async function aliceSession(): Promise<{ oldId: string; newId: string }> {
+        const oldId = randomIdHash();
+        assert.equal(await plain.create(oldId, record({ a: "1" }, { userId: "alice", nowMs }), ctx(nowMs)), true);
+        return { oldId, newId: randomIdHash() };
+      }
+
+      it("a rotate to another user that finished first takes the session away: the old id stays, read-only, and nothing is counted", async () => {
+        const { oldId, newId } = await aliceSession();
+        const walker = walkerMeeting(oldId, async () => {
+          assert.equal(await plain.rotate(oldId, newId, change({ userId: "bob" }), graceUntilMs, ctx(nowMs)), "ok");
+        });
+        assert.equal(await walker.destroyForUser("alice", undefined, ctx(nowMs)), 0);
+        const old = await plain.load(oldId, ctx(nowMs));
+        assert.equal(old?.frozen, true, "the old id is still there, frozen");
+        assert.equal(old?.successor, newId);
+        assert.equal((await plain.load(newId, ctx(nowMs)))?.userId, "bob");
+        assert.deepEqual((await plain.listForUser("bob", ctx(nowMs))).map((s) => s.idHash), [newId]);
+        await plain.destroy(newId, ctx(nowMs));
+      });
+
+      it("a rotate that keeps the user and finished first is ended under both ids, counted once", async () => {
+        const { oldId, newId } = await aliceSession();
+        const walker = walkerMeeting(oldId, async () => {
+          assert.equal(await plain.rotate(oldId, newId, change({ set: { b: "2" } }), graceUntilMs, ctx(nowMs)), "ok");
+        });
+        assert.equal(await walker.destroyForUser("alice", undefined, ctx(nowMs)), 1);
+        assert.equal(await plain.load(oldId, ctx(nowMs)), undefined);
+        assert.equal(await plain.load(newId, ctx(nowMs)), undefined);
+        assert.deepEqual(await plain.listForUser("alice", ctx(nowMs)), []);
+      });
+
+      it("a rotate to another user still between its two steps is ended: it resolves missing and no id is left", async () => {
+        const { oldId, newId } = await aliceSession();
+        let release = () => {};
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let claimed = () => {};
+        const atSecondStep = new Promise<void>((resolve) => (claimed = resolve));
+        // The rotating store stops before its second step (its read of the new id) until the walk is done.
+        const pausing = {
+          gets: async (key: string | string[]) => {
+            if (key === `${p}s:${newId}`) {
+              claimed();
+              await held;
+            }
+            return client.gets(key);
+          },
+          add: (key: string, value: string, options: { lifetime: number }) => client.add(key, value, options),
+          cas: (key: string, value: string, options: { casUniq: string | number; lifetime: number }) => client.cas(key, value, options),
+        };
+        const rotating = new MemcachedStore({ client: pausing, prefix: p });
+        let rotated: Promise<string> = Promise.resolve("not started");
+        const walker = walkerMeeting(oldId, async () => {
+          rotated = rotating.rotate(oldId, newId, change({ userId: "bob" }), graceUntilMs, ctx(nowMs));
+          await atSecondStep;
+        });
+        assert.equal(await walker.destroyForUser("alice", undefined, ctx(nowMs)), 1);
+        release();
+        assert.equal(await rotated, "missing");
+        assert.equal(await plain.load(oldId, ctx(nowMs)), undefined);
+        assert.equal(await plain.load(newId, ctx(nowMs)), undefined);
+        assert.deepEqual(await plain.listForUser("bob", ctx(nowMs)), []);
+      });
     });
 
     it("refuses a session over maxItemBytes before sending it, and says so in words", async () => {

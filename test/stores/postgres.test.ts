@@ -173,6 +173,65 @@ if (skip !== undefined) {
       await assert.rejects(store.load(id, ctx()), (e: unknown) => e instanceof CorruptRecordError);
     });
 
+    // Issue #14, as on Redis (d871496): a "log out everywhere" whose statement began while a rotate of
+    // the user's session to bob was between its statement and its COMMIT. The logout's batch waits for
+    // the old row's lock and then sees the row as the rotate left it (frozen, linked to the new id), but
+    // under READ COMMITTED the rest of its statement reads the snapshot taken before that COMMIT, where
+    // the new row is not: it did not see the session was bob's, and deleted the old id.
+    it("destroyForUser whose batch waited for a rotate to another user leaves that session whole: the old id stays, read-only (issue #14)", async () => {
+      const table = newTable();
+      const plain = new PostgresStore({ pool, table });
+      await plain.migrate();
+      const nowMs = Date.now();
+      const [oldId, newId] = [randomIdHash(), randomIdHash()];
+      assert.equal(await plain.create(oldId, record({ a: "1" }, { userId: "alice", nowMs }), ctx(nowMs)), true);
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let reached = () => {};
+      const atCommit = new Promise<void>((resolve) => (reached = resolve));
+      // A pool whose clients hold the COMMIT after a rotate statement until released.
+      const holding = {
+        connect: async () => {
+          const client = await pool.connect();
+          let last = "";
+          return {
+            query: async (text: string, values?: unknown[]) => {
+              if (text === "COMMIT" && last.includes(" ins AS (")) {
+                reached();
+                await held;
+              }
+              last = text;
+              return client.query(text, values);
+            },
+            release: (destroy?: boolean | Error) => client.release(destroy),
+            on: (event: "error", listener: (err: Error) => void) => client.on(event, listener),
+            removeListener: (event: "error", listener: (err: Error) => void) => client.removeListener(event, listener),
+          };
+        },
+      };
+      const rotating = new PostgresStore({ pool: holding, table, autoMigrate: false, statementTimeoutMs: 20_000 });
+      const rotated = rotating.rotate(oldId, newId, change({ userId: "bob" }), nowMs + 60_000, ctx(nowMs));
+      await atCommit;
+      const ended = plain.destroyForUser("alice", undefined, ctx(nowMs));
+      // Until the logout's statement waits for the lock the uncommitted rotate holds.
+      for (let i = 0; ; i += 1) {
+        const { rows } = await pool.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND position($1 in query) > 0 AND position('spared(id)' in query) > 0",
+          [table],
+        );
+        if (rows[0].n > 0) break;
+        assert.ok(i < 1_000, "the logout's statement never waited for the rotate's lock");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      release();
+      assert.equal(await rotated, "ok");
+      assert.equal(await ended, 0, "the session was bob's when the logout decided");
+      const old = await plain.load(oldId, ctx(nowMs));
+      assert.equal(old?.frozen, true, "the old id is still there, frozen");
+      assert.equal(old?.successor, newId);
+      assert.equal((await plain.load(newId, ctx(nowMs)))?.userId, "bob");
+    });
+
     describe("faults", () => {
       let blocker: pg.Client;
       before(async () => {

@@ -5,7 +5,9 @@
  * absent. A destroy writes a tombstone by compare-and-set instead of deleting
  * because Memcached's `delete` cannot be conditional: a destroy that read the
  * record before a rotate claimed it would delete it without following the
- * new link. The tombstone expires by itself.
+ * new link. A destroy that follows a successor link to a key not written
+ * yet leaves a tombstone there too (by `add`), which refuses the rotate's
+ * write of it. The tombstone expires by itself.
  */
 import type { StoreRecord } from "../../core/store.js";
 import { corrupt } from "./errors.js";

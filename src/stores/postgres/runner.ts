@@ -44,6 +44,10 @@ export interface RunResult {
  * `noJit` runs the statements with the server's JIT compiler off (in their
  * own transaction): for a statement whose cost estimate is far above what it
  * costs, JIT compilation takes longer than the statement itself.
+ * `repeatableRead` runs them at REPEATABLE READ (in their own transaction):
+ * a row they lock or change that another transaction changed after their
+ * snapshot fails them with a serialization conflict (40001) instead of
+ * being read newer than the rest, so the caller can run them again.
  *
  * @example
  * const { rows } = await runStatements(pool, [{ text: "SELECT $1::int AS n", values: [1] }], 2000);
@@ -54,6 +58,7 @@ export async function runStatements(
   timeoutMs: number,
   beforeStart?: () => void,
   noJit = false,
+  repeatableRead = false,
 ): Promise<RunResult> {
   const client = await pool.connect();
   if (beforeStart) {
@@ -75,11 +80,11 @@ export async function runStatements(
   let rollbackFailed: Error | undefined;
   try {
     const scoped = timeoutMs > 0 && !(await connectionLimitsWithin(client, timeoutMs));
-    const transactional = scoped || noJit || statements.length > 1;
+    const transactional = scoped || noJit || repeatableRead || statements.length > 1;
     if (transactional) {
       // timeoutMs is a validated integer from the options, never request input.
       const limit = scoped ? `; SET LOCAL statement_timeout = ${timeoutMs}` : "";
-      await client.query(`BEGIN${limit}${noJit ? "; SET LOCAL jit = off" : ""}`);
+      await client.query(`BEGIN${repeatableRead ? " ISOLATION LEVEL REPEATABLE READ" : ""}${limit}${noJit ? "; SET LOCAL jit = off" : ""}`);
     }
     let last: RunResult = { rows: [], rowCount: 0 };
     try {

@@ -178,7 +178,9 @@ export function buildStatements(table: string, schema?: string): PostgresStateme
     // A frozen row keeps its user (the link to its session's new id, which a rotate that committed
     // after this statement began may have just written), but is not this user's when its chain's
     // head carries another user now. Locks the batch, so a rotate running at the same time either
-    // finishes first (its frozen row is then met with its successor link) or waits.
+    // finishes first (its frozen row is then met with its successor link) or waits. Run at REPEATABLE
+    // READ (PostgresStore #userBatch): a rotate that commits after the snapshot fails the lock (40001)
+    // and the batch runs again, so the chain's head is never read older than the row it starts from.
     destroyUserBatch: `WITH RECURSIVE spared(id) AS (
         SELECT $2::text WHERE $2::text IS NOT NULL
         UNION
