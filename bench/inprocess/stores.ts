@@ -76,7 +76,9 @@ export async function setupStore(store: StoreName, suffix = ""): Promise<StoreSe
     const sessions = createSessions<{ user?: string; n?: number }>({ secret: SECRET, store: new SqliteStore({ db }), cookie });
     const t = "sessionkit_sessions";
     db.prepare(`INSERT INTO ${t} (id_hash, data, created_at_ms, expires_at_ms) VALUES ('floor', ?, ?, ?)`).run(record(0), Date.now(), Date.now() + 3_600_000);
-    const select = db.prepare(`SELECT id_hash, data, created_at_ms, expires_at_ms, user_id, frozen, successor, predecessor, readable_until_ms FROM ${t} WHERE id_hash = ? AND expires_at_ms > ?`);
+    // `*`: the store's own columns, whatever its version (a --baseline tree's table has fewer; naming them failed there).
+    // Raw arrays, as the store reads its rows since 2026-12-04 (src/stores/sqlite/statements.ts): the floor is the driver's least cost.
+    const select = db.prepare(`SELECT * FROM ${t} WHERE id_hash = ? AND expires_at_ms > ?`).raw(true);
     const update = db.prepare(`UPDATE ${t} SET data = ?, expires_at_ms = ? WHERE id_hash = ?`);
     const tx = db.transaction((n: number) => {
       select.get("floor", Date.now());

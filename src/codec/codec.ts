@@ -20,12 +20,12 @@
  */
 import { runtime } from "#runtime";
 import { then, type MaybePromise } from "../runtime/types.js";
-import { EncryptedBox } from "./encrypted.js";
+import { EncryptedBox, type Opened } from "./encrypted.js";
 import { BadPayload, BadSignature, CodecConfigError, PayloadTooLargeError, UnserializableValueError } from "./errors.js";
 import type { LoadsOptions } from "./tagged-json-parse.js";
 import { dumps, loads } from "./tagged-json.js";
 import { now } from "./signer.js";
-import { nowSeconds, TimestampSigner, type TimedUnsignOptions } from "./timed.js";
+import { nowSeconds, TimestampSigner, type TimedUnsigned, type TimedUnsignOptions } from "./timed.js";
 import { decodePayload, DEFAULT_MAX_DECOMPRESSED_BYTES, encodePayloadAsync } from "./url-safe.js";
 
 /** The three cookie formats. */
@@ -186,13 +186,16 @@ export function createCookieCodec(options: CookieCodecOptions): CookieCodec {
   let encodeNow: (data: Record<string, unknown>, opts?: EncodeOptions) => MaybePromise<string>;
   if (format === "encrypted") {
     const box = new EncryptedBox({ secrets, purpose: salt });
+    // Made once, not a closure per call: a cold read is this codec's hot path.
+    const fromBox = (opened: Opened): OpenedCookie => ({
+      data: asSessionData(loads(opened.plaintext, limits)),
+      signedAtSeconds: opened.signedAtSeconds,
+      secretIndex: opened.secretIndex,
+    });
     openNow = (value, opts) => {
       checkValue(value, maxValueLength);
-      return then(box.openAsync(value, opts as TimedUnsignOptions), (opened) => ({
-        data: asSessionData(loads(opened.plaintext, limits)),
-        signedAtSeconds: opened.signedAtSeconds,
-        secretIndex: opened.secretIndex,
-      }));
+      const opened = box.openAsync(value, opts as TimedUnsignOptions);
+      return opened instanceof Promise ? opened.then(fromBox) : fromBox(opened);
     };
     encodeNow = (data, opts) => {
       checkData(data);
@@ -201,13 +204,15 @@ export function createCookieCodec(options: CookieCodecOptions): CookieCodec {
   } else {
     const signer = new TimestampSigner({ secrets, salt, digest: format === "flask" ? "sha1" : "sha256" });
     const compressFrom = format === "flask" ? 0 : SIGNED_COMPRESS_FROM;
+    const fromSigner = ({ value: payload, signedAtSeconds, secretIndex }: TimedUnsigned): OpenedCookie => ({
+      data: asSessionData(decodePayload(payload, limits)),
+      signedAtSeconds,
+      secretIndex,
+    });
     openNow = (value, opts) => {
       checkValue(value, maxValueLength);
-      return then(signer.unsignAsync(value, opts), ({ value: payload, signedAtSeconds, secretIndex }) => ({
-        data: asSessionData(decodePayload(payload, limits)),
-        signedAtSeconds,
-        secretIndex,
-      }));
+      const unsigned = signer.unsignAsync(value, opts);
+      return unsigned instanceof Promise ? unsigned.then(fromSigner) : fromSigner(unsigned);
     };
     encodeNow = (data, opts) => {
       checkData(data);

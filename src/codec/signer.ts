@@ -144,12 +144,15 @@ export class Signer {
   verifySignature(value: string, signature: Uint8Array, from = 0): MaybePromise<number> {
     for (let i = from; i < this.#keys.length; i++) {
       const expected = this.getSignature(value, i);
-      if (expected instanceof Promise) {
-        return expected.then((bytes) => (runtime.timingSafeEqual(bytes, signature) ? i : this.verifySignature(value, signature, i + 1)));
-      }
+      if (expected instanceof Promise) return this.#verifyLater(expected, value, signature, i);
       if (runtime.timingSafeEqual(expected, signature)) return i;
     }
     return -1;
+  }
+
+  /** Web Crypto's MAC, compared when it comes (apart, so that Node's loop above allocates no closure). */
+  #verifyLater(expected: Promise<Uint8Array>, value: string, signature: Uint8Array, i: number): Promise<number> {
+    return expected.then((bytes) => (runtime.timingSafeEqual(bytes, signature) ? i : this.verifySignature(value, signature, i + 1)));
   }
 
   /**
@@ -179,9 +182,18 @@ export class Signer {
     const signature =
       signed.length - dot - 1 === this.#signatureLength ? base64Decode(signed, dot + 1, signed.length) : undefined;
     if (signature === undefined) throw new BadSignature("sessionkit/codec: signature does not match", "malformed");
-    return then(this.verifySignature(value, signature), (secretIndex) => {
-      if (secretIndex < 0) throw new BadSignature("sessionkit/codec: signature does not match", "mismatch");
-      return { value, secretIndex };
-    });
+    const secretIndex = this.verifySignature(value, signature);
+    return secretIndex instanceof Promise ? unsignedLater(secretIndex, value) : unsigned(value, secretIndex);
   }
+}
+
+/** What a verified MAC gives: the value and the secret that signed it, or BadSignature for none. */
+function unsigned(value: string, secretIndex: number): Unsigned {
+  if (secretIndex < 0) throw new BadSignature("sessionkit/codec: signature does not match", "mismatch");
+  return { value, secretIndex };
+}
+
+/** {@link unsigned} once Web Crypto's comparison is done (apart: a closure here would cost Node's path a context per call). */
+function unsignedLater(secretIndex: Promise<number>, value: string): Promise<Unsigned> {
+  return secretIndex.then((index) => unsigned(value, index));
 }

@@ -58,20 +58,29 @@ export class CookieMode implements Mode {
   load<Data extends Record<string, unknown>>(value: string | undefined, secure: boolean, nowMs: number, facts?: RequestFacts): MaybePromise<Session<Data>> {
     const nowSeconds = Math.floor(nowMs / 1000);
     const cached = value ? this.#cache.get(value, nowSeconds, this.#maxAgeSeconds, this.#o.clockSkewSeconds) : undefined;
-    if (!value || cached !== undefined) return this.#session<Data>(cached, secure, nowSeconds, facts);
+    if (cached !== undefined) {
+      // Seen before: from now on its sessions copy the data by its key list (see VerifiedEntry.keys). Not on
+      // the first read: a cookie read once would only pay for the list (and keep it alive in the cache).
+      cached.keys ??= Object.keys(cached.data);
+      return this.#session<Data>(cached, secure, nowSeconds, facts);
+    }
+    if (!value) return this.#session<Data>(undefined, secure, nowSeconds, facts);
     let opened: MaybePromise<VerifiedEntry>;
     try {
       opened = this.#codec.openNow(value, { maxAgeSeconds: this.#maxAgeSeconds, nowSeconds, clockSkewSeconds: this.#o.clockSkewSeconds });
     } catch (error) {
       return this.#rejected<Data>(error, secure, nowSeconds, facts);
     }
-    if (opened instanceof Promise) {
-      return opened.then(
-        (entry) => this.#verified<Data>(value, entry, secure, nowSeconds, facts),
-        (error: unknown) => this.#rejected<Data>(error, secure, nowSeconds, facts),
-      );
-    }
+    if (opened instanceof Promise) return this.#openedLater<Data>(opened, value, secure, nowSeconds, facts);
     return this.#verified<Data>(value, opened, secure, nowSeconds, facts);
+  }
+
+  /** Web Crypto's answer (apart from load: its closures there would cost every Node load a context). */
+  #openedLater<Data extends Record<string, unknown>>(opened: Promise<VerifiedEntry>, value: string, secure: boolean, nowSeconds: number, facts: RequestFacts | undefined): Promise<Session<Data>> {
+    return opened.then(
+      (entry) => this.#verified<Data>(value, entry, secure, nowSeconds, facts),
+      (error: unknown) => this.#rejected<Data>(error, secure, nowSeconds, facts),
+    );
   }
 
   #verified<Data extends Record<string, unknown>>(value: string, entry: VerifiedEntry, secure: boolean, nowSeconds: number, facts: RequestFacts | undefined): Session<Data> {
@@ -97,7 +106,7 @@ export class CookieMode implements Mode {
       this.#emit({ type: "cookie_rejected", reason: "invalid_data" });
       entry = undefined;
     }
-    const session = entry ? new Session<Data>(entry.data, false) : new Session<Data>(undefined, true);
+    const session = entry ? new Session<Data>(entry.data, false, undefined, entry.keys) : new Session<Data>(undefined, true);
     const internals = sessionInternals(session);
     internals.defaultPermanent = this.#o.permanent;
     const data = entry?.data;

@@ -43,12 +43,12 @@ export class SessionDict<Data extends SessionDataShape = AppSessionData> {
   /**
    * @internal Built by a mode. `initial` is a null-prototype object (never
    * changed: it may be shared); `texts` are its values' stored texts, in
-   * store mode.
+   * store mode; `keys`, its keys when the mode has them already (see SessionData).
    */
-  constructor(initial: Record<string, unknown> | undefined, isNew: boolean, texts?: Map<string, string>) {
+  constructor(initial: Record<string, unknown> | undefined, isNew: boolean, texts?: Map<string, string>, keys?: readonly string[]) {
     this.#isNew = isNew;
     this[INTERNALS] = {
-      data: new SessionData(initial, texts),
+      data: new SessionData(initial, texts, keys),
       regenerate: undefined,
       destroyed: false,
       userId: undefined,
