@@ -2,7 +2,7 @@
  * The shared suite's race of "log out everywhere" with regenerates: a
  * user's sessions, some of them rotating (regenerate, login) at the very
  * moment `destroyForUser` walks the user's index, started at generated
- * offsets (event-loop turns and milliseconds) so that the walk meets each
+ * offsets (microtask turns, event-loop turns, milliseconds) so that the walk meets each
  * rotate at every step of it: before, between and after its writes. A
  * rotate keeps the user, hands the session to another user (a login as
  * someone else) or to none: one that finishes before the walk reaches the
@@ -67,8 +67,18 @@ function knob(name: string, fallback: number): number {
   return Number.isSafeInteger(value) && value > 0 ? value : fallback;
 }
 
-/** Wait `n` event-loop turns (n < 16), or `n - 16` milliseconds: both scales of a store's round trips. */
-function pause(n: number): Promise<void> {
+/**
+ * Wait `n` event-loop turns (n < 16), or `n - 16` milliseconds: both scales
+ * of a store's round trips; or, when `micro`, `n` microtask turns: the scale
+ * of an in-process store, whose awaits never leave the event-loop turn (a
+ * walk that yields only there can only be met by a racer started in the
+ * same turn).
+ */
+async function pause(n: number, micro: boolean): Promise<void> {
+  if (micro) {
+    for (let i = 0; i < n; i += 1) await undefined;
+    return;
+  }
   if (n >= 16) return new Promise((resolve) => setTimeout(resolve, n - 16));
   let p = Promise.resolve();
   for (let i = 0; i < n; i += 1) p = p.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
@@ -139,14 +149,17 @@ export function registerRaceTests(make: MakeStore): void {
           // Sometimes a session is spared (its current id, as core passes it) and never rotates.
           const spared = next() < 0.3 ? racers[Math.floor(next() * racers.length)] : undefined;
           if (spared) Object.assign(spared, { move: "none", rotateTo: undefined });
-          const offsets = [Math.floor(next() * span), ...racers.map(() => Math.floor(next() * span))];
-          const label = `seed ${seed}, case ${i} (${racers.length} sessions, moves ${racers.map((r) => r.move).join(",")}, offsets ${offsets.join(",")}${spared ? ", one spared" : ""})`;
+          // About a case in three starts everyone in the same event-loop turn, microtasks apart.
+          const micro = next() < 0.3;
+          const width = micro ? 4 : span;
+          const offsets = [Math.floor(next() * width), ...racers.map(() => Math.floor(next() * width))];
+          const label = `seed ${seed}, case ${i} (${racers.length} sessions, moves ${racers.map((r) => r.move).join(",")}, ${micro ? "microtask " : ""}offsets ${offsets.join(",")}${spared ? ", one spared" : ""})`;
           const [count, ...results] = await Promise.all([
-            pause(offsets[0]!).then(() => store.destroyForUser!(user, spared?.ids.at(-1), ctx(nowMs))),
+            pause(offsets[0]!, micro).then(() => store.destroyForUser!(user, spared?.ids.at(-1), ctx(nowMs))),
             ...racers.map((r, k) =>
               r.rotateTo === undefined
                 ? Promise.resolve(undefined)
-                : pause(offsets[k + 1]!).then(() => store.rotate(r.ids.at(-1)!, r.rotateTo!, moveChange(r.move, user, other, nowMs), graceOf(k, nowMs), ctx(nowMs))),
+                : pause(offsets[k + 1]!, micro).then(() => store.rotate(r.ids.at(-1)!, r.rotateTo!, moveChange(r.move, user, other, nowMs), graceOf(k, nowMs), ctx(nowMs))),
             ),
           ]);
           let ended = 0;
