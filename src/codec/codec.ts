@@ -182,6 +182,8 @@ export function createCookieCodec(options: CookieCodecOptions): CookieCodec {
     maxLength: (options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES) * 2,
   };
 
+  /** Made once, not a closure per write. */
+  const fitting = (value: string): string => fits(value, maxValueLength);
   let openNow: (value: string, opts?: DecodeOptions) => MaybePromise<OpenedCookie>;
   let encodeNow: (data: Record<string, unknown>, opts?: EncodeOptions) => MaybePromise<string>;
   if (format === "encrypted") {
@@ -199,7 +201,8 @@ export function createCookieCodec(options: CookieCodecOptions): CookieCodec {
     };
     encodeNow = (data, opts) => {
       checkData(data);
-      return then(box.sealAsync(readable(dumps(data, opts), limits.maxLength!), opts?.nowSeconds ?? nowSeconds()), (value) => fits(value, maxValueLength));
+      const sealed = box.sealAsync(readable(dumps(data, opts), limits.maxLength!), opts?.nowSeconds ?? nowSeconds());
+      return sealed instanceof Promise ? sealed.then(fitting) : fits(sealed, maxValueLength);
     };
   } else {
     const signer = new TimestampSigner({ secrets, salt, digest: format === "flask" ? "sha1" : "sha256" });
@@ -219,7 +222,7 @@ export function createCookieCodec(options: CookieCodecOptions): CookieCodec {
       const payload = encodePayloadAsync(readable(dumps(data, opts), limits.maxDecompressedBytes), compressFrom);
       return then(
         then(payload, (p) => signer.signAsync(p, opts?.nowSeconds ?? nowSeconds())),
-        (value) => fits(value, maxValueLength),
+        fitting,
       );
     };
   }

@@ -34,7 +34,7 @@
  *   them through the length (CRIME).
  */
 import { runtime } from "#runtime";
-import { then, type MaybePromise } from "../runtime/types.js";
+import type { MaybePromise } from "../runtime/types.js";
 import { base64Decode, base64Encode } from "./encoding.js";
 import { BadPayload, BadSignature } from "./errors.js";
 import { now } from "./signer.js";
@@ -59,8 +59,11 @@ function takeSalt(into: Uint8Array, at: number): void {
     runtime.randomFill(POOL);
     poolOffset = 0;
   }
-  into.set(POOL.subarray(poolOffset, poolOffset + SALT_BYTES), at);
-  POOL.fill(0, poolOffset, poolOffset + SALT_BYTES); // a used salt is not left lying around
+  // Byte by byte, with no view of the pool made: a used salt is not left lying around.
+  for (let k = 0, from = poolOffset; k < SALT_BYTES; k++, from++) {
+    into[at + k] = POOL[from]!;
+    POOL[from] = 0;
+  }
   poolOffset += SALT_BYTES;
 }
 
@@ -99,7 +102,9 @@ interface Masters {
 export class EncryptedBox {
   readonly #masters: MaybePromise<Masters>;
   readonly #scratch = new Uint8Array(32 + SALT_BYTES);
+  /** Node's header, reused by every seal (see {@link #sealWith}), and the view of its IV (the salt's first 12 bytes). */
   readonly #header = new Uint8Array(HEADER_BYTES);
+  readonly #iv = this.#header.subarray(2, 2 + IV_BYTES);
 
   constructor(options: { secrets: readonly (string | Uint8Array)[]; purpose: string }) {
     const keys = options.secrets.map((s) => runtime.hmac("sha256", s, MASTER_INFO + options.purpose));
@@ -136,18 +141,33 @@ export class EncryptedBox {
    * await box.sealAsync('{"user":"tom"}'); // "AeK…"
    */
   sealAsync(plaintext: string, atSeconds: number = nowSeconds()): MaybePromise<string> {
+    const masters = this.#masters;
+    if (masters instanceof Promise) return this.#sealLater(masters, plaintext, atSeconds);
+    return this.#sealWith(masters, plaintext, atSeconds);
+  }
+
+  /**
+   * The seal itself. Node's path allocates no closure (the write's cost, as
+   * the open path): the asynchronous steps are in {@link #sealLater} and
+   * {@link sealKeyLater}, and Node, which seals before this returns, reuses
+   * one header and one view of its IV for every seal.
+   */
+  #sealWith(masters: Masters, plaintext: string, atSeconds: number): MaybePromise<string> {
     const body = runtime.utf8Encode(plaintext);
-    return then(this.#masters, (masters) => {
-      // Node seals before this returns, so one header serves every seal; Web Crypto awaits the key first.
-      const header = runtime.sync ? this.#header : new Uint8Array(HEADER_BYTES);
-      header[0] = VERSION;
-      header[1] = masters.ids[0]!;
-      takeSalt(header, 2);
-      writeTime(header, 2 + SALT_BYTES, atSeconds);
-      const iv = header.subarray(2, 2 + IV_BYTES);
-      const sealed = then(this.#cookieKey(masters.keys[0]!, header, 2), (key) => runtime.gcmSeal(key, iv, header, body));
-      return then(sealed, base64Encode);
-    });
+    // Web Crypto awaits the key before it reads the header: a fresh one per seal there.
+    const header = runtime.sync ? this.#header : new Uint8Array(HEADER_BYTES);
+    header[0] = VERSION;
+    header[1] = masters.ids[0]!;
+    takeSalt(header, 2);
+    writeTime(header, 2 + SALT_BYTES, atSeconds);
+    const iv = runtime.sync ? this.#iv : header.subarray(2, 2 + IV_BYTES);
+    const key = this.#cookieKey(masters.keys[0]!, header, 2);
+    const sealed = key instanceof Promise ? sealKeyLater(key, iv, header, body) : runtime.gcmSeal(key, iv, header, body);
+    return sealed instanceof Promise ? sealed.then(base64Encode) : base64Encode(sealed);
+  }
+
+  #sealLater(masters: Promise<Masters>, plaintext: string, atSeconds: number): Promise<string> {
+    return masters.then((m) => this.#sealWith(m, plaintext, atSeconds));
   }
 
   /**
@@ -204,6 +224,11 @@ export class EncryptedBox {
   #plainLater(plain: Promise<Uint8Array | undefined>, masters: Masters, bytes: Uint8Array, i: number, options: TimedUnsignOptions | undefined): Promise<Opened> {
     return plain.then((p) => (p === undefined ? this.#tryFrom(masters, bytes, i + 1, options) : opened(p, bytes, i, options)));
   }
+}
+
+/** Web Crypto's cookie key, then the seal (apart: a closure in `#sealWith` would cost Node's path a context per call). */
+function sealKeyLater(key: Promise<Uint8Array>, iv: Uint8Array, header: Uint8Array, body: Uint8Array): Promise<Uint8Array> {
+  return key.then((k) => runtime.gcmSeal(k, iv, header, body));
 }
 
 /** Authentic bytes: the age, then the text. */
