@@ -14,6 +14,7 @@ import type { Loaded, TestClient } from "../helpers/memcache-client.js";
 import { sparePort, startMemcached, type SpawnedServer } from "../helpers/spawned-server.js";
 import { dumpKeys, metadump, stats } from "./memcached-raw.js";
 import { TOMBSTONE } from "../../src/stores/memcached/records.js";
+import { describeWalkMeetsRotate } from "../helpers/walk-meets-rotate.js";
 
 type Client = NonNullable<Loaded["MemcacheClient"]>;
 const prefix = (): string => `s${randomBytes(6).toString("hex")}:`;
@@ -111,44 +112,12 @@ export function registerMemcachedSpecifics(MemcacheClient: Client, client: TestC
         return new MemcachedStore({ client: meeting, prefix: p });
       }
 
-      async function aliceSession(): Promise<{ oldId: string; newId: string }> {
-        const oldId = randomIdHash();
-        assert.equal(await plain.create(oldId, record({ a: "1" }, { userId: "alice", nowMs }), ctx(nowMs)), true);
-        return { oldId, newId: randomIdHash() };
-      }
-
-      it("a rotate to another user that finished first takes the session away: the old id stays, read-only, and nothing is counted", async () => {
-        const { oldId, newId } = await aliceSession();
-        const walker = walkerMeeting(oldId, async () => {
-          assert.equal(await plain.rotate(oldId, newId, change({ userId: "bob" }), graceUntilMs, ctx(nowMs)), "ok");
-        });
-        assert.equal(await walker.destroyForUser("alice", undefined, ctx(nowMs)), 0);
-        const old = await plain.load(oldId, ctx(nowMs));
-        assert.equal(old?.frozen, true, "the old id is still there, frozen");
-        assert.equal(old?.successor, newId);
-        assert.equal((await plain.load(newId, ctx(nowMs)))?.userId, "bob");
-        assert.deepEqual((await plain.listForUser("bob", ctx(nowMs))).map((s) => s.idHash), [newId]);
-        await plain.destroy(newId, ctx(nowMs));
-      });
-
-      it("a rotate that keeps the user and finished first is ended under both ids, counted once", async () => {
-        const { oldId, newId } = await aliceSession();
-        const walker = walkerMeeting(oldId, async () => {
-          assert.equal(await plain.rotate(oldId, newId, change({ set: { b: "2" } }), graceUntilMs, ctx(nowMs)), "ok");
-        });
-        assert.equal(await walker.destroyForUser("alice", undefined, ctx(nowMs)), 1);
-        assert.equal(await plain.load(oldId, ctx(nowMs)), undefined);
-        assert.equal(await plain.load(newId, ctx(nowMs)), undefined);
-        assert.deepEqual(await plain.listForUser("alice", ctx(nowMs)), []);
-      });
-
-      it("a rotate to another user still between its two steps is ended: it resolves missing and no id is left", async () => {
-        const { oldId, newId } = await aliceSession();
+      /** A store whose rotate to `newId` stops before its second step (its read of the new id) until released. */
+      function rotatingPaused(newId: string): { store: MemcachedStore; atSecondStep: Promise<void>; release: () => void } {
         let release = () => {};
         const held = new Promise<void>((resolve) => (release = resolve));
         let claimed = () => {};
         const atSecondStep = new Promise<void>((resolve) => (claimed = resolve));
-        // The rotating store stops before its second step (its read of the new id) until the walk is done.
         const pausing = {
           gets: async (key: string | string[]) => {
             if (key === `${p}s:${newId}`) {
@@ -160,19 +129,10 @@ export function registerMemcachedSpecifics(MemcacheClient: Client, client: TestC
           add: (key: string, value: string, options: { lifetime: number }) => client.add(key, value, options),
           cas: (key: string, value: string, options: { casUniq: string | number; lifetime: number }) => client.cas(key, value, options),
         };
-        const rotating = new MemcachedStore({ client: pausing, prefix: p });
-        let rotated: Promise<string> = Promise.resolve("not started");
-        const walker = walkerMeeting(oldId, async () => {
-          rotated = rotating.rotate(oldId, newId, change({ userId: "bob" }), graceUntilMs, ctx(nowMs));
-          await atSecondStep;
-        });
-        assert.equal(await walker.destroyForUser("alice", undefined, ctx(nowMs)), 1);
-        release();
-        assert.equal(await rotated, "missing");
-        assert.equal(await plain.load(oldId, ctx(nowMs)), undefined);
-        assert.equal(await plain.load(newId, ctx(nowMs)), undefined);
-        assert.deepEqual(await plain.listForUser("bob", ctx(nowMs)), []);
-      });
+        return { store: new MemcachedStore({ client: pausing, prefix: p }), atSecondStep, release };
+      }
+
+      describeWalkMeetsRotate({ plain, walkerMeeting, rotatingPaused, nowMs, graceUntilMs });
     });
 
     it("refuses a session over maxItemBytes before sending it, and says so in words", async () => {

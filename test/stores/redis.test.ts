@@ -7,6 +7,7 @@ import { SCRIPTS } from "../../src/stores/redis/scripts.js";
 import { ConfigError } from "../../src/core/errors.js";
 import { change, ctx, probeService, randomIdHash, record, serviceUnavailable, testSessionsOnStore, testStore } from "../../src/testing/index.js";
 import { redisFixture, runPrefix } from "./redis-fixture.js";
+import { describeWalkMeetsRotate } from "../helpers/walk-meets-rotate.js";
 
 const URL = "redis://127.0.0.1:6379";
 const client = createClient({ url: URL, socket: { reconnectStrategy: false, connectTimeout: 2_000 } });
@@ -149,43 +150,12 @@ if (skip) {
         return new RedisStore({ client: meeting, prefix, userPrefix });
       }
 
-      async function aliceSession(): Promise<{ oldId: string; newId: string }> {
-        const oldId = randomIdHash();
-        assert.equal(await plain.create(oldId, record({ a: "1" }, { userId: "alice", nowMs }), ctx(nowMs)), true);
-        return { oldId, newId: randomIdHash() };
-      }
-
-      it("a rotate to another user that finished first takes the session away: the old id stays, read-only, and nothing is counted", async () => {
-        const { oldId, newId } = await aliceSession();
-        const walker = walkerMeeting(oldId, async () => {
-          assert.equal(await plain.rotate(oldId, newId, change({ userId: "bob" }), graceUntilMs, ctx(nowMs)), "ok");
-        });
-        assert.equal(await walker.destroyForUser("alice", undefined, ctx(nowMs)), 0);
-        const old = await plain.load(oldId, ctx(nowMs));
-        assert.equal(old?.frozen, true, "the old id is still there, frozen");
-        assert.equal(old?.successor, newId);
-        assert.equal((await plain.load(newId, ctx(nowMs)))?.userId, "bob");
-        assert.deepEqual((await plain.listForUser("bob", ctx(nowMs))).map((s) => s.idHash), [newId]);
-        await plain.destroy(newId, ctx(nowMs));
-      });
-
-      it("a rotate that keeps the user and finished first is ended under both ids, counted once", async () => {
-        const { oldId, newId } = await aliceSession();
-        const walker = walkerMeeting(oldId, async () => {
-          assert.equal(await plain.rotate(oldId, newId, change({ set: { b: "2" } }), graceUntilMs, ctx(nowMs)), "ok");
-        });
-        assert.equal(await walker.destroyForUser("alice", undefined, ctx(nowMs)), 1);
-        assert.equal(await plain.load(oldId, ctx(nowMs)), undefined);
-        assert.equal(await plain.load(newId, ctx(nowMs)), undefined);
-      });
-
-      it("a rotate to another user still between its two steps is ended: it resolves missing and no id is left", async () => {
-        const { oldId, newId } = await aliceSession();
+      /** A store whose rotate stops before its second step (the new record) until released. */
+      function rotatingPaused(): { store: RedisStore; atSecondStep: Promise<void>; release: () => void } {
         let release = () => {};
         const held = new Promise<void>((resolve) => (release = resolve));
         let frozen = () => {};
         const atSecondStep = new Promise<void>((resolve) => (frozen = resolve));
-        // The rotating store stops before its second step (the new record) until the walk is done.
         const pausing = {
           evalSha: async (sha1: string, o: { keys: string[]; arguments: string[] }) => {
             if (sha1 === SCRIPTS.createRotated.sha1) {
@@ -196,19 +166,10 @@ if (skip) {
           },
           eval: (source: string, o: { keys: string[]; arguments: string[] }) => client.eval(source, o),
         };
-        const rotating = new RedisStore({ client: pausing, prefix, userPrefix });
-        let rotated: Promise<string> = Promise.resolve("not started");
-        const walker = walkerMeeting(oldId, async () => {
-          rotated = rotating.rotate(oldId, newId, change({ userId: "bob" }), graceUntilMs, ctx(nowMs));
-          await atSecondStep;
-        });
-        assert.equal(await walker.destroyForUser("alice", undefined, ctx(nowMs)), 1);
-        release();
-        assert.equal(await rotated, "missing");
-        assert.equal(await plain.load(oldId, ctx(nowMs)), undefined);
-        assert.equal(await plain.load(newId, ctx(nowMs)), undefined);
-        assert.deepEqual(await plain.listForUser("bob", ctx(nowMs)), []);
-      });
+        return { store: new RedisStore({ client: pausing, prefix, userPrefix }), atSecondStep, release };
+      }
+
+      describeWalkMeetsRotate({ plain, walkerMeeting, rotatingPaused, nowMs, graceUntilMs });
     });
 
     it("rejects a client it cannot use, and equal prefixes", () => {
