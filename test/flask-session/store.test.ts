@@ -138,8 +138,10 @@ if (skip) {
       assert.equal(await client.hGet(oldMeta, "e"), String(nowMs + 600_000));
       const recordTtl = await client.pTTL(keyPrefix + oldId);
       assert.ok(recordTtl > 0 && recordTtl <= 5_000, `Flask-Session's record under the old id: the grace only (${recordTtl} ms)`);
-      const userTtl = await client.pTTL(`${metaPrefix}u:=ann`);
-      assert.ok(userTtl >= metaTtl, `the user's set lives as long as the link (${userTtl} ms)`);
+      // Absolute expiry times: two PTTL reads a millisecond apart would differ by that millisecond.
+      const expireTime = async (key: string) => Number(await client.sendCommand(["PEXPIRETIME", key]));
+      const [metaAt, userAt] = [await expireTime(oldMeta), await expireTime(`${metaPrefix}u:=ann`)];
+      assert.ok(metaAt > 0 && userAt >= metaAt, `the user's set lives as long as the link (${userAt - metaAt} ms longer)`);
       const link = await store.load(oldId, ctx(nowMs + 300_000));
       assert.equal(link?.successor, newId, "the old id still names its successor past the grace and its own expiry");
     });
