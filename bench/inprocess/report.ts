@@ -5,7 +5,7 @@
  * differences within one run, and issue #20's targets.
  */
 import type { MeasureOptions } from "./measure.js";
-import { pairedDiff, spread } from "./measure.js";
+import { pairedDiff, spread, TURN_EVERY } from "./measure.js";
 import type { RowResult } from "./rows.js";
 import type { PieceResult } from "./pieces.js";
 import { median } from "../stats.js";
@@ -104,7 +104,8 @@ export function renderInprocess(runs: RowResult[][], info: RunInfo, floors: Piec
     "",
     `${info.date}, Node ${info.node}, ${info.cpu} × ${info.cores}. ${runs.length} runs, each a fresh process; ${info.options.rounds} interleaved rounds per row after ${info.options.warmupRequests} warm-up requests per variant, batches of about ${info.options.batchMs} ms of CPU. Load average (1 min) before each run and after: ${info.loads.map((l) => (l[0] ?? 0).toFixed(2)).join(", ")} on ${info.cores} cores.`,
     "",
-    "CPU µs per request (user + system, all threads, from `process.cpuUsage()` per batch; a young-generation GC before every batch). Each variant's cost in a run is its **least** batch over the rounds (µs columns: mean over runs): on a shared core, another process's time slices only ever add cache misses and migrations to a batch, never remove work, so the least-disturbed batch is the steadiest estimate of the work itself. *Extra* is sessionkit's minus the bare framework's, one value per run; *spread* the largest minus the smallest of them. *Paired* is the median over rounds of the per-round difference (each round measures every variant back to back) and *IQR* the widest middle half of those differences in one run: how noisy the rounds were. *Floor* is the least the row's work can cost, done by hand on the same framework with no session code, over bare: for a cookie row, the headers sessionkit must send (`Vary: Cookie` on a read; on a write also `Cache-Control: private, no-store` and a Set-Cookie whose value is signed with one HMAC-SHA256); for a store row (on node:http), the same driver sending the store's round trips (memory: none, so its floor is bare). *Beyond* is sessionkit's least minus the floor's, per run: sessionkit's own code. Store targets are judged on *beyond*, cookie targets on *extra*.",
+    ...health(runs),
+    `CPU µs per request (user + system, all threads, from \`process.cpuUsage()\` per batch; an untimed event-loop turn and young-generation GC before every batch, one full GC before each row's rounds). Inside a batch the event loop turns every ${TURN_EVERY} requests and after the last, and the turn is timed with the batch: light-my-request's null socket keeps each injected request alive until the loop turns, so a loop that never turned kept every request of a run alive (850 MB of heap after seven cookie scenarios) and put the old generation's GC into whichever variant's batch was running; a turn costs about 3 µs, ${(3 / TURN_EVERY).toFixed(2)} µs per request, alike for every variant of a row (one request count per row, a multiple of ${TURN_EVERY}). Each variant's cost in a run is its **least** batch over the rounds (µs columns: mean over runs): on a shared core, another process's time slices only ever add cache misses and migrations to a batch, never remove work, so the least-disturbed batch is the steadiest estimate of the work itself. *Extra* is sessionkit's minus the bare framework's, one value per run; *spread* the largest minus the smallest of them. *Paired* is the median over rounds of the per-round difference (each round measures every variant back to back) and *IQR* the widest middle half of those differences in one run: how noisy the rounds were. *Floor* is the least the row's work can cost, done by hand on the same framework with no session code, over bare: for a cookie row, the headers sessionkit must send (\`Vary: Cookie\` on a read; on a write also \`Cache-Control: private, no-store\` and a Set-Cookie whose value is signed with one HMAC-SHA256); for a store row (on node:http), the same driver sending the store's round trips (memory: none, so its floor is bare). *Beyond* is sessionkit's least minus the floor's, per run: sessionkit's own code. Store targets are judged on *beyond*, cookie targets on *extra*.`,
     "",
     "| row | scenario | bare µs | sessionkit µs | extra over bare, per run | spread | paired, per run | IQR | floor over bare | beyond the floor, per run | target | met |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -122,6 +123,20 @@ export function renderInprocess(runs: RowResult[][], info: RunInfo, floors: Piec
   if (floors.some((f) => f.length > 0)) out.push("", ...renderPieces(floors));
   if (info.baseline) out.push("", ...renderBaseline(lines(runs), info.baseline));
   return out.join("\n");
+}
+
+/** One line on how the measurement went: the heap each row kept alive, and the GC pauses inside the timed batches (empty when no row recorded it). */
+function health(runs: RowResult[][]): string[] {
+  const all = runs.flat().flatMap((r) => (r.health ? [r.health] : []));
+  if (all.length === 0) return [];
+  const heaps = all.flatMap((h) => [h.heapStartMB, h.heapEndMB]);
+  const growth = Math.max(...all.map((h) => h.heapEndMB - h.heapStartMB));
+  const shares = all.flatMap((h) => Object.values(h.gcShare)).map((x) => x * 100);
+  const pct = (x: number): string => `${x.toFixed(1)}%`;
+  return [
+    `Heap in use after a full GC (no event-loop turn first) at each row's start and end: ${Math.min(...heaps).toFixed(0)}–${Math.max(...heaps).toFixed(0)} MB, at most ${signed(growth)} MB within a row. GC pauses inside the timed batches, per row and variant, share of the batches' wall time: median ${pct(median(shares))}, at most ${pct(Math.max(...shares))}.`,
+    "",
+  ];
 }
 
 /** The irreducible pieces (inprocess/pieces.ts): per run, the least batch's ns per call, and the median batch's. */

@@ -14,7 +14,7 @@
 import { createSessions } from "sessionkit";
 import { SECRET } from "../servers/shared.js";
 import { buildApp, FRAMEWORKS, managerInject, type Inject } from "./apps.js";
-import { measureRow, type MeasureOptions, type RoundSamples, type Variant } from "./measure.js";
+import { measureRow, turn, TURN_EVERY, type MeasureOptions, type RoundSamples, type RowHealth, type Variant } from "./measure.js";
 import { setupStore, STORES } from "./stores.js";
 
 export type Scenario = "read" | "write" | "read-cold";
@@ -26,6 +26,8 @@ export interface RowResult {
   mode: string;
   scenario: Scenario;
   samples: RoundSamples;
+  /** Requests per batch, the heap at the row's start and end, and the GC share per variant. */
+  health?: RowHealth;
   /** Why the row has no `base` samples although a baseline was given. */
   noBaseline?: string;
 }
@@ -143,11 +145,17 @@ async function coldPoolApart(row: Row): Promise<string[]> {
   }
 }
 
-/** Distinct valid cookies: each a login then a write, so each holds its own counter value (two logins in one second sign the same bytes). */
+/**
+ * Distinct valid cookies: each a login then a write, so each holds its own counter value (two logins in one second sign the same bytes).
+ * The event loop turns every TURN_EVERY pairs, as in the measurement: without a turn, the 24,000 injected requests stayed alive (measure.ts).
+ */
 async function coldPool(sk: Inject): Promise<string[]> {
   const first = (answer: { setCookie: string[] }): string => answer.setCookie[0]!.split(";", 1)[0]!;
   const pool = new Set<string>();
-  while (pool.size < COLD_POOL) pool.add(first(await sk("/write", first(await sk("/login", undefined)))));
+  for (let i = 1; pool.size < COLD_POOL; i++) {
+    pool.add(first(await sk("/write", first(await sk("/login", undefined)))));
+    if (i % TURN_EVERY === 0) await turn();
+  }
   return [...pool];
 }
 
@@ -186,9 +194,10 @@ export async function runRows(only: RegExp, options: MeasureOptions, log: (line:
         const variants = [variant("bare", bare, path, cookies), variant("sk", sk, path, cookies)];
         if (floor && scenario !== "read-cold") variants.splice(1, 0, variant("floor", floor, path, cookies));
         if (base) variants.push(variant("base", base.sk, path, scenario === "read-cold" ? pool : [baseCookie]));
-        const samples = await measureRow(variants, options);
-        results.push({ id: row.id, framework: row.framework, mode: row.mode, scenario, samples, ...(baseline && !base ? { noBaseline } : {}) });
-        log(`${row.id} ${scenario} done`);
+        const { samples, health } = await measureRow(variants, options);
+        results.push({ id: row.id, framework: row.framework, mode: row.mode, scenario, samples, health, ...(baseline && !base ? { noBaseline } : {}) });
+        const share = Object.entries(health.gcShare).map(([name, x]) => `${name} ${(x * 100).toFixed(1)}%`).join(", ");
+        log(`${row.id} ${scenario} done: ${health.requests} requests per batch, heap ${health.heapStartMB.toFixed(1)} → ${health.heapEndMB.toFixed(1)} MB, GC in the batches ${share}`);
       }
     } finally {
       await close();

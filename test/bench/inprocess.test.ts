@@ -1,9 +1,9 @@
 // The in-process benchmark's arithmetic (bench/inprocess/): which issue #20
 // target a row is held to, and how a run's rounds become the table's
-// numbers. Plain inputs, no timing.
+// numbers, and that the loop turns the event loop. Plain inputs, no timing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { pairedDiff, spread } from "../../bench/inprocess/measure.js";
+import { measureRow, pairedDiff, spread, TURN_EVERY, type Variant } from "../../bench/inprocess/measure.js";
 import { renderInprocess, targetOf } from "../../bench/inprocess/report.js";
 import type { RowResult } from "../../bench/inprocess/rows.js";
 
@@ -68,4 +68,36 @@ test("the pieces table gives each piece's least and median batch per run, in the
   assert.ok(table.includes("| one HMAC | 2829 (3163) / 2901 (3000) |"), table.join("\n"));
   assert.ok(table.includes("| one Set-Cookie | 64 (68) / 71 (71) |"));
   assert.equal(renderInprocess([rows], info).includes("pieces a request cannot skip"), false, "no pieces measured, no table");
+});
+
+test("the measurement turns the event loop every TURN_EVERY requests, so work a request leaves to setImmediate never piles up", async () => {
+  // A request that, like light-my-request's null socket, leaves a callback to the next turn of the event loop.
+  let waiting = 0;
+  let most = 0;
+  const leavesWork: Variant = {
+    name: "bare",
+    run: async () => {
+      waiting += 1;
+      most = Math.max(most, waiting);
+      setImmediate(() => (waiting -= 1));
+    },
+  };
+  const { samples, health } = await measureRow([leavesWork, { ...leavesWork, name: "sk" }], { rounds: 3, batchMs: 0.001, warmupRequests: 3 * TURN_EVERY + 7 });
+  assert.ok(most <= TURN_EVERY, `${most} requests waited for a turn at once`);
+  assert.equal(waiting, 0, "the last batch ended on a turn");
+  assert.equal(samples.sk!.length, 3);
+  assert.equal(health.requests % TURN_EVERY, 0, "every batch ends on a turn");
+  assert.deepEqual(Object.keys(health.gcShare).sort(), ["bare", "sk"]);
+});
+
+test("the header says how much heap the rows kept and how much of the batches was GC, when the rows recorded it", () => {
+  const info = { date: "2026-12-04", node: "20", cpu: "cpu", cores: 2, loads: [[1, 1, 1]], options: { rounds: 3, batchMs: 2, warmupRequests: 10 } };
+  const row = (start: number, end: number, sk: number): RowResult => ({
+    id: "node-signed", framework: "node", mode: "signed", scenario: "read", samples: { bare: [1], sk: [2] },
+    health: { requests: 50, heapStartMB: start, heapEndMB: end, gcShare: { bare: 0, sk } },
+  });
+  const table = renderInprocess([[row(12, 14, 0.02)], [row(13, 11, 0.1)]], info).split("\n");
+  assert.ok(table.includes("Heap in use after a full GC (no event-loop turn first) at each row's start and end: 11–14 MB, at most +2.0 MB within a row. GC pauses inside the timed batches, per row and variant, share of the batches' wall time: median 1.0%, at most 10.0%."), table.join("\n"));
+  const without = renderInprocess([[{ ...row(1, 1, 0), health: undefined }]], info);
+  assert.equal(without.includes("Heap in use"), false);
 });
