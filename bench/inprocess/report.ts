@@ -144,7 +144,7 @@ function renderPieces(floors: PieceResult[][]): string[] {
   const out = [
     "### The pieces a request cannot skip (`inprocess/pieces.ts`)",
     "",
-    "Each piece alone, in the same process after the rows, in interleaved rounds of batches of about the rows' CPU time: ns per call, the least batch per run (the median batch in brackets). These are the floors the targets are judged against below the table of rows.",
+    "Each piece alone, in the same process after the rows, in interleaved rounds of batches of about the rows' CPU time, each after a young-generation GC: ns per call, the least batch per run (the median batch in brackets). These are the floors the targets are judged against below the table of rows.",
     "",
     "| piece | ns per call, per run: least (median) |",
     "|---|---|",
