@@ -27,7 +27,7 @@
  * node:http, Express and Fastify scenarios), the forced young GCs promoted
  * it all, and the old generation's marking and its pauses landed in
  * whichever variant's batch was running. With the turns it stays at
- * 15-70 MB. A turn costs about 3 µs of CPU here, 0.06 µs per request, the
+ * 15-89 MB over a whole run, with no trend. A turn costs about 3 µs of CPU here, 0.06 µs per request, the
  * same for every variant of a row (its batches have one request count, a
  * multiple of TURN_EVERY); the deferred work of a batch's requests runs in
  * that batch's own turns and is counted with it.
