@@ -355,12 +355,12 @@ export class PostgresStore implements Store {
    * for a client from a busy pool is a queue, and a write whose caller gave
    * up meanwhile (core's deadline passed) is dropped before it is sent.
    */
-  async #run(text: string, values: unknown[], write?: StoreContext, noJit = false, repeatableRead = false): Promise<RunResult> {
+  async #run(text: string, values: unknown[], write?: StoreContext, userBatch = false): Promise<RunResult> {
     if (this.#options.autoMigrate) await this.#ensureMigrated();
     const beforeStart = write === undefined ? undefined : () => {
       if (write.abandoned) throw new WriteAbandonedError(this.name);
     };
-    return runStatements(this.#options.pool, [{ text, values }], this.#options.statementTimeoutMs, beforeStart, noJit, repeatableRead);
+    return runStatements(this.#options.pool, [{ text, values }], this.#options.statementTimeoutMs, beforeStart, userBatch);
   }
 
   /**
@@ -377,7 +377,7 @@ export class PostgresStore implements Store {
       try {
         // JIT off: the recursive CTE's cost estimate grows with the table, and at 10M rows PostgreSQL
         // spent over a second compiling each millisecond batch (past the 2 s statement timeout).
-        return await this.#run(this.#sql.destroyUserBatch, values, undefined, true, true);
+        return await this.#run(this.#sql.destroyUserBatch, values, undefined, true);
       } catch (err) {
         if ((err as { code?: unknown } | null)?.code !== "40001" || attempt >= USER_BATCH_ATTEMPTS) throw err;
       }
