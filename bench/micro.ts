@@ -86,6 +86,8 @@ add("floor", "createHash('sha256') over 43 bytes, digest", measure(() => createH
 add("floor", "randomBytes(32)", measure(() => randomBytes(32)));
 add("floor", "JSON.stringify + base64url of the session", measure(() => Buffer.from(JSON.stringify({ user: "alice", n: 42 })).toString("base64url")));
 add("step", "parse: find the session cookie in a 4-cookie header", measure(() => findCookie(header, "session")));
+// R32 in time (test/security/cookie-header-cost.test.ts counts the work instead): 16 KB, Node's header limit.
+add("step", "parse: find it in a 16 KB hostile header (R32: the name repeated)", measure(() => findCookie("session ".repeat(2_048), "session")));
 add("step", "verify: TimestampSigner.unsign (HMAC-SHA256)", measure(() => signer.unsign(cookieValue, { maxAgeSeconds: 2_678_400 })));
 add("step", "decode: payload → data (base64url + tagged JSON)", measure(() => decodePayload(payload)));
 add("step", "encode: data → payload (tagged JSON + base64url)", measure(() => encodePayload(dumps(data), 256)));
@@ -111,6 +113,11 @@ for (const format of ["signed", "encrypted"] as const) {
       return sessions.commit(s, { status: 200 });
     }),
   );
+}
+{
+  const sessions = createSessions({ secret: SECRET });
+  const hostile = "session=" + "\u00ff\u00fe\u00c3\u0028".repeat(4_094); // 16 KB of non-UTF-8 bytes: the most work per character of a load
+  add("manager", "signed: load of a 16 KB hostile Cookie header (R32: a fresh session)", await measureAsync(() => sessions.load(hostile, { secure: false }), 2_000));
 }
 if (sink === Symbol.for("never")) process.stderr.write("\n"); // keep `sink` observable so no call is optimized away
 

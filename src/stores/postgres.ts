@@ -8,6 +8,7 @@ import { ConfigError } from "../core/errors.js";
 import type { ApplyResult, ChangeSet, Store, StoreContext, StoreRecord, StoredSessionInfo } from "../core/store.js";
 import { WriteAbandonedError } from "./shared/abandoned.js";
 import { batchSize, refuseRemovedOptions } from "./shared/options.js";
+import { USER_BATCH_ATTEMPTS, conflictPauseMs, isSerializationFailure } from "./postgres/conflict.js";
 import { encodeData, encodeText, toInfo, toRecord } from "./postgres/rows.js";
 import { runStatements, type PgPoolLike, type RunResult } from "./postgres/runner.js";
 import { buildStatements, type PostgresStatements } from "./postgres/sql.js";
@@ -15,9 +16,6 @@ import { buildStatements, type PostgresStatements } from "./postgres/sql.js";
 export { CorruptRecordError, UnstorableTextError } from "./postgres/rows.js";
 export { WriteAbandonedError } from "./shared/abandoned.js";
 export type { PgClientLike, PgPoolLike } from "./postgres/runner.js";
-
-/** How many times one batch of destroyForUser runs when concurrent commits keep failing it (40001), before the conflict is reported (retryable). */
-const USER_BATCH_ATTEMPTS = 20;
 
 /** Options of {@link PostgresStore}. */
 export interface PostgresStoreOptions {
@@ -239,7 +237,7 @@ export class PostgresStore implements Store {
     let removed = 0;
     // Batches walk the user's rows in id order, so rows a batch spares (the excepted session's, another user's chain) end the loop too.
     for (let last = ""; ; ) {
-      const { rows } = await this.#userBatch([user, except, this.#options.userBatchSize, ctx.nowMs, last]);
+      const { rows } = await this.#userBatch([user, except, this.#options.userBatchSize, ctx.nowMs, last], ctx);
       const row = rows[0] ?? {};
       removed += Number(row.live ?? 0);
       removed += await this.#followLinks(row, except, user, ctx.nowMs, new Set());
@@ -355,12 +353,12 @@ export class PostgresStore implements Store {
    * for a client from a busy pool is a queue, and a write whose caller gave
    * up meanwhile (core's deadline passed) is dropped before it is sent.
    */
-  async #run(text: string, values: unknown[], write?: StoreContext, noJit = false, repeatableRead = false): Promise<RunResult> {
+  async #run(text: string, values: unknown[], write?: StoreContext, userBatch = false): Promise<RunResult> {
     if (this.#options.autoMigrate) await this.#ensureMigrated();
     const beforeStart = write === undefined ? undefined : () => {
       if (write.abandoned) throw new WriteAbandonedError(this.name);
     };
-    return runStatements(this.#options.pool, [{ text, values }], this.#options.statementTimeoutMs, beforeStart, noJit, repeatableRead);
+    return runStatements(this.#options.pool, [{ text, values }], this.#options.statementTimeoutMs, beforeStart, userBatch);
   }
 
   /**
@@ -370,17 +368,24 @@ export class PostgresStore implements Store {
    * froze while the statement waited for its lock would be read as the
    * rotate left it, but the rotate's new row not at all: a session another
    * user's login took first would be ended. Here that rotate's commit fails
-   * the batch (40001), and it runs again on a snapshot that has it.
+   * the batch (40001), and it runs again on a snapshot that has it, after a
+   * short random pause, at most {@link USER_BATCH_ATTEMPTS} times, and never
+   * once core has given up on the call (`ctx.abandoned`, its deadline
+   * passed): then the batch is dropped with WriteAbandonedError (nothing of
+   * that batch was applied; the batches before it were).
    */
-  async #userBatch(values: unknown[]): Promise<RunResult> {
+  async #userBatch(values: unknown[], ctx: StoreContext): Promise<RunResult> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         // JIT off: the recursive CTE's cost estimate grows with the table, and at 10M rows PostgreSQL
         // spent over a second compiling each millisecond batch (past the 2 s statement timeout).
-        return await this.#run(this.#sql.destroyUserBatch, values, undefined, true, true);
+        return await this.#run(this.#sql.destroyUserBatch, values, ctx, true);
       } catch (err) {
-        if ((err as { code?: unknown } | null)?.code !== "40001" || attempt >= USER_BATCH_ATTEMPTS) throw err;
+        if (!isSerializationFailure(err) || attempt >= USER_BATCH_ATTEMPTS) throw err;
       }
+      await new Promise((resolve) => setTimeout(resolve, conflictPauseMs(attempt)));
+      // Read after the pause: core sets the flag from its timer while the call runs.
+      if (ctx.abandoned) throw new WriteAbandonedError(this.name);
     }
   }
 

@@ -4,13 +4,13 @@
  * methods to pause, resume, kill and restart it on the same port and dir.
  * Never touches the shared Redis on 6379.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, connect } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { launchRedis, relaunchRedis, type LaunchedRedis } from "./redis-launch.js";
 
-/** A spare TCP port on 127.0.0.1 (bound then released). */
+/** A spare TCP port on 127.0.0.1 (bound then released: another process may take it before it is used). */
 export async function sparePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -20,23 +20,6 @@ export async function sparePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** Resolve once something accepts TCP connections on `port`, or reject after `timeoutMs`. */
-export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 0; Date.now() < deadline && i < 1_000; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, "127.0.0.1", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
 }
 
 /** A private Redis. */
@@ -53,41 +36,44 @@ export interface PrivateRedis {
 }
 
 /**
- * Start a private redis-server with AOF in a fresh temp directory.
+ * Start a private redis-server with AOF in a fresh temp directory, on a port
+ * from `pickPort` (default: a spare one; tried again on a new port when
+ * another process takes it before the server binds it, see redis-launch.ts).
  *
  * @example
  * const redis = await startPrivateRedis(); try { … } finally { await redis.stop(); }
  */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await sparePort();
+export async function startPrivateRedis(options: { pickPort?: () => Promise<number> } = {}): Promise<PrivateRedis> {
   const dir = mkdtempSync(join(tmpdir(), "sk-fault-redis-"));
-  let child: ChildProcess | undefined;
-  const launch = async (): Promise<void> => {
-    child = spawn(
-      "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir],
-      { stdio: "ignore" },
-    );
-    await waitForPort(port);
-  };
+  const args = (port: number): string[] => ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir];
+  let server: LaunchedRedis;
+  try {
+    server = await launchRedis(args, options.pickPort ?? sparePort);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const { port } = server;
   const killNow = async (): Promise<void> => {
-    const c = child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const c = server.proc;
+    if (server.exited()) return;
     const exited = new Promise<void>((resolve) => c.once("exit", () => resolve()));
     c.kill("SIGKILL");
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
   };
-  await launch();
   return {
     port,
     dir,
-    pid: () => child!.pid!,
-    pause: () => void child!.kill("SIGSTOP"),
-    resume: () => void child!.kill("SIGCONT"),
+    pid: () => server.proc.pid!,
+    pause: () => void server.proc.kill("SIGSTOP"),
+    resume: () => void server.proc.kill("SIGCONT"),
     kill: killNow,
-    restart: launch,
+    // The same port and directory: the clients reconnect to it and the AOF is read back.
+    restart: async () => {
+      server = await relaunchRedis(args, port);
+    },
     stop: async () => {
-      if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGCONT");
+      if (!server.exited()) server.proc.kill("SIGCONT");
       await killNow();
       rmSync(dir, { recursive: true, force: true });
     },

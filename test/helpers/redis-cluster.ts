@@ -4,11 +4,12 @@
  * 3-master Redis Cluster, each on spare ports in a temp dir, stopped and
  * removed after.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { launchRedis } from "./redis-launch.js";
 
 /** A running throwaway server. */
 export interface RedisProcess {
@@ -39,7 +40,7 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A port in 20000–29999 whose cluster bus port (+10000) is free too. */
+/** A port in 20000–29999 whose cluster bus port (+10000) is free too, when looked at (another process may take either before the server binds it). */
 async function sparePort(taken: Set<number>): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const port = 20_000 + Math.floor(Math.random() * 10_000);
@@ -66,22 +67,18 @@ function cli(port: number, ...args: string[]): string {
   return run.stdout ?? "";
 }
 
-async function startServer(dir: string, port: number, extra: string[]): Promise<RedisProcess> {
-  const proc = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--daemonize", "no", ...extra],
-    { stdio: "ignore" },
+/** A redis-server on a port from `pickPort`, tried again on a new port when the picked one is taken by the time it binds (see redis-launch.ts). */
+async function startServer(dir: string, pickPort: () => Promise<number>, extra: (port: number) => string[]): Promise<RedisProcess> {
+  const { port, proc, exited } = await launchRedis(
+    (p) => ["--port", String(p), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--daemonize", "no", ...extra(p)],
+    pickPort,
   );
-  let exited = false;
-  proc.once("exit", () => (exited = true));
-  await waitFor(`redis-server on port ${port}`, () => exited || cli(port, "PING").trim() === "PONG", 10_000);
-  if (exited) throw new Error(`redis-server on port ${port} exited at start`);
   return {
     port,
     proc,
     kill: () =>
       new Promise<void>((resolve) => {
-        if (exited) return resolve();
+        if (exited()) return resolve();
         proc.once("exit", () => resolve());
         proc.kill("SIGKILL");
       }),
@@ -89,14 +86,23 @@ async function startServer(dir: string, port: number, extra: string[]): Promise<
 }
 
 /**
- * Start one standalone redis-server on a spare port.
+ * Start one standalone redis-server on a spare port (or one from
+ * `pickPort`; tried again on a new port when the picked one is taken by the
+ * time the server binds it).
  *
  * @example
  * const server = await startRedisServer(); try { ... } finally { await server.stop(); }
  */
-export async function startRedisServer(): Promise<RedisProcess & { stop(): Promise<void> }> {
+export async function startRedisServer(options: { pickPort?: () => Promise<number> } = {}): Promise<RedisProcess & { stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), "sk-redis-"));
-  const server = await startServer(dir, await sparePort(new Set()), []);
+  const taken = new Set<number>();
+  let server: RedisProcess;
+  try {
+    server = await startServer(dir, options.pickPort ?? (() => sparePort(taken)), () => []);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     ...server,
     stop: async () => {
@@ -126,9 +132,8 @@ export async function startRedisCluster(): Promise<RedisClusterHandle> {
   };
   try {
     for (let i = 0; i < 3; i += 1) {
-      const port = await sparePort(taken);
       servers.push(
-        await startServer(dir, port, [
+        await startServer(dir, () => sparePort(taken), (port) => [
           "--cluster-enabled", "yes",
           "--cluster-config-file", `nodes-${port}.conf`,
           "--cluster-node-timeout", "5000",

@@ -19,7 +19,7 @@ export interface Sub<W> {
   observed: Outcome;
   /** The cookie value a commit set, when it set one. */
   value?: string | undefined;
-  /** For a failed step: the error's class and its cause's (printed, never compared). */
+  /** For a failed step: its error and cause chain, with messages, secrets and ids taken out (printed, never compared). */
   detail?: string | undefined;
   faulty: boolean;
 }

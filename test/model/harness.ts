@@ -6,6 +6,7 @@
  * forged) is loaded again, and the user index is listed, and checked too.
  */
 import { ModelViolation, advance, type Sub } from "./checker.js";
+import { errorDetail } from "./error-detail.js";
 import { SECRET, type OpenedKind } from "./fixture.js";
 import { forgedId, runFixture, tamper, type Fixture } from "./kit.js";
 import { show } from "./outcome.js";
@@ -18,19 +19,6 @@ const USERS = ["alice", "bob"] as const;
 /** Most requests open at once. */
 const MAX_OPEN = 8;
 let runs = 0;
-
-/** A failed step's error class and its cause's class and code, for failure messages (never a message: it may hold an id). */
-function errorDetail(result: unknown): string | undefined {
-  const settled = result as { ok?: unknown; error?: unknown } | undefined;
-  if (settled === undefined || settled === null || typeof settled !== "object" || settled.ok !== false) return undefined;
-  const describe = (e: unknown): string => {
-    if (!(e instanceof Error)) return typeof e;
-    const code = (e as { code?: unknown }).code;
-    return `${e.name}${typeof code === "string" ? ` ${code}` : ""}`;
-  };
-  const cause = settled.error instanceof Error ? settled.error.cause : undefined;
-  return cause === undefined ? describe(settled.error) : `${describe(settled.error)} (cause: ${describe(cause)})`;
-}
 
 /** A broken promise of the documentation: a cookie value, an id or the secret in an event or an error message. */
 export class LeakViolation extends Error {
@@ -194,7 +182,7 @@ export class Harness<W extends BaseWorld> {
       predict: (w) => s.predict(w, env),
       observed: observed[i]!.outcome,
       value: observed[i]!.value,
-      detail: errorDetail(results[i]),
+      detail: errorDetail(results[i], () => this.#secrets()),
       faulty: broken || slow,
     }));
     try {
@@ -221,9 +209,14 @@ export class Harness<W extends BaseWorld> {
     return { allowed: [...allowed], message };
   }
 
+  /** What no event, error message or failure message may hold: the secret and every cookie value issued or forged. */
+  #secrets(): string[] {
+    return [SECRET, ...this.f.issued, ...this.#forged.map((f) => f.value)];
+  }
+
   /** R6: no event and no error message holds the secret, a cookie value or an id. */
   #checkLeaks(): void {
-    const secrets = [SECRET, ...this.f.issued, ...this.#forged.map((f) => f.value)];
+    const secrets = this.#secrets();
     const texts = [...this.f.events.map((e) => show(e)), ...this.#ctx.errors.map((e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)))];
     for (const text of texts) {
       const i = secrets.findIndex((s) => text.includes(s));

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { hashSessionId, type Session, type SessionEvent, type SessionManager } from "../../src/index.js";
+import { hashSessionId, type Session, type SessionEvent, type SessionManager, type StoredSessionInfo } from "../../src/index.js";
 import { REPRO_STORE_TIMEOUT_MS, SECRET, TestClock, faulty, openKind, runSessions, type KindName, type OpenedKind } from "./fixture.js";
 import type { FaultyStore } from "./fault-store.js";
 import { byEntry } from "./server-rules.js";
@@ -184,7 +184,16 @@ export function countOutcome(settled: Settled<number>): DestroyAllOutcome {
  */
 export async function checkOutcome(sessions: SessionManager, cookie: string | undefined): Promise<LoadOutcome> {
   if (cookie === undefined) assert.fail("checkOutcome: this run issued no such cookie");
-  const settled = await settle(sessions.load(cookieHeader(cookie)));
+  return checkedOutcome(await settle(sessions.load(cookieHeader(cookie))));
+}
+
+/**
+ * A settled final-check load as the model sees it: its data and flashes (consumed), or its failure.
+ *
+ * @example
+ * checkedOutcome(await settle(sessions.load(header))); // { ok: true, isNew: false, data: { a: 1 }, flashes: [] }
+ */
+export function checkedOutcome(settled: Settled<Session>): LoadOutcome {
   if (!settled.ok) return failed(settled.error);
   const session = settled.value;
   return { ok: true, isNew: session.isNew, data: { ...session.toJSON() } as Record<string, never>, flashes: session.consumeFlashes() };
@@ -197,7 +206,16 @@ export async function checkOutcome(sessions: SessionManager, cookie: string | un
  * await listOutcome(f, "alice"); // { ok: true, sessions: [{ id: "#1", createdAtMs, expiresAtMs }] }
  */
 export async function listOutcome(f: Fixture, user: string): Promise<ListOutcome> {
-  const settled = await settle(f.sessions.listForUser(user));
+  return listedOutcome(f, await settle(f.sessions.listForUser(user)));
+}
+
+/**
+ * A settled listForUser as the model sees it (see {@link listOutcome}).
+ *
+ * @example
+ * listedOutcome(f, await settle(f.sessions.listForUser("alice"))); // { ok: true, sessions: [...] }
+ */
+export function listedOutcome(f: Fixture, settled: Settled<StoredSessionInfo[]>): ListOutcome {
   if (!settled.ok) return failed(settled.error);
   const names = new Map(f.issued.map((id, i) => [hashSessionId(id), `#${i}`]));
   const sessions = settled.value.map((s) => ({ id: names.get(s.idHash) ?? "?", createdAtMs: s.createdAtMs, expiresAtMs: s.expiresAtMs }));

@@ -4,9 +4,9 @@
  * regression test writes it. A request is three steps (load, handler,
  * commit); "log out everywhere" and the final checks are one each.
  */
-import type { Session } from "../../src/index.js";
+import type { Session, StoredSessionInfo } from "../../src/index.js";
 import { commit } from "./fixture.js";
-import { arrive, checkOutcome, cookieHeader, countOutcome, handlerOutcome, listOutcome, loadOutcome, settle, type Fixture, type Settled } from "./kit.js";
+import { arrive, checkedOutcome, cookieHeader, countOutcome, handlerOutcome, listedOutcome, loadOutcome, settle, type Fixture, type Settled } from "./kit.js";
 import type { Outcome } from "./outcome.js";
 import type { Op, UserIx } from "./program.js";
 import type { StepCode } from "./repro.js";
@@ -251,8 +251,12 @@ export function checkStep<W extends BaseWorld>(ctx: StepContext<W>, cookie: stri
   return {
     label: `check ${cookieCode}`,
     tick: false,
-    run: () => checkOutcome(ctx.f.sessions, cookie),
-    observe: (result) => ({ outcome: result as Outcome }),
+    // Settled here and turned into an outcome in observe, so that a failure keeps its error (for the harness's detail and leak check).
+    run: () => settle(ctx.f.sessions.load(cookieHeader(cookie))),
+    observe: (result) => {
+      noted(ctx, result as Settled<unknown>);
+      return { outcome: checkedOutcome(result as Settled<Session>) };
+    },
     predict: (w, env) => ctx.rules.load(w, undefined, cookie, env),
     writes: () => ["destroy"],
     code: () => ({ expr: expr(), outcome: (x) => x, after: () => [], statements: [`await ${expr()};`] }),
@@ -273,8 +277,11 @@ export function listStep<W extends BaseWorld>(ctx: StepContext<W>, u: UserIx): S
   return {
     label: `listForUser(${USER_CODE[u]})`,
     tick: false,
-    run: () => listOutcome(ctx.f, ctx.userName(u)),
-    observe: (result) => ({ outcome: result as Outcome }),
+    run: () => settle(ctx.f.sessions.listForUser(ctx.userName(u))),
+    observe: (result) => {
+      noted(ctx, result as Settled<unknown>);
+      return { outcome: listedOutcome(ctx.f, result as Settled<StoredSessionInfo[]>) };
+    },
     predict: (w, env) => ctx.rules.list(w, ctx.userName(u), env, nameOf),
     code: () => ({ expr: `listOutcome(f, ${USER_CODE[u]})`, outcome: (x) => x, after: () => [], statements: [] }),
   };

@@ -3,8 +3,9 @@
  * and the hostile-cookie table of issue #8: every bad cookie is a fresh
  * session and a 200, never a 500, in every format and in store mode. Every
  * behaviour on the wire runs on all six adapters (R79); what is decided at
- * construction or inside core alone (R26, R27, the R31 size property, the R32
- * CPU bound) runs once, with a wire check per adapter beside it.
+ * construction or inside core alone (R26, R27, the R31 size property) runs
+ * once, with a wire check per adapter beside it; the R32 work bound is in
+ * cookie-header-cost.test.ts.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -309,26 +310,5 @@ describe("E. cookies: construction and core (no adapter involved)", () => {
       }),
       { numRuns: FC_RUNS },
     );
-  });
-
-  it("R32 a hostile Cookie header costs bounded time: no quadratic parse (p99 well under 5 ms of CPU per load)", async () => {
-    const sessions = createSessions({ secret: SECRET });
-    for (const header of HOSTILE_HEADERS) {
-      // CPU time, not wall time: the machine is shared (load average often 10 on 2 cores), and
-      // being descheduled is not the parser's cost. A quadratic parse still burns CPU and fails.
-      // Batches of 10 loads, so that one garbage collection does not count as the parser's cost.
-      const times: number[] = [];
-      for (let i = 0; i < 110; i++) {
-        const t = process.cpuUsage();
-        for (let j = 0; j < 10; j++) assert.equal((await sessions.load(header)).isNew, true);
-        const used = process.cpuUsage(t);
-        if (i >= 10) times.push((used.user + used.system) / 1000 / 10);
-      }
-      times.sort((a, b) => a - b);
-      const p99 = times[Math.floor(times.length * 0.99)]!;
-      // A quadratic scan of 16 KB costs hundreds of ms; the linear one costs microseconds. The bound
-      // sits far from both so a busy CI machine cannot flip it (speed itself is measured in bench/).
-      assert.ok(p99 < 5, `p99 ${p99.toFixed(3)} ms of CPU for a header starting ${JSON.stringify(header.slice(0, 12))}`);
-    }
   });
 });

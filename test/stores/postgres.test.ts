@@ -2,6 +2,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
 import { PostgresStore, UnstorableTextError, CorruptRecordError, WriteAbandonedError } from "../../src/stores/postgres.js";
+import { USER_BATCH_ATTEMPTS, conflictPauseMs } from "../../src/stores/postgres/conflict.js";
 import { ConfigError, StoreError } from "../../src/core/errors.js";
 import { createSessions } from "../../src/index.js";
 import { change, ctx, probeService, randomIdHash, record, serviceUnavailable, testSessionsOnStore, testSecret, testStore, type MakeStore } from "../../src/testing/index.js";
@@ -50,6 +51,16 @@ testStore("postgres", fixture, { skip, heavy: true });
 // inside core's default 2 s storeTimeoutMs on a loaded 2-core runner; the
 // store-level heavy variant above checks the same 1,000 writers without a deadline.
 testSessionsOnStore("postgres", fixture, { skip });
+
+describe("the pause after a serialization conflict", () => {
+  it("is random below a cap that doubles from 2 ms to 20 ms, so all tries of one batch pause 0.33 s at most", () => {
+    const caps = Array.from({ length: USER_BATCH_ATTEMPTS - 1 }, (_, i) => conflictPauseMs(i + 1, () => 1));
+    assert.deepEqual(caps.slice(0, 6), [2, 4, 8, 16, 20, 20]);
+    assert.equal(caps.reduce((a, b) => a + b), 330);
+    assert.equal(conflictPauseMs(3, () => 0), 0);
+    assert.equal(conflictPauseMs(3, () => 0.5), 4, "the random draw scales the cap: no fixed step that colliding callers share");
+  });
+});
 
 if (skip !== undefined) {
   serviceUnavailable("PostgresStore specifics", skip);
@@ -230,6 +241,73 @@ if (skip !== undefined) {
       assert.equal(old?.frozen, true, "the old id is still there, frozen");
       assert.equal(old?.successor, newId);
       assert.equal((await plain.load(newId, ctx(nowMs)))?.userId, "bob");
+    });
+
+    describe("destroyForUser's batch against a concurrent commit (40001)", () => {
+      /**
+       * A pool whose destroyForUser batches each lose to a concurrent change when `conflict(attempt)`:
+       * inside the batch's transaction a first read takes its snapshot (and records the isolation
+       * level and JIT setting in force), then another connection changes the user's rows and commits,
+       * so the batch's `FOR UPDATE` on them fails with 40001 — on the real server, every time.
+       */
+      function conflictingPool(table: string, userId: string, conflict: (attempt: number) => boolean) {
+        const seen = { attempts: 0, settings: [] as string[] };
+        const wrapped = {
+          connect: async () => {
+            const client = await pool.connect();
+            return {
+              query: async (text: string, values?: unknown[]) => {
+                if (text.includes("walk(start, cur, hops)")) {
+                  seen.attempts += 1;
+                  const { rows } = await client.query("SELECT current_setting('transaction_isolation') AS iso, current_setting('jit') AS jit");
+                  seen.settings.push(`${rows[0].iso}, jit ${rows[0].jit}`);
+                  if (conflict(seen.attempts)) await pool.query(`UPDATE "${table}" SET data = data WHERE user_id = $1`, [userId]);
+                }
+                return client.query(text, values);
+              },
+              release: (destroy?: boolean | Error) => client.release(destroy),
+              on: (event: "error", listener: (err: Error) => void) => client.on(event, listener),
+              removeListener: (event: "error", listener: (err: Error) => void) => client.removeListener(event, listener),
+            };
+          },
+        };
+        return { wrapped, seen };
+      }
+
+      async function twoSessions(table: string, userId: string, nowMs: number): Promise<string[]> {
+        const plain = new PostgresStore({ pool, table });
+        const ids = [randomIdHash(), randomIdHash()];
+        for (const id of ids) assert.equal(await plain.create(id, record({ a: "1" }, { userId, nowMs }), ctx(nowMs)), true);
+        return ids;
+      }
+
+      it("runs the batch again after a serialization conflict, at REPEATABLE READ with JIT off each time", async () => {
+        const table = newTable();
+        const nowMs = Date.now();
+        const ids = await twoSessions(table, "alice", nowMs);
+        const { wrapped, seen } = conflictingPool(table, "alice", (attempt) => attempt <= 3);
+        const store = new PostgresStore({ pool: wrapped, table, autoMigrate: false });
+        assert.equal(await store.destroyForUser("alice", undefined, ctx(nowMs)), 2);
+        // A batch that found rows is followed by one more, which finds none and ends the walk.
+        assert.equal(seen.attempts, 5, "three conflicts, the batch that went through, the empty last one");
+        assert.deepEqual(seen.settings, Array(5).fill("repeatable read, jit off"));
+        for (const id of ids) assert.equal(await store.load(id, ctx(nowMs)), undefined);
+      });
+
+      it("stops retrying once core has given up on the call (ctx.abandoned): WriteAbandonedError, nothing deleted", async () => {
+        const table = newTable();
+        const nowMs = Date.now();
+        const ids = await twoSessions(table, "alice", nowMs);
+        const call = { nowMs, abandoned: false };
+        const { wrapped, seen } = conflictingPool(table, "alice", (attempt) => {
+          if (attempt === 3) call.abandoned = true; // core's deadline passes during the third try
+          return true;
+        });
+        const store = new PostgresStore({ pool: wrapped, table, autoMigrate: false });
+        await assert.rejects(store.destroyForUser("alice", undefined, call), (e: unknown) => e instanceof WriteAbandonedError && e.code === "SESSIONKIT_ABANDONED");
+        assert.equal(seen.attempts, 3, "no try after core gave up (20 are allowed otherwise)");
+        for (const id of ids) assert.equal((await store.load(id, ctx(nowMs)))?.userId, "alice", "the failed batches deleted nothing");
+      });
     });
 
     describe("faults", () => {

@@ -41,13 +41,13 @@ export interface RunResult {
  * one. Resolves the result of the last statement. `beforeStart`, when given,
  * runs once the pool has handed a client over and before anything is sent:
  * it throws to drop a write whose caller gave up while it waited for one.
- * `noJit` runs the statements with the server's JIT compiler off (in their
- * own transaction): for a statement whose cost estimate is far above what it
- * costs, JIT compilation takes longer than the statement itself.
- * `repeatableRead` runs them at REPEATABLE READ (in their own transaction):
- * a row they lock or change that another transaction changed after their
- * snapshot fails them with a serialization conflict (40001) instead of
- * being read newer than the rest, so the caller can run them again.
+ * `userBatch` marks a batch of `destroyForUser`, which runs in its own
+ * transaction with two settings of its own: REPEATABLE READ, so that a row
+ * it locks or changes that another transaction changed after its snapshot
+ * fails it with a serialization conflict (40001) instead of being read
+ * newer than the rest, and the caller runs it again; and the server's JIT
+ * compiler off, since the recursive statement's cost estimate is far above
+ * what it costs and JIT compilation would take longer than the statement.
  *
  * @example
  * const { rows } = await runStatements(pool, [{ text: "SELECT $1::int AS n", values: [1] }], 2000);
@@ -57,8 +57,7 @@ export async function runStatements(
   statements: readonly { text: string; values?: unknown[] }[],
   timeoutMs: number,
   beforeStart?: () => void,
-  noJit = false,
-  repeatableRead = false,
+  userBatch = false,
 ): Promise<RunResult> {
   const client = await pool.connect();
   if (beforeStart) {
@@ -80,11 +79,13 @@ export async function runStatements(
   let rollbackFailed: Error | undefined;
   try {
     const scoped = timeoutMs > 0 && !(await connectionLimitsWithin(client, timeoutMs));
-    const transactional = scoped || noJit || repeatableRead || statements.length > 1;
+    const transactional = scoped || userBatch || statements.length > 1;
     if (transactional) {
       // timeoutMs is a validated integer from the options, never request input.
       const limit = scoped ? `; SET LOCAL statement_timeout = ${timeoutMs}` : "";
-      await client.query(`BEGIN${repeatableRead ? " ISOLATION LEVEL REPEATABLE READ" : ""}${limit}${noJit ? "; SET LOCAL jit = off" : ""}`);
+      const isolation = userBatch ? " ISOLATION LEVEL REPEATABLE READ" : "";
+      const jit = userBatch ? "; SET LOCAL jit = off" : "";
+      await client.query(`BEGIN${isolation}${limit}${jit}`);
     }
     let last: RunResult = { rows: [], rowCount: 0 };
     try {
