@@ -12,7 +12,7 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { TLSSocket } from "node:tls";
 import type { AppSessionData } from "../core/app-data.js";
 import type { Session } from "../core/session.js";
-import { commitHooks, holdResponse, sendAnswer } from "./hold-response.js";
+import { holdResponse, sendAnswer } from "./hold-response.js";
 import {
   csrfRefusal,
   errorAnswer,
@@ -62,7 +62,7 @@ export function sessionMiddleware(sessions: AppSessionManager, options: AdapterO
       ...(sessions.options.devices ? { userAgent: req.headers["user-agent"], clientAddress: req.ip } : {}),
     }).then((session) => {
       req.session = session;
-      holdResponse(res, { ...commitHooks(sessions, session, res), onFailure: fail });
+      holdResponse(res, sessions, session, { onFailure: fail });
       next();
     }, fail);
   };

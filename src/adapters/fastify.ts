@@ -10,7 +10,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { TLSSocket } from "node:tls";
 import type { AppSessionData, SessionDataShape } from "../core/app-data.js";
-import type { CommitResult } from "../core/manager.js";
+import type { CommitContext, CommitResult, RequestContext } from "../core/manager.js";
 import type { Session } from "../core/session.js";
 
 /** An alias: inside `declare module "fastify"` the name `Session` may be taken by another plugin's types. */
@@ -69,13 +69,41 @@ export const fastifySessions: FastifyPluginAsync<FastifySessionsOptions> = async
   const { sessions } = options;
   app.decorateRequest("session", null as unknown as Session<AppSessionData>);
 
+  if (sessions.canCommitSync) {
+    // Cookie mode has nothing to wait for: callback hooks load and commit in Fastify's own tick,
+    // without the promise (and its turn) an async hook costs per request (issue #20).
+    app.addHook("onRequest", function sessionkitLoad(request, reply, done) {
+      try {
+        request.session = sessions.loadSync(request.headers.cookie, requestContext(request, options));
+      } catch (error) {
+        const answer = errorAnswer(error, options);
+        if (!answer) return done(error as Error);
+        sendAnswer(reply, answer); // answered: a callback hook that replies does not call done
+        return;
+      }
+      done();
+    });
+    app.addHook("onSend", function sessionkitCommit(request: Tracked, reply, payload, done) {
+      const session = request.session;
+      if (!session || request[COMMITTED] !== undefined) return done(null, payload);
+      request[COMMITTED] = true;
+      let result: CommitResult;
+      try {
+        result = sessions.commitSync(session, commitContext(reply));
+      } catch (error) {
+        const answer = errorAnswer(error, options);
+        if (!answer) return done(error as Error);
+        return done(null, replaceWithAnswer(reply, payload, answer));
+      }
+      copyResult(reply, result);
+      done(null, payload);
+    });
+    return;
+  }
+
   app.addHook("onRequest", async (request, reply) => {
     try {
-      const tls = (request.raw.socket as TLSSocket).encrypted === true;
-      const secure = isSecureRequest({ tls, forwardedProto: request.headers["x-forwarded-proto"] }, options);
-      // With `devices`: the address by the app's own `trustProxy` setting (request.ip).
-      const device = sessions.options.devices ? { userAgent: request.headers["user-agent"], clientAddress: request.ip } : {};
-      request.session = await sessions.load(request.headers.cookie, { secure, path: request.url, ...device });
+      request.session = await sessions.load(request.headers.cookie, requestContext(request, options));
     } catch (error) {
       const answer = errorAnswer(error, options);
       if (!answer) throw error;
@@ -91,22 +119,43 @@ export const fastifySessions: FastifyPluginAsync<FastifySessionsOptions> = async
     request[COMMITTED] = true;
     let result: CommitResult;
     try {
-      result = await sessions.commit(session, { status: reply.statusCode, vary: reply.getHeader("vary"), cacheControl: reply.getHeader("cache-control") });
+      result = await sessions.commit(session, commitContext(reply));
     } catch (error) {
       const answer = errorAnswer(error, options);
       if (!answer) throw error;
-      destroyStream(payload);
-      for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
-      reply.code(answer.status);
-      for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
-      return answer.body;
+      return replaceWithAnswer(reply, payload, answer);
     }
-    // Fastify appends each set-cookie value as its own header line, and replaces any other header.
-    for (const value of result.setCookie) reply.header("set-cookie", value);
-    for (const [name, value] of result.headers) reply.header(name, value);
+    copyResult(reply, result);
     return payload;
   });
 };
+
+function requestContext(request: FastifyRequest, options: FastifySessionsOptions): RequestContext {
+  const tls = (request.raw.socket as TLSSocket).encrypted === true;
+  const secure = isSecureRequest({ tls, forwardedProto: request.headers["x-forwarded-proto"] }, options);
+  // With `devices`: the address by the app's own `trustProxy` setting (request.ip).
+  if (!options.sessions.options.devices) return { secure, path: request.url };
+  return { secure, path: request.url, userAgent: request.headers["user-agent"], clientAddress: request.ip };
+}
+
+function commitContext(reply: FastifyReply): CommitContext {
+  return { status: reply.statusCode, vary: reply.getHeader("vary"), cacheControl: reply.getHeader("cache-control") };
+}
+
+function copyResult(reply: FastifyReply, result: CommitResult): void {
+  // Fastify appends each set-cookie value as its own header line, and replaces any other header.
+  for (const value of result.setCookie) reply.header("set-cookie", value);
+  for (const [name, value] of result.headers) reply.header(name, value);
+}
+
+/** The commit failed with an error the plugin answers: the app's payload and headers give way to the answer. */
+function replaceWithAnswer(reply: FastifyReply, payload: unknown, answer: ErrorAnswer): string {
+  destroyStream(payload);
+  for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+  reply.code(answer.status);
+  for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
+  return answer.body;
+}
 
 // Not encapsulated: the hooks and decorator apply to the app that registers it.
 Object.assign(fastifySessions, { [Symbol.for("skip-override")]: true, [Symbol.for("fastify.display-name")]: "sessionkit" });

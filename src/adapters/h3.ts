@@ -16,7 +16,7 @@ import type { TLSSocket } from "node:tls";
 import type { AppSessionData, SessionDataShape } from "../core/app-data.js";
 import type { CommitResult, SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
-import { commitHooks, holdResponse, INTERNAL_ERROR, sendAnswer } from "./hold-response.js";
+import { holdResponse, INTERNAL_ERROR, sendAnswer } from "./hold-response.js";
 import {
   csrfRefusal,
   errorAnswer,
@@ -91,16 +91,11 @@ export function withSession<E extends H3EventLike, T, Data extends SessionDataSh
     // send): the head is held until the commit is done, as sessionkit/express does.
     const res = event.node?.res as ServerResponse | undefined;
     if (!res) throw new TypeError("sessionkit/h3: this h3 event has neither h3 2's Request nor a Node.js response.");
-    const hooks = commitHooks(sessions, session, res);
-    holdResponse(res, {
-      beforeHead: (status) => {
-        // h3 1 knows a handler has answered by the Node.js response having ended or sent its
-        // head, which a held end() has not yet: `_handled` is its own flag for a response sent
-        // outside it (its sendStream sets it), so h3 does not answer a second time.
-        (event as { _handled?: boolean })._handled = true;
-        return hooks.beforeHead(status);
-      },
-      beforeHeadSync: hooks.beforeHeadSync,
+    holdResponse(res, sessions, session, {
+      // h3 1 knows a handler has answered by the Node.js response having ended or sent its
+      // head, which a held end() has not yet: `_handled` is its own flag for a response sent
+      // outside it (its sendStream sets it), so h3 does not answer a second time.
+      onHold: () => void ((event as { _handled?: boolean })._handled = true),
       onFailure: (error) => failHeld(res, error, options),
     });
     return handler(event, session);

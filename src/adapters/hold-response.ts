@@ -8,33 +8,36 @@
  * starts the commit, every output call is queued, and once the commit has
  * set its headers the queue is replayed in order. The visitor's next request
  * therefore always sees the write (express-session lets the head leave before
- * its store write: its issues #309, #360, #526, #1037).
+ * its store write: its issues #309, #360, #526, #1037). In cookie mode there
+ * is nothing to wait for: the first call commits in its own tick and goes
+ * through unqueued.
+ *
+ * The wrappers are four module functions, shared by every response, that
+ * find the response's one {@link Hold} object under a symbol: a request
+ * makes that object and no closure (issue #20: nine closures per request
+ * cost a cookie-mode read about as much as the manager's whole load).
  */
 import type { ServerResponse } from "node:http";
 import type { CommitResult, SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
+import { applyWriteHead, checkChunk } from "./hold-calls.js";
 import { logAdapterError, type ErrorAnswer } from "./shared.js";
 
 /**
- * What {@link holdResponse} calls.
+ * What {@link holdResponse} calls besides the commit. Made once per adapter
+ * where it can be (node:http): the response comes as an argument.
  *
  * @example
- * const hooks: HoldHooks = { beforeHead: () => commitToResponse(sessions, session, res), onFailure: (e) => next(e) };
+ * const hooks: HoldHooks = { onFailure: (error, res) => sendAnswer(res, INTERNAL_ERROR) };
  */
 export interface HoldHooks {
-  /** Commit the session and set its headers on the response; called once, at the first output. */
-  beforeHead(status: number): Promise<void>;
   /**
-   * `beforeHead` failed: the app's queued output was dropped and its headers
+   * The commit failed: the app's queued output was dropped and its headers
    * removed, and the response is no longer held. Answer now.
    */
-  onFailure(error: unknown): void;
-  /**
-   * When given (cookie mode: nothing to wait for), called instead of
-   * beforeHead in the same tick as the first write, and the response goes out
-   * unheld: no queue, no replay, one write for head and body as node does.
-   */
-  beforeHeadSync?: ((status: number) => void) | undefined;
+  onFailure(error: unknown, res: ServerResponse): void;
+  /** The first output call is about to start a commit that must be waited for (not called in cookie mode). */
+  onHold?: ((res: ServerResponse) => void) | undefined;
 }
 
 /**
@@ -45,46 +48,118 @@ export interface HoldHooks {
  */
 export interface Held {
   /** True once the first output call has started the commit. */
-  started: boolean;
+  readonly started: boolean;
 }
 
-type Writer = (...args: unknown[]) => unknown;
+type Writer = (this: ServerResponse, ...args: unknown[]) => unknown;
+type Method = "writeHead" | "write" | "end" | "flushHeaders";
+type Patched = Record<Method, Writer> & { [HOLD]?: Hold };
+
+/** Where a held response keeps its {@link Hold}: the wrappers below are shared, not made per response. */
+const HOLD = Symbol("sessionkit.hold");
+
+const IDLE = 0;
+const HOLDING = 1;
+const OPEN = 2;
 
 /**
- * Hold `res`'s head until `hooks.beforeHead` has finished.
- *
- * @example
- * holdResponse(res, { beforeHead: () => commitToResponse(sessions, session, res), onFailure: (e) => next(e) });
+ * One held response's state. The four wrappers are module functions that
+ * find it on the response (`this[HOLD]`), so a request makes this one object
+ * and no closure: per-request closures were most of the hold's cost on a
+ * cookie-mode read (issue #20). Only a commit that must be waited for
+ * (a store) makes the two callbacks of its promise.
  */
-export function holdResponse(res: ServerResponse, hooks: HoldHooks): Held {
-  const target = res as unknown as Record<"writeHead" | "write" | "end" | "flushHeaders", Writer>;
-  const original = { writeHead: target.writeHead, write: target.write, end: target.end, flushHeaders: target.flushHeaders };
-  const queue: (() => void)[] = [];
-  let state: "idle" | "holding" | "open" = "idle";
-  // A plain field, not a getter: an object literal with an accessor gets a
-  // map of its own in V8, and one per request cost ~25 µs of CPU (maps and
-  // the GC work they bring), a third of a node:http request.
-  const held: Held = { started: false };
-  let headRequested = false;
-  let askedForDrain = false;
+class Hold implements Held {
+  started = false;
+  state: typeof IDLE | typeof HOLDING | typeof OPEN = IDLE;
+  headRequested = false;
+  askedForDrain = false;
+  /** The app's output while the commit runs: pairs of (original method, its arguments). */
+  readonly queue: (Writer | unknown[])[] = [];
+  readonly writeHead: Writer;
+  readonly write: Writer;
+  readonly end: Writer;
+  readonly flushHeaders: Writer;
+  /** Cookie mode: commit in the same tick and let every call through untouched. */
+  readonly sync: boolean;
+  /** A hold already on this response (two managers, two middlewares): its wrappers are this one's originals. */
+  readonly previous: Hold | undefined;
 
-  const restore = (): void => {
-    target.writeHead = original.writeHead;
-    target.write = original.write;
-    target.end = original.end;
-    target.flushHeaders = original.flushHeaders;
-  };
-  const release = (): void => {
-    state = "open";
-    restore();
+  constructor(
+    readonly res: ServerResponse,
+    readonly sessions: SessionManager<any>,
+    readonly session: Session<any>,
+    readonly hooks: HoldHooks,
+  ) {
+    const target = res as unknown as Patched;
+    this.writeHead = target.writeHead;
+    this.write = target.write;
+    this.end = target.end;
+    this.flushHeaders = target.flushHeaders;
+    this.sync = sessions.canCommitSync;
+    this.previous = target[HOLD];
+  }
+
+  /** Put the originals back; the hold beneath, if any, is the one its wrappers find from now on. */
+  restore(): void {
+    const target = this.res as unknown as Patched;
+    if (this.previous !== undefined) target[HOLD] = this.previous;
+    target.writeHead = this.writeHead;
+    target.write = this.write;
+    target.end = this.end;
+    target.flushHeaders = this.flushHeaders;
+  }
+
+  /** Cookie mode: commit now. True when the response may proceed. */
+  startSync(): boolean {
+    const res = this.res;
+    this.state = OPEN;
+    this.started = true;
+    this.restore();
     try {
-      if (headRequested && !res.headersSent) original.writeHead.call(res, res.statusCode);
-      for (const call of queue.splice(0)) call();
+      commitToResponseSync(this.sessions, this.session, res);
+      return true;
+    } catch (error) {
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      this.hooks.onFailure(error, res);
+      return false;
+    }
+  }
+
+  /** Queue one output call (an original method and its arguments) and start the commit, once. */
+  hold(method: Writer | undefined, args: unknown[]): void {
+    if (method !== undefined) this.queue.push(method, args);
+    if (this.state !== IDLE) return;
+    this.state = HOLDING;
+    this.started = true;
+    let commit: Promise<void>;
+    try {
+      this.hooks.onHold?.(this.res);
+      commit = commitToResponse(this.sessions, this.session, this.res);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    commit.then(
+      () => this.release(),
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  release(): void {
+    const res = this.res;
+    const queue = this.queue;
+    this.state = OPEN;
+    this.restore();
+    try {
+      if (this.headRequested && !res.headersSent) this.writeHead.call(res, res.statusCode);
+      for (let i = 0; i < queue.length; i += 2) (queue[i] as Writer).apply(res, queue[i + 1] as unknown[]);
+      queue.length = 0;
     } catch (error) {
       // The calls were checked as node checks them when the app made them, so this is a node
       // refusal we did not foresee: never let it become an unhandled rejection (R-crash).
       queue.length = 0;
-      if (!res.headersSent) hooks.onFailure(error);
+      if (!res.headersSent) this.hooks.onFailure(error, res);
       else {
         logAdapterError("node", error);
         res.destroy();
@@ -92,98 +167,79 @@ export function holdResponse(res: ServerResponse, hooks: HoldHooks): Held {
       return;
     }
     // A writer told to wait (write returned false) waits for 'drain'; node emits it only if its own buffer filled.
-    if (askedForDrain && !res.writableNeedDrain) res.emit("drain");
-  };
-  const fail = (error: unknown): void => {
-    state = "open";
-    restore();
-    queue.length = 0;
-    for (const name of res.getHeaderNames()) res.removeHeader(name);
-    hooks.onFailure(error);
-  };
-  /** Cookie mode: commit now and let every call through untouched. True when the response may proceed. */
-  const startSync = (): boolean => {
-    state = "open";
-    held.started = true;
-    restore();
-    try {
-      hooks.beforeHeadSync!(res.statusCode);
-      return true;
-    } catch (error) {
-      for (const name of res.getHeaderNames()) res.removeHeader(name);
-      hooks.onFailure(error);
-      return false;
-    }
-  };
-  const start = (): void => {
-    if (state !== "idle") return;
-    state = "holding";
-    held.started = true;
-    let commit: Promise<void>;
-    try {
-      commit = hooks.beforeHead(res.statusCode);
-    } catch (error) {
-      fail(error);
-      return;
-    }
-    commit.then(release, fail);
-  };
+    if (this.askedForDrain && !res.writableNeedDrain) res.emit("drain");
+  }
 
-  const sync = hooks.beforeHeadSync !== undefined;
-  target.writeHead = function writeHead(this: ServerResponse, ...args: unknown[]) {
-    if (state === "open") return original.writeHead.apply(res, args);
-    applyWriteHead(res, args);
-    if (sync) return startSync() ? original.writeHead.call(res, res.statusCode) : res;
-    headRequested = true;
-    start();
-    return res;
-  };
-  target.write = function write(...args: unknown[]) {
-    if (state === "open") return original.write.apply(res, args);
-    checkChunk(args[0], args[1], false);
-    if (sync) return startSync() ? original.write.apply(res, args) : false;
-    queue.push(() => original.write.apply(res, args));
-    start();
-    askedForDrain = true;
-    return false;
-  };
-  target.end = function end(...args: unknown[]) {
-    if (state === "open") return original.end.apply(res, args);
-    checkChunk(args[0], args[1], true);
-    if (sync) return startSync() ? original.end.apply(res, args) : res;
-    queue.push(() => original.end.apply(res, args));
-    start();
-    return res;
-  };
-  target.flushHeaders = function flushHeaders() {
-    if (state === "open") return original.flushHeaders.apply(res, []);
-    if (sync) return startSync() ? original.flushHeaders.apply(res, []) : undefined;
-    queue.push(() => original.flushHeaders.apply(res, []));
-    start();
-    return undefined;
-  };
-  return held;
+  fail(error: unknown): void {
+    const res = this.res;
+    this.state = OPEN;
+    this.restore();
+    this.queue.length = 0;
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    this.hooks.onFailure(error, res);
+  }
 }
 
 /**
- * Do what `writeHead(status, [message], [headers])` does to the response's
- * state, without sending: status, message, and headers merged as node merges
- * them (given headers win; a flat array keeps duplicates such as several
- * Set-Cookie lines, the on-headers CVE-2025-7339 case).
+ * Hold `res`'s head until the session is committed onto it: in the same
+ * tick in cookie mode (nothing to wait for: no queue, no replay, one write
+ * for head and body as node does), else by queueing the app's output until
+ * the commit's promise settles.
+ *
+ * @example
+ * holdResponse(res, sessions, session, { onFailure: (error) => next(error) });
  */
-function applyWriteHead(res: ServerResponse, args: unknown[]): void {
-  const [status, second, third] = args;
-  res.statusCode = status as number;
-  let headers = third;
-  if (typeof second === "string") res.statusMessage = second;
-  else if (second !== undefined) headers = second;
-  if (Array.isArray(headers)) {
-    if (headers.length % 2 !== 0) throw new TypeError("writeHead: a headers array must hold name, value pairs.");
-    for (let i = 0; i < headers.length; i += 2) res.removeHeader(String(headers[i]));
-    for (let i = 0; i < headers.length; i += 2) if (headers[i]) res.appendHeader(String(headers[i]), headers[i + 1] as string);
-  } else if (headers && typeof headers === "object") {
-    for (const [name, value] of Object.entries(headers)) if (name && value !== undefined) res.setHeader(name, value as string);
-  }
+export function holdResponse(res: ServerResponse, sessions: SessionManager<any>, session: Session<any>, hooks: HoldHooks): Held {
+  const hold = new Hold(res, sessions, session, hooks);
+  const target = res as unknown as Patched;
+  target[HOLD] = hold;
+  target.writeHead = heldWriteHead;
+  target.write = heldWrite;
+  target.end = heldEnd;
+  target.flushHeaders = heldFlushHeaders;
+  return hold;
+}
+
+// The wrappers. Each is called as a method of the response (node's own code calls `this.writeHead`,
+// a pipe calls `dest.write`), so `this` is the held response; once the hold has opened they are
+// no longer on it, but a caller that kept one still gets the original.
+
+function heldWriteHead(this: ServerResponse, ...args: unknown[]): unknown {
+  const hold = (this as unknown as Patched)[HOLD]!;
+  if (hold.state === OPEN) return hold.writeHead.apply(this, args);
+  applyWriteHead(this, args);
+  if (hold.sync) return hold.startSync() ? hold.writeHead.call(this, this.statusCode) : this;
+  hold.headRequested = true;
+  // Nothing to queue: release() sends the head first.
+  hold.hold(undefined, args);
+  return this;
+}
+
+function heldWrite(this: ServerResponse, ...args: unknown[]): unknown {
+  const hold = (this as unknown as Patched)[HOLD]!;
+  if (hold.state === OPEN) return hold.write.apply(this, args);
+  checkChunk(args[0], args[1], false);
+  if (hold.sync) return hold.startSync() ? hold.write.apply(this, args) : false;
+  hold.hold(hold.write, args);
+  hold.askedForDrain = true;
+  return false;
+}
+
+function heldEnd(this: ServerResponse, ...args: unknown[]): unknown {
+  const hold = (this as unknown as Patched)[HOLD]!;
+  if (hold.state === OPEN) return hold.end.apply(this, args);
+  checkChunk(args[0], args[1], true);
+  if (hold.sync) return hold.startSync() ? hold.end.apply(this, args) : this;
+  hold.hold(hold.end, args);
+  return this;
+}
+
+function heldFlushHeaders(this: ServerResponse): unknown {
+  const hold = (this as unknown as Patched)[HOLD]!;
+  if (hold.state === OPEN) return hold.flushHeaders.call(this);
+  if (hold.sync) return hold.startSync() ? hold.flushHeaders.call(this) : undefined;
+  hold.hold(hold.flushHeaders, []);
+  return undefined;
 }
 
 /**
@@ -201,28 +257,10 @@ export async function commitToResponse(sessions: SessionManager<any>, session: S
  * {@link commitToResponse} for cookie mode, in the same tick.
  *
  * @example
- * holdResponse(res, { beforeHead, beforeHeadSync: () => commitToResponseSync(sessions, session, res), onFailure });
+ * commitToResponseSync(sessions, req.session, res);
  */
 export function commitToResponseSync(sessions: SessionManager<any>, session: Session<any>, res: ServerResponse): void {
   copyResult(res, sessions.commitSync(session, commitContext(res)));
-}
-
-/**
- * The commit hooks of {@link holdResponse} for one session: async with a
- * store, in the same tick in cookie mode.
- *
- * @example
- * holdResponse(res, { ...commitHooks(sessions, session, res), onFailure });
- */
-export function commitHooks(
-  sessions: SessionManager<any>,
-  session: Session<any>,
-  res: ServerResponse,
-): Pick<HoldHooks, "beforeHead" | "beforeHeadSync"> {
-  return {
-    beforeHead: () => commitToResponse(sessions, session, res),
-    beforeHeadSync: sessions.canCommitSync ? () => commitToResponseSync(sessions, session, res) : undefined,
-  };
 }
 
 function commitContext(res: ServerResponse) {
@@ -232,28 +270,6 @@ function commitContext(res: ServerResponse) {
 function copyResult(res: ServerResponse, result: CommitResult): void {
   for (const value of result.setCookie) res.appendHeader("Set-Cookie", value);
   for (const [name, value] of result.headers) res.setHeader(name, value);
-}
-
-/**
- * Refuse what node's `write`/`end` refuse, at the app's own call, as node
- * would: a held call is replayed later, where a throw could reach nobody
- * (an app's `res.end(req.query.msg)` with a repeated query key hands an
- * array). A chunk must be a string or bytes (or absent, for end), and an
- * encoding one node knows.
- */
-function checkChunk(chunk: unknown, encoding: unknown, ending: boolean): void {
-  if (ending && (chunk === undefined || chunk === null || typeof chunk === "function")) return;
-  if (chunk === null) throw nodeError(TypeError, "ERR_STREAM_NULL_VALUES", "May not write null values to stream");
-  if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) {
-    throw nodeError(TypeError, "ERR_INVALID_ARG_TYPE", 'The "chunk" argument must be of type string or an instance of Buffer or Uint8Array.');
-  }
-  if (typeof encoding === "string" && !Buffer.isEncoding(encoding)) throw nodeError(TypeError, "ERR_UNKNOWN_ENCODING", "Unknown encoding");
-}
-
-function nodeError(Kind: new (message: string) => Error, code: string, message: string): Error {
-  const error = new Kind(message);
-  (error as Error & { code: string }).code = code;
-  return error;
 }
 
 /**

@@ -9,9 +9,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { AppSessionData, SessionDataShape } from "../core/app-data.js";
-import type { SessionManager } from "../core/manager.js";
+import type { RequestContext, SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
-import { INTERNAL_ERROR, commitHooks, holdResponse, sendAnswer } from "./hold-response.js";
+import { INTERNAL_ERROR, holdResponse, sendAnswer, type Held, type HoldHooks } from "./hold-response.js";
 import type { CsrfError } from "../core/csrf.js";
 import { csrfAnswer, csrfRefusal, errorAnswer, isSecureRequest, logAdapterError, resolveCsrfProtection, type AdapterOptions, type CsrfProtectionOptions } from "./shared.js";
 
@@ -51,48 +51,80 @@ export function withSessions<Data extends SessionDataShape>(
   handler: SessionHandler<Data>,
   options: AdapterOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const hooks: HoldHooks = { onFailure: (error, res) => answerError(res, error, options) };
+  // Cookie mode has nothing to wait for: the session is loaded in the listener's own tick.
+  if (sessions.canCommitSync) {
+    return function sessionListener(req, res) {
+      let session: Session<Data>;
+      try {
+        session = sessions.loadSync(req.headers.cookie, requestContext(sessions, req, options));
+      } catch (error) {
+        answerError(res, error, options);
+        return;
+      }
+      run(sessions, session, handler, hooks, req, res);
+    };
+  }
   return function sessionListener(req, res) {
-    void serve(sessions, handler, options, req, res);
+    let loading: Promise<Session<Data>>;
+    try {
+      loading = sessions.load(req.headers.cookie, requestContext(sessions, req, options));
+    } catch (error) {
+      answerError(res, error, options);
+      return;
+    }
+    loading.then(
+      (session) => run(sessions, session, handler, hooks, req, res),
+      (error: unknown) => answerError(res, error, options),
+    );
   };
 }
 
-async function serve<Data extends SessionDataShape>(
+function requestContext(sessions: SessionManager<any>, req: IncomingMessage, options: AdapterOptions): RequestContext {
+  const secure = isSecureRequest({ tls: (req.socket as TLSSocket).encrypted === true, forwardedProto: req.headers["x-forwarded-proto"] }, options);
+  // With `devices`: the socket's peer; behind a proxy every login shares the proxy's network (docs/devices.md).
+  if (!sessions.options.devices) return { secure, path: req.url };
+  return { secure, path: req.url, userAgent: req.headers["user-agent"], clientAddress: req.socket.remoteAddress };
+}
+
+/** Run the handler with the session, holding the head until the commit. */
+function run<Data extends SessionDataShape>(
   sessions: SessionManager<Data>,
+  session: Session<Data>,
   handler: SessionHandler<Data>,
-  options: AdapterOptions,
+  hooks: HoldHooks,
   req: IncomingMessage,
   res: ServerResponse,
-): Promise<void> {
-  let session: Session<Data>;
-  try {
-    const secure = isSecureRequest({ tls: (req.socket as TLSSocket).encrypted === true, forwardedProto: req.headers["x-forwarded-proto"] }, options);
-    // With `devices`: the socket's peer; behind a proxy every login shares the proxy's network (docs/devices.md).
-    const device = sessions.options.devices ? { userAgent: req.headers["user-agent"], clientAddress: req.socket.remoteAddress } : {};
-    session = await sessions.load(req.headers.cookie, { secure, path: req.url, ...device });
-  } catch (error) {
-    answerError(res, error, options);
-    return;
-  }
+): void {
   (req as SessionRequest<Data>).session = session;
   // A change after the commit throws HeadersSentError at the call (the Session refuses it).
-  const held = holdResponse(res, {
-    ...commitHooks(sessions, session, res),
-    onFailure: (error) => answerError(res, error, options),
-  });
+  const held = holdResponse(res, sessions, session, hooks);
+  let result: unknown;
   try {
-    await handler(req as SessionRequest<Data>, res);
+    result = handler(req as SessionRequest<Data>, res);
   } catch (error) {
-    logAdapterError("node", error);
-    if (!held.started) {
-      // Drop what the app had set (its own cookies too): the 500 goes out with
-      // the session commit, which saves nothing on a 5xx.
-      for (const name of res.getHeaderNames()) res.removeHeader(name);
-      res.statusCode = 500;
-      res.setHeader("Content-Type", "text/plain; charset=utf-8");
-      res.end(INTERNAL_ERROR.body);
-    } else if (!res.writableEnded) {
-      res.destroy();
-    }
+    handlerFailed(res, held, error);
+    return;
+  }
+  // An async handler's rejection, as `await` would have caught it (a foreign thenable too).
+  if (isThenable(result)) Promise.resolve(result).then(undefined, (error: unknown) => handlerFailed(res, held, error));
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
+}
+
+function handlerFailed(res: ServerResponse, held: Held, error: unknown): void {
+  logAdapterError("node", error);
+  if (!held.started) {
+    // Drop what the app had set (its own cookies too): the 500 goes out with
+    // the session commit, which saves nothing on a 5xx.
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    res.statusCode = 500;
+    res.setHeader("Content-Type", "text/plain; charset=utf-8");
+    res.end(INTERNAL_ERROR.body);
+  } else if (!res.writableEnded) {
+    res.destroy();
   }
 }
 

@@ -133,7 +133,7 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
     await this.#pruner?.close();
   }
 
-  /** Whether commitSync() may be used: cookie mode with nothing to wait for (no revocation store). */
+  /** Whether loadSync() and commitSync() may be used: cookie mode with nothing to wait for (no revocation store). */
   get canCommitSync(): boolean {
     return this.#mode.sync;
   }
@@ -171,6 +171,23 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * {@link load} without a promise, for cookie mode only (where
+   * {@link canCommitSync} is true: nothing to wait for): adapters use it to
+   * hand the handler its session in the same tick, without the promise turn
+   * an `await` takes even on a resolved promise. Throws a ConfigError when
+   * the mode must wait (a store, revocation, Web Crypto).
+   *
+   * @example
+   * const session = sessions.canCommitSync ? sessions.loadSync(cookie, context) : await sessions.load(cookie, context);
+   */
+  loadSync(cookieHeader: string | undefined | null, context: RequestContext = {}): Session<Data> {
+    if (!this.#mode.sync) {
+      throw new ConfigError(this.serverSide ? "store" : "revocation", "loadSync works in cookie mode without revocation only; await load().");
+    }
+    return this.#load(cookieHeader, context) as Session<Data>;
   }
 
   #load(cookieHeader: string | undefined | null, context: RequestContext): Session<Data> | Promise<Session<Data>> {

@@ -10,6 +10,7 @@ import { Readable } from "node:stream";
 import { describe, it } from "node:test";
 import { createSessions, HeadersSentError } from "sessionkit";
 import { withSessions } from "sessionkit/node";
+import { MemoryStore } from "sessionkit/stores/memory";
 import { runRoute, streamChunks, testAdapter, type RouteTable } from "../../src/testing/adapter-suite.js";
 import { listen } from "./harness.js";
 
@@ -99,4 +100,40 @@ describe("sessionkit/node specifics", () => {
     }
   });
 
+  it("two managers on one response (one wrapper inside the other) both commit, in either mode, streamed or not", async () => {
+    for (const outerStore of [false, true]) {
+      for (const streamed of [false, true]) {
+        const outer = createSessions({ secret, cookie: { name: "outer" }, ...(outerStore ? { store: new MemoryStore() } : {}) });
+        const inner = createSessions({ secret, cookie: { name: "inner" } });
+        const server = await listen(
+          createServer(
+            withSessions(outer, (req, res) => {
+              const first = req.session;
+              return withSessions(inner, (req, res) => {
+                first.set("a", 1);
+                req.session.set("b", 2);
+                res.setHeader("Content-Type", "text/plain");
+                if (streamed) {
+                  res.write("one,");
+                  setTimeout(() => res.end("two"), 5);
+                } else res.end("one,two");
+              })(req, res);
+            }),
+          ),
+        );
+        try {
+          const r = await fetch(server.url);
+          assert.equal(r.status, 200);
+          assert.equal(await r.text(), "one,two");
+          const lines = r.headers.getSetCookie();
+          assert.deepEqual(lines.map((l) => l.split("=")[0]).sort(), ["inner", "outer"], `store outside: ${outerStore}, streamed: ${streamed}`);
+          const cookie = lines.map((l) => l.split(";")[0]).join("; ");
+          assert.equal((await outer.load(cookie)).get("a"), 1);
+          assert.equal((await inner.load(cookie)).get("b"), 2);
+        } finally {
+          await server.close();
+        }
+      }
+    }
+  });
 });

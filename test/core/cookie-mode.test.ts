@@ -2,7 +2,8 @@
 // (docs/flask-format.md §5), with an injected clock.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { CookieTooLargeError, cookieSalt, createSessions, type SessionEvent, type SessionOptions } from "sessionkit";
+import { ConfigError, CookieTooLargeError, cookieSalt, createSessions, type SessionEvent, type SessionOptions } from "sessionkit";
+import { MemoryStore } from "sessionkit/stores/memory";
 import { createCookieCodec } from "sessionkit/codec";
 
 const SECRET = "k".repeat(32) + "-current";
@@ -184,5 +185,34 @@ describe("cookie mode commit rules", () => {
       if (format === "encrypted") assert.ok(!Buffer.from(value.replace(/\./g, ""), "base64url").toString("latin1").includes("Tom"));
       await app.request(value, (s) => assert.equal(s.get("user"), "Tom"));
     }
+  });
+});
+
+describe("loadSync (cookie mode, for adapters)", () => {
+  test("gives what load gives, in the same tick: the data, a fresh session for a forged cookie (with its event), none outside the cookie's Path", async () => {
+    const app = setup({ cookie: { path: "/app" } });
+    const { setCookie } = await app.request(undefined, (s) => s.set("user", "Tom"));
+    const header = `other=1; session=${valueOf(setCookie[0]!)}`;
+    const now = app.sessions.loadSync(header, { path: "/app/x" });
+    assert.ok(!(now instanceof Promise));
+    assert.deepEqual(now.toJSON(), (await app.sessions.load(header, { path: "/app/x" })).toJSON());
+    assert.equal(now.get("user"), "Tom");
+
+    const forged = app.sessions.loadSync(`session=${valueOf(setCookie[0]!).slice(0, -2)}xx`, { path: "/app" });
+    assert.equal(forged.isNew, true);
+    assert.deepEqual(app.events.at(-1), { type: "cookie_rejected", reason: "bad_signature" });
+
+    const outside = app.sessions.loadSync(header, { path: "/other" });
+    assert.equal(outside.get("user"), undefined);
+    outside.set("user", "Eve");
+    assert.deepEqual(app.sessions.commitSync(outside).setCookie, [], "out of the Path: nothing is written");
+  });
+
+  test("is refused, as commitSync, where the mode must wait: a store, revocation", () => {
+    const store = createSessions({ secret: SECRET, store: new MemoryStore() });
+    assert.equal(store.canCommitSync, false);
+    assert.throws(() => store.loadSync(undefined), (e: unknown) => e instanceof ConfigError && e.option === "store" && /await load\(\)/.test(e.message));
+    const revocable = createSessions({ secret: SECRET, revocation: { store: new MemoryStore() } });
+    assert.throws(() => revocable.loadSync(undefined), (e: unknown) => e instanceof ConfigError && e.option === "revocation");
   });
 });

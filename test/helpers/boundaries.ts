@@ -125,7 +125,8 @@ export function unitOf(path: string): Unit | undefined {
     case "stores":
       return { layer: "stores", name: `stores/${stem}` };
     case "adapters":
-      return { layer: "adapters", name: stem === "hold-response" || stem === "shared" ? "adapters/shared" : `adapters/${stem}` };
+      // shared.ts and the response hold (hold-*.ts) are what several adapters share.
+      return { layer: "adapters", name: stem === "shared" || stem.startsWith("hold-") ? "adapters/shared" : `adapters/${stem}` };
     default:
       return undefined;
   }
