@@ -91,7 +91,7 @@ export class StoreLoader {
       frozen: record.frozen === true,
       successor: record.successor,
     };
-    return { session: new Session<Data>(parsed.values, false, parsed.texts), record: loaded };
+    return { session: new Session<Data>(parsed.values, false, parsed.texts, parsed.keys), record: loaded };
   }
 
   /**
