@@ -38,11 +38,10 @@ export function isValidRecord(record: unknown): record is StoreRecord {
   return typeof r.data === "object" && r.data !== null;
 }
 
-/** What {@link parseValues} gives: each value parsed, its stored text, and the keys in order. */
+/** What {@link parseValues} gives: each value parsed, and its stored text, in the record's order. */
 export interface ParsedValues {
-  values: Record<string, unknown>;
+  values: Map<string, unknown>;
   texts: Map<string, string>;
-  keys: string[];
 }
 
 /**
@@ -50,11 +49,11 @@ export interface ParsedValues {
  * Flask app's 10,001-item list, a corruption) gives a fresh session here,
  * once, instead of a 500 at the first `get()` (or at every commit, for
  * `_permanent`). Undefined when one value is not a string or cannot be parsed.
+ * The values come as a Map the session takes as its own.
  */
 export function parseValues(data: Record<string, unknown>): ParsedValues | undefined {
-  const values = Object.create(null) as Record<string, unknown>;
+  const values = new Map<string, unknown>();
   const texts = new Map<string, string>();
-  const keys: string[] = [];
   for (const key in data) {
     const text = data[key];
     if (typeof text !== "string") return undefined;
@@ -65,9 +64,8 @@ export function parseValues(data: Record<string, unknown>): ParsedValues | undef
       if (error instanceof BadPayload) return undefined;
       throw error;
     }
-    values[key] = value;
+    values.set(key, value);
     texts.set(key, text);
-    keys.push(key);
   }
-  return { values, texts, keys };
+  return { values, texts };
 }
