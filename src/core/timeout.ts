@@ -156,7 +156,7 @@ class StoreCall<T> implements StoreContext {
   readonly nowMs: number;
   /** Set when the deadline passed: the app has been told the call failed. */
   abandoned = false;
-  // Queue links and the deadline (performance.now() time).
+  // Links in the deadline queue.
   prev: StoreCall<any> | undefined = undefined;
   next: StoreCall<any> | undefined = undefined;
   /** The deadline queue's tick this call started in (or last reported progress in). */
