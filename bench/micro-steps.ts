@@ -7,6 +7,7 @@
  */
 import { createSessions } from "sessionkit";
 import { EncryptedBox, TimestampSigner, dumps } from "sessionkit/codec";
+import { MemoryStore } from "sessionkit/stores/memory";
 import { SECRET } from "./servers/shared.js";
 
 /** One step: `run` does it once (a promise for the manager's async steps). */
@@ -66,6 +67,34 @@ export async function steps(): Promise<Step[]> {
         run: () => {
           next = next + 1 === pool.length ? 0 : next + 1;
           return sessions.load(pool[next]!, { secure: false });
+        },
+      },
+    );
+  }
+  {
+    // Store mode on the memory store: what a store row pays in the manager (load, the store calls
+    // under their deadline, commit), without a framework or a wire.
+    const sessions = createSessions<{ user?: string; n?: number }>({ secret: SECRET, store: new MemoryStore(), cookie: cookieOptions });
+    const login = await sessions.load(undefined, { secure: false });
+    login.set("user", "alice");
+    login.set("n", 0);
+    const cookie = setCookieOf(await sessions.commit(login, { status: 200 }))[0]!.split(";", 1)[0]!;
+    let n = 0;
+    out.push(
+      {
+        name: "memory: load + commit (read)",
+        run: async () => {
+          const s = await sessions.load(cookie, { secure: false });
+          s.get("user");
+          return sessions.commit(s, { status: 200 });
+        },
+      },
+      {
+        name: "memory: load + set + commit (write)",
+        run: async () => {
+          const s = await sessions.load(cookie, { secure: false });
+          s.set("n", ++n);
+          return sessions.commit(s, { status: 200 });
         },
       },
     );

@@ -293,7 +293,17 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
     try {
       const saved = this.#save(session, context.status);
       if (!(saved instanceof Promise)) return Promise.resolve(this.#result(session, saved, context));
-      return saved.then((values) => this.#result(session, values, context)).catch((error: unknown) => this.#uncommitted(internals, error));
+      // One promise, not then() and catch(): a throw while building the result is still caught.
+      return saved.then(
+        (values) => {
+          try {
+            return this.#result(session, values, context);
+          } catch (error) {
+            return this.#uncommitted(internals, error);
+          }
+        },
+        (error: unknown) => this.#uncommitted(internals, error),
+      );
     } catch (error) {
       return this.#uncommitted(internals, error);
     }

@@ -70,7 +70,7 @@ export interface SessionOptions {
   absoluteTimeout?: Duration;
   /** Seconds a regenerated id stays readable (read-only), so requests in flight keep working. Default 10; 0 turns it off. */
   regenerateGraceSeconds?: number;
-  /** Deadline of each store call. Default 2000. */
+  /** Deadline of each store call: a call that has not answered fails no sooner than this, and on Node at most an eighth later (one shared timer ticks for all calls). Default 2000. */
   storeTimeoutMs?: number;
   /**
    * Prune the store's expired records on a timer and/or every N requests, off

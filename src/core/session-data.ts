@@ -52,7 +52,7 @@ const MACHINERY: ReadonlySet<string> = new Set<string>([RESERVED_KEYS.createdAt,
  */
 export class SessionData {
   /** Key → value (parsed). */
-  readonly values = new Map<string, unknown>();
+  readonly values: Map<string, unknown>;
   /** Keys set, deleted or popped by this request (user and reserved). */
   readonly dirty = new Set<string>();
   /** True once clear() ran. */
@@ -63,18 +63,25 @@ export class SessionData {
   readonly #texts: Map<string, string> | undefined;
 
   /**
-   * `initial`: the loaded values (a null-prototype object; may be shared with
-   * other requests through the verified-cookie cache, so never changed here).
-   * `texts`: their stored texts, in store mode. `keys`: `Object.keys(initial)`
-   * when the caller keeps it (the verified-cookie cache): a null-prototype
-   * object is a dictionary in V8, and enumerating it per request cost about
-   * as much as the rest of building the session.
+   * `initial`: the loaded values, either a null-prototype object (may be
+   * shared with other requests through the verified-cookie cache, so never
+   * changed here) or a Map made for this session alone (store mode), which
+   * becomes {@link values} as it is. `texts`: their stored texts, in store
+   * mode. `keys`: `Object.keys(initial)` when the caller keeps it (the
+   * verified-cookie cache): a null-prototype object is a dictionary in V8,
+   * and enumerating it per request cost about as much as the rest of
+   * building the session.
    */
-  constructor(initial?: Record<string, unknown>, texts?: Map<string, string>, keys?: readonly string[]) {
-    if (keys !== undefined && initial !== undefined) {
-      for (let i = 0; i < keys.length; i++) this.values.set(keys[i]!, initial[keys[i]!]);
-    } else if (initial) {
-      for (const key in initial) this.values.set(key, initial[key]);
+  constructor(initial?: Record<string, unknown> | Map<string, unknown>, texts?: Map<string, string>, keys?: readonly string[]) {
+    if (initial instanceof Map) {
+      this.values = initial;
+    } else {
+      const values = (this.values = new Map<string, unknown>());
+      if (keys !== undefined && initial !== undefined) {
+        for (let i = 0; i < keys.length; i++) values.set(keys[i]!, initial[keys[i]!]);
+      } else if (initial) {
+        for (const key in initial) values.set(key, initial[key]);
+      }
     }
     this.#texts = texts;
   }

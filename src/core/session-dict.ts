@@ -45,7 +45,7 @@ export class SessionDict<Data extends SessionDataShape = AppSessionData> {
    * changed: it may be shared); `texts` are its values' stored texts, in
    * store mode; `keys`, its keys when the mode has them already (see SessionData).
    */
-  constructor(initial: Record<string, unknown> | undefined, isNew: boolean, texts?: Map<string, string>, keys?: readonly string[]) {
+  constructor(initial: Record<string, unknown> | Map<string, unknown> | undefined, isNew: boolean, texts?: Map<string, string>, keys?: readonly string[]) {
     this.#isNew = isNew;
     this[INTERNALS] = {
       data: new SessionData(initial, texts, keys),

@@ -45,11 +45,15 @@ export class StoreLoader {
 
   async open<Data extends Record<string, unknown>>(value: string, nowMs: number): Promise<{ session: Session<Data>; record: LoadedRecord } | undefined> {
     const raw = this.#store.rawIds === true;
-    if (raw ? !isForeignIdSyntax(value) : !isSessionIdSyntax(value)) {
-      this.#emit({ type: "cookie_rejected", reason: "bad_id" });
-      return undefined;
+    // An id in the hash cache passed this check before (or was made here): a returning visitor's is not walked again.
+    let idHash = raw ? undefined : this.#hashes.get(value);
+    if (idHash === undefined) {
+      if (raw ? !isForeignIdSyntax(value) : !isSessionIdSyntax(value)) {
+        this.#emit({ type: "cookie_rejected", reason: "bad_id" });
+        return undefined;
+      }
+      idHash = this.key(value);
     }
-    const idHash = this.key(value);
     const eventPrefix = (raw ? hashSessionId(value) : idHash).slice(0, 8);
     const record = await this.#call("load", nowMs, (ctx) => this.#store.load(idHash, ctx));
     if (record === undefined) {
@@ -62,7 +66,7 @@ export class StoreLoader {
       this.#emit({ type: "cookie_rejected", reason: "bad_payload", idHashPrefix: eventPrefix });
       return undefined;
     }
-    if (this.#o.schema !== undefined && schemaIssues(this.#o.schema, Object.entries(parsed.values)) !== undefined) {
+    if (this.#o.schema !== undefined && schemaIssues(this.#o.schema, parsed.values) !== undefined) {
       // The app's schema refuses what is stored (an older version of the app wrote it): a fresh session, the record left alone.
       this.#emit({ type: "cookie_rejected", reason: "invalid_data", idHashPrefix: eventPrefix });
       return undefined;

@@ -97,7 +97,12 @@ export class StoreMode implements Mode {
     return Math.min(this.#idleMs, Math.min(expiry, this.#o.lifetimeSeconds) * 1000);
   }
 
-  async save(session: Session<any>, nowMs: number): Promise<string[]> {
+  /**
+   * What the commit writes, and the Set-Cookie values. Not an async function:
+   * a commit that calls no store (a read with no touch due, a session that
+   * stays empty) answers at once, without a promise and its turn.
+   */
+  save(session: Session<any>, nowMs: number): string[] | Promise<string[]> {
     const internals = sessionInternals(session);
     const state = storeState(session);
     const { secure } = state;
@@ -105,20 +110,7 @@ export class StoreMode implements Mode {
     const data = internals.data;
     const deletion = (): string[] => (state.hadCookie || Session.isModified(session) ? [this.#writer.delete(secure)] : []);
 
-    if (internals.destroyed) {
-      if (record) {
-        await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(record.idHash, ctx));
-        // Loaded through an old id (read-only, in its grace window): the session lives on under the
-        // successor that id's record named. The store follows that link, but keeps the old record only
-        // until the latest of its own idle expiry, the grace end and the successor's first idle expiry,
-        // and this request may commit after that (the session kept alive since by other requests, the
-        // record dropped already): so the successor it loaded is ended by name too.
-        const successor = record.frozen ? record.successor : undefined;
-        if (successor !== undefined) await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(successor, ctx));
-        this.#emit({ type: "destroyed", idHashPrefix: record.eventPrefix });
-      }
-      return [this.#writer.delete(secure)];
-    }
+    if (internals.destroyed) return record ? this.#destroy(record, secure, nowMs) : [this.#writer.delete(secure)];
     Session.detectInPlaceChanges(session);
     if (this.#o.devices) recordDevice(internals, state);
     const userId = internals.userId === undefined ? record?.userId : internals.userId ?? undefined;
@@ -130,9 +122,7 @@ export class StoreMode implements Mode {
       if (record === undefined) {
         // Nothing stored yet (a login from a fresh session): a plain create.
         if (data.values.size === 0 && userId === undefined) return state.hadCookie ? [this.#writer.delete(secure)] : [];
-        const id = await this.#create(session, nowMs, userId);
-        this.#emit({ type: "regenerated" });
-        return [this.#cookie(id, session, nowMs, secure)];
+        return this.#createCookie(session, nowMs, userId, secure, true);
       }
       if (record.frozen) throw this.#interrupted("regenerated", record);
       // regenerate({ keepData: false }) with nothing to keep empties the session: see below.
@@ -142,7 +132,7 @@ export class StoreMode implements Mode {
     if (record === undefined) {
       if (data.values.size === 0) return Session.isModified(session) && state.hadCookie ? deletion() : [];
       if (!Session.isModified(session)) return [];
-      return [this.#cookie(await this.#create(session, nowMs, userId), session, nowMs, secure)];
+      return this.#createCookie(session, nowMs, userId, secure, false);
     }
     if (record.frozen) {
       if (Session.isModified(session)) throw this.#interrupted("regenerated", record);
@@ -154,15 +144,44 @@ export class StoreMode implements Mode {
       // what others wrote, and the cookie is deleted as Flask deletes an emptied session's. A session
       // that still has its user is not empty: only destroy() (or setUser(null)) ends a login.
       const emptied = onlyPermanence(data.values) && userId === undefined;
-      const change = this.#changeSet(session, nowMs);
-      const result = await this.#call("apply", nowMs, (ctx) => this.#store.apply(record.idHash, change, ctx));
-      if (result !== "ok") throw this.#interrupted(result === "missing" ? "destroyed" : "regenerated", record);
-      return emptied ? [this.#writer.delete(secure)] : this.#refreshCookie(session, record, nowMs, secure);
+      return this.#apply(session, record, this.#changeSet(session, nowMs), emptied, nowMs, secure);
     }
     // Lazy touch: only once `touchAfter` of the idle window has passed, so most read-only requests write nothing.
     const idleMs = this.#idleMsOf(session);
     if (record.expiresAtMs - nowMs > idleMs * (1 - this.#o.touchAfter)) return [];
-    const next = nowMs + idleMs;
+    return this.#touch(session, record, nowMs + idleMs, nowMs, secure);
+  }
+
+  /** `destroy()` on a stored session: its record, and the successor an old id's record named. */
+  async #destroy(record: LoadedRecord, secure: boolean, nowMs: number): Promise<string[]> {
+    await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(record.idHash, ctx));
+    // Loaded through an old id (read-only, in its grace window): the session lives on under the
+    // successor that id's record named. The store follows that link, but keeps the old record only
+    // until the latest of its own idle expiry, the grace end and the successor's first idle expiry,
+    // and this request may commit after that (the session kept alive since by other requests, the
+    // record dropped already): so the successor it loaded is ended by name too.
+    const successor = record.frozen ? record.successor : undefined;
+    if (successor !== undefined) await this.#call("destroy", nowMs, (ctx) => this.#store.destroy(successor, ctx));
+    this.#emit({ type: "destroyed", idHashPrefix: record.eventPrefix });
+    return [this.#writer.delete(secure)];
+  }
+
+  /** A new record for the session, and its cookie; `regenerated` when a regenerate or login asked for it. */
+  async #createCookie(session: Session<any>, nowMs: number, userId: string | undefined, secure: boolean, regenerated: boolean): Promise<string[]> {
+    const id = await this.#create(session, nowMs, userId);
+    if (regenerated) this.#emit({ type: "regenerated" });
+    return [this.#cookie(id, session, nowMs, secure)];
+  }
+
+  /** The request's change-set onto the stored record. */
+  async #apply(session: Session<any>, record: LoadedRecord, change: ChangeSet, emptied: boolean, nowMs: number, secure: boolean): Promise<string[]> {
+    const result = await this.#call("apply", nowMs, (ctx) => this.#store.apply(record.idHash, change, ctx));
+    if (result !== "ok") throw this.#interrupted(result === "missing" ? "destroyed" : "regenerated", record);
+    return emptied ? [this.#writer.delete(secure)] : this.#refreshCookie(session, record, nowMs, secure);
+  }
+
+  /** The lazy touch: the record's idle expiry moved to `next`. */
+  async #touch(session: Session<any>, record: LoadedRecord, next: number, nowMs: number, secure: boolean): Promise<string[]> {
     const touched = await this.#call("touch", nowMs, (ctx) => this.#store.touch(record.idHash, next, ctx));
     return touched ? this.#refreshCookie(session, record, nowMs, secure) : [];
   }

@@ -25,27 +25,38 @@ export function storeState(session: Session<any>): StoreState {
   return state;
 }
 
-/** A record read back from a store is untrusted: check its shape before use. */
+/**
+ * A record read back from a store is untrusted: check its shape before use.
+ * The values of `data` are checked by {@link parseValues}, which walks them
+ * anyway (once: a null-prototype object is a dictionary in V8, and each walk
+ * of it costs about as much as parsing a short value).
+ */
 export function isValidRecord(record: unknown): record is StoreRecord {
   if (typeof record !== "object" || record === null) return false;
   const r = record as StoreRecord;
   if (!Number.isFinite(r.createdAtMs) || !Number.isFinite(r.expiresAtMs)) return false;
-  if (typeof r.data !== "object" || r.data === null) return false;
-  for (const key in r.data) if (typeof r.data[key] !== "string") return false;
-  return true;
+  return typeof r.data === "object" && r.data !== null;
+}
+
+/** What {@link parseValues} gives: each value parsed, and its stored text, in the record's order. */
+export interface ParsedValues {
+  values: Map<string, unknown>;
+  texts: Map<string, string>;
 }
 
 /**
  * Every stored value parsed at load, so that a value the parser refuses (a
  * Flask app's 10,001-item list, a corruption) gives a fresh session here,
  * once, instead of a 500 at the first `get()` (or at every commit, for
- * `_permanent`). Undefined when one value cannot be parsed.
+ * `_permanent`). Undefined when one value is not a string or cannot be parsed.
+ * The values come as a Map the session takes as its own.
  */
-export function parseValues(data: Record<string, string>): { values: Record<string, unknown>; texts: Map<string, string> } | undefined {
-  const values = Object.create(null) as Record<string, unknown>;
+export function parseValues(data: Record<string, unknown>): ParsedValues | undefined {
+  const values = new Map<string, unknown>();
   const texts = new Map<string, string>();
   for (const key in data) {
-    const text = data[key]!;
+    const text = data[key];
+    if (typeof text !== "string") return undefined;
     let value: unknown;
     try {
       value = loads(text);
@@ -53,7 +64,7 @@ export function parseValues(data: Record<string, string>): { values: Record<stri
       if (error instanceof BadPayload) return undefined;
       throw error;
     }
-    values[key] = value;
+    values.set(key, value);
     texts.set(key, text);
   }
   return { values, texts };

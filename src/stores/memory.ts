@@ -46,6 +46,8 @@ export class MemoryStore implements Store {
   readonly #entries = new Map<string, Entry>();
   readonly #users = new Map<string, Set<string>>();
   readonly #maxEntries: number;
+  /** The key last in #entries (the most recently used), when known: using it again moves nothing. */
+  #newest: string | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     const maxEntries = options.maxEntries ?? 10_000;
@@ -220,11 +222,13 @@ export class MemoryStore implements Store {
       this.#remove(idHash);
       return undefined;
     }
-    if (use) {
+    if (use && idHash !== this.#newest) {
       // Map keeps insertion order: re-inserting moves the entry to the
-      // most-recently-used end, so eviction can take the first key.
+      // most-recently-used end, so eviction can take the first key. A
+      // commit's write to the record its request just loaded finds it there.
       this.#entries.delete(idHash);
       this.#entries.set(idHash, entry);
+      this.#newest = idHash;
     }
     return entry;
   }
@@ -236,7 +240,9 @@ export class MemoryStore implements Store {
       if (oldest.done) break;
       this.#remove(oldest.value);
     }
+    this.#entries.delete(idHash); // a key already there would keep its place
     this.#entries.set(idHash, entry);
+    this.#newest = idHash;
     if (entry.userId !== undefined && !entry.frozen) this.#index(entry.userId, idHash);
   }
 
@@ -261,6 +267,7 @@ export class MemoryStore implements Store {
     const entry = this.#entries.get(idHash);
     if (!entry) return;
     this.#entries.delete(idHash);
+    if (idHash === this.#newest) this.#newest = undefined;
     if (entry.userId !== undefined) this.#unindex(entry.userId, idHash);
   }
 

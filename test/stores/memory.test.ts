@@ -20,6 +20,27 @@ describe("MemoryStore specifics", () => {
     for (const id of [a, c, d]) assert.ok(await store.load(id, ctx()));
   });
 
+  it("keeps least-recently-used order when the newest record is used again, written, destroyed and replaced", async () => {
+    const store = new MemoryStore({ maxEntries: 3 });
+    const [a, b, c, d, e, f, g] = [randomIdHash(), randomIdHash(), randomIdHash(), randomIdHash(), randomIdHash(), randomIdHash(), randomIdHash()];
+    for (const id of [a, b, c]) await store.create(id, record({}), ctx()); // a b c
+    assert.ok(await store.load(c, ctx())); // a b c (c already the newest)
+    assert.ok(await store.load(a, ctx())); // b c a
+    assert.ok(await store.load(c, ctx())); // b a c
+    assert.equal(await store.apply(c, change({ set: { x: "1" } }), ctx()), "ok"); // b a c (load then write: one request)
+    await store.create(d, record({}), ctx()); // a c d: b evicted
+    await store.create(e, record({}), ctx()); // c d e: a evicted
+    assert.equal(await store.load(a, ctx()), undefined, "a was the least recently used");
+    assert.equal(await store.load(b, ctx()), undefined, "b was the least recently used");
+    await store.destroy(e, ctx()); // c d
+    assert.equal(await store.touch(d, Date.now() + 60_000, ctx()), true); // c d
+    assert.ok(await store.load(c, ctx())); // d c
+    await store.create(f, record({}), ctx()); // d c f
+    await store.create(g, record({}), ctx()); // c f g: d evicted
+    assert.equal(await store.load(d, ctx()), undefined, "d was the least recently used");
+    for (const id of [c, f, g]) assert.ok(await store.load(id, ctx()), "the three most recently used are kept");
+  });
+
   it("drops the evicted record from the user index", async () => {
     const store = new MemoryStore({ maxEntries: 2 });
     const [a, b, c] = [randomIdHash(), randomIdHash(), randomIdHash()];
