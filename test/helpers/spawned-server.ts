@@ -9,16 +9,19 @@
  * child's process id, and moves to a new port when another process took the
  * picked one first (server-launch.ts).
  */
-import { spawnSync, type ChildProcess } from "node:child_process";
+import { execFile as execFileCallback, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import mysql from "mysql2/promise";
 import { launchServer, sparePort, type ServerKind } from "./server-launch.js";
 
 export { sparePort };
+
+const execFile = promisify(execFileCallback);
 
 /** A server this test started. */
 export interface SpawnedServer {
@@ -87,14 +90,19 @@ export async function startMariadb(options: StartOptions = {}): Promise<StartRes
   const temp = join(dir, "tmp");
   await mkdir(temp);
   const root = process.getuid?.() === 0 ? ["--user=root"] : [];
-  const install = spawnSync(installer, ["--no-defaults", `--datadir=${data}`, `--tmpdir=${temp}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...root], {
+  // Run without blocking: the install takes seconds, and a file's other suites probe their services meanwhile
+  // (cli-sessions.test.ts's PostgreSQL probe timed out behind a spawnSync here).
+  const install = await execFile(installer, ["--no-defaults", `--datadir=${data}`, `--tmpdir=${temp}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...root], {
     encoding: "utf8",
     timeout: 120_000,
-  });
-  if (install.status !== 0) {
+  }).then(
+    () => undefined,
+    (error: { code?: number | string; signal?: string | null; stdout?: string; stderr?: string }) => ({ exit: error.code ?? error.signal, output: `${error.stderr ?? ""}\n${error.stdout ?? ""}` }),
+  );
+  if (install !== undefined) {
     await rm(dir, { recursive: true, force: true });
-    const said = `${install.stderr ?? ""}\n${install.stdout ?? ""}`.split("\n").find((line) => /ERROR/.test(line))?.trim();
-    return { skip: `mariadb-install-db failed (exit ${install.status ?? install.signal})${said ? `: ${said}` : ""}` };
+    const said = install.output.split("\n").find((line) => /ERROR/.test(line))?.trim();
+    return { skip: `mariadb-install-db failed (exit ${install.exit})${said ? `: ${said}` : ""}` };
   }
   const pidFile = join(dir, "mysqld.pid");
   const kind: ServerKind = {
