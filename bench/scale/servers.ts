@@ -2,14 +2,16 @@
  * Servers of its own for `npm run bench:scale`: ten million sessions never
  * go into the shared Redis or the shared PostgreSQL's `test` database. A
  * `redis-server` without persistence and a throwaway PostgreSQL cluster
- * (initdb under the temp dir), each on a spare port, stopped and removed at
+ * (initdb under the temp dir), each on a spare port (proven theirs, see
+ * test/helpers/server-launch.ts), stopped and removed at
  * the end, also when the run fails or is interrupted.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { launchRedis } from "../../test/helpers/redis-launch.js";
+import { lastLine, onSomePort, sparePort } from "../../test/helpers/server-launch.js";
 
 /** A server this run started: where to reach it, and how to end it. */
 export interface OwnServer {
@@ -26,36 +28,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => process.exit(130));
 }
 
-/** A TCP port nothing listens on right now (the kernel's pick). */
-export async function sparePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-/** Resolves once `port` accepts a connection; rejects after `timeoutMs`. */
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: "127.0.0.1" });
-      socket.once("connect", () => (socket.destroy(), resolve(true)));
-      socket.once("error", () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
-}
+export { sparePort };
 
 /**
  * A `redis-server` on a spare port: no RDB snapshots, no AOF, so ten million
@@ -65,17 +38,10 @@ function exited(child: ChildProcess): Promise<void> {
  * const redis = await startRedis(); createClient({ url: redis.url }); await redis.stop();
  */
 export async function startRedis(): Promise<OwnServer> {
-  const port = await sparePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  // Counted as started once the server on the port reports this child's pid; a port taken first is traded for another.
+  const { port, proc: child } = await launchRedis((p) => ["--port", String(p), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], sparePort);
   const kill = (): void => void child.kill("SIGKILL");
   owed.add(kill);
-  try {
-    await waitForPort(port, 10_000);
-  } catch (error) {
-    kill();
-    owed.delete(kill);
-    throw error;
-  }
   return {
     url: `redis://127.0.0.1:${port}`,
     stop: async () => {
@@ -85,6 +51,10 @@ export async function startRedis(): Promise<OwnServer> {
       owed.delete(kill);
     },
   };
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
 /** Where the PostgreSQL server's log (statements over a second, with their plans) is kept after the run. */
@@ -108,14 +78,15 @@ function postgresAccount(): { uid: number; gid: number } {
 
 /**
  * A fresh PostgreSQL cluster under the temp dir on a spare port, trust auth
- * on 127.0.0.1, durable commits as in production (only initdb skips fsync).
+ * (or one from `pickPort`; a port taken before the postmaster binds it is
+ * traded for another) on 127.0.0.1, durable commits as in production (only initdb skips fsync).
  * `sharedBuffersMb` sizes its cache; the rest of the table is read through
  * the OS page cache, as on a real server.
  *
  * @example
  * const pgServer = await startPostgres(1024); new pg.Pool({ connectionString: pgServer.url }); await pgServer.stop();
  */
-export async function startPostgres(sharedBuffersMb: number, extraSettings: string[] = []): Promise<OwnServer> {
+export async function startPostgres(sharedBuffersMb: number, extraSettings: string[] = [], pickPort: () => Promise<number> = sparePort): Promise<OwnServer> {
   const bin = postgresBin();
   if (bin === undefined) throw new Error("no PostgreSQL server binaries under /usr/lib/postgresql");
   const dir = mkdtempSync(join(tmpdir(), "sessionkit-scale-pg-"));
@@ -140,12 +111,22 @@ export async function startPostgres(sharedBuffersMb: number, extraSettings: stri
   };
   owed.add(remove);
   try {
-    const port = await sparePort();
     run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
     // auto_explain logs the plan of any statement slower than a second: kept in LOG_COPY after the run.
     const explain = ["-c session_preload_libraries=auto_explain", "-c auto_explain.log_min_duration=1000", "-c log_min_duration_statement=1000"];
-    const settings = [`-p ${port}`, `-k ${dir}`, "-c listen_addresses=127.0.0.1", `-c shared_buffers=${sharedBuffersMb}MB`, "-c max_wal_size=4GB", ...explain, ...extraSettings.map((setting) => `-c ${setting}`)];
-    run("pg_ctl", ["-D", data, "-l", join(dir, "server.log"), "-w", "-t", "60", "-o", settings.join(" "), "start"]);
+    const log = join(dir, "server.log");
+    // `pg_ctl -w` returns once the postmaster it started says "ready" in this data directory's postmaster.pid,
+    // so the server on the port is ours; when another process took the spare port first, the postmaster
+    // exits, pg_ctl fails, and the start moves to a new port.
+    const port = await onSomePort("postgres", pickPort, async (port) => {
+      const settings = [`-p ${port}`, `-k ${dir}`, "-c listen_addresses=127.0.0.1", `-c shared_buffers=${sharedBuffersMb}MB`, "-c max_wal_size=4GB", ...explain, ...extraSettings.map((setting) => `-c ${setting}`)];
+      try {
+        run("pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", settings.join(" "), "start"]);
+        return port;
+      } catch (error) {
+        return `${(error as Error).message.split("\n")[0]}; its log ends: ${lastLine(existsSync(log) ? readFileSync(log, "utf8").slice(-4_000) : "")}`;
+      }
+    });
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
       stop: async () => {

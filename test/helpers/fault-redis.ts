@@ -5,22 +5,12 @@
  * Never touches the shared Redis on 6379.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchRedis, relaunchRedis, type LaunchedRedis } from "./redis-launch.js";
+import { sparePort } from "./server-launch.js";
 
-/** A spare TCP port on 127.0.0.1 (bound then released: another process may take it before it is used). */
-export async function sparePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { sparePort };
 
 /** A private Redis. */
 export interface PrivateRedis {

@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
+import { sparePort as freePort } from "./server-launch.js";
 
 /**
  * A child process serving HTTP.
@@ -24,20 +24,8 @@ export interface ServedProcess {
   stop(): Promise<void>;
 }
 
-/**
- * A TCP port nobody listens on right now (the system picks it).
- *
- * @example
- * const port = await freePort();
- */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+// A TCP port nobody listens on right now (the system picks it; another process may take it before it is used).
+export { freePort };
 
 /**
  * Options of {@link serveProcess}.

@@ -7,24 +7,11 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:net";
 import { serviceUnavailable } from "../../src/testing/index.js";
-import { sparePort, startPrivateRedis } from "./fault-redis.js";
+import { startPrivateRedis } from "./fault-redis.js";
 import { haveRedisBinaries, startRedisServer } from "./redis-cluster.js";
 import { launchRedis, serverPid } from "./redis-launch.js";
-
-/** A plain TCP server holding a port, as the process that took it first. */
-async function holdPort(): Promise<{ port: number; server: Server }> {
-  const server = createServer((socket) => socket.on("error", () => {}));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { port: (server.address() as { port: number }).port, server };
-}
-
-/** Picks `taken` first, then spare ports; records every pick. */
-function picker(taken: number): { pickPort: () => Promise<number>; picks: number[] } {
-  const picks: number[] = [];
-  return { picks, pickPort: async () => (picks.push(picks.length === 0 ? taken : await sparePort()), picks[picks.length - 1]!) };
-}
+import { holdPort, picker } from "./taken-port.js";
 
 if (!haveRedisBinaries()) {
   serviceUnavailable("throwaway redis-server starts", "redis-server / redis-cli are not on the PATH");
@@ -62,12 +49,30 @@ if (!haveRedisBinaries()) {
       }
     });
 
+    it("a server started with --requirepass is known by its pid after AUTH, which never goes into a message", async () => {
+      const password = "launch-test-password";
+      const held = await holdPort();
+      const { pickPort, picks } = picker(held.port);
+      const server = await launchRedis((p) => ["--port", String(p), "--bind", "127.0.0.1", "--save", "", "--requirepass", password], pickPort);
+      try {
+        assert.deepEqual(picks, [held.port, server.port]);
+        assert.equal(await serverPid(server.port), undefined, "without the password it does not say");
+        assert.equal(await serverPid(server.port, password), server.proc.pid);
+        await assert.rejects(
+          launchRedis((p) => ["--port", String(p), "--bind", "127.0.0.1", "--save", "", "--requirepass", password], async () => held.port),
+          (e: unknown) => e instanceof Error && /on any of 5 ports/.test(e.message) && !e.message.includes(password),
+        );
+      } finally {
+        server.proc.kill("SIGKILL");
+        held.server.close();
+      }
+    });
+
     it("a restart on a port taken meanwhile, or ports that stay taken, fail saying why", async () => {
       const redis = await startPrivateRedis();
       const port = redis.port;
       await redis.kill();
-      const holder = createServer();
-      await new Promise<void>((resolve) => holder.listen(port, "127.0.0.1", resolve));
+      const holder = (await holdPort(port)).server;
       try {
         await assert.rejects(redis.restart(), new RegExp(`did not start again on port ${port}: exited at start .*Failed listening on port ${port}`));
         await assert.rejects(

@@ -4,17 +4,30 @@
  * touch the machine's shared MariaDB on 3306. When a binary is missing the
  * start resolves a reason to skip, which `serviceUnavailable` turns into a
  * failure under CI=true.
+ *
+ * A start counts only once the server answering on the port reports the
+ * child's process id, and moves to a new port when another process took the
+ * picked one first (server-launch.ts).
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFile as execFileCallback, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { createConnection, createServer } from "node:net";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
+import mysql from "mysql2/promise";
+import { launchServer, sparePort, type ServerKind } from "./server-launch.js";
+
+export { sparePort };
+
+const execFile = promisify(execFileCallback);
 
 /** A server this test started. */
 export interface SpawnedServer {
   readonly port: number;
+  /** The server's process id. */
+  readonly pid: number;
   /** The folder the server keeps its files in (deleted by `stop`). */
   readonly dir: string;
   /** Stop the server (SIGTERM, then SIGKILL after 10 s) and delete its folder. */
@@ -23,36 +36,13 @@ export interface SpawnedServer {
   kill(): Promise<void>;
 }
 
+/** Where a start takes its port from (default: a spare one); a test hands it a taken one. */
+export interface StartOptions {
+  pickPort?: () => Promise<number>;
+}
+
 /** The server, or why it could not be started. */
 export type StartResult = { server: SpawnedServer; skip?: undefined } | { server?: undefined; skip: string };
-
-/** A port nothing listens on right now (the kernel's choice; the server binds it a moment later). */
-export async function sparePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-/** Resolve once something accepts TCP connections on `port`, or reject after `timeoutMs`. */
-export async function waitForPort(port: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode} before it listened`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ host: "127.0.0.1", port });
-      socket.once("connect", () => (socket.destroy(), resolve(true)));
-      socket.once("error", () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
@@ -66,6 +56,7 @@ function stopper(child: ChildProcess, dir: string, port: number): SpawnedServer 
   };
   return {
     port,
+    pid: child.pid!,
     dir,
     kill,
     stop: () =>
@@ -88,7 +79,7 @@ function stopper(child: ChildProcess, dir: string, port: number): SpawnedServer 
  * const { server, skip } = await startMariadb();
  * after(() => server?.stop());
  */
-export async function startMariadb(): Promise<StartResult> {
+export async function startMariadb(options: StartOptions = {}): Promise<StartResult> {
   const daemon = ["/usr/sbin/mariadbd", "/usr/sbin/mysqld"].find((path) => existsSync(path));
   const installer = spawnSync("sh", ["-c", "command -v mariadb-install-db"], { encoding: "utf8" }).stdout.trim();
   if (!daemon || !installer) return { skip: "MariaDB is not installed (mariadbd, mariadb-install-db; apt-get install mariadb-server)" };
@@ -99,42 +90,44 @@ export async function startMariadb(): Promise<StartResult> {
   const temp = join(dir, "tmp");
   await mkdir(temp);
   const root = process.getuid?.() === 0 ? ["--user=root"] : [];
-  const install = spawnSync(installer, ["--no-defaults", `--datadir=${data}`, `--tmpdir=${temp}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...root], {
+  // Run without blocking: the install takes seconds, and a file's other suites probe their services meanwhile
+  // (cli-sessions.test.ts's PostgreSQL probe timed out behind a spawnSync here).
+  const install = await execFile(installer, ["--no-defaults", `--datadir=${data}`, `--tmpdir=${temp}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...root], {
     encoding: "utf8",
     timeout: 120_000,
-  });
-  if (install.status !== 0) {
+  }).then(
+    () => undefined,
+    (error: { code?: number | string; signal?: string | null; stdout?: string; stderr?: string }) => ({ exit: error.code ?? error.signal, output: `${error.stderr ?? ""}\n${error.stdout ?? ""}` }),
+  );
+  if (install !== undefined) {
     await rm(dir, { recursive: true, force: true });
-    const said = `${install.stderr ?? ""}\n${install.stdout ?? ""}`.split("\n").find((line) => /ERROR/.test(line))?.trim();
-    return { skip: `mariadb-install-db failed (exit ${install.status ?? install.signal})${said ? `: ${said}` : ""}` };
+    const said = install.output.split("\n").find((line) => /ERROR/.test(line))?.trim();
+    return { skip: `mariadb-install-db failed (exit ${install.exit})${said ? `: ${said}` : ""}` };
   }
-  const socket = join(dir, "mysqld.sock");
-  const launch = (port: number): ChildProcess =>
-    spawn(
-      daemon,
-      [
-        "--no-defaults",
-        `--datadir=${data}`,
-        `--tmpdir=${temp}`,
-        `--socket=${socket}`,
-        `--pid-file=${join(dir, "mysqld.pid")}`,
-        `--port=${port}`,
-        "--bind-address=127.0.0.1",
-        "--skip-name-resolve",
-        "--skip-log-bin",
-        "--innodb-buffer-pool-size=32M",
-        "--innodb-log-file-size=16M",
-        "--max-connections=200",
-        ...root,
-      ],
-      { stdio: "ignore" },
-    );
-  // mariadbd binds its TCP port before it creates its socket file, and exits if the bind fails: once
-  // this server's own socket answers, the port is this server's.
-  const ours = (_port: number, child: ChildProcess) => accepts({ path: socket }, 60_000, child);
+  const pidFile = join(dir, "mysqld.pid");
+  const kind: ServerKind = {
+    command: daemon,
+    args: (port) => [
+      "--no-defaults",
+      `--datadir=${data}`,
+      `--tmpdir=${temp}`,
+      `--socket=${join(dir, "mysqld.sock")}`,
+      `--pid-file=${pidFile}`,
+      `--port=${port}`,
+      "--bind-address=127.0.0.1",
+      "--skip-name-resolve",
+      "--skip-log-bin",
+      "--innodb-buffer-pool-size=32M",
+      "--innodb-log-file-size=16M",
+      "--max-connections=200",
+      ...root,
+    ],
+    pid: mariadbPid,
+    readyMs: 60_000,
+  };
   try {
-    const { child, port } = await listening(launch, ours, 60_000);
-    return { server: stopper(child, dir, port) };
+    const { proc, port } = await launchServer(kind, options.pickPort ?? sparePort);
+    return { server: stopper(proc, dir, port) };
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     return { skip: `mariadbd did not start (${(error as Error).message})` };
@@ -148,18 +141,15 @@ export async function startMariadb(): Promise<StartResult> {
  * @example
  * const { server, skip } = await startMemcached();
  */
-export async function startMemcached(extra: readonly string[] = []): Promise<StartResult> {
+export async function startMemcached(extra: readonly string[] = [], options: StartOptions = {}): Promise<StartResult> {
   const binary = ["/usr/bin/memcached", "/usr/local/bin/memcached"].find((path) => existsSync(path));
   if (!binary) return { skip: "Memcached is not installed (apt-get install memcached)" };
   const dir = await mkdtemp(join(tmpdir(), "sk-memcached-"));
   const root = process.getuid?.() === 0 ? ["-u", "root"] : [];
-  const launch = (port: number): ChildProcess =>
-    spawn(binary, ["-l", "127.0.0.1", "-p", String(port), "-U", "0", "-m", "64", ...root, ...extra], { stdio: "ignore" });
-  // The server on the port says its pid in `stats`: it must be this child.
-  const ours = async (port: number, child: ChildProcess) => (await memcachedPid(port)) === child.pid;
+  const kind: ServerKind = { command: binary, args: (port) => ["-l", "127.0.0.1", "-p", String(port), "-U", "0", "-m", "64", ...root, ...extra], pid: memcachedPid };
   try {
-    const { child, port } = await listening(launch, ours, 10_000);
-    return { server: stopper(child, dir, port) };
+    const { proc, port } = await launchServer(kind, options.pickPort ?? sparePort);
+    return { server: stopper(proc, dir, port) };
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     return { skip: `memcached did not start (${(error as Error).message})` };
@@ -167,50 +157,36 @@ export async function startMemcached(extra: readonly string[] = []): Promise<Sta
 }
 
 /**
- * Start a server on a spare port and resolve once it is the one listening
- * there. The port is free when chosen but not held, so another process may
- * bind it first: the server then fails to bind and exits, or `ours` finds
- * someone else answering, and the server is started again on another port.
+ * The process id of the MariaDB server on `port`: the contents of the pid
+ * file it names (`@@pid_file`), or undefined when it does not answer root
+ * without a password yet (or at all: it is not a throwaway one).
+ *
+ * @example
+ * (await mariadbPid(server.port)) === server.pid;
  */
-async function listening(
-  launch: (port: number) => ChildProcess,
-  ours: (port: number, child: ChildProcess) => Promise<boolean>,
-  timeoutMs: number,
-): Promise<{ child: ChildProcess; port: number }> {
-  let last: unknown;
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    const port = await sparePort();
-    const child = launch(port);
+export async function mariadbPid(port: number): Promise<number | undefined> {
+  try {
+    const connection = await mysql.createConnection({ host: "127.0.0.1", port, user: "root", connectTimeout: 1_000 });
     try {
-      await waitForPort(port, timeoutMs, child);
-      if ((await ours(port, child)) && child.exitCode === null) return { child, port };
-      last = new Error(`another process answered on port ${port}`);
-    } catch (error) {
-      last = error;
+      const [rows] = await connection.query("SELECT @@pid_file AS file");
+      const file = (rows as Array<{ file: string }>)[0]?.file;
+      return file === undefined ? undefined : Number((await readFile(file, "utf8")).trim()) || undefined;
+    } finally {
+      connection.destroy();
     }
-    child.kill("SIGKILL");
-    await exited(child);
+  } catch {
+    return undefined;
   }
-  throw last;
 }
 
-/** Whether something accepts connections at `target` before `child` exits or `timeoutMs` passes. */
-async function accepts(target: { path: string }, timeoutMs: number, child: ChildProcess): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection(target);
-      socket.once("connect", () => (socket.destroy(), resolve(true)));
-      socket.once("error", () => resolve(false));
-    });
-    if (open) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
-}
-
-/** The pid a memcached on `port` reports in `stats`, or undefined when what answers is not one. */
-async function memcachedPid(port: number): Promise<number | undefined> {
+/**
+ * The pid a memcached on `port` reports in `stats`, or undefined when what
+ * answers is not one (within a second).
+ *
+ * @example
+ * (await memcachedPid(server.port)) === server.pid;
+ */
+export async function memcachedPid(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port });
     let text = "";
@@ -219,7 +195,7 @@ async function memcachedPid(port: number): Promise<number | undefined> {
       socket.destroy();
       resolve(pid);
     };
-    const timer = setTimeout(() => done(undefined), 10_000);
+    const timer = setTimeout(() => done(undefined), 1_000);
     socket.once("connect", () => socket.write("stats\r\n"));
     socket.on("data", (chunk: Buffer) => {
       text += chunk.toString("latin1");

@@ -7,10 +7,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { chmodSync, mkdtempSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../helpers/flask-app.js";
+import { launchRedis, relaunchRedis } from "../helpers/redis-launch.js";
+import { sparePort } from "../helpers/server-launch.js";
 import { form, type Reply, type Visitor } from "./client.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -110,29 +110,17 @@ export function redisServerMissing(): string | undefined {
  * const redis = await startRedisServer(["--requirepass", "x"]); await redis.stop();
  */
 export async function startRedisServer(args: string[], port?: number): Promise<{ port: number; stop(): Promise<void> }> {
-  port ??= await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...args], { stdio: "ignore" });
-  const exited = once(child, "exit");
+  // The server must be ours (it reports the child's pid), and a spare port taken before it binds is traded for another (server-launch.ts).
+  const argv = (p: number): string[] => ["--port", String(p), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...args];
+  const server = port === undefined ? await launchRedis(argv, sparePort) : await relaunchRedis(argv, port);
+  const { proc: child, exited } = server;
+  const stopped = once(child, "exit");
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (exited()) return;
     child.kill("SIGTERM");
-    await exited;
+    await stopped;
   };
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.once("connect", () => resolve(true)).once("error", () => resolve(false));
-      socket.unref();
-      setTimeout(() => socket.destroy(), 500).unref();
-    });
-    if (up) return { port, stop };
-    if (Date.now() > deadline || child.exitCode !== null) {
-      await stop();
-      throw new Error(`redis-server did not listen on ${port}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return { port: server.port, stop };
 }
 
 /**
