@@ -12,7 +12,8 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { TLSSocket } from "node:tls";
 import type { AppSessionData } from "../core/app-data.js";
 import type { Session } from "../core/session.js";
-import { holdResponse, sendAnswer } from "./hold-response.js";
+import { sendAnswer } from "./hold-commit.js";
+import { holdResponse } from "./hold-response.js";
 import {
   csrfRefusal,
   errorAnswer,

@@ -16,7 +16,8 @@ import type { TLSSocket } from "node:tls";
 import type { AppSessionData, SessionDataShape } from "../core/app-data.js";
 import type { CommitResult, SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
-import { holdResponse, INTERNAL_ERROR, sendAnswer } from "./hold-response.js";
+import { INTERNAL_ERROR, sendAnswer } from "./hold-commit.js";
+import { holdResponse } from "./hold-response.js";
 import {
   csrfRefusal,
   errorAnswer,

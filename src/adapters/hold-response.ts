@@ -15,13 +15,23 @@
  * The wrappers are four module functions, shared by every response, that
  * find the response's one {@link Hold} object under a symbol: a request
  * makes that object and no closure (issue #20: nine closures per request
- * cost a cookie-mode read about as much as the manager's whole load).
+ * cost a cookie-mode read about as much as the manager's whole load). A
+ * second hold on the same response (two managers) gets its own four
+ * closures, since the symbol names one hold.
+ *
+ * Opening never undoes what was installed after the hold: a method goes back
+ * to its original only while the hold's wrapper is still the one on the
+ * response. Where something wrapped it later (the `compression` middleware
+ * mounted after sessionMiddleware, an app's own `res.write`), that wrapper
+ * stays, and the hold's wrapper beneath it, which the later one calls, just
+ * passes through to the original from then on.
  */
 import type { ServerResponse } from "node:http";
-import type { CommitResult, SessionManager } from "../core/manager.js";
+import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
 import { applyWriteHead, checkChunk } from "./hold-calls.js";
-import { logAdapterError, type ErrorAnswer } from "./shared.js";
+import { commitToResponse, commitToResponseSync } from "./hold-commit.js";
+import { logAdapterError } from "./shared.js";
 
 /**
  * What {@link holdResponse} calls besides the commit. Made once per adapter
@@ -53,7 +63,8 @@ export interface Held {
 
 type Writer = (this: ServerResponse, ...args: unknown[]) => unknown;
 type Method = "writeHead" | "write" | "end" | "flushHeaders";
-type Patched = Record<Method, Writer> & { [HOLD]?: Hold };
+type Wrappers = Record<Method, Writer>;
+type Patched = Wrappers & { [HOLD]?: Hold };
 
 /** Where a held response keeps its {@link Hold}: the wrappers below are shared, not made per response. */
 const HOLD = Symbol("sessionkit.hold");
@@ -82,8 +93,8 @@ class Hold implements Held {
   readonly flushHeaders: Writer;
   /** Cookie mode: commit in the same tick and let every call through untouched. */
   readonly sync: boolean;
-  /** A hold already on this response (two managers, two middlewares): its wrappers are this one's originals. */
-  readonly previous: Hold | undefined;
+  /** The wrappers this hold put on the response: the shared ones, or its own closures when another hold was there first. */
+  wrappers: Wrappers = SHARED;
 
   constructor(
     readonly res: ServerResponse,
@@ -97,17 +108,20 @@ class Hold implements Held {
     this.end = target.end;
     this.flushHeaders = target.flushHeaders;
     this.sync = sessions.canCommitSync;
-    this.previous = target[HOLD];
   }
 
-  /** Put the originals back; the hold beneath, if any, is the one its wrappers find from now on. */
+  /**
+   * Put each original back where the hold's wrapper is still the method on
+   * the response. A method wrapped after the hold keeps its later wrapper,
+   * which calls the hold's, which now passes straight through (state OPEN).
+   */
   restore(): void {
     const target = this.res as unknown as Patched;
-    if (this.previous !== undefined) target[HOLD] = this.previous;
-    target.writeHead = this.writeHead;
-    target.write = this.write;
-    target.end = this.end;
-    target.flushHeaders = this.flushHeaders;
+    const own = this.wrappers;
+    if (target.writeHead === own.writeHead) target.writeHead = this.writeHead;
+    if (target.write === own.write) target.write = this.write;
+    if (target.end === own.end) target.end = this.end;
+    if (target.flushHeaders === own.flushHeaders) target.flushHeaders = this.flushHeaders;
   }
 
   /** Cookie mode: commit now. True when the response may proceed. */
@@ -192,111 +206,87 @@ class Hold implements Held {
 export function holdResponse(res: ServerResponse, sessions: SessionManager<any>, session: Session<any>, hooks: HoldHooks): Held {
   const hold = new Hold(res, sessions, session, hooks);
   const target = res as unknown as Patched;
-  target[HOLD] = hold;
-  target.writeHead = heldWriteHead;
-  target.write = heldWrite;
-  target.end = heldEnd;
-  target.flushHeaders = heldFlushHeaders;
+  let wrappers = SHARED;
+  // The symbol names the first hold, whose wrappers are the shared functions; a second gets its own.
+  if (target[HOLD] === undefined) target[HOLD] = hold;
+  else wrappers = hold.wrappers = ownWrappers(hold);
+  target.writeHead = wrappers.writeHead;
+  target.write = wrappers.write;
+  target.end = wrappers.end;
+  target.flushHeaders = wrappers.flushHeaders;
   return hold;
 }
 
 // The wrappers. Each is called as a method of the response (node's own code calls `this.writeHead`,
-// a pipe calls `dest.write`), so `this` is the held response; once the hold has opened they are
-// no longer on it, but a caller that kept one still gets the original.
+// a pipe calls `dest.write`), so `this` is the held response. Once the hold has opened they pass
+// through to the originals: a wrapper installed after the hold, or a caller that kept one, calls them.
 
 function heldWriteHead(this: ServerResponse, ...args: unknown[]): unknown {
-  const hold = (this as unknown as Patched)[HOLD]!;
-  if (hold.state === OPEN) return hold.writeHead.apply(this, args);
-  applyWriteHead(this, args);
-  if (hold.sync) return hold.startSync() ? hold.writeHead.call(this, this.statusCode) : this;
-  hold.headRequested = true;
-  // Nothing to queue: release() sends the head first.
-  hold.hold(undefined, args);
-  return this;
+  return writeHeadHeld((this as unknown as Patched)[HOLD]!, this, args);
 }
 
 function heldWrite(this: ServerResponse, ...args: unknown[]): unknown {
-  const hold = (this as unknown as Patched)[HOLD]!;
-  if (hold.state === OPEN) return hold.write.apply(this, args);
+  return writeHeld((this as unknown as Patched)[HOLD]!, this, args);
+}
+
+function heldEnd(this: ServerResponse, ...args: unknown[]): unknown {
+  return endHeld((this as unknown as Patched)[HOLD]!, this, args);
+}
+
+function heldFlushHeaders(this: ServerResponse): unknown {
+  return flushHeadersHeld((this as unknown as Patched)[HOLD]!, this);
+}
+
+const SHARED: Wrappers = Object.freeze({ writeHead: heldWriteHead, write: heldWrite, end: heldEnd, flushHeaders: heldFlushHeaders });
+
+/** A second hold's wrappers (two managers on one response): closures, since the symbol finds the first. */
+function ownWrappers(hold: Hold): Wrappers {
+  return {
+    writeHead(this: ServerResponse, ...args: unknown[]) {
+      return writeHeadHeld(hold, this, args);
+    },
+    write(this: ServerResponse, ...args: unknown[]) {
+      return writeHeld(hold, this, args);
+    },
+    end(this: ServerResponse, ...args: unknown[]) {
+      return endHeld(hold, this, args);
+    },
+    flushHeaders(this: ServerResponse) {
+      return flushHeadersHeld(hold, this);
+    },
+  };
+}
+
+function writeHeadHeld(hold: Hold, res: ServerResponse, args: unknown[]): unknown {
+  if (hold.state === OPEN) return hold.writeHead.apply(res, args);
+  applyWriteHead(res, args);
+  if (hold.sync) return hold.startSync() ? hold.writeHead.call(res, res.statusCode) : res;
+  hold.headRequested = true;
+  // Nothing to queue: release() sends the head first.
+  hold.hold(undefined, args);
+  return res;
+}
+
+function writeHeld(hold: Hold, res: ServerResponse, args: unknown[]): unknown {
+  if (hold.state === OPEN) return hold.write.apply(res, args);
   checkChunk(args[0], args[1], false);
-  if (hold.sync) return hold.startSync() ? hold.write.apply(this, args) : false;
+  if (hold.sync) return hold.startSync() ? hold.write.apply(res, args) : false;
   hold.hold(hold.write, args);
   hold.askedForDrain = true;
   return false;
 }
 
-function heldEnd(this: ServerResponse, ...args: unknown[]): unknown {
-  const hold = (this as unknown as Patched)[HOLD]!;
-  if (hold.state === OPEN) return hold.end.apply(this, args);
+function endHeld(hold: Hold, res: ServerResponse, args: unknown[]): unknown {
+  if (hold.state === OPEN) return hold.end.apply(res, args);
   checkChunk(args[0], args[1], true);
-  if (hold.sync) return hold.startSync() ? hold.end.apply(this, args) : this;
+  if (hold.sync) return hold.startSync() ? hold.end.apply(res, args) : res;
   hold.hold(hold.end, args);
-  return this;
+  return res;
 }
 
-function heldFlushHeaders(this: ServerResponse): unknown {
-  const hold = (this as unknown as Patched)[HOLD]!;
-  if (hold.state === OPEN) return hold.flushHeaders.call(this);
-  if (hold.sync) return hold.startSync() ? hold.flushHeaders.call(this) : undefined;
+function flushHeadersHeld(hold: Hold, res: ServerResponse): unknown {
+  if (hold.state === OPEN) return hold.flushHeaders.call(res);
+  if (hold.sync) return hold.startSync() ? hold.flushHeaders.call(res) : undefined;
   hold.hold(hold.flushHeaders, []);
   return undefined;
 }
-
-/**
- * Commit `session` and copy the result onto `res`: each Set-Cookie appended
- * as its own line beside the app's, every other header set as core gives it.
- *
- * @example
- * await commitToResponse(sessions, req.session, res);
- */
-export async function commitToResponse(sessions: SessionManager<any>, session: Session<any>, res: ServerResponse): Promise<void> {
-  copyResult(res, await sessions.commit(session, commitContext(res)));
-}
-
-/**
- * {@link commitToResponse} for cookie mode, in the same tick.
- *
- * @example
- * commitToResponseSync(sessions, req.session, res);
- */
-export function commitToResponseSync(sessions: SessionManager<any>, session: Session<any>, res: ServerResponse): void {
-  copyResult(res, sessions.commitSync(session, commitContext(res)));
-}
-
-function commitContext(res: ServerResponse) {
-  return { status: res.statusCode, vary: res.getHeader("Vary"), cacheControl: res.getHeader("Cache-Control") };
-}
-
-function copyResult(res: ServerResponse, result: CommitResult): void {
-  for (const value of result.setCookie) res.appendHeader("Set-Cookie", value);
-  for (const [name, value] of result.headers) res.setHeader(name, value);
-}
-
-/**
- * Send an adapter's own answer (503, 409, 500) on a response that is not held.
- *
- * @example
- * sendAnswer(res, { status: 503, headers: { "Retry-After": "1" }, body: "retry" });
- */
-export function sendAnswer(res: ServerResponse, answer: ErrorAnswer): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  for (const name of res.getHeaderNames()) res.removeHeader(name);
-  res.statusCode = answer.status;
-  for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
-  res.end(answer.body);
-}
-
-/**
- * The answer to an error no framework will handle (node:http): a bare 500.
- *
- * @example
- * sendAnswer(res, INTERNAL_ERROR);
- */
-export const INTERNAL_ERROR: ErrorAnswer = Object.freeze({
-  status: 500,
-  headers: { "Content-Type": "text/plain; charset=utf-8" },
-  body: "Internal Server Error",
-});

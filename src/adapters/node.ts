@@ -11,7 +11,8 @@ import type { TLSSocket } from "node:tls";
 import type { AppSessionData, SessionDataShape } from "../core/app-data.js";
 import type { RequestContext, SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
-import { INTERNAL_ERROR, holdResponse, sendAnswer, type Held, type HoldHooks } from "./hold-response.js";
+import { INTERNAL_ERROR, sendAnswer } from "./hold-commit.js";
+import { holdResponse, type Held, type HoldHooks } from "./hold-response.js";
 import type { CsrfError } from "../core/csrf.js";
 import { csrfAnswer, csrfRefusal, errorAnswer, isSecureRequest, logAdapterError, resolveCsrfProtection, type AdapterOptions, type CsrfProtectionOptions } from "./shared.js";
 

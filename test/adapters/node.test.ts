@@ -136,4 +136,61 @@ describe("sessionkit/node specifics", () => {
       }
     }
   });
+
+  it("a res.write/res.end the app installs after the hold stays in effect after the commit, in either mode, under one hold or two", async () => {
+    for (const store of [false, true]) {
+      for (const nested of [false, true]) {
+        const label = `store: ${store}, two holds: ${nested}`;
+        const sessions = createSessions({ secret, ...(store ? { store: new MemoryStore() } : {}) });
+        const outer = createSessions({ secret, cookie: { name: "outer" } });
+        const seen: { calls: number; writeKept: boolean; endKept: boolean }[] = [];
+        const app = withSessions(sessions, async (req, res) => {
+          // The app's own wrappers, installed over the hold's: they count and upper-case.
+          const write = res.write;
+          const end = res.end;
+          const state = { calls: 0, writeKept: false, endKept: false };
+          seen.push(state);
+          const upper = (chunk: unknown): unknown => (typeof chunk === "string" ? chunk.toUpperCase() : chunk);
+          const appWrite = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+            state.calls++;
+            return (write as (...args: unknown[]) => boolean).call(this, upper(chunk), ...rest);
+          } as ServerResponse["write"];
+          const appEnd = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+            state.calls++;
+            return (end as (...args: unknown[]) => ServerResponse).call(this, upper(chunk), ...rest);
+          } as ServerResponse["end"];
+          res.write = appWrite;
+          res.end = appEnd;
+          req.session.set("a", 1);
+          res.setHeader("Content-Type", "text/plain");
+          res.write("one,");
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          res.write("two,");
+          state.writeKept = res.write === appWrite;
+          res.end("three");
+          state.endKept = res.end === appEnd;
+        });
+        const listener = nested
+          ? withSessions(outer, (req, res) => {
+              req.session.set("o", 1);
+              return app(req, res);
+            })
+          : app;
+        const server = await listen(createServer(listener));
+        try {
+          const r = await fetch(server.url);
+          assert.equal(r.status, 200, label);
+          assert.equal(await r.text(), "ONE,TWO,THREE", label);
+          const lines = r.headers.getSetCookie();
+          assert.deepEqual(lines.map((l) => l.split("=")[0]).sort(), nested ? ["outer", "session"] : ["session"], label);
+          const cookie = lines.map((l) => l.split(";")[0]).join("; ");
+          assert.equal((await sessions.load(cookie)).get("a"), 1, label);
+          if (nested) assert.equal((await outer.load(cookie)).get("o"), 1, label);
+          assert.deepEqual(seen, [{ calls: 3, writeKept: true, endKept: true }], label);
+        } finally {
+          await server.close();
+        }
+      }
+    }
+  });
 });
