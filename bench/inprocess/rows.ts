@@ -12,7 +12,7 @@
  * `base`: the same app around the older sessionkit, in the same rounds.
  */
 import { createSessions } from "sessionkit";
-import { SECRET } from "../servers/shared.js";
+import { SECRET, USER } from "../servers/shared.js";
 import { buildApp, FRAMEWORKS, managerInject, type Inject } from "./apps.js";
 import { measureRow, turn, TURN_EVERY, type MeasureOptions, type RoundSamples, type RowHealth, type Variant } from "./measure.js";
 import { setupStore, STORES } from "./stores.js";
@@ -103,8 +103,19 @@ function rows(): Row[] {
   return out;
 }
 
-/** One variant; `cookies` is one cookie (warm) or a pool sent in turn (cold). */
-function variant(name: Variant["name"], send: Inject, path: string, cookies: string[]): Variant {
+/**
+ * One variant; `cookies` is one cookie (warm) or a pool sent in turn (cold).
+ * Every `/read` must answer the logged-in user: a store that lost the
+ * session answers 200 with no user, and a read of nothing is another, cheaper
+ * path (4a05fee's Redis store gave every key a TTL of 1 s, so its read row
+ * measured a missing key). With `lost`, such answers are counted there (the
+ * baseline's: the row is then reported without it); without, they throw.
+ *
+ * @example
+ * const lost = { reads: 0 };
+ * await variant("base", base.sk, "/read", [baseCookie], lost).run(); // lost.reads: 1 if it answered no user
+ */
+export function variant(name: Variant["name"], send: Inject, path: string, cookies: string[], lost?: { reads: number }): Variant {
   let next = 0;
   return {
     name,
@@ -113,6 +124,10 @@ function variant(name: Variant["name"], send: Inject, path: string, cookies: str
       next = next + 1 === cookies.length ? 0 : next + 1;
       const answer = await send(path, cookie);
       if (answer.status !== 200) throw new Error(`${name} ${path} answered ${answer.status}`);
+      if (path === "/read" && answer.body !== USER) {
+        if (!lost) throw new Error(`${name} /read answered no user: the session was lost, so the row would measure another path`);
+        lost.reads += 1;
+      }
     },
   };
 }
@@ -193,9 +208,19 @@ export async function runRows(only: RegExp, options: MeasureOptions, log: (line:
         const cookies = scenario === "read-cold" ? pool : [cookie];
         const variants = [variant("bare", bare, path, cookies), variant("sk", sk, path, cookies)];
         if (floor && scenario !== "read-cold") variants.splice(1, 0, variant("floor", floor, path, cookies));
-        if (base) variants.push(variant("base", base.sk, path, scenario === "read-cold" ? pool : [baseCookie]));
+        const lost = { reads: 0 };
+        if (base) variants.push(variant("base", base.sk, path, scenario === "read-cold" ? pool : [baseCookie], lost));
         const { samples, health } = await measureRow(variants, options);
-        results.push({ id: row.id, framework: row.framework, mode: row.mode, scenario, samples, health, ...(baseline && !base ? { noBaseline } : {}) });
+        // After the rounds, each side's session must still be there (a write's answer does not show it).
+        if ((await sk("/read", cookie)).body !== USER) throw new Error(`${row.id} ${scenario}: the session was lost during the rounds`);
+        if (base && (await base.sk("/read", baseCookie)).body !== USER) lost.reads += 1;
+        let why = baseline && !base ? noBaseline : undefined;
+        if (lost.reads > 0) {
+          delete samples.base;
+          why = `the baseline lost its session during the rounds (${lost.reads} reads answered no user): not comparable`;
+          log(`${row.id} ${scenario}: ${why}`);
+        }
+        results.push({ id: row.id, framework: row.framework, mode: row.mode, scenario, samples, health, ...(why ? { noBaseline: why } : {}) });
         const share = Object.entries(health.gcShare).map(([name, x]) => `${name} ${(x * 100).toFixed(1)}%`).join(", ");
         log(`${row.id} ${scenario} done: ${health.requests} requests per batch, heap ${health.heapStartMB.toFixed(1)} → ${health.heapEndMB.toFixed(1)} MB, GC in the batches ${share}`);
       }

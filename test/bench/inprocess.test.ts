@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { measureRow, pairedDiff, spread, TURN_EVERY, type Variant } from "../../bench/inprocess/measure.js";
 import { renderInprocess, targetOf } from "../../bench/inprocess/report.js";
-import type { RowResult } from "../../bench/inprocess/rows.js";
+import { variant, type RowResult } from "../../bench/inprocess/rows.js";
 
 test("each row is held to issue #20's target, against bare or against its floor", () => {
   assert.deepEqual(targetOf({ framework: "node", mode: "signed", scenario: "read" }), { limit: 2, basis: "bare" });
@@ -100,4 +100,17 @@ test("the header says how much heap the rows kept and how much of the batches wa
   assert.ok(table.includes("Heap in use after a full GC (no event-loop turn first) at each row's start and end: 11–14 MB, at most +2.0 MB within a row. GC pauses inside the timed batches, per row and variant, share of the batches' wall time: median 1.0%, at most 10.0%."), table.join("\n"));
   const without = renderInprocess([[{ ...row(1, 1, 0), health: undefined }]], info);
   assert.equal(without.includes("Heap in use"), false);
+});
+
+test("a /read that answers no user is a lost session: it throws, or is counted for the baseline, never measured as a read", async () => {
+  // 4a05fee's Redis store set a TTL of 1 s on every key, so its /read answered 200 with no user after a second: a cheaper path.
+  const answers = (body: string) => async () => ({ status: 200, body, setCookie: [] as string[] });
+  await variant("sk", answers("alice"), "/read", ["c"]).run();
+  await assert.rejects(variant("sk", answers(""), "/read", ["c"]).run(), /answered no user/);
+  const lost = { reads: 0 };
+  const base = variant("base", answers(""), "/read", ["c"], lost);
+  await base.run();
+  await base.run();
+  assert.equal(lost.reads, 2);
+  await variant("sk", answers("7"), "/write", ["c"]).run();
 });
