@@ -31,7 +31,7 @@ export function commitToResponseSync(sessions: SessionManager<any>, session: Ses
 }
 
 function commitContext(res: ServerResponse) {
-  return { status: res.statusCode, vary: res.getHeader("Vary"), cacheControl: res.getHeader("Cache-Control") };
+  return { status: res.statusCode, vary: res.getHeader("vary"), cacheControl: res.getHeader("cache-control") };
 }
 
 function copyResult(res: ServerResponse, result: CommitResult): void {

@@ -85,8 +85,8 @@ class Hold implements Held {
   state: typeof IDLE | typeof HOLDING | typeof OPEN = IDLE;
   headRequested = false;
   askedForDrain = false;
-  /** The app's output while the commit runs: pairs of (original method, its arguments). */
-  readonly queue: (Writer | unknown[])[] = [];
+  /** The app's output while the commit runs: pairs of (original method, its arguments). Made by the first queued call (cookie mode queues nothing). */
+  queue: (Writer | unknown[])[] | undefined = undefined;
   readonly writeHead: Writer;
   readonly write: Writer;
   readonly end: Writer;
@@ -142,7 +142,7 @@ class Hold implements Held {
 
   /** Queue one output call (an original method and its arguments) and start the commit, once. */
   hold(method: Writer | undefined, args: unknown[]): void {
-    if (method !== undefined) this.queue.push(method, args);
+    if (method !== undefined) (this.queue ??= []).push(method, args);
     if (this.state !== IDLE) return;
     this.state = HOLDING;
     this.started = true;
@@ -162,17 +162,16 @@ class Hold implements Held {
 
   release(): void {
     const res = this.res;
-    const queue = this.queue;
+    const queue = this.queue ?? [];
+    this.queue = undefined;
     this.state = OPEN;
     this.restore();
     try {
       if (this.headRequested && !res.headersSent) this.writeHead.call(res, res.statusCode);
       for (let i = 0; i < queue.length; i += 2) (queue[i] as Writer).apply(res, queue[i + 1] as unknown[]);
-      queue.length = 0;
     } catch (error) {
       // The calls were checked as node checks them when the app made them, so this is a node
       // refusal we did not foresee: never let it become an unhandled rejection (R-crash).
-      queue.length = 0;
       if (!res.headersSent) this.hooks.onFailure(error, res);
       else {
         logAdapterError("node", error);
@@ -188,7 +187,7 @@ class Hold implements Held {
     const res = this.res;
     this.state = OPEN;
     this.restore();
-    this.queue.length = 0;
+    this.queue = undefined;
     for (const name of res.getHeaderNames()) res.removeHeader(name);
     this.hooks.onFailure(error, res);
   }

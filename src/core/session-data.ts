@@ -50,15 +50,24 @@ const MACHINERY: ReadonlySet<string> = new Set<string>([RESERVED_KEYS.createdAt,
  * data.write("n", 2);
  * data.dirty; // Set { "n" }
  */
+/** The changes of a session that changed nothing (never added to: `dirty` is read-only outside). */
+const NONE: ReadonlySet<string> = new Set<string>();
+
 export class SessionData {
   /** Key → value (parsed). */
   readonly values: Map<string, unknown>;
-  /** Keys set, deleted or popped by this request (user and reserved). */
-  readonly dirty = new Set<string>();
+  /**
+   * Keys set, deleted or popped by this request (user and reserved). Made by
+   * the first change: a read that changes nothing allocates no Set (issue #20).
+   */
+  #dirty: Set<string> | undefined;
   /** True once clear() ran. */
   cleared = false;
-  /** Keys of object values handed out by reads → the original (a stored text, or the shared object), to detect in-place changes. */
-  readonly #handedOut = new Map<string, unknown>();
+  /**
+   * Keys of object values handed out by reads → the original (a stored text, or the shared
+   * object), to detect in-place changes. Made by the first object value read.
+   */
+  #handedOut: Map<string, unknown> | undefined;
   /** Stored text of each value loaded from a store, until it is changed. */
   readonly #texts: Map<string, string> | undefined;
 
@@ -86,14 +95,24 @@ export class SessionData {
     this.#texts = texts;
   }
 
+  /** Keys set, deleted or popped by this request (user and reserved). */
+  get dirty(): ReadonlySet<string> {
+    return this.#dirty ?? NONE;
+  }
+
+  /** Forget the changes (they were saved). */
+  markClean(): void {
+    this.#dirty?.clear();
+  }
+
   /** Read a value, copying an object value the first time so that the app may change it in place. */
   read(key: string): unknown {
     const raw = this.values.get(key);
-    if (isCloneable(raw) && !this.dirty.has(key) && !this.#handedOut.has(key)) {
+    if (isCloneable(raw) && !this.#dirty?.has(key) && !this.#handedOut?.has(key)) {
       // The loaded value may be shared with other requests (verified-cookie cache): hand out a copy.
       const copy = clone(raw);
       this.values.set(key, copy);
-      this.#handedOut.set(key, this.#texts?.get(key) ?? raw);
+      (this.#handedOut ??= new Map()).set(key, this.#texts?.get(key) ?? raw);
       return copy;
     }
     return raw;
@@ -101,16 +120,16 @@ export class SessionData {
 
   write(key: string, value: unknown): void {
     this.values.set(key, value);
-    this.dirty.add(key);
-    this.#handedOut.delete(key);
+    (this.#dirty ??= new Set()).add(key);
+    this.#handedOut?.delete(key);
   }
 
   /** Remove `key`; whether it was there. */
   remove(key: string): boolean {
     const had = this.values.delete(key);
     if (had) {
-      this.dirty.add(key);
-      this.#handedOut.delete(key);
+      (this.#dirty ??= new Set()).add(key);
+      this.#handedOut?.delete(key);
     }
     return had;
   }
@@ -120,9 +139,9 @@ export class SessionData {
     for (const key of [...this.values.keys()]) {
       if (MACHINERY.has(key)) continue;
       this.values.delete(key);
-      this.dirty.add(key);
+      (this.#dirty ??= new Set()).add(key);
     }
-    this.#handedOut.clear();
+    this.#handedOut?.clear();
     this.cleared = true;
   }
 
@@ -144,11 +163,12 @@ export class SessionData {
    */
   detectInPlaceChanges(): boolean {
     let changed = false;
+    if (this.#handedOut === undefined) return false;
     for (const [key, original] of this.#handedOut) {
-      if (this.dirty.has(key) || !this.values.has(key)) continue;
+      if (this.#dirty?.has(key) || !this.values.has(key)) continue;
       const before = typeof original === "string" ? original : dumps(original);
       if (dumps(this.values.get(key)) !== before) {
-        this.dirty.add(key);
+        (this.#dirty ??= new Set()).add(key);
         changed = true;
       }
     }
@@ -157,7 +177,7 @@ export class SessionData {
 
   /** The serialized form of a value for a store: its stored text when it was never changed. */
   storedText(key: string): string {
-    if (!this.dirty.has(key)) {
+    if (!this.#dirty?.has(key)) {
       const text = this.#texts?.get(key);
       if (text !== undefined) return text;
     }

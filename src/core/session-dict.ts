@@ -259,7 +259,7 @@ export class SessionDict<Data extends SessionDataShape = AppSessionData> {
     internals.userId = undefined;
     internals.loggedIn = false;
     internals.reauthenticated = false;
-    internals.data.dirty.clear();
+    internals.data.markClean();
     internals.data.cleared = false;
     session.#modified = false;
   }
