@@ -32,6 +32,35 @@ function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** One generated response: `writes` as [chunk size, pause after it], then `end` with a chunk of `endChunk` characters or none. */
+interface Plan {
+  seed: number;
+  writes: Array<[number, boolean]>;
+  endChunk?: number;
+}
+
+/** `size` characters that differ with `seed` and position, so a lost, repeated or reordered chunk shows. */
+function text(seed: number, size: number): string {
+  let out = "";
+  for (let i = 0; out.length < size; i++) out += `${seed}.${i} `;
+  return out.slice(0, size);
+}
+
+function expectedBody(plan: Plan): string {
+  return plan.writes.map(([size]) => text(plan.seed, size)).join("") + (plan.endChunk === undefined ? "" : text(plan.seed + 1, plan.endChunk));
+}
+
+/** A small seeded generator (mulberry32): the plans repeat for a seed, which the failure message names. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 function app(sessions: SessionManager<any>, compressionFirst: boolean, errors: unknown[]): express.Express {
   const app = express();
   if (compressionFirst) app.use(compression({ threshold: 0 }));
@@ -55,6 +84,18 @@ function app(sessions: SessionManager<any>, compressionFirst: boolean, errors: u
     req.session.set("n", n);
     await pause(2);
     res.type("text/plain").send(`n=${n}\n${BIG}`);
+  });
+  // A generated plan (see "generated plans" below): chunk sizes, each followed by a pause or not, then end with or without a chunk.
+  app.get("/plan", async (req, res) => {
+    const plan = JSON.parse(String(req.query.p)) as Plan;
+    req.session.set("plan", plan.seed);
+    res.type("text/plain");
+    for (const [size, paused] of plan.writes) {
+      res.write(text(plan.seed, size));
+      if (paused) await pause(1);
+    }
+    if (plan.endChunk === undefined) res.end();
+    else res.end(text(plan.seed + 1, plan.endChunk));
   });
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     errors.push(error);
@@ -140,6 +181,29 @@ for (const compressionFirst of [false, true]) {
           const second = await get(server, "/count", cookie);
           const again = assertGzipped(second, `n=2\n${BIG}`, `${mode} /count again`, mode === "cookie mode");
           assert.equal((await sessions.load(again || cookie)).get("n"), 2);
+          assert.deepEqual(errors, []);
+        } finally {
+          await server.close();
+        }
+      });
+
+      it(`${mode}: generated plans of writes, pauses and ends all gunzip to the exact body, with the session's headers`, async () => {
+        const base = Number(process.env.COMPRESSION_SEED ?? Date.now() % 1_000_000);
+        const next = random(base);
+        const sessions = make();
+        const errors: unknown[] = [];
+        const server = await listen(createServer(app(sessions, compressionFirst, errors)));
+        try {
+          for (let n = 0; n < 25; n++) {
+            const sizes = [1, 7, 100, 4_096, 16_384, 70_000];
+            const pick = () => sizes[Math.floor(next() * sizes.length)]!;
+            const plan: Plan = { seed: base + n * 2, writes: Array.from({ length: Math.floor(next() * 5) }, () => [pick(), next() < 0.5] as [number, boolean]) };
+            if (next() < 0.7) plan.endChunk = pick();
+            const label = `${mode}, seed ${base} (COMPRESSION_SEED=${base}), plan ${n}: ${JSON.stringify(plan)}`;
+            const r = await get(server, `/plan?p=${encodeURIComponent(JSON.stringify(plan))}`);
+            const cookie = assertGzipped(r, expectedBody(plan), label);
+            assert.equal((await sessions.load(cookie)).get("plan"), plan.seed, label);
+          }
           assert.deepEqual(errors, []);
         } finally {
           await server.close();
